@@ -1,0 +1,41 @@
+// Probabilities of states in global memory: for each (sample, output) the sum of |amplitude|^2
+// over the output's block of basis states [bounds[o], bounds[o+1]); with one output per basis
+// state (FULL) the block is the state itself.
+
+struct Meta {
+  count: u32,     // rows * outputs
+  outputs: u32,   // outputs per sample
+  dim: u32,       // 2^n
+  groups_x: u32,  // workgroups along x of the 2D dispatch
+}
+
+#if ${REAL}
+alias Amp = f32;
+fn prob(a: Amp) -> f32 { return a * a; }
+#else
+alias Amp = vec2<f32>;
+fn prob(a: Amp) -> f32 { return dot(a, a); }
+#endif
+
+@group(0) @binding(0) var<storage, read> state: array<Amp>;
+@group(0) @binding(1) var<storage, read> bounds: array<u32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<uniform> meta_: Meta;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let t = (wg.x + wg.y * meta_.groups_x) * 256u + lid;
+  if (t >= meta_.count) { return; }
+  let sample = t / meta_.outputs;
+  let o = t % meta_.outputs;
+  let base = sample * meta_.dim;
+#if ${FULL}
+  out[t] = prob(state[base + o]);
+#else
+  var acc = 0.0;
+  for (var k = bounds[o]; k < bounds[o + 1u]; k++) {
+    acc += prob(state[base + k]);
+  }
+  out[t] = acc;
+#endif
+}

@@ -1,0 +1,185 @@
+// Applies circuit ops to the state vectors of many samples at once.
+//
+// FUSED: one workgroup holds SAMPLES_PER_GROUP whole states in workgroup memory, runs every op on
+//        them with one barrier per op, and writes only their probabilities (or expert sums).
+// else:  one dispatch applies the single op `op.index` to states in global memory (large states).
+// REAL:  states and matrices are real: every gate of the circuit is real (RY, CZ, X, H, ...).
+//
+// An op is a vec4<u32>:
+//   x: kind | axis << 4   kind 0: matrix mats[w]; 1: rotation about `axis` (0 x, 1 y, 2 z) by the
+//                         per-sample angle whose (cos, sin) of the half angle is trig[row * F + w];
+//                         2: swap of the bits y and z
+//   y: stride of the target bit (1 << bit)
+//   z: mask of the control bits that must be 1 (0: none); for a swap the second stride
+//   w: matrix index or feature column
+
+struct Meta {
+  rows: u32,       // samples in this dispatch
+  features: u32,   // row width F of the trig table
+  num_ops: u32,    // FUSED: ops to run
+  outputs: u32,    // FUSED: outputs per sample (2^n: probabilities; fewer: expert sums)
+  groups_x: u32,   // workgroups along x of the 2D dispatch
+}
+
+@group(0) @binding(0) var<storage, read> ops: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> trig: array<vec2<f32>>;
+@group(0) @binding(4) var<uniform> meta_: Meta;
+
+#if ${REAL}
+alias Amp = f32;
+@group(0) @binding(1) var<storage, read> mats: array<vec4<f32>>;   // (m00, m01, m10, m11)
+fn prob(a: Amp) -> f32 { return a * a; }
+fn one() -> Amp { return 1.0; }
+fn zero() -> Amp { return 0.0; }
+fn matrix(op: vec4<u32>, trig_row: u32) -> array<Amp, 4> {
+  if ((op.x & 15u) == 1u) {   // real circuits rotate features about y only
+    let cs = trig[trig_row + op.w];
+    return array<Amp, 4>(cs.x, -cs.y, cs.y, cs.x);
+  }
+  let m = mats[op.w];
+  return array<Amp, 4>(m.x, m.y, m.z, m.w);
+}
+fn mul(m: Amp, a: Amp) -> Amp { return m * a; }
+#else
+alias Amp = vec2<f32>;
+@group(0) @binding(1) var<storage, read> mats: array<vec4<f32>>;   // 2 per matrix: (m00, m01), (m10, m11)
+fn prob(a: Amp) -> f32 { return dot(a, a); }
+fn one() -> Amp { return vec2<f32>(1.0, 0.0); }
+fn zero() -> Amp { return vec2<f32>(0.0, 0.0); }
+fn matrix(op: vec4<u32>, trig_row: u32) -> array<Amp, 4> {
+  if ((op.x & 15u) == 1u) {
+    let cs = trig[trig_row + op.w];
+    let c = cs.x;
+    let s = cs.y;
+    let axis = op.x >> 4u;
+    if (axis == 0u) { return array<Amp, 4>(vec2(c, 0.0), vec2(0.0, -s), vec2(0.0, -s), vec2(c, 0.0)); }
+    if (axis == 1u) { return array<Amp, 4>(vec2(c, 0.0), vec2(-s, 0.0), vec2(s, 0.0), vec2(c, 0.0)); }
+    return array<Amp, 4>(vec2(c, -s), vec2(0.0, 0.0), vec2(0.0, 0.0), vec2(c, s));
+  }
+  let r0 = mats[2u * op.w];
+  let r1 = mats[2u * op.w + 1u];
+  return array<Amp, 4>(r0.xy, r0.zw, r1.xy, r1.zw);
+}
+fn mul(m: Amp, a: Amp) -> Amp { return vec2<f32>(m.x * a.x - m.y * a.y, m.x * a.y + m.y * a.x); }
+#endif
+
+// Index of the j-th amplitude pair's first element: j with a zero bit inserted at `stride`.
+fn pair_first(j: u32, stride: u32) -> u32 {
+  let low = j & (stride - 1u);
+  return ((j - low) << 1u) | low;
+}
+
+#if ${FUSED}
+override QUBITS: u32;
+override GROUP_SIZE: u32 = 64u;
+override SAMPLES_PER_GROUP: u32 = 1u;
+override DIM: u32 = 1u << QUBITS;
+override SLOTS: u32 = SAMPLES_PER_GROUP * DIM;
+
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<storage, read> bounds: array<u32>;
+
+var<workgroup> state: array<Amp, SLOTS>;
+
+@compute @workgroup_size(GROUP_SIZE)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let first = (wg.x + wg.y * meta_.groups_x) * SAMPLES_PER_GROUP;
+  let half_dim = DIM >> 1u;
+  let pairs = SAMPLES_PER_GROUP * half_dim;
+  for (var i = lid; i < SLOTS; i += GROUP_SIZE) {
+    state[i] = select(zero(), one(), (i & (DIM - 1u)) == 0u);
+  }
+  workgroupBarrier();
+  for (var g = 0u; g < meta_.num_ops; g++) {
+    let op = ops[g];
+    let kind = op.x & 15u;
+    for (var p = lid; p < pairs; p += GROUP_SIZE) {
+      let s = p / half_dim;
+      let base = s * DIM;
+      let i0 = pair_first(p - s * half_dim, op.y);
+      if (kind == 2u) {
+        if ((i0 & op.z) != 0u) {
+          let j = i0 ^ op.y ^ op.z;
+          let t = state[base + i0];
+          state[base + i0] = state[base + j];
+          state[base + j] = t;
+        }
+        continue;
+      }
+      if ((i0 & op.z) != op.z) { continue; }
+      let row = min(first + s, meta_.rows - 1u);
+      let m = matrix(op, row * meta_.features);
+      let a = state[base + i0];
+      let b = state[base + i0 + op.y];
+      state[base + i0] = mul(m[0], a) + mul(m[1], b);
+      state[base + i0 + op.y] = mul(m[2], a) + mul(m[3], b);
+    }
+    workgroupBarrier();
+  }
+  if (meta_.outputs == DIM) {
+    for (var i = lid; i < SLOTS; i += GROUP_SIZE) {
+      let sample = first + i / DIM;
+      if (sample < meta_.rows) { out[sample * DIM + (i & (DIM - 1u))] = prob(state[i]); }
+    }
+    return;
+  }
+  // Expert sums: store each probability in place, then sum each expert's block.
+  for (var i = lid; i < SLOTS; i += GROUP_SIZE) {
+#if ${REAL}
+    state[i] = prob(state[i]);
+#else
+    state[i] = vec2<f32>(prob(state[i]), 0.0);
+#endif
+  }
+  workgroupBarrier();
+  let outputs = meta_.outputs;
+  for (var t = lid; t < SAMPLES_PER_GROUP * outputs; t += GROUP_SIZE) {
+    let s = t / outputs;
+    let e = t - s * outputs;
+    var acc = 0.0;
+    for (var k = bounds[e]; k < bounds[e + 1u]; k++) {
+#if ${REAL}
+      acc += state[s * DIM + k];
+#else
+      acc += state[s * DIM + k].x;
+#endif
+    }
+    if (first + s < meta_.rows) { out[(first + s) * outputs + e] = acc; }
+  }
+}
+#else
+struct OpIndex {
+  index: u32,
+}
+
+@group(0) @binding(3) var<storage, read_write> state: array<Amp>;
+@group(1) @binding(0) var<uniform> op_index: OpIndex;
+
+override QUBITS: u32;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let p = (wg.x + wg.y * meta_.groups_x) * 256u + lid;
+  let half_dim = 1u << (QUBITS - 1u);
+  if (p >= meta_.rows * half_dim) { return; }
+  let op = ops[op_index.index];
+  let s = p >> (QUBITS - 1u);
+  let base = s << QUBITS;
+  let i0 = pair_first(p & (half_dim - 1u), op.y);
+  if ((op.x & 15u) == 2u) {
+    if ((i0 & op.z) != 0u) {
+      let j = base + (i0 ^ op.y ^ op.z);
+      let t = state[base + i0];
+      state[base + i0] = state[j];
+      state[j] = t;
+    }
+    return;
+  }
+  if ((i0 & op.z) != op.z) { return; }
+  let m = matrix(op, s * meta_.features);
+  let a = state[base + i0];
+  let b = state[base + i0 + op.y];
+  state[base + i0] = mul(m[0], a) + mul(m[1], b);
+  state[base + i0 + op.y] = mul(m[2], a) + mul(m[3], b);
+}
+#endif

@@ -1,0 +1,49 @@
+import { openDevice, type AcquireStep, type Acquisition, type GpuSource } from './context.js';
+
+/**
+ * Every object returned by the `webgpu` binding's create(). Dawn frees its instance when that
+ * object is garbage-collected, even while a device made from it still runs, and the process then
+ * dies at random inside ProcessEvents (../shared/DESIGN.md, "Known pitfalls"). Instances are few
+ * and small, so they are kept for the life of the process.
+ */
+const liveInstances: unknown[] = [];
+
+export interface AcquireOptions {
+  /** Skip steps, e.g. ['vulkan-system'] to go straight to SwiftShader. */
+  skip?: (GpuSource | 'cpu')[];
+  /** SwiftShader's ICD file (default: Debian chromium's). */
+  swiftshaderIcd?: string;
+}
+
+/**
+ * Finds a WebGPU device. In a browser: navigator.gpu. In Node, in order: the system's Vulkan
+ * driver; on a headless NVIDIA machine, an ICD file pointing at libEGL_nvidia.so.0; SwiftShader;
+ * then none (the caller falls back to the CPU backend). `steps` says what each step found.
+ */
+export async function acquireGpu(options: AcquireOptions = {}): Promise<Acquisition> {
+  const skip = new Set(options.skip ?? []);
+  const steps: AcquireStep[] = [];
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode) {
+    if (nav?.gpu && !skip.has('browser')) {
+      try {
+        const adapter = await nav.gpu.requestAdapter({ powerPreference: 'high-performance' });
+        if (adapter) {
+          const gpu = await openDevice(adapter, 'browser');
+          steps.push({ step: 'browser', ok: true, detail: `navigator.gpu gave ${gpu.adapterName}` });
+          return { gpu, chosen: 'browser', steps };
+        }
+        steps.push({ step: 'browser', ok: false, detail: 'navigator.gpu.requestAdapter() returned null' });
+      } catch (e) {
+        steps.push({ step: 'browser', ok: false, detail: `requestDevice failed: ${(e as Error).message}` });
+      }
+    } else {
+      steps.push({ step: 'browser', ok: false, detail: 'this browser has no navigator.gpu (WebGPU is off or unsupported)' });
+    }
+    steps.push({ step: 'cpu', ok: true, detail: 'using the CPU backend' });
+    return { gpu: null, chosen: 'cpu', steps };
+  }
+  const node = await import('./acquire-node.js');
+  return node.acquireInNode(skip, options.swiftshaderIcd, steps, liveInstances);
+}

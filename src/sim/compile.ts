@@ -1,0 +1,69 @@
+import { GATES, targetMatrix } from '../circuit/gates.js';
+import type { Angle, Circuit, GateName } from '../circuit/types.js';
+import { isRealCircuit } from '../circuit/validate.js';
+
+/** Op kinds of shaders/statevector.wgsl. */
+const KIND_MATRIX = 0;
+const KIND_FEATURE_ROTATION = 1;
+const KIND_SWAP = 2;
+const AXIS: Partial<Record<GateName, number>> = { rx: 0, crx: 0, ry: 1, cry: 1, rz: 2, crz: 2 };
+
+/** A circuit lowered to the op table of shaders/statevector.wgsl. */
+export interface CompiledCircuit {
+  qubits: number;
+  features: number;
+  /** Every gate real: the REAL kernels apply. */
+  real: boolean;
+  /** 4 u32 per op: kind | axis << 4, target stride, control mask (swap: second stride), matrix or feature index. */
+  ops: Uint32Array;
+  /** Fixed and trainable-angle ops whose matrix the host computes (in float64) into the matrix table. */
+  matrixOps: { gate: GateName; angle?: Angle }[];
+}
+
+/** Lowers a validated circuit. `forceComplex` keeps complex kernels for real circuits (tests). */
+export function compileCircuit(circuit: Circuit, forceComplex = false): CompiledCircuit {
+  const n = circuit.qubits;
+  const stride = (q: number) => 2 ** (n - 1 - q);
+  const ops = new Uint32Array(4 * circuit.ops.length);
+  const matrixOps: CompiledCircuit['matrixOps'] = [];
+  circuit.ops.forEach((op, g) => {
+    const info = GATES[op.gate];
+    let record: [number, number, number, number];
+    if (op.gate === 'swap') {
+      record = [KIND_SWAP, stride(op.wires[0]), stride(op.wires[1]), 0];
+    } else {
+      const target = stride(op.wires[info.controlled ? 1 : 0]);
+      const control = info.controlled ? stride(op.wires[0]) : 0;
+      if (op.angle?.kind === 'feature') {
+        record = [KIND_FEATURE_ROTATION | (AXIS[op.gate]! << 4), target, control, op.angle.index];
+      } else {
+        record = [KIND_MATRIX, target, control, matrixOps.length];
+        matrixOps.push({ gate: op.gate, angle: op.angle });
+      }
+    }
+    ops.set(record, 4 * g);
+  });
+  return {
+    qubits: n,
+    features: circuit.features,
+    real: !forceComplex && isRealCircuit(circuit),
+    ops,
+    matrixOps,
+  };
+}
+
+/**
+ * The matrix table for given parameters, computed in float64 (WGSL's sin/cos are too coarse) and
+ * rounded to f32: real circuits 4 floats per matrix (m00, m01, m10, m11), complex ones 8.
+ */
+export function matrixTable(compiled: CompiledCircuit, params: ArrayLike<number> | undefined): Float32Array {
+  const width = compiled.real ? 4 : 8;
+  const table = new Float32Array(Math.max(1, compiled.matrixOps.length) * width);
+  compiled.matrixOps.forEach((op, i) => {
+    const angle = !op.angle ? 0 : op.angle.kind === 'const' ? op.angle.value : op.angle.kind === 'param' ? (params?.[op.angle.index] ?? 0) : 0;
+    const m = targetMatrix(op.gate, angle);
+    if (compiled.real) table.set([m[0], m[2], m[4], m[6]], 4 * i);
+    else table.set(m, 8 * i);
+  });
+  return table;
+}

@@ -1,0 +1,26 @@
+import { checkInt } from '../errors.js';
+
+/**
+ * Block boundaries that map 2^n outcomes onto `experts` experts: expert e owns the basis indices
+ * [bounds[e], bounds[e+1]). Blocks are as equal as possible and never empty.
+ */
+export function expertBounds(dim: number, experts: number): Uint32Array {
+  checkInt('experts', experts, 1, dim);
+  const bounds = new Uint32Array(experts + 1);
+  for (let e = 0; e <= experts; e++) bounds[e] = Math.floor((e * dim) / experts);
+  return bounds;
+}
+
+/** Sums each row's `dim` probabilities into its expert blocks. */
+export function foldExperts(probs: ArrayLike<number>, rows: number, dim: number, experts: number): Float64Array {
+  const bounds = expertBounds(dim, experts);
+  const out = new Float64Array(rows * experts);
+  for (let r = 0; r < rows; r++) {
+    for (let e = 0; e < experts; e++) {
+      let acc = 0;
+      for (let k = bounds[e]; k < bounds[e + 1]; k++) acc += probs[r * dim + k];
+      out[r * experts + e] = acc;
+    }
+  }
+  return out;
+}
