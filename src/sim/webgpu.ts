@@ -41,7 +41,7 @@ export class WebGpuBackend implements Backend {
     return this.run(circuit, input, { kind: 'probabilities' });
   }
 
-  expertProbabilities(circuit: Circuit, input: BatchInput, experts: number): Promise<Float32Array> {
+  async expertProbabilities(circuit: Circuit, input: BatchInput, experts: number): Promise<Float32Array> {
     validateCircuit(circuit);
     checkInt('experts', experts, 1, 2 ** circuit.qubits);
     return this.run(circuit, input, { kind: 'experts', experts });
@@ -106,13 +106,14 @@ export class WebGpuBackend implements Backend {
     const compiled = compileCircuit(circuit, this.options.real === 'never');
     const path = this.choosePath(circuit, output);
     const chunk = Math.min(input.rows, this.chunkRows(circuit, compiled.real, output, path));
+    const dim = 2 ** circuit.qubits;
+    const perRowFloats = output.kind === 'states' ? dim * (compiled.real ? 1 : 2) : output.kind === 'experts' ? output.experts : dim;
+    const total = input.rows * perRowFloats;
+    if (total > MAX_RESULT_ELEMENTS) {
+      throw new QmoeInputError('input.rows', input.rows, `the result would hold ${total} numbers, over the limit of ${MAX_RESULT_ELEMENTS} per call: split the batch`);
+    }
     const runner = await CircuitRunner.create(this.gpu, compiled, chunk, output, path);
     try {
-      const perRowFloats = runner.outputBytesPerRow / 4;
-      const total = input.rows * perRowFloats;
-      if (total > MAX_RESULT_ELEMENTS) {
-        throw new QmoeInputError('input.rows', input.rows, `the result would hold ${total} numbers, over the limit of ${MAX_RESULT_ELEMENTS} per call: split the batch`);
-      }
       const result = new Float32Array(total);
       const features = Float32Array.from(input.features ?? []);
       runner.setParams(input.params);

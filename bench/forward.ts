@@ -1,0 +1,125 @@
+/** Section 1: forward throughput of the quantum router (angle embedding + RY/CZ layers -> 4 experts). */
+import { routerCircuit } from '../src/circuit/builders.js';
+import { QmoeInputError } from '../src/errors.js';
+import { readFloats } from '../src/gpu/buffers.js';
+import type { GpuContext } from '../src/gpu/context.js';
+import { CpuBackend } from '../src/sim/cpu.js';
+import type { CircuitRunner } from '../src/sim/runner.js';
+import { WebGpuBackend } from '../src/sim/webgpu.js';
+import { median, mulberry32, scoped, timeOne, type TimingOptions } from './timing.js';
+
+export const EXPERTS = 4;
+export const LAYERS = 4;
+/** Batch of the CPU reference timing and of the GPU-vs-CPU accuracy check. */
+export const CPU_BATCH = 1000;
+
+export interface ForwardRow {
+  n: number;
+  batch: number;
+  status: 'ok' | 'skipped' | 'error';
+  reason?: string;
+  gates: number;
+  path?: string;
+  real?: boolean;
+  /** Median ms per forward pass (angles kernel + circuit + expert sums). */
+  ms?: number;
+  minMs?: number;
+  samplesPerSec?: number;
+  /** Forward passes per timed sample, and the per-pass ms of every sample. */
+  k?: number;
+  samples?: number[];
+  /** Largest |GPU - CPU float64| over the expert probabilities (B = CPU_BATCH only). */
+  maxAbsErrVsCpu?: number;
+  uncapturedErrors?: string[];
+}
+
+export interface CpuRow {
+  n: number;
+  batch: number;
+  /** Median ms per call of CpuBackend.expertProbabilities (after a first, JIT-warming call). */
+  ms: number;
+  samplesPerSec: number;
+  runs: number;
+}
+
+function features(n: number, rows: number): Float32Array {
+  // Same seed per n: the first CPU_BATCH rows are the same whatever the batch.
+  const rng = mulberry32(1000 + n);
+  const f = new Float32Array(rows * n);
+  for (let i = 0; i < f.length; i++) f[i] = (rng() * 2 - 1) * Math.PI;
+  return f;
+}
+
+function params(count: number): Float64Array {
+  const rng = mulberry32(7);
+  return Float64Array.from({ length: count }, () => (rng() * 2 - 1) * Math.PI);
+}
+
+async function cpuReference(n: number, feats: Float32Array, p: Float64Array): Promise<{ row: CpuRow; probs: Float64Array }> {
+  const circuit = routerCircuit(n, LAYERS);
+  const cpu = new CpuBackend();
+  const input = { rows: CPU_BATCH, features: feats.subarray(0, CPU_BATCH * n), params: p };
+  const times: number[] = [];
+  let probs: Float64Array | undefined;
+  let total = 0;
+  while (times.length < 4 && (times.length < 2 || total < 1500)) {
+    const t0 = performance.now();
+    probs = await cpu.expertProbabilities(circuit, input, EXPERTS);
+    const dt = performance.now() - t0;
+    times.push(dt);
+    total += dt;
+  }
+  const ms = median(times.length > 1 ? times.slice(1) : times);
+  return { row: { n, batch: CPU_BATCH, ms, samplesPerSec: (CPU_BATCH / ms) * 1000, runs: times.length }, probs: probs! };
+}
+
+export async function benchForward(
+  gpu: GpuContext,
+  sizes: { n: number; batches: number[] }[],
+  timing: TimingOptions,
+  log: (line: string) => void,
+): Promise<{ rows: ForwardRow[]; cpu: CpuRow[] }> {
+  const rows: ForwardRow[] = [];
+  const cpuRows: CpuRow[] = [];
+  const backend = new WebGpuBackend(gpu);
+  for (const { n, batches } of sizes) {
+    const circuit = routerCircuit(n, LAYERS);
+    const p = params(circuit.params);
+    const maxBatch = Math.max(...batches, CPU_BATCH);
+    const allFeatures = features(n, maxBatch);
+    log(`cpu  n=${n} B=${CPU_BATCH} ...`);
+    const cpu = await cpuReference(n, allFeatures, p);
+    cpuRows.push(cpu.row);
+    for (const batch of batches) {
+      const row: ForwardRow = { n, batch, status: 'ok', gates: circuit.ops.length };
+      rows.push(row);
+      log(`gpu  forward n=${n} B=${batch} ...`);
+      const errorsBefore = gpu.uncapturedErrors.length;
+      let runner: CircuitRunner | undefined;
+      try {
+        runner = await scoped(gpu.device, () => backend.prepare(circuit, batch, { kind: 'experts', experts: EXPERTS }), (r) => r.destroy());
+        row.path = runner.path;
+        row.real = runner.compiled.real;
+        runner.setFeatures(allFeatures.subarray(0, batch * n), batch);
+        runner.setParams(p);
+        const r = runner;
+        const t = await timeOne(gpu.device, { submit: (k) => { for (let i = 0; i < k; i++) r.dispatch(); } }, timing);
+        Object.assign(row, { ms: t.ms, minMs: t.minMs, samplesPerSec: (batch / t.ms) * 1000, k: t.k, samples: t.samples });
+        if (batch === CPU_BATCH) {
+          const got = await readFloats(gpu.device, runner.output, batch * EXPERTS * 4);
+          let err = 0;
+          for (let i = 0; i < got.length; i++) err = Math.max(err, Math.abs(got[i] - cpu.probs[i]));
+          row.maxAbsErrVsCpu = err;
+        }
+      } catch (e) {
+        row.status = e instanceof QmoeInputError || /out of GPU memory/.test((e as Error).message) ? 'skipped' : 'error';
+        row.reason = (e as Error).message;
+      } finally {
+        runner?.destroy();
+      }
+      if (gpu.uncapturedErrors.length > errorsBefore) row.uncapturedErrors = gpu.uncapturedErrors.slice(errorsBefore);
+      if (gpu.lostReason) throw new Error(`GPU device lost: ${gpu.lostReason}`);
+    }
+  }
+  return { rows, cpu: cpuRows };
+}

@@ -1,0 +1,220 @@
+/**
+ * qmoe benchmark (`npm run bench [-- options]`).
+ *
+ *   --quick            small sizes (default when the adapter is SwiftShader)
+ *   --full             full sizes even on SwiftShader
+ *   --only forward|states
+ *   --real-only        single states: skip the complex variant
+ *   --out FILE         JSON file (default bench/out/bench-<ISO time>.json)
+ *
+ * 1. forward: routerCircuit(n, 4) to 4 expert probabilities for a batch of B inputs, timed as
+ *    the wall time of k dispatches plus one queue.onSubmittedWorkDone(); CPU float64 reference
+ *    at B = 1000 for context.
+ * 2. states: one n-qubit state, 2n RY + (n-1) CZ on the global path (one dispatch per gate);
+ *    per gate = (circuit - empty circuit) / gates; against a plain copy kernel.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { acquireGpu } from '../src/gpu/acquire.js';
+import { benchForward, CPU_BATCH, EXPERTS, LAYERS, type CpuRow, type ForwardRow } from './forward.js';
+import { benchStates, type StateRow, type StateVariant } from './states.js';
+import { bytes, sig, si, table } from './table.js';
+import type { TimingOptions } from './timing.js';
+
+interface Args {
+  quick: boolean;
+  full: boolean;
+  only: 'forward' | 'states' | null;
+  realOnly: boolean;
+  out: string | null;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, full: false, only: null, realOnly: false, out: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') args.quick = true;
+    else if (a === '--full') args.full = true;
+    else if (a === '--real-only') args.realOnly = true;
+    else if (a.startsWith('--only')) {
+      const v = value();
+      if (v !== 'forward' && v !== 'states') throw new Error(`--only takes forward or states, not ${v}`);
+      args.only = v;
+    } else if (a.startsWith('--out')) args.out = value();
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run bench -- [--quick | --full] [--only forward|states] [--real-only] [--out FILE]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  if (args.quick && args.full) throw new Error('--quick and --full exclude each other');
+  return args;
+}
+
+const FULL = {
+  forward: [2, 4, 8, 12].map((n) => ({ n, batches: [1e3, 1e4, 1e5, 1e6] })),
+  states: [20, 22, 24, 26],
+  timing: { targetMs: 100, repeats: 7, maxK: 200 } satisfies TimingOptions,
+};
+const QUICK = {
+  forward: [
+    { n: 2, batches: [1e3, 1e4] },
+    { n: 4, batches: [1e3, 1e4] },
+    { n: 8, batches: [1e3, 1e4] },
+    { n: 12, batches: [1e3] },
+  ],
+  states: [16, 18, 20],
+  timing: { targetMs: 40, repeats: 3, maxK: 50 } satisfies TimingOptions,
+};
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function forwardTable(rows: ForwardRow[], cpu: CpuRow[]): string {
+  return table(
+    ['n', 'B', 'gates', 'path', 'real', 'ms/forward', 'samples/s', 'k', 'vs CPU@B=1e3', 'max|gpu-cpu|', 'note'],
+    rows.map((r) => {
+      const c = cpu.find((x) => x.n === r.n);
+      const speed = r.ms !== undefined && c ? (c.ms / CPU_BATCH) / (r.ms / r.batch) : undefined;
+      return [
+        String(r.n),
+        si(r.batch),
+        String(r.gates),
+        r.path ?? '-',
+        r.real === undefined ? '-' : r.real ? 'yes' : 'no',
+        sig(r.ms),
+        si(r.samplesPerSec),
+        r.k === undefined ? '-' : String(r.k),
+        speed === undefined ? '-' : `${sig(speed)}x`,
+        r.maxAbsErrVsCpu === undefined ? '' : r.maxAbsErrVsCpu.toExponential(1),
+        r.status === 'ok' ? (r.uncapturedErrors ? `GPU errors: ${r.uncapturedErrors[0]}` : '') : `${r.status}: ${r.reason}`,
+      ];
+    }),
+  );
+}
+
+function cpuTable(cpu: CpuRow[]): string {
+  return table(
+    ['n', 'B', 'ms/forward', 'samples/s', 'runs'],
+    cpu.map((c) => [String(c.n), si(c.batch), sig(c.ms), si(c.samplesPerSec), String(c.runs)]),
+  );
+}
+
+function statesTable(rows: StateRow[]): string {
+  return table(
+    ['n', 'variant', 'state', 'gates', 'ms/circuit', 'ms/gate', 'gate GB/s', 'RY ms', 'CZ ms', 'copy ms', 'copy GB/s', 'ratio', 'rel.err', 'note'],
+    rows.map((r) => [
+      String(r.n),
+      r.variant + (r.real === undefined ? '' : r.real ? ' (real kernels)' : ' (complex kernels)'),
+      bytes(r.stateBytes),
+      String(r.gates),
+      sig(r.circuitMs),
+      sig(r.msPerGate),
+      sig(r.gateGBps),
+      sig(r.ryMsPerGate),
+      sig(r.czMsPerGate),
+      sig(r.copyMs),
+      sig(r.copyGBps),
+      sig(r.ratio, 2),
+      r.maxRelErr === undefined ? '' : r.maxRelErr.toExponential(1),
+      r.status === 'ok' ? (r.uncapturedErrors ? `GPU errors: ${r.uncapturedErrors[0]}` : '') : `${r.status}: ${r.reason}`,
+    ]),
+  );
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const date = new Date();
+  const acquisition = await acquireGpu();
+  const gpu = acquisition.gpu;
+  if (!gpu) {
+    console.error(`no WebGPU adapter; the benchmark needs one:\n${acquisition.steps.map((s) => `  ${s.step}: ${s.detail}`).join('\n')}`);
+    return 1;
+  }
+  try {
+    const quick = args.quick || (gpu.source === 'swiftshader' && !args.full);
+    const sizes = quick ? QUICK : FULL;
+    const info = gpu.adapter.info;
+    console.log(`qmoe bench: ${gpu.adapterName} (source ${gpu.source}; vendor ${info.vendor || '-'}, architecture ${info.architecture || '-'}, device ${info.device || '-'})`);
+    console.log(`node ${process.version}, ${cpus().length} CPU cores, ${date.toISOString()}`);
+    console.log(
+      `mode: ${quick ? `quick${args.quick ? '' : ' (SwiftShader; --full for full sizes)'}` : 'full'}; ` +
+        `timing: median of ${sizes.timing.repeats} samples, each the wall time of k runs (k chosen for ~${sizes.timing.targetMs} ms) ` +
+        'then one queue.onSubmittedWorkDone(), divided by k; two warm-up runs first',
+    );
+
+    let forward: { rows: ForwardRow[]; cpu: CpuRow[] } | null = null;
+    let states: StateRow[] | null = null;
+    if (args.only !== 'states') {
+      forward = await benchForward(gpu, sizes.forward, sizes.timing, log);
+      console.log(
+        `\n1. Router forward: routerCircuit(n, ${LAYERS}) = RY(x_i) angle embedding + ${LAYERS} layers of RY(theta) on every qubit and CZ on` +
+          ` adjacent pairs, for a batch of B inputs; output ${EXPERTS} expert probabilities per input (|amplitude|^2 summed over` +
+          ` ${EXPERTS} contiguous blocks of basis states, i.e. the distribution of the first 2 qubits). One forward = angles kernel +` +
+          ' circuit kernel(s) + expert sums, inputs already on the GPU, no readback.',
+      );
+      console.log('   path: fused = one kernel, states in workgroup memory; global = one dispatch per gate. real: real-only kernels.');
+      console.log('   vs CPU: GPU samples/s over CPU float64 reference samples/s; max|gpu-cpu| over all expert probabilities at B=1e3.\n');
+      console.log(forwardTable(forward.rows, forward.cpu));
+      console.log(`\n   CPU float64 reference (CpuBackend.expertProbabilities, single-threaded JS), B=${CPU_BATCH}:\n`);
+      console.log(cpuTable(forward.cpu));
+    }
+    if (args.only !== 'forward') {
+      const variants: StateVariant[] = args.realOnly ? ['real'] : ['real', 'complex'];
+      states = await benchStates(gpu, sizes.states, variants, sizes.timing, log);
+      console.log(
+        '\n2. Single large state: 2n RY (constant angles) + (n-1) CZ on one n-qubit state, global path (one dispatch per gate).' +
+          ' ms/gate = (circuit - empty circuit) / gates; gate GB/s = 2 x state bytes / ms/gate (read + write of the whole state;' +
+          ' a CZ touches only a quarter of it). RY ms = (RY-only circuit - empty) / 2n, CZ ms = (circuit - RY-only) / (n-1).' +
+          ' real: 4 bytes/amplitude (real-only kernels); complex: 8 bytes (WebGpuBackend real: \'never\').' +
+          ' copy: shaders/copy.wgsl over two buffers of the state size, (pass of gates+1 copies - pass of 1 copy) / gates;' +
+          ' copy GB/s = 2 x bytes / copy ms. ratio = gate GB/s / copy GB/s. rel.err: 4096 amplitudes vs the exact state.\n',
+      );
+      console.log(statesTable(states));
+    }
+    const wallSeconds = (performance.now() - started) / 1000;
+    const out = resolve(args.out ?? `bench/out/bench-${date.toISOString().replace(/:/g, '-')}.json`);
+    const json = {
+      device: {
+        adapterName: gpu.adapterName,
+        source: gpu.source,
+        info: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description },
+        limits: gpu.limits,
+        acquireSteps: acquisition.steps,
+      },
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpuCores: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      date: date.toISOString(),
+      mode: quick ? 'quick' : 'full',
+      argv: process.argv.slice(2),
+      timing: sizes.timing,
+      forward: forward && { circuit: `routerCircuit(n, ${LAYERS})`, experts: EXPERTS, rows: forward.rows, cpuReference: forward.cpu },
+      states: states && { circuit: '2n RY (const) + (n-1) CZ', rows: states },
+      uncapturedErrors: gpu.uncapturedErrors,
+      wallSeconds,
+    };
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
+    console.log(`\nwall time ${wallSeconds.toFixed(1)} s`);
+    console.log(`JSON: ${out}`);
+    const failed = [...(forward?.rows ?? []), ...(states ?? [])].some((r) => r.status === 'error');
+    return failed ? 1 : 0;
+  } finally {
+    gpu.destroy();
+  }
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (e) {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+}
+process.exit(code);

@@ -1,0 +1,119 @@
+import { MAX_QUBITS } from '../circuit/validate.js';
+import { acquireGpu } from '../gpu/acquire.js';
+import { LIMIT_NAMES, type AcquireStep, type GpuLimits } from '../gpu/context.js';
+import { parseOptions } from './args.js';
+
+export const DOCTOR_USAGE = 'usage: qmoe doctor [--json]';
+
+export const DOCTOR_HELP = `${DOCTOR_USAGE}
+
+Looks for a WebGPU device the way the library does (system Vulkan, NVIDIA EGL, SwiftShader,
+then the CPU backend) and prints what each step found, the adapter, its limits and the largest
+circuits the GPU kernels can hold.
+
+  --json   one JSON object: {chosen, adapter, limits, maxQubits, steps, node, platform}
+`;
+
+/** Largest qubit counts the GPU kernels hold on a device with these limits. */
+export interface MaxQubits {
+  /** Fused kernel, whole state in workgroup memory: complex (8 bytes per amplitude). */
+  fusedComplex: number;
+  /** Fused kernel, real-only circuits (4 bytes per amplitude). */
+  fusedReal: number;
+  /** Global-memory path, one state in one storage binding: complex. */
+  globalComplex: number;
+  /** Global-memory path, real-only circuits. */
+  globalReal: number;
+}
+
+export function maxQubits(limits: GpuLimits): MaxQubits {
+  const fit = (bytes: number, ampBytes: number) => Math.max(0, Math.min(MAX_QUBITS, Math.floor(Math.log2(bytes / ampBytes))));
+  const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  return {
+    fusedComplex: fit(limits.maxComputeWorkgroupStorageSize, 8),
+    fusedReal: fit(limits.maxComputeWorkgroupStorageSize, 4),
+    globalComplex: fit(binding, 8),
+    globalReal: fit(binding, 4),
+  };
+}
+
+export interface DoctorReport {
+  chosen: string;
+  adapter: string | null;
+  limits: GpuLimits | null;
+  maxQubits: MaxQubits | null;
+  steps: AcquireStep[];
+  node: string;
+  platform: string;
+}
+
+function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let u = 0;
+  let v = n;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${Number(v.toFixed(2))} ${units[u]}`;
+}
+
+const BYTE_LIMITS = new Set<keyof GpuLimits>(['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxUniformBufferBindingSize']);
+
+export function formatDoctor(r: DoctorReport): string {
+  const lines: string[] = [];
+  const pad = (s: string, w: number) => s.padEnd(w);
+  lines.push(`${pad('chosen', 10)}${r.chosen}`);
+  lines.push(`${pad('adapter', 10)}${r.adapter ?? '(none: the CPU backend will be used)'}`);
+  lines.push(`${pad('node', 10)}${r.node} (${r.platform})`);
+  lines.push('', 'steps');
+  const stepWidth = Math.max(...r.steps.map((s) => s.step.length)) + 2;
+  for (const s of r.steps) lines.push(`  ${pad(s.ok ? 'ok' : 'no', 4)}${pad(s.step, stepWidth)}${s.detail}`);
+  if (r.limits) {
+    lines.push('', 'limits');
+    const w = Math.max(...LIMIT_NAMES.map((n) => n.length)) + 2;
+    for (const name of LIMIT_NAMES) {
+      const v = r.limits[name];
+      lines.push(`  ${pad(name, w)}${String(v).padStart(12)}${BYTE_LIMITS.has(name) && v >= 1024 ? `  (${bytes(v)})` : ''}`);
+    }
+  }
+  if (r.limits && r.maxQubits) {
+    const m = r.maxQubits;
+    const wg = bytes(r.limits.maxComputeWorkgroupStorageSize);
+    const binding = bytes(Math.min(r.limits.maxStorageBufferBindingSize, r.limits.maxBufferSize));
+    lines.push('', `largest qubit counts (the circuit model allows at most ${MAX_QUBITS})`);
+    const rows: [string, number, string][] = [
+      ['fused kernel, complex', m.fusedComplex, `2^n x 8 B in ${wg} of workgroup memory`],
+      ['fused kernel, real', m.fusedReal, `2^n x 4 B in ${wg} of workgroup memory`],
+      ['global path, complex', m.globalComplex, `2^n x 8 B in one ${binding} storage binding`],
+      ['global path, real', m.globalReal, `2^n x 4 B in one ${binding} storage binding`],
+    ];
+    for (const [label, n, why] of rows) lines.push(`  ${pad(label, 24)}${String(n).padStart(3)}  ${why}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function doctor(args: string[]): Promise<number> {
+  const values = parseOptions('qmoe doctor', args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, DOCTOR_USAGE);
+  if (values.help) {
+    process.stdout.write(DOCTOR_HELP);
+    return 0;
+  }
+  const acquisition = await acquireGpu();
+  const gpu = acquisition.gpu;
+  try {
+    const report: DoctorReport = {
+      chosen: acquisition.chosen,
+      adapter: gpu?.adapterName ?? null,
+      limits: gpu ? { ...gpu.limits } : null,
+      maxQubits: gpu ? maxQubits(gpu.limits) : null,
+      steps: acquisition.steps,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    };
+    process.stdout.write(values.json ? JSON.stringify(report) + '\n' : formatDoctor(report));
+  } finally {
+    gpu?.destroy();
+  }
+  return 0;
+}

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { QmoeGpuError, QmoeInputError } from '../errors.js';
+import { UsageError } from './args.js';
+import { DOCTOR_HELP, DOCTOR_USAGE, doctor } from './doctor.js';
+import { SIMULATE_HELP, SIMULATE_USAGE, simulate } from './simulate.js';
+
+export const USAGE = `usage: qmoe <command> [options]
+
+commands:
+  doctor     find a WebGPU device and show the adapter, its limits and each step tried
+             ${DOCTOR_USAGE.replace('usage: ', '')}
+  simulate   run an OpenQASM 2.0 circuit and print its basis-state probabilities
+             ${SIMULATE_USAGE.replace('usage: ', '')}
+  help       this text; 'qmoe help <command>' for one command
+
+options:
+  --help, -h     this text
+  --version      the qmoe version
+
+Exit codes: 0 ok, 1 failure (no GPU, device lost, internal error), 2 bad command line or input.
+`;
+
+const HINT = "Run 'qmoe help' for usage.";
+
+const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help: string; usage: string }> = {
+  doctor: { run: doctor, help: DOCTOR_HELP, usage: DOCTOR_USAGE },
+  simulate: { run: simulate, help: SIMULATE_HELP, usage: SIMULATE_USAGE },
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs one qmoe command line (without `node` and the script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  if (first === '--help' || first === '-h') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (first === 'help') {
+    if (rest.length === 0) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    const cmd = COMMANDS[rest[0]];
+    if (!cmd || rest.length > 1) throw new UsageError(`qmoe help: unknown command '${rest.join(' ')}'`);
+    process.stdout.write(cmd.help);
+    return 0;
+  }
+  if (first === '--version') {
+    if (rest.length > 0) throw new UsageError(`qmoe --version: unexpected argument '${rest[0]}'`);
+    process.stdout.write(`qmoe ${version()}\n`);
+    return 0;
+  }
+  if (first.startsWith('-')) throw new UsageError(`qmoe: unknown option '${first}' (options go after the command)`);
+  const cmd = Object.prototype.hasOwnProperty.call(COMMANDS, first) ? COMMANDS[first] : undefined;
+  if (!cmd) throw new UsageError(`qmoe: unknown command '${first}' (commands: ${Object.keys(COMMANDS).join(', ')}, help)`);
+  return cmd.run(rest);
+}
+
+/** Maps an error to its message and exit code: 2 for bad input, 1 for everything else. */
+export function reportError(e: unknown): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`${e.message}\n${e.usage ? `${e.usage}\n` : ''}${HINT}\n`);
+    return 2;
+  }
+  if (e instanceof QmoeInputError) {
+    process.stderr.write(`qmoe: ${e.message}\n`);
+    return 2;
+  }
+  if (e instanceof QmoeGpuError) {
+    process.stderr.write(`qmoe: GPU error: ${e.message}\n`);
+    return 1;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  const detail = process.env.QMOE_DEBUG ? `\n${err.stack}` : ' (set QMOE_DEBUG=1 for a stack trace)';
+  process.stderr.write(`qmoe: internal error: ${err.message}${detail}\n`);
+  return 1;
+}
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.writableLength === 0) resolve();
+    else stream.write('', () => resolve());
+  });
+}
+
+/**
+ * Entry point of bin/qmoe.mjs: runs the command, waits for stdout and stderr to drain, then exits
+ * with the code (Dawn's instances are kept for the life of the process and may hold it open).
+ */
+export async function runCli(argv: string[]): Promise<never> {
+  // `qmoe simulate ... | head`: the reader went away, which is not an error of qmoe.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? 0 : 1));
+  process.stderr.on('error', () => {});
+  let code: number;
+  try {
+    code = await main(argv);
+  } catch (e) {
+    code = reportError(e);
+  }
+  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  process.exit(code);
+}

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Circuit, GateName } from '../../src/circuit/types.js';
+import { GATES } from '../../src/circuit/gates.js';
+import type { GpuContext } from '../../src/gpu/context.js';
+import { CpuBackend } from '../../src/sim/cpu.js';
+import { WebGpuBackend } from '../../src/sim/webgpu.js';
+import { skipGpu, testGpu } from '../helpers/gpu.js';
+import { mulberry32, randomCircuit, randomInt } from '../helpers/random.js';
+
+/** f32 state vectors against the float64 reference: absolute error on probabilities and amplitudes. */
+const TOL = 1e-5;
+
+const REAL_GATES = (Object.keys(GATES) as GateName[]).filter((g) => GATES[g].real);
+const cpu = new CpuBackend();
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function randomBatch(rng: () => number, circuit: Circuit, rows: number) {
+  return {
+    rows,
+    features: Array.from({ length: rows * circuit.features }, () => (rng() * 2 - 1) * 4 * Math.PI),
+    params: Array.from({ length: circuit.params }, () => (rng() * 2 - 1) * 2 * Math.PI),
+  };
+}
+
+interface Case {
+  qubits: number;
+  rows: number;
+  real: boolean;
+  path: 'fused' | 'global';
+}
+
+// n = 1..12 at odd small batches on both paths, real and complex gate sets; 257 and 5001 rows on a few sizes.
+const cases: Case[] = [];
+for (let n = 1; n <= 12; n++) {
+  for (const real of [false, true]) {
+    for (const path of ['fused', 'global'] as const) cases.push({ qubits: n, rows: n % 2 === 0 ? 3 : 1, real, path });
+  }
+}
+for (const n of [2, 5, 9]) cases.push({ qubits: n, rows: 257, real: false, path: 'fused' }, { qubits: n, rows: 257, real: true, path: 'global' });
+for (const n of [1, 3, 6]) cases.push({ qubits: n, rows: 5001, real: n !== 3, path: 'fused' });
+cases.push({ qubits: 3, rows: 5001, real: false, path: 'global' });
+
+describe.skipIf(skipGpu)('WebGPU backend against the float64 CPU reference', () => {
+  let gpu: GpuContext;
+  beforeAll(async () => {
+    gpu = await testGpu();
+  });
+  afterAll(() => gpu?.destroy());
+
+  it.each(cases)('n=$qubits rows=$rows real=$real path=$path', async ({ qubits, rows, real, path }) => {
+    const rng = mulberry32(1000 * qubits + rows + (real ? 7 : 0) + (path === 'global' ? 13 : 0));
+    const circuit = randomCircuit(rng, {
+      qubits,
+      gates: 3 * qubits + 6,
+      features: qubits + 1,
+      params: 5,
+      gateSet: real ? REAL_GATES : undefined,
+    });
+    const input = randomBatch(rng, circuit, rows);
+    // Complex kernels run real circuits too when asked: cover both variants on the same gates.
+    const gpuBackend = new WebGpuBackend(gpu, { path, real: real ? 'auto' : 'never' });
+    const want = await cpu.probabilities(circuit, input);
+    const got = await gpuBackend.probabilities(circuit, input);
+    expect(maxAbsDiff(got, want)).toBeLessThan(TOL);
+
+    const experts = 1 + randomInt(rng, 2 ** qubits);
+    const wantE = await cpu.expertProbabilities(circuit, input, experts);
+    const gotE = await gpuBackend.expertProbabilities(circuit, input, experts);
+    expect(maxAbsDiff(gotE, wantE)).toBeLessThan(TOL);
+
+    if (path === 'global' && rows <= 257) {
+      const wantS = await cpu.states(circuit, input);
+      const gotS = await gpuBackend.states(circuit, input);
+      expect(maxAbsDiff(gotS, wantS)).toBeLessThan(TOL);
+    }
+  });
+
+  it('keeps 1e-5 through 80 per-sample rotations of large angles (precise sin/cos)', async () => {
+    const rng = mulberry32(5);
+    const ops = Array.from({ length: 80 }, (_, k) => ({
+      gate: (['rx', 'ry', 'rz', 'h'] as const)[k % 4],
+      wires: [k % 2],
+      angle: k % 4 === 3 ? undefined : { kind: 'feature' as const, index: k % 3 },
+    }));
+    const circuit: Circuit = { qubits: 2, features: 3, params: 0, ops };
+    const input = { rows: 64, features: Array.from({ length: 64 * 3 }, () => (rng() * 2 - 1) * 50) };
+    const want = await cpu.probabilities(circuit, input);
+    for (const path of ['fused', 'global'] as const) {
+      const got = await new WebGpuBackend(gpu, { path }).probabilities(circuit, input);
+      expect(maxAbsDiff(got, want)).toBeLessThan(TOL);
+    }
+  });
+
+  it('splits batches larger than one chunk and gets the same answer', async () => {
+    const rng = mulberry32(9);
+    const circuit = randomCircuit(rng, { qubits: 4, gates: 20, features: 4, params: 3 });
+    const input = randomBatch(rng, circuit, 1001);
+    const want = await cpu.probabilities(circuit, input);
+    for (const path of ['fused', 'global'] as const) {
+      // 4 KiB chunks: tens of chunks, the last one partial.
+      const got = await new WebGpuBackend(gpu, { path, maxChunkBytes: 4096 }).probabilities(circuit, input);
+      expect(maxAbsDiff(got, want)).toBeLessThan(TOL);
+    }
+  });
+
+  it('reuses a prepared runner across parameter updates', async () => {
+    const rng = mulberry32(11);
+    const circuit = randomCircuit(rng, { qubits: 5, gates: 25, features: 5, params: 6 });
+    const backend = new WebGpuBackend(gpu);
+    const runner = await backend.prepare(circuit, 33, { kind: 'probabilities' });
+    try {
+      for (let step = 0; step < 3; step++) {
+        const input = randomBatch(rng, circuit, 33);
+        runner.setFeatures(Float32Array.from(input.features), 33);
+        runner.setParams(input.params);
+        runner.dispatch();
+        const { readFloats } = await import('../../src/gpu/buffers.js');
+        const got = await readFloats(gpu.device, runner.output, 33 * runner.outputBytesPerRow);
+        expect(maxAbsDiff(got, await cpu.probabilities(circuit, input))).toBeLessThan(TOL);
+      }
+    } finally {
+      runner.destroy();
+    }
+  });
+});
