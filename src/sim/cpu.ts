@@ -2,7 +2,7 @@ import { GATES, targetMatrix, type Matrix2 } from '../circuit/gates.js';
 import type { Circuit } from '../circuit/types.js';
 import { validateCircuit } from '../circuit/validate.js';
 import { checkInt } from '../errors.js';
-import type { Backend, BatchInput } from './backend.js';
+import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from './backend.js';
 import { foldExperts } from './experts.js';
 import { resolveAngle, validateInput } from './input.js';
 
@@ -90,6 +90,14 @@ export class CpuBackend implements Backend {
     checkInt('experts', experts, 1, 2 ** circuit.qubits);
     const probs = await this.probabilities(circuit, input);
     return foldExperts(probs, input.rows, 2 ** circuit.qubits, experts);
+  }
+
+  async evaluate(_circuit: Circuit, _input: BatchInput, _output: CircuitOutput): Promise<Float64Array> {
+    throw new Error('evaluate: not implemented yet');
+  }
+
+  async gradient(_circuit: Circuit, _input: BatchInput, _output: CircuitOutput, _dLdOut: ArrayLike<number>, _options?: GradientOptions): Promise<GradientResult> {
+    throw new Error('gradient: not implemented yet');
   }
 
   dispose(): void {}

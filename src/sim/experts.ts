@@ -24,3 +24,10 @@ export function foldExperts(probs: ArrayLike<number>, rows: number, dim: number,
   }
   return out;
 }
+
+/** Number of outputs per row of a circuit output. */
+export function outputCount(qubits: number, output: { kind: 'probabilities' } | { kind: 'experts'; experts: number } | { kind: 'expectZ' }): number {
+  if (output.kind === 'experts') return output.experts;
+  if (output.kind === 'expectZ') return qubits;
+  return 2 ** qubits;
+}

@@ -3,7 +3,7 @@ import { validateCircuit } from '../circuit/validate.js';
 import { QmoeGpuError, QmoeInputError, checkInt } from '../errors.js';
 import { readFloats } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
-import type { Backend, BatchInput } from './backend.js';
+import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from './backend.js';
 import { compileCircuit } from './compile.js';
 import { validateInput } from './input.js';
 import { CircuitRunner, fusedShape, maxBindingBytes, type KernelPath, type RunnerOutput } from './runner.js';
@@ -129,6 +129,14 @@ export class WebGpuBackend implements Backend {
     } finally {
       runner.destroy();
     }
+  }
+
+  async evaluate(_circuit: Circuit, _input: BatchInput, _output: CircuitOutput): Promise<Float32Array> {
+    throw new Error('evaluate: not implemented yet');
+  }
+
+  async gradient(_circuit: Circuit, _input: BatchInput, _output: CircuitOutput, _dLdOut: ArrayLike<number>, _options?: GradientOptions): Promise<GradientResult> {
+    throw new Error('gradient: not implemented yet');
   }
 
   dispose(): void {}
