@@ -6,7 +6,7 @@ import type { GpuContext } from '../src/gpu/context.js';
 import { CpuBackend } from '../src/sim/cpu.js';
 import type { CircuitRunner } from '../src/sim/runner.js';
 import { WebGpuBackend } from '../src/sim/webgpu.js';
-import { median, mulberry32, scoped, timeOne, type TimingOptions } from './timing.js';
+import { median, mulberry32, scoped, StallError, timeOne, withTimeout, type TimingOptions } from './timing.js';
 
 export const EXPERTS = 4;
 export const LAYERS = 4;
@@ -28,7 +28,7 @@ export interface ForwardRow {
   /** Forward passes per timed sample, and the per-pass ms of every sample. */
   k?: number;
   samples?: number[];
-  /** Largest |GPU - CPU float64| over the expert probabilities (B = CPU_BATCH only). */
+  /** Largest |GPU - CPU float64| over the expert probabilities of the first min(B, CPU_BATCH) rows. */
   maxAbsErrVsCpu?: number;
   uncapturedErrors?: string[];
 }
@@ -73,14 +73,16 @@ async function cpuReference(n: number, feats: Float32Array, p: Float64Array): Pr
   return { row: { n, batch: CPU_BATCH, ms, samplesPerSec: (CPU_BATCH / ms) * 1000, runs: times.length }, probs: probs! };
 }
 
+/** Appends to `rows` and `cpuRows` as it goes, so a StallError leaves what was measured. */
 export async function benchForward(
   gpu: GpuContext,
   sizes: { n: number; batches: number[] }[],
   timing: TimingOptions,
+  limitMs: number,
   log: (line: string) => void,
-): Promise<{ rows: ForwardRow[]; cpu: CpuRow[] }> {
-  const rows: ForwardRow[] = [];
-  const cpuRows: CpuRow[] = [];
+  rows: ForwardRow[],
+  cpuRows: CpuRow[],
+): Promise<void> {
   const backend = new WebGpuBackend(gpu);
   for (const { n, batches } of sizes) {
     const circuit = routerCircuit(n, LAYERS);
@@ -96,30 +98,38 @@ export async function benchForward(
       log(`gpu  forward n=${n} B=${batch} ...`);
       const errorsBefore = gpu.uncapturedErrors.length;
       let runner: CircuitRunner | undefined;
+      let stage = 'prepare';
       try {
-        runner = await scoped(gpu.device, () => backend.prepare(circuit, batch, { kind: 'experts', experts: EXPERTS }), (r) => r.destroy());
-        row.path = runner.path;
-        row.real = runner.compiled.real;
-        runner.setFeatures(allFeatures.subarray(0, batch * n), batch);
-        runner.setParams(p);
-        const r = runner;
-        const t = await timeOne(gpu.device, { submit: (k) => { for (let i = 0; i < k; i++) r.dispatch(); } }, timing);
-        Object.assign(row, { ms: t.ms, minMs: t.minMs, samplesPerSec: (batch / t.ms) * 1000, k: t.k, samples: t.samples });
-        if (batch === CPU_BATCH) {
-          const got = await readFloats(gpu.device, runner.output, batch * EXPERTS * 4);
+        await withTimeout(limitMs, () => `forward n=${n} B=${batch}, ${stage}`, async () => {
+          runner = await scoped(gpu.device, () => backend.prepare(circuit, batch, { kind: 'experts', experts: EXPERTS }), (r) => r.destroy());
+          row.path = runner.path;
+          row.real = runner.compiled.real;
+          runner.setFeatures(allFeatures.subarray(0, batch * n), batch);
+          runner.setParams(p);
+          const r = runner;
+          stage = 'timing';
+          const t = await timeOne(gpu.device, { submit: (k) => { for (let i = 0; i < k; i++) r.dispatch(); } }, timing);
+          Object.assign(row, { ms: t.ms, minMs: t.minMs, samplesPerSec: (batch / t.ms) * 1000, k: t.k, samples: t.samples });
+          stage = 'readback';
+          const checked = Math.min(batch, CPU_BATCH);
+          const got = await readFloats(gpu.device, runner.output, checked * EXPERTS * 4);
           let err = 0;
           for (let i = 0; i < got.length; i++) err = Math.max(err, Math.abs(got[i] - cpu.probs[i]));
           row.maxAbsErrVsCpu = err;
-        }
+        });
       } catch (e) {
+        if (e instanceof StallError) {
+          row.status = 'error';
+          row.reason = e.message;
+          throw e;
+        }
         row.status = e instanceof QmoeInputError || /out of GPU memory/.test((e as Error).message) ? 'skipped' : 'error';
         row.reason = (e as Error).message;
       } finally {
         runner?.destroy();
+        if (gpu.uncapturedErrors.length > errorsBefore) row.uncapturedErrors = gpu.uncapturedErrors.slice(errorsBefore);
       }
-      if (gpu.uncapturedErrors.length > errorsBefore) row.uncapturedErrors = gpu.uncapturedErrors.slice(errorsBefore);
-      if (gpu.lostReason) throw new Error(`GPU device lost: ${gpu.lostReason}`);
+      if (gpu.lostReason) throw new StallError(`GPU device lost: ${gpu.lostReason}`);
     }
   }
-  return { rows, cpu: cpuRows };
 }

@@ -9,7 +9,8 @@ import type { GpuContext } from '../src/gpu/context.js';
 import { getPipeline } from '../src/gpu/pipelines.js';
 import type { CircuitRunner } from '../src/sim/runner.js';
 import { WebGpuBackend } from '../src/sim/webgpu.js';
-import { mulberry32, scoped, timeInterleaved, type Timing, type TimingOptions, type Variant } from './timing.js';
+import { bytes } from './table.js';
+import { mulberry32, scoped, StallError, timeInterleaved, withTimeout, type Timing, type TimingOptions, type Variant } from './timing.js';
 
 export type StateVariant = 'real' | 'complex';
 
@@ -136,9 +137,10 @@ export async function benchStates(
   sizes: number[],
   variants: StateVariant[],
   timing: TimingOptions,
+  limitMs: number,
   log: (line: string) => void,
-): Promise<StateRow[]> {
-  const rows: StateRow[] = [];
+  rows: StateRow[],
+): Promise<void> {
   for (const n of sizes) {
     for (const variant of variants) {
       const complex = variant === 'complex';
@@ -146,53 +148,62 @@ export async function benchStates(
       const gates = 3 * n - 1;
       const row: StateRow = { n, variant, status: 'ok', stateBytes, gates };
       rows.push(row);
-      log(`gpu  state n=${n} ${variant} (${(stateBytes / 2 ** 20).toFixed(0)} MiB) ...`);
+      log(`gpu  state n=${n} ${variant} (${bytes(stateBytes)}) ...`);
       const errorsBefore = gpu.uncapturedErrors.length;
       const backend = new WebGpuBackend(gpu, { real: complex ? 'never' : 'auto' });
       const runners: CircuitRunner[] = [];
       const buffers: GPUBuffer[] = [];
+      let stage = 'prepare';
       try {
-        const prepare = (c: Circuit) =>
-          scoped(gpu.device, () => backend.prepare(c, 1, { kind: 'states' }), (r) => r.destroy()).then((r) => {
-            runners.push(r);
-            r.setFeatures(new Float32Array(0), 1);
-            r.setParams(undefined);
-            return r;
-          });
-        const full = await prepare(stateCircuit(n, true, true));
-        const ryOnly = await prepare(stateCircuit(n, false, true));
-        const empty = await prepare(stateCircuit(n, false, false));
-        row.path = full.path;
-        row.real = full.compiled.real;
-        const copy = await scoped(gpu.device, () => copyBench(gpu, stateBytes, (b) => buffers.push(b)), () => {});
-        const runs = (r: CircuitRunner): Variant => ({ submit: (k) => { for (let i = 0; i < k; i++) r.dispatch(); } });
-        const [tFull, tRy, tEmpty, tCopy1, tCopyG] = await timeInterleaved(
-          gpu.device,
-          [runs(full), runs(ryOnly), runs(empty), copy(1), copy(gates + 1)],
-          timing,
-        );
-        row.timings = { full: tFull, ryOnly: tRy, empty: tEmpty, copy1: tCopy1, [`copy${gates + 1}`]: tCopyG };
-        row.circuitMs = tFull.ms;
-        row.emptyMs = tEmpty.ms;
-        row.msPerGate = (tFull.ms - tEmpty.ms) / gates;
-        row.ryMsPerGate = (tRy.ms - tEmpty.ms) / (2 * n);
-        row.czMsPerGate = (tFull.ms - tRy.ms) / (n - 1);
-        row.copyMs = (tCopyG.ms - tCopy1.ms) / gates;
-        if (row.msPerGate > 0) row.gateGBps = gbps(stateBytes, row.msPerGate);
-        if (row.copyMs > 0) row.copyGBps = gbps(stateBytes, row.copyMs);
-        if (row.gateGBps && row.copyGBps) row.ratio = row.gateGBps / row.copyGBps;
-        full.dispatch();
-        row.maxRelErr = await checkState(gpu, full, n, complex);
+        await withTimeout(limitMs, () => `state n=${n} ${variant}, ${stage}`, async () => {
+          const prepare = (c: Circuit) =>
+            scoped(gpu.device, () => backend.prepare(c, 1, { kind: 'states' }), (r) => r.destroy()).then((r) => {
+              runners.push(r);
+              r.setFeatures(new Float32Array(0), 1);
+              r.setParams(undefined);
+              return r;
+            });
+          const full = await prepare(stateCircuit(n, true, true));
+          const ryOnly = await prepare(stateCircuit(n, false, true));
+          const empty = await prepare(stateCircuit(n, false, false));
+          row.path = full.path;
+          row.real = full.compiled.real;
+          const copy = await scoped(gpu.device, () => copyBench(gpu, stateBytes, (b) => buffers.push(b)), () => {});
+          stage = 'timing';
+          const runs = (r: CircuitRunner): Variant => ({ submit: (k) => { for (let i = 0; i < k; i++) r.dispatch(); } });
+          const [tFull, tRy, tEmpty, tCopy1, tCopyG] = await timeInterleaved(
+            gpu.device,
+            [runs(full), runs(ryOnly), runs(empty), copy(1), copy(gates + 1)],
+            timing,
+          );
+          row.timings = { full: tFull, ryOnly: tRy, empty: tEmpty, copy1: tCopy1, [`copy${gates + 1}`]: tCopyG };
+          row.circuitMs = tFull.ms;
+          row.emptyMs = tEmpty.ms;
+          row.msPerGate = (tFull.ms - tEmpty.ms) / gates;
+          row.ryMsPerGate = (tRy.ms - tEmpty.ms) / (2 * n);
+          row.czMsPerGate = (tFull.ms - tRy.ms) / (n - 1);
+          row.copyMs = (tCopyG.ms - tCopy1.ms) / gates;
+          if (row.msPerGate > 0) row.gateGBps = gbps(stateBytes, row.msPerGate);
+          if (row.copyMs > 0) row.copyGBps = gbps(stateBytes, row.copyMs);
+          if (row.gateGBps && row.copyGBps) row.ratio = row.gateGBps / row.copyGBps;
+          stage = 'readback';
+          full.dispatch();
+          row.maxRelErr = await checkState(gpu, full, n, complex);
+        });
       } catch (e) {
+        if (e instanceof StallError) {
+          row.status = 'error';
+          row.reason = e.message;
+          throw e;
+        }
         row.status = e instanceof QmoeInputError || /out of GPU memory/.test((e as Error).message) ? 'skipped' : 'error';
         row.reason = (e as Error).message;
       } finally {
         for (const r of runners) r.destroy();
         for (const b of buffers) b.destroy();
+        if (gpu.uncapturedErrors.length > errorsBefore) row.uncapturedErrors = gpu.uncapturedErrors.slice(errorsBefore);
       }
-      if (gpu.uncapturedErrors.length > errorsBefore) row.uncapturedErrors = gpu.uncapturedErrors.slice(errorsBefore);
-      if (gpu.lostReason) throw new Error(`GPU device lost: ${gpu.lostReason}`);
+      if (gpu.lostReason) throw new StallError(`GPU device lost: ${gpu.lostReason}`);
     }
   }
-  return rows;
 }

@@ -40,20 +40,23 @@ async function wallMs(device: GPUDevice, variant: Variant, k: number): Promise<n
 
 /**
  * Times several variants with their samples interleaved (A B C A B C ...), so drift of clocks or
- * of the machine's load hits them alike. Each variant gets two warm-up runs, then a calibration
- * run that picks its k.
+ * of the machine's load hits them alike. Each variant gets one warm-up run, then a calibration
+ * run that picks its k (when k is 1, the calibration run is the first sample).
  */
 export async function timeInterleaved(device: GPUDevice, variants: Variant[], options: TimingOptions): Promise<Timing[]> {
   const ks: number[] = [];
-  for (const v of variants) {
-    await wallMs(device, v, 1);
+  const samples: number[][] = variants.map(() => []);
+  for (const [i, v] of variants.entries()) {
     await wallMs(device, v, 1);
     const one = await wallMs(device, v, 1);
-    ks.push(Math.max(1, Math.min(options.maxK, Math.ceil(options.targetMs / Math.max(one, 1e-3)))));
+    const k = Math.max(1, Math.min(options.maxK, Math.ceil(options.targetMs / Math.max(one, 1e-3))));
+    ks.push(k);
+    if (k === 1) samples[i].push(one);
   }
-  const samples: number[][] = variants.map(() => []);
   for (let r = 0; r < options.repeats; r++) {
-    for (let i = 0; i < variants.length; i++) samples[i].push((await wallMs(device, variants[i], ks[i])) / ks[i]);
+    for (let i = 0; i < variants.length; i++) {
+      if (samples[i].length <= r) samples[i].push((await wallMs(device, variants[i], ks[i])) / ks[i]);
+    }
   }
   return samples.map((s, i) => ({ ms: median(s), minMs: Math.min(...s), samples: s, k: ks[i] }));
 }
@@ -86,6 +89,30 @@ export async function scoped<T>(device: GPUDevice, make: () => Promise<T>, clean
     throw new Error(`${oom ? 'out of GPU memory' : 'validation error'}: ${error.message}`);
   }
   return value;
+}
+
+/** Thrown when one size runs past its time limit: the GPU is then in an unknown state. */
+export class StallError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StallError';
+  }
+}
+
+/**
+ * Runs `work` with a time limit; past it, throws a StallError naming `what()` (the stage reached).
+ * The timer also keeps Node's event loop alive while Dawn's promises are pending.
+ */
+export async function withTimeout<T>(ms: number, what: () => string, work: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StallError(`no result after ${ms / 1000} s (${what()})`)), ms);
+  });
+  try {
+    return await Promise.race([work(), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Deterministic uniform floats in [0, 1) (mulberry32). */
