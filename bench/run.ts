@@ -3,7 +3,7 @@
  *
  *   --quick            small sizes (default when the adapter is SwiftShader)
  *   --full             full sizes even on SwiftShader
- *   --only forward|states
+ *   --only forward|states|training
  *   --real-only        single states: skip the complex variant
  *   --out FILE         JSON file (default bench/out/bench-<ISO time>.json)
  *
@@ -12,6 +12,10 @@
  *    at B = 1000 for context.
  * 2. states: one n-qubit state, 2n RY + (n-1) CZ on the global path (one dispatch per gate);
  *    per gate = (circuit - empty circuit) / gates; against a plain copy kernel.
+ * 3. training: model B (quantum router, paper preset, n qubits = n features, 4 layers) full
+ *    training steps (forward + loss + adjoint backward + Adam) on the WebGPU engine and on the
+ *    CPU float64 engine, k steps then one epochStats() readback; and the wall time of
+ *    `qmoe train --dataset moons --router quantum` (study settings) per backend, as a child process.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -21,6 +25,17 @@ import { benchForward, CPU_BATCH, EXPERTS, LAYERS, type CpuRow, type ForwardRow 
 import { benchStates, type StateRow } from './states.js';
 import { bytes, sig, si, table } from './table.js';
 import { StallError, type TimingOptions } from './timing.js';
+import {
+  benchTrainingSteps,
+  benchTrainRuns,
+  CPU_TRAIN_BATCH,
+  TRAIN_LAYERS,
+  TRAIN_LR,
+  TRAIN_ROWS,
+  type StepRow,
+  type TrainingSizes,
+  type TrainRunRow,
+} from './training.js';
 
 /** A bad command line: printed without a stack. */
 class UsageError extends Error {}
@@ -28,7 +43,7 @@ class UsageError extends Error {}
 interface Args {
   quick: boolean;
   full: boolean;
-  only: 'forward' | 'states' | null;
+  only: 'forward' | 'states' | 'training' | null;
   realOnly: boolean;
   out: string | null;
 }
@@ -47,11 +62,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--real-only') args.realOnly = true;
     else if (a.startsWith('--only')) {
       const v = value();
-      if (v !== 'forward' && v !== 'states') throw new UsageError(`--only takes forward or states, not ${v}`);
+      if (v !== 'forward' && v !== 'states' && v !== 'training') throw new UsageError(`--only takes forward, states or training, not ${v}`);
       args.only = v;
     } else if (a.startsWith('--out')) args.out = value();
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick | --full] [--only forward|states] [--real-only] [--out FILE]');
+      console.log('usage: npm run bench -- [--quick | --full] [--only forward|states|training] [--real-only] [--out FILE]');
       process.exit(0);
     } else throw new UsageError(`unknown option ${a} (try --help)`);
   }
@@ -63,6 +78,17 @@ const FULL = {
   forward: [2, 4, 8, 12].map((n) => ({ n, batches: [1e3, 1e4, 1e5, 1e6] })),
   states: [20, 22, 24, 26],
   timing: { targetMs: 100, repeats: 7, maxK: 200 } satisfies TimingOptions,
+  training: {
+    gpu: [2, 8, 12].map((n) => ({ n, batches: [32, 4096] })),
+    cpu: [2, 8, 12],
+    gpuTiming: { targetMs: 300, repeats: 5, minK: 1, maxK: 2000, warmup: 3 },
+    cpuTiming: { targetMs: 1000, repeats: 3, minK: 2, maxK: 200, warmup: 1 },
+    runs: [
+      { backend: 'cpu', epochs: null },
+      { backend: 'webgpu', epochs: null },
+    ],
+    runLimitMs: 1_800_000,
+  } satisfies TrainingSizes,
   /** Longest one size may take before the run is given up as stalled. */
   limitMs: 120_000,
 };
@@ -76,6 +102,20 @@ const QUICK = {
   ],
   states: [16, 18, 20],
   timing: { targetMs: 40, repeats: 3, maxK: 50 } satisfies TimingOptions,
+  training: {
+    gpu: [
+      { n: 2, batches: [32] },
+      { n: 8, batches: [32] },
+    ],
+    cpu: [2, 8],
+    gpuTiming: { targetMs: 200, repeats: 3, minK: 1, maxK: 200, warmup: 2 },
+    cpuTiming: { targetMs: 300, repeats: 3, minK: 2, maxK: 50, warmup: 1 },
+    runs: [
+      { backend: 'cpu', epochs: null },
+      { backend: 'webgpu', epochs: 3 },
+    ],
+    runLimitMs: 600_000,
+  } satisfies TrainingSizes,
   limitMs: 120_000,
 };
 
@@ -133,6 +173,49 @@ function statesTable(rows: StateRow[]): string {
   );
 }
 
+function stepsTable(rows: StepRow[]): string {
+  return table(
+    ['engine', 'n', 'B', 'params', 'ms/step', 'samples/s', 'k', 'vs CPU', 'loss@1', '|d loss@1|', 'loss', 'note'],
+    rows.map((r) => {
+      const c = r.engine === 'webgpu' ? rows.find((x) => x.engine === 'cpu' && x.n === r.n && x.samplesPerSec !== undefined) : undefined;
+      const speed = r.samplesPerSec !== undefined && c?.samplesPerSec ? r.samplesPerSec / c.samplesPerSec : undefined;
+      const same = r.engine === 'webgpu' ? rows.find((x) => x.engine === 'cpu' && x.n === r.n && x.batch === r.batch && x.firstLoss !== undefined) : undefined;
+      const dLoss = same && r.firstLoss !== undefined ? Math.abs(r.firstLoss - same.firstLoss!) : undefined;
+      return [
+        r.engine === 'cpu' ? 'cpu f64' : 'webgpu',
+        String(r.n),
+        String(r.batch),
+        r.params === undefined ? '-' : String(r.params),
+        sig(r.ms),
+        si(r.samplesPerSec),
+        r.k === undefined ? '-' : String(r.k),
+        speed === undefined ? '-' : `${sig(speed)}x`,
+        r.firstLoss === undefined ? '-' : r.firstLoss.toFixed(4),
+        dLoss === undefined ? '' : dLoss.toExponential(1),
+        r.loss === undefined ? '-' : r.loss.toFixed(3),
+        r.status === 'ok' ? (r.uncapturedErrors ? `GPU errors: ${r.uncapturedErrors[0]}` : '') : `${r.status}: ${r.reason}`,
+      ];
+    }),
+  );
+}
+
+function runsTable(rows: TrainRunRow[]): string {
+  return table(
+    ['backend', '--epochs', 'wall s', 'train s', 'epochs run', 'best', 'early stop', 'test acc', 'note'],
+    rows.map((r) => [
+      r.backend,
+      r.epochsArg === null ? 'default' : String(r.epochsArg),
+      sig(r.wallSeconds),
+      sig(r.trainSeconds),
+      r.epochs === undefined ? '-' : String(r.epochs),
+      r.bestEpoch === undefined ? '-' : String(r.bestEpoch),
+      r.stoppedEarly === undefined ? '-' : r.stoppedEarly ? 'yes' : 'no',
+      r.accuracy === undefined ? '-' : `${(100 * r.accuracy).toFixed(2)}%`,
+      r.status === 'ok' ? '' : `${r.status}: ${r.reason}`,
+    ]),
+  );
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
@@ -155,12 +238,18 @@ async function main(): Promise<number> {
         'then one queue.onSubmittedWorkDone(), divided by k; one warm-up run first',
     );
 
-    const forward: { rows: ForwardRow[]; cpu: CpuRow[] } | null = args.only === 'states' ? null : { rows: [], cpu: [] };
-    const states: StateRow[] | null = args.only === 'forward' ? null : [];
+    const run = (section: NonNullable<Args['only']>) => args.only === null || args.only === section;
+    const forward: { rows: ForwardRow[]; cpu: CpuRow[] } | null = run('forward') ? { rows: [], cpu: [] } : null;
+    const states: StateRow[] | null = run('states') ? [] : null;
+    const training: { steps: StepRow[]; runs: TrainRunRow[] } | null = run('training') ? { steps: [], runs: [] } : null;
     let stall: string | null = null;
     try {
       if (forward) await benchForward(gpu, sizes.forward, sizes.timing, sizes.limitMs, log, forward.rows, forward.cpu);
       if (states) await benchStates(gpu, sizes.states, args.realOnly ? ['real'] : ['real', 'complex'], sizes.timing, sizes.limitMs, log, states);
+      if (training) {
+        await benchTrainingSteps(gpu, sizes.training, sizes.limitMs, log, training.steps);
+        await benchTrainRuns(sizes.training, log, training.runs);
+      }
     } catch (e) {
       if (!(e instanceof StallError)) throw e;
       stall = e.message;
@@ -191,6 +280,35 @@ async function main(): Promise<number> {
       );
       console.log(statesTable(states));
     }
+    if (training) {
+      const t = sizes.training;
+      console.log(
+        `\n3. Training steps of model B: quantum router, paper preset, n features = n qubits, ${TRAIN_LAYERS} layers of RY + CZ,` +
+          ` min(4, 2^n) experts, 2 classes, linear experts; Adam lr ${TRAIN_LR}. A train split of ${TRAIN_ROWS} random rows` +
+          ' (features uniform in [0, pi], random labels), parameters from initParams(seed 1). One step = engine.step(rows):' +
+          ' batch upload, forward, loss, backward (adjoint for the circuit), Adam update; on the WebGPU engine all on the GPU,' +
+          ' one command buffer. ms/step = median over samples of (k steps + one await engine.epochStats()) / k, after warm-up' +
+          ` steps. cpu f64: the float64 CPU engine (single-threaded JS), batch ${CPU_TRAIN_BATCH} only. vs CPU: samples/s over the` +
+          ` CPU engine's samples/s at the same n (B=${CPU_TRAIN_BATCH}). Timing: median of ${t.gpuTiming.repeats} samples (GPU;` +
+          ` k for ~${t.gpuTiming.targetMs} ms, at most ${t.gpuTiming.maxK}) and ${t.cpuTiming.repeats} (CPU; k for ~${t.cpuTiming.targetMs} ms,` +
+          ` ${t.cpuTiming.minK} to ${t.cpuTiming.maxK}). loss@1: the first step's batch loss (same batch and initial parameters on` +
+          ' both engines); |d loss@1|: |GPU - CPU| of it at the same n and B. loss: mean train loss over the last sample\'s steps' +
+          ' (about ln 2 = 0.693 expected for random labels).\n',
+      );
+      console.log(stepsTable(training.steps));
+      const shortRuns = t.runs.filter((r) => r.epochs !== null);
+      console.log(
+        '\n   qmoe train --dataset moons --router quantum --backend B --out <tmpdir>, study settings (the command\'s defaults:' +
+          ' 1000 samples, paper preset with 12 layers, Adam lr 0.01, batch 32, up to 100 epochs, early stopping with patience 10),' +
+          ' spawned as a child process. wall s: the whole process (node + tsx start, data, training, evaluation, plots, files);' +
+          ' train s: the training loop only (metrics.json seconds); epochs run and test accuracy from metrics.json.' +
+          (shortRuns.length
+            ? ` QUICK MODE: ${shortRuns.map((r) => `--backend ${r.backend} ran with --epochs ${r.epochs}`).join(', ')}, not the study's 100.`
+            : '') +
+          '\n',
+      );
+      console.log(runsTable(training.runs));
+    }
     const wallSeconds = (performance.now() - started) / 1000;
     const out = resolve(args.out ?? `bench/out/bench-${date.toISOString().replace(/:/g, '-')}.json`);
     const json = {
@@ -211,6 +329,14 @@ async function main(): Promise<number> {
       timing: sizes.timing,
       forward: forward && { circuit: `routerCircuit(n, ${LAYERS})`, experts: EXPERTS, rows: forward.rows, cpuReference: forward.cpu },
       states: states && { circuit: '2n RY (const) + (n-1) CZ', rows: states },
+      training: training && {
+        model: `makeSpec({ router: 'quantum', preset: 'paper', features: n, qubits: n, layers: ${TRAIN_LAYERS}, experts: min(4, 2^n), classes: 2 })`,
+        lr: TRAIN_LR,
+        trainRows: TRAIN_ROWS,
+        timing: { gpu: sizes.training.gpuTiming, cpu: sizes.training.cpuTiming },
+        steps: training.steps,
+        runs: training.runs,
+      },
       uncapturedErrors: gpu.uncapturedErrors,
       stall,
       wallSeconds,
@@ -219,7 +345,7 @@ async function main(): Promise<number> {
     writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
     console.log(`\nwall time ${wallSeconds.toFixed(1)} s`);
     console.log(`JSON: ${out}`);
-    const failed = [...(forward?.rows ?? []), ...(states ?? [])].some((r) => r.status === 'error');
+    const failed = [...(forward?.rows ?? []), ...(states ?? []), ...(training?.steps ?? []), ...(training?.runs ?? [])].some((r) => r.status === 'error');
     return failed || stall ? 1 : 0;
   } finally {
     gpu.destroy();

@@ -1,6 +1,7 @@
 // Probabilities of states in global memory: for each (sample, output) the sum of |amplitude|^2
 // over the output's block of basis states [bounds[o], bounds[o+1]); with one output per basis
-// state (FULL) the block is the state itself.
+// state (FULL) the block is the state itself. EXPECT_Z (an override constant): the outputs are
+// <Z_i> = sum_k p_k (1 - 2 bit_i(k)) for every qubit i (outputs = n, qubit 0 the most significant bit).
 
 struct Meta {
   count: u32,     // rows * outputs
@@ -22,6 +23,8 @@ fn prob(a: Amp) -> f32 { return dot(a, a); }
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<uniform> meta_: Meta;
 
+override EXPECT_Z: bool = false;
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let t = (wg.x + wg.y * meta_.groups_x) * 256u + lid;
@@ -33,8 +36,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   out[t] = prob(state[base + o]);
 #else
   var acc = 0.0;
-  for (var k = bounds[o]; k < bounds[o + 1u]; k++) {
-    acc += prob(state[base + k]);
+  if (EXPECT_Z) {
+    let shift = meta_.outputs - 1u - o;
+    for (var k = 0u; k < meta_.dim; k++) {
+      let p = prob(state[base + k]);
+      acc += select(p, -p, ((k >> shift) & 1u) == 1u);
+    }
+  } else {
+    for (var k = bounds[o]; k < bounds[o + 1u]; k++) {
+      acc += prob(state[base + k]);
+    }
   }
   out[t] = acc;
 #endif

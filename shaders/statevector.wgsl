@@ -75,6 +75,8 @@ override GROUP_SIZE: u32 = 64u;
 override SAMPLES_PER_GROUP: u32 = 1u;
 override DIM: u32 = 1u << QUBITS;
 override SLOTS: u32 = SAMPLES_PER_GROUP * DIM;
+// Outputs are <Z_i> for i = 0..QUBITS-1 (meta_.outputs == QUBITS) instead of probabilities.
+override EXPECT_Z: bool = false;
 
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<storage, read> bounds: array<u32>;
@@ -133,6 +135,24 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
   workgroupBarrier();
   let outputs = meta_.outputs;
+  if (EXPECT_Z) {
+    // <Z_i> = sum_k p_k (1 - 2 bit_i(k)), qubit 0 the most significant bit.
+    for (var t = lid; t < SAMPLES_PER_GROUP * QUBITS; t += GROUP_SIZE) {
+      let s = t / QUBITS;
+      let shift = QUBITS - 1u - (t - s * QUBITS);
+      var acc = 0.0;
+      for (var k = 0u; k < DIM; k++) {
+#if ${REAL}
+        let p = state[s * DIM + k];
+#else
+        let p = state[s * DIM + k].x;
+#endif
+        acc += select(p, -p, ((k >> shift) & 1u) == 1u);
+      }
+      if (first + s < meta_.rows) { out[(first + s) * QUBITS + t - s * QUBITS] = acc; }
+    }
+    return;
+  }
   for (var t = lid; t < SAMPLES_PER_GROUP * outputs; t += GROUP_SIZE) {
     let s = t / outputs;
     let e = t - s * outputs;

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { QmoeGpuError, QmoeInputError } from '../errors.js';
 import { UsageError } from './args.js';
 import { DOCTOR_HELP, DOCTOR_USAGE, doctor } from './doctor.js';
+import { GRAD_HELP, GRAD_USAGE, grad } from './grad.js';
 import { SIMULATE_HELP, SIMULATE_USAGE, simulate } from './simulate.js';
+import { TRAIN_HELP, TRAIN_USAGE, trainCommand } from './train.js';
+import { EVAL_HELP, EVAL_USAGE, evalCommand } from './eval.js';
 
 export const USAGE = `usage: qmoe <command> [options]
 
@@ -11,6 +14,12 @@ commands:
              ${DOCTOR_USAGE.replace('usage: ', '')}
   simulate   run an OpenQASM 2.0 circuit and print its basis-state probabilities
              ${SIMULATE_USAGE.replace('usage: ', '')}
+  grad       gradient of sum_k w_k p_k over a circuit's rotation angles (adjoint method)
+             ${GRAD_USAGE.replace('usage: ', '')}
+  train      train a mixture-of-experts model (linear, mlp or quantum router) and write its files
+             qmoe train --router linear|quantum|mlp --out DIR [options; 'qmoe help train']
+  eval       reload a trained model and score it on its data set's test split
+             ${EVAL_USAGE.replace('usage: ', '')}
   help       this text; 'qmoe help <command>' for one command
 
 options:
@@ -25,6 +34,9 @@ const HINT = "Run 'qmoe help' for usage.";
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help: string; usage: string }> = {
   doctor: { run: doctor, help: DOCTOR_HELP, usage: DOCTOR_USAGE },
   simulate: { run: simulate, help: SIMULATE_HELP, usage: SIMULATE_USAGE },
+  train: { run: trainCommand, help: TRAIN_HELP, usage: TRAIN_USAGE },
+  eval: { run: evalCommand, help: EVAL_HELP, usage: EVAL_USAGE },
+  grad: { run: grad, help: GRAD_HELP, usage: GRAD_USAGE },
 };
 
 function version(): string {

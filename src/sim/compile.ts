@@ -67,3 +67,38 @@ export function matrixTable(compiled: CompiledCircuit, params: ArrayLike<number>
   });
   return table;
 }
+
+/** For each entry of the matrix table: the trainable parameter its angle reads, or 0xffffffff. */
+export const NO_PARAM = 0xffffffff;
+export function paramOfMatrix(compiled: CompiledCircuit): Uint32Array {
+  const out = new Uint32Array(Math.max(1, compiled.matrixOps.length)).fill(NO_PARAM);
+  compiled.matrixOps.forEach((op, i) => {
+    if (op.angle?.kind === 'param') out[i] = op.angle.index;
+  });
+  return out;
+}
+
+/**
+ * The matrix table followed by the derivative table dU/dtheta = U(theta + pi) / 2 of every entry
+ * (zeros for fixed gates), both in float64 rounded to f32, in matrixTable's layout. The
+ * derivatives start at matrix index `derivativeOffset(compiled)`.
+ */
+export function matrixAndDerivativeTable(compiled: CompiledCircuit, params: ArrayLike<number> | undefined): Float32Array {
+  const width = compiled.real ? 4 : 8;
+  const count = derivativeOffset(compiled);
+  const table = new Float32Array(2 * count * width);
+  table.set(matrixTable(compiled, params), 0);
+  compiled.matrixOps.forEach((op, i) => {
+    if (!op.angle || op.angle.kind === 'feature') return;
+    const angle = op.angle.kind === 'const' ? op.angle.value : (params?.[op.angle.index] ?? 0);
+    const m = targetMatrix(op.gate, angle + Math.PI).map((v) => v / 2);
+    if (compiled.real) table.set([m[0], m[2], m[4], m[6]], (count + i) * 4);
+    else table.set(m, (count + i) * 8);
+  });
+  return table;
+}
+
+/** Matrix index of the first derivative in matrixAndDerivativeTable. */
+export function derivativeOffset(compiled: CompiledCircuit): number {
+  return Math.max(1, compiled.matrixOps.length);
+}

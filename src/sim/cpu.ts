@@ -3,7 +3,8 @@ import type { Circuit } from '../circuit/types.js';
 import { validateCircuit } from '../circuit/validate.js';
 import { checkInt } from '../errors.js';
 import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from './backend.js';
-import { foldExperts } from './experts.js';
+import { adjointGradient, foldOutputs } from './adjoint-cpu.js';
+import { foldExperts, outputCount, validateOutput } from './experts.js';
 import { resolveAngle, validateInput } from './input.js';
 
 /** Most qubits the CPU reference simulates (a 2^26 state is 1 GiB of float64 pairs). */
@@ -92,12 +93,23 @@ export class CpuBackend implements Backend {
     return foldExperts(probs, input.rows, 2 ** circuit.qubits, experts);
   }
 
-  async evaluate(_circuit: Circuit, _input: BatchInput, _output: CircuitOutput): Promise<Float64Array> {
-    throw new Error('evaluate: not implemented yet');
+  async evaluate(circuit: Circuit, input: BatchInput, output: CircuitOutput): Promise<Float64Array> {
+    validateCircuit(circuit);
+    validateOutput(circuit.qubits, output);
+    const probs = await this.probabilities(circuit, input);
+    if (output.kind === 'probabilities') return probs;
+    const dim = 2 ** circuit.qubits;
+    const outputs = outputCount(circuit.qubits, output);
+    const out = new Float64Array(input.rows * outputs);
+    for (let r = 0; r < input.rows; r++) foldOutputs(circuit.qubits, output, probs, r * dim, out, r * outputs);
+    return out;
   }
 
-  async gradient(_circuit: Circuit, _input: BatchInput, _output: CircuitOutput, _dLdOut: ArrayLike<number>, _options?: GradientOptions): Promise<GradientResult> {
-    throw new Error('gradient: not implemented yet');
+  /** Adjoint-method gradient in float64 (see Backend.gradient). */
+  async gradient(circuit: Circuit, input: BatchInput, output: CircuitOutput, dLdOut: ArrayLike<number>, options: GradientOptions = {}): Promise<GradientResult> {
+    this.check(circuit, input);
+    validateOutput(circuit.qubits, output);
+    return adjointGradient(circuit, input, output, dLdOut, options.features === true);
   }
 
   dispose(): void {}

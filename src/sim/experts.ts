@@ -1,4 +1,4 @@
-import { checkInt } from '../errors.js';
+import { QmoeInputError, checkInt } from '../errors.js';
 
 /**
  * Block boundaries that map 2^n outcomes onto `experts` experts: expert e owns the basis indices
@@ -30,4 +30,16 @@ export function outputCount(qubits: number, output: { kind: 'probabilities' } | 
   if (output.kind === 'experts') return output.experts;
   if (output.kind === 'expectZ') return qubits;
   return 2 ** qubits;
+}
+
+/** Throws a QmoeInputError unless `output` is a circuit output an n-qubit circuit can give. */
+export function validateOutput(qubits: number, output: { kind: string; experts?: number }): void {
+  if (typeof output !== 'object' || output === null) throw new QmoeInputError('output', output, "must be { kind: 'probabilities' | 'experts' | 'expectZ' }");
+  if (output.kind === 'experts') {
+    checkInt('output.experts', output.experts, 1, 2 ** qubits);
+    return;
+  }
+  if (output.kind !== 'probabilities' && output.kind !== 'expectZ') {
+    throw new QmoeInputError('output.kind', output.kind, "must be 'probabilities', 'experts' or 'expectZ'");
+  }
 }

@@ -6,7 +6,7 @@ import { type CompiledCircuit, matrixTable } from './compile.js';
 import { expertBounds } from './experts.js';
 
 /** What a runner leaves in its output buffer per row. */
-export type RunnerOutput = { kind: 'probabilities' } | { kind: 'experts'; experts: number } | { kind: 'states' };
+export type RunnerOutput = { kind: 'probabilities' } | { kind: 'experts'; experts: number } | { kind: 'expectZ' } | { kind: 'states' };
 
 /** Which kernels run the circuit: the fused workgroup kernel or one global-memory pass per gate. */
 export type KernelPath = 'fused' | 'global';
@@ -55,7 +55,7 @@ export class CircuitRunner {
     const { device } = gpu;
     const dim = 2 ** compiled.qubits;
     const ampBytes = compiled.real ? 4 : 8;
-    this.outputsPerRow = kind.kind === 'experts' ? kind.experts : dim;
+    this.outputsPerRow = kind.kind === 'experts' ? kind.experts : kind.kind === 'expectZ' ? compiled.qubits : dim;
     const make = (bytes: number, label: string) => {
       const b = storageBuffer(device, bytes, label);
       this.buffers.push(b);
@@ -127,6 +127,7 @@ export class CircuitRunner {
         QUBITS: compiled.qubits,
         GROUP_SIZE: shape.groupSize,
         SAMPLES_PER_GROUP: shape.samplesPerGroup,
+        ...(this.kind.kind === 'expectZ' ? { EXPECT_Z: 1 } : {}),
       });
       const bg = device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
@@ -203,8 +204,8 @@ export class CircuitRunner {
       });
     }
     if (this.kind.kind === 'states') return;
-    const full = this.outputsPerRow === dim;
-    const measure = await getPipeline(gpu, 'measure', { REAL: real, FULL: full });
+    const full = this.kind.kind === 'probabilities';
+    const measure = await getPipeline(gpu, 'measure', { REAL: real, FULL: full }, this.kind.kind === 'expectZ' ? { EXPECT_Z: 1 } : {});
     const entries: GPUBindGroupEntry[] = [
       { binding: 0, resource: { buffer: state } },
       { binding: 2, resource: { buffer: this.output } },
@@ -219,6 +220,11 @@ export class CircuitRunner {
       pass.setBindGroup(0, measureBg);
       pass.dispatchWorkgroups(x, y);
     });
+  }
+
+  /** The gate matrix table the kernels read (the GPU trainer rebuilds its trainable entries in place). */
+  get matrices(): GPUBuffer {
+    return this.matsBuf;
   }
 
   /** Uploads `rows` input rows (row-major, compiled.features wide). */

@@ -5,7 +5,10 @@ import { readFloats } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from './backend.js';
 import { compileCircuit } from './compile.js';
+import { outputCount, validateOutput } from './experts.js';
 import { validateInput } from './input.js';
+import { validateUpstream } from './adjoint-cpu.js';
+import { GradientRunner, checkAdjointFits } from './gradient-runner.js';
 import { CircuitRunner, fusedShape, maxBindingBytes, type KernelPath, type RunnerOutput } from './runner.js';
 
 /** Most numbers one call returns (a Float32Array of 4 GiB). */
@@ -85,7 +88,7 @@ export class WebGpuBackend implements Backend {
       const maxQubits = Math.floor(Math.log2(limit / (real ? 4 : 8)));
       throw new QmoeInputError('circuit.qubits', n, `one ${n}-qubit state needs ${stateBytes} bytes, over this adapter's storage binding limit of ${limit} bytes (at most ${maxQubits} qubits)`);
     }
-    const outputs = output.kind === 'experts' ? output.experts : dim;
+    const outputs = output.kind === 'states' ? 0 : outputCount(n, output);
     const perRow = {
       state: path === 'global' ? stateBytes : 0,
       out: output.kind === 'states' ? 0 : outputs * 4,
@@ -107,7 +110,7 @@ export class WebGpuBackend implements Backend {
     const path = this.choosePath(circuit, output);
     const chunk = Math.min(input.rows, this.chunkRows(circuit, compiled.real, output, path));
     const dim = 2 ** circuit.qubits;
-    const perRowFloats = output.kind === 'states' ? dim * (compiled.real ? 1 : 2) : output.kind === 'experts' ? output.experts : dim;
+    const perRowFloats = output.kind === 'states' ? dim * (compiled.real ? 1 : 2) : outputCount(circuit.qubits, output);
     const total = input.rows * perRowFloats;
     if (total > MAX_RESULT_ELEMENTS) {
       throw new QmoeInputError('input.rows', input.rows, `the result would hold ${total} numbers, over the limit of ${MAX_RESULT_ELEMENTS} per call: split the batch`);
@@ -131,12 +134,77 @@ export class WebGpuBackend implements Backend {
     }
   }
 
-  async evaluate(_circuit: Circuit, _input: BatchInput, _output: CircuitOutput): Promise<Float32Array> {
-    throw new Error('evaluate: not implemented yet');
+  async evaluate(circuit: Circuit, input: BatchInput, output: CircuitOutput): Promise<Float32Array> {
+    validateCircuit(circuit);
+    validateOutput(circuit.qubits, output);
+    return this.run(circuit, input, output);
   }
 
-  async gradient(_circuit: Circuit, _input: BatchInput, _output: CircuitOutput, _dLdOut: ArrayLike<number>, _options?: GradientOptions): Promise<GradientResult> {
-    throw new Error('gradient: not implemented yet');
+  /**
+   * Prepares the adjoint gradient of `circuit` for batches of up to `capacity` rows (training).
+   * The caller destroys the runner.
+   */
+  async prepareGradient(circuit: Circuit, capacity: number, output: CircuitOutput, options: GradientOptions = {}): Promise<GradientRunner> {
+    validateCircuit(circuit);
+    validateOutput(circuit.qubits, output);
+    const real = compileCircuit(circuit, this.options.real === 'never').real;
+    checkAdjointFits(this.gpu, circuit.qubits, real);
+    checkInt('capacity', capacity, 1, this.gradientChunkRows(circuit, real, output, options.features === true));
+    return GradientRunner.create(this.gpu, circuit, capacity, output, { features: options.features, forceComplex: this.options.real === 'never' });
+  }
+
+  /** Rows per chunk of a gradient: binding limits, maxChunkBytes and the dispatch grid. */
+  private gradientChunkRows(circuit: Circuit, real: boolean, output: CircuitOutput, features: boolean): number {
+    const F = circuit.features;
+    const perRow = [F * 4, F * 8, outputCount(circuit.qubits, output) * 4, circuit.params * 4, features ? F * 4 : 0];
+    const rowBytes = perRow.reduce((a, b) => a + b, 0);
+    const limit = maxBindingBytes(this.gpu);
+    let rows = rowBytes > 0 ? Math.floor(this.options.maxChunkBytes / rowBytes) : 2 ** 26;
+    for (const bytes of perRow) if (bytes > 0) rows = Math.min(rows, Math.floor(limit / bytes));
+    const maxGroups = this.gpu.limits.maxComputeWorkgroupsPerDimension ** 2;
+    rows = Math.min(rows, maxGroups * checkAdjointFits(this.gpu, circuit.qubits, real).samplesPerGroup, 2 ** 26);
+    return Math.max(1, rows);
+  }
+
+  /** Adjoint-method gradient on the GPU (f32; see Backend.gradient), in chunks summed on the host. */
+  async gradient(circuit: Circuit, input: BatchInput, output: CircuitOutput, dLdOut: ArrayLike<number>, options: GradientOptions = {}): Promise<GradientResult> {
+    validateCircuit(circuit);
+    validateInput(circuit, input);
+    validateOutput(circuit.qubits, output);
+    const outputs = outputCount(circuit.qubits, output);
+    validateUpstream(dLdOut, input.rows, outputs);
+    if (this.gpu.lostReason) throw new QmoeGpuError(`the GPU device was lost (${this.gpu.lostReason})`);
+    const withFeatures = options.features === true;
+    const real = compileCircuit(circuit, this.options.real === 'never').real;
+    checkAdjointFits(this.gpu, circuit.qubits, real);
+    const chunk = Math.min(input.rows, this.gradientChunkRows(circuit, real, output, withFeatures));
+    const runner = await GradientRunner.create(this.gpu, circuit, chunk, output, { features: withFeatures, forceComplex: this.options.real === 'never' });
+    try {
+      const F = circuit.features;
+      const P = circuit.params;
+      const params = new Float64Array(P);
+      const featureGrad = withFeatures ? new Float32Array(input.rows * F) : undefined;
+      const features = Float32Array.from(input.features ?? []);
+      const upstream = Float32Array.from(dLdOut);
+      runner.setParams(input.params);
+      for (let start = 0; start < input.rows; start += chunk) {
+        const rows = Math.min(chunk, input.rows - start);
+        runner.setFeatures(features.subarray(start * F, (start + rows) * F), rows);
+        runner.setUpstream(upstream.subarray(start * outputs, (start + rows) * outputs));
+        runner.dispatch();
+        if (P > 0) {
+          const part = await readFloats(this.gpu.device, runner.paramGrad, P * 4);
+          for (let i = 0; i < P; i++) params[i] += part[i];
+        }
+        if (featureGrad && F > 0) featureGrad.set(await readFloats(this.gpu.device, runner.featureGrad!, rows * F * 4), start * F);
+      }
+      if (this.gpu.lostReason) throw new QmoeGpuError(`the GPU device was lost (${this.gpu.lostReason})`);
+      const result: GradientResult = { params: Float32Array.from(params) };
+      if (featureGrad) result.features = featureGrad;
+      return result;
+    } finally {
+      runner.destroy();
+    }
   }
 
   dispose(): void {}

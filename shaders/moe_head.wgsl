@@ -1,0 +1,212 @@
+// The classical part of a mixture-of-experts model, one invocation per sample (src/moe/spec.ts):
+// router probabilities P (linear or MLP router from x; quantum routers from the circuit's
+// outputs), expert logits W_e x + b_e, mixture y = sum_e P_e logits_e, softmax cross-entropy.
+//
+// MODE 0 (train): writes the sample's gradient of its loss with respect to every classical
+//   parameter (flat indices CIRCUIT_PARAMS.. of the parameter vector) into grads[row, 0..G-2),
+//   then its loss and correctness (1 or 0) into columns G-2 and G-1; for quantum routers also
+//   dL/d(circuit output) into upstream[row, ..].
+// MODE 1 (evaluate): writes only the loss and correctness columns.
+// MODE 2 (predict): writes softmax(y) into probs[row, 0..CLASSES).
+//
+// Parameter layout (flat vector): [circuit angles][router: linear V (E x F), c (E) | MLP layers
+// W (out x in), b (out) | code adapter A (E x n), a (E)][experts: W_e (K x F), b_e (K), e = 0..E-1].
+
+override FEATURES: u32;
+override CLASSES: u32;
+override EXPERTS: u32;
+override ROUTER: u32;           // 0 linear, 1 mlp, 2 quantum paper (P = circuit output), 3 quantum code (<Z> -> adapter -> softmax)
+override ROUTER_INPUTS: u32;    // circuit outputs per row (quantum), else 0
+override CIRCUIT_PARAMS: u32;   // circuit angles at the start of the parameter vector
+override EXPERTS_OFFSET: u32;   // flat index of the first expert parameter
+override MODE: u32;
+override HIDDEN_LAYERS: u32 = 0u;
+override H0: u32 = 0u;
+override H1: u32 = 0u;
+override H2: u32 = 0u;
+override H3: u32 = 0u;
+
+const MAX_UNITS: u32 = 512u;    // inputs + hidden units + router logits of the MLP, checked on the host
+const MAX_SMALL: u32 = 64u;     // experts, classes and circuit outputs, checked on the host
+
+struct Meta {
+  rows: u32,
+  grad_width: u32,   // G: classical parameters + 2
+  groups_x: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> labels: array<u32>;
+@group(0) @binding(2) var<storage, read> params: array<f32>;
+@group(0) @binding(3) var<storage, read> router_in: array<f32>;
+@group(0) @binding(4) var<storage, read_write> grads: array<f32>;
+@group(0) @binding(5) var<storage, read_write> upstream: array<f32>;
+@group(0) @binding(6) var<uniform> meta_: Meta;
+
+fn width(l: u32) -> u32 {   // units of MLP layer l: 0 = inputs, 1..HIDDEN_LAYERS hidden, then EXPERTS
+  if (l == 0u) { return FEATURES; }
+  if (l > HIDDEN_LAYERS) { return EXPERTS; }
+  var h = array<u32, 4>(H0, H1, H2, H3);
+  return h[l - 1u];
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = (wg.x + wg.y * meta_.groups_x) * 64u + lid;
+  if (r >= meta_.rows) { return; }
+  let xb = r * FEATURES;
+  let gb = r * meta_.grad_width;
+
+  // Router logits z (softmax routers) or probabilities (paper).
+  var act: array<f32, MAX_UNITS>;   // MLP: every layer's outputs, layer after layer
+  var p: array<f32, MAX_SMALL>;
+  var z: array<f32, MAX_SMALL>;
+  var zin: array<f32, MAX_SMALL>;   // circuit outputs
+  var last = 0u;                    // offset of the router logits in act (MLP)
+  if (ROUTER == 0u) {
+    for (var e = 0u; e < EXPERTS; e++) {
+      var acc = params[CIRCUIT_PARAMS + EXPERTS * FEATURES + e];
+      for (var f = 0u; f < FEATURES; f++) { acc += params[CIRCUIT_PARAMS + e * FEATURES + f] * x[xb + f]; }
+      z[e] = acc;
+    }
+  } else if (ROUTER == 1u) {
+    for (var f = 0u; f < FEATURES; f++) { act[f] = x[xb + f]; }
+    var pin = 0u;          // offset of the layer's inputs in act
+    var w = CIRCUIT_PARAMS; // offset of the layer's weights in params
+    for (var l = 0u; l <= HIDDEN_LAYERS; l++) {
+      let nin = width(l);
+      let nout = width(l + 1u);
+      let pout = pin + nin;
+      for (var o = 0u; o < nout; o++) {
+        var acc = params[w + nout * nin + o];
+        for (var i = 0u; i < nin; i++) { acc += params[w + o * nin + i] * act[pin + i]; }
+        act[pout + o] = select(acc, max(acc, 0.0), l < HIDDEN_LAYERS);
+      }
+      w += nout * nin + nout;
+      pin = pout;
+    }
+    last = pin;
+    for (var e = 0u; e < EXPERTS; e++) { z[e] = act[last + e]; }
+  } else {
+    for (var i = 0u; i < ROUTER_INPUTS; i++) { zin[i] = router_in[r * ROUTER_INPUTS + i]; }
+    if (ROUTER == 2u) {
+      for (var e = 0u; e < EXPERTS; e++) { p[e] = zin[e]; }
+    } else {
+      for (var e = 0u; e < EXPERTS; e++) {
+        var acc = params[CIRCUIT_PARAMS + EXPERTS * ROUTER_INPUTS + e];
+        for (var i = 0u; i < ROUTER_INPUTS; i++) { acc += params[CIRCUIT_PARAMS + e * ROUTER_INPUTS + i] * zin[i]; }
+        z[e] = acc;
+      }
+    }
+  }
+  if (ROUTER != 2u) {
+    var zmax = z[0];
+    for (var e = 1u; e < EXPERTS; e++) { zmax = max(zmax, z[e]); }
+    var sum = 0.0;
+    for (var e = 0u; e < EXPERTS; e++) { p[e] = exp(z[e] - zmax); sum += p[e]; }
+    for (var e = 0u; e < EXPERTS; e++) { p[e] /= sum; }
+  }
+
+  // Experts and mixture.
+  var y: array<f32, MAX_SMALL>;
+  for (var k = 0u; k < CLASSES; k++) { y[k] = 0.0; }
+  for (var e = 0u; e < EXPERTS; e++) {
+    let base = EXPERTS_OFFSET + e * (CLASSES * FEATURES + CLASSES);
+    for (var k = 0u; k < CLASSES; k++) {
+      var logit = params[base + CLASSES * FEATURES + k];
+      for (var f = 0u; f < FEATURES; f++) { logit += params[base + k * FEATURES + f] * x[xb + f]; }
+      y[k] += p[e] * logit;
+    }
+  }
+  var ymax = y[0];
+  var best = 0u;
+  for (var k = 1u; k < CLASSES; k++) {
+    if (y[k] > ymax) { ymax = y[k]; best = k; }
+  }
+  var sum = 0.0;
+  for (var k = 0u; k < CLASSES; k++) { sum += exp(y[k] - ymax); }
+  let label = labels[r];
+  if (MODE == 2u) {
+    for (var k = 0u; k < CLASSES; k++) { grads[r * CLASSES + k] = exp(y[k] - ymax) / sum; }
+    return;
+  }
+  let loss = log(sum) + ymax - y[label];
+  grads[gb + meta_.grad_width - 2u] = loss;
+  grads[gb + meta_.grad_width - 1u] = select(0.0, 1.0, best == label);
+  if (MODE == 1u) { return; }
+
+  // Backward: dy = softmax(y) - onehot(label).
+  var dy: array<f32, MAX_SMALL>;
+  for (var k = 0u; k < CLASSES; k++) { dy[k] = exp(y[k] - ymax) / sum - select(0.0, 1.0, k == label); }
+  var dp: array<f32, MAX_SMALL>;
+  for (var e = 0u; e < EXPERTS; e++) {
+    let base = EXPERTS_OFFSET + e * (CLASSES * FEATURES + CLASSES);
+    let gbase = gb + base - CIRCUIT_PARAMS;
+    var acc = 0.0;
+    for (var k = 0u; k < CLASSES; k++) {
+      var logit = params[base + CLASSES * FEATURES + k];
+      for (var f = 0u; f < FEATURES; f++) {
+        logit += params[base + k * FEATURES + f] * x[xb + f];
+        grads[gbase + k * FEATURES + f] = p[e] * dy[k] * x[xb + f];
+      }
+      grads[gbase + CLASSES * FEATURES + k] = p[e] * dy[k];
+      acc += dy[k] * logit;
+    }
+    dp[e] = acc;
+  }
+  if (ROUTER == 2u) {
+    for (var e = 0u; e < EXPERTS; e++) { upstream[r * ROUTER_INPUTS + e] = dp[e]; }
+    return;
+  }
+  // Softmax router: dz_e = p_e (dp_e - sum_j p_j dp_j).
+  var mean = 0.0;
+  for (var e = 0u; e < EXPERTS; e++) { mean += p[e] * dp[e]; }
+  var dz: array<f32, MAX_SMALL>;
+  for (var e = 0u; e < EXPERTS; e++) { dz[e] = p[e] * (dp[e] - mean); }
+  let rb = gb;   // router parameters start right after the circuit angles
+  if (ROUTER == 0u) {
+    for (var e = 0u; e < EXPERTS; e++) {
+      for (var f = 0u; f < FEATURES; f++) { grads[rb + e * FEATURES + f] = dz[e] * x[xb + f]; }
+      grads[rb + EXPERTS * FEATURES + e] = dz[e];
+    }
+    return;
+  }
+  if (ROUTER == 3u) {
+    for (var i = 0u; i < ROUTER_INPUTS; i++) {
+      var acc = 0.0;
+      for (var e = 0u; e < EXPERTS; e++) { acc += dz[e] * params[CIRCUIT_PARAMS + e * ROUTER_INPUTS + i]; }
+      upstream[r * ROUTER_INPUTS + i] = acc;
+    }
+    for (var e = 0u; e < EXPERTS; e++) {
+      for (var i = 0u; i < ROUTER_INPUTS; i++) { grads[rb + e * ROUTER_INPUTS + i] = dz[e] * zin[i]; }
+      grads[rb + EXPERTS * ROUTER_INPUTS + e] = dz[e];
+    }
+    return;
+  }
+  // MLP backward, last layer first; delta holds dL/d(pre-activation) of the current layer.
+  var delta: array<f32, MAX_UNITS>;
+  for (var e = 0u; e < EXPERTS; e++) { delta[last + e] = dz[e]; }
+  var w_end = EXPERTS_OFFSET;   // end of the current layer's parameters
+  var pout = last;
+  for (var step = 0u; step <= HIDDEN_LAYERS; step++) {
+    let l = HIDDEN_LAYERS - step;
+    let nin = width(l);
+    let nout = width(l + 1u);
+    let pin = pout - nin;
+    let w = w_end - (nout * nin + nout);
+    for (var o = 0u; o < nout; o++) {
+      let d = delta[pout + o];
+      for (var i = 0u; i < nin; i++) { grads[gb + w - CIRCUIT_PARAMS + o * nin + i] = d * act[pin + i]; }
+      grads[gb + w - CIRCUIT_PARAMS + nout * nin + o] = d;
+    }
+    if (l > 0u) {
+      for (var i = 0u; i < nin; i++) {
+        var acc = 0.0;
+        for (var o = 0u; o < nout; o++) { acc += params[w + o * nin + i] * delta[pout + o]; }
+        delta[pin + i] = select(0.0, acc, act[pin + i] > 0.0);
+      }
+    }
+    w_end = w;
+    pout = pin;
+  }
+}

@@ -1,0 +1,307 @@
+import type { Circuit } from '../circuit/types.js';
+import { QmoeInputError, checkInt } from '../errors.js';
+import type { Backend, CircuitOutput } from '../sim/backend.js';
+import { CpuBackend } from '../sim/cpu.js';
+import { paramLayout, routerCircuit, routerOutput, routerWidths } from './models.js';
+import type { ModelSpec, ParamLayout } from './spec.js';
+
+/**
+ * The models' math in float64 on the CPU: forward pass and the gradient of the mean
+ * cross-entropy with respect to the whole flat parameter vector (layout in spec.ts / models.ts).
+ * The quantum router's circuit runs on a Backend (CpuBackend by default): evaluate() gives the
+ * expert probabilities (paper) or <Z_i> (code), gradient() the vector-Jacobian product with the
+ * upstream dL/dP or dL/d<Z>.
+ *
+ * Per row x with label t:
+ *   P = router(x)                       (experts)
+ *   z_e = W_e x + b_e                    (classes, per expert e)
+ *   y = sum_e P_e z_e                    (classes)
+ *   q = softmax(y), loss = -log q_t, prediction = argmax y (lowest index on ties)
+ * Backward (for the mean over B rows): dy = (q - onehot(t)) / B, dW_e = P_e dy x^T, db_e = P_e dy,
+ * dP_e = dy . z_e, then through the router (softmax: ds = P * (dP - P.dP); dense layers; ReLU with
+ * derivative 0 at 0, as PyTorch).
+ */
+
+export interface ForwardResult {
+  rows: number;
+  /** Router probabilities P(e | x): rows x experts. */
+  route: Float64Array;
+  /** Mixture outputs y (class logits): rows x classes. */
+  logits: Float64Array;
+  /** softmax(y): rows x classes. */
+  probs: Float64Array;
+  /** argmax of y per row. */
+  predictions: Int32Array;
+}
+
+export interface LossResult extends ForwardResult {
+  /** Cross-entropy of every row. */
+  losses: Float64Array;
+  /** Mean cross-entropy. */
+  loss: number;
+  /** Rows whose prediction equals the label. */
+  correct: number;
+}
+
+export interface GradientResult extends LossResult {
+  /** d(mean loss)/d(params): layout.total numbers. */
+  grad: Float64Array;
+}
+
+/** What the router's forward pass leaves for its backward pass. */
+interface RouterCache {
+  /** Activations of the dense layers, input first (classical routers and the code adapter's input). */
+  acts: Float64Array[];
+  /** Circuit outputs (quantum). */
+  circuitOut?: Float64Array;
+}
+
+export class CpuModel {
+  readonly spec: ModelSpec;
+  readonly layout: ParamLayout;
+  readonly circuit: Circuit | undefined;
+  readonly output: CircuitOutput | undefined;
+  private readonly backend: Backend;
+  private readonly widths: number[];
+  private readonly ownBackend: boolean;
+
+  constructor(spec: ModelSpec, backend?: Backend) {
+    this.spec = spec;
+    this.layout = paramLayout(spec);
+    this.widths = routerWidths(spec);
+    this.ownBackend = backend === undefined;
+    this.backend = backend ?? new CpuBackend();
+    if (spec.router === 'quantum') {
+      this.circuit = routerCircuit(spec);
+      this.output = routerOutput(spec);
+    }
+  }
+
+  dispose(): void {
+    if (this.ownBackend) this.backend.dispose();
+  }
+
+  private checkParams(params: ArrayLike<number>): void {
+    if (!params || params.length !== this.layout.total) {
+      throw new QmoeInputError('params.length', params?.length, `must equal the model's parameter count ${this.layout.total}`);
+    }
+  }
+
+  private checkX(x: ArrayLike<number>, rows: number): void {
+    checkInt('rows', rows, 1, 1 << 26);
+    if (!x || x.length !== rows * this.spec.features) {
+      throw new QmoeInputError('x.length', x?.length, `must equal rows (${rows}) x features (${this.spec.features})`);
+    }
+  }
+
+  /** Router probabilities for `rows` rows of x (rows x experts). */
+  private async routerForward(params: Float64Array, x: Float64Array, rows: number): Promise<{ route: Float64Array; cache: RouterCache }> {
+    const E = this.spec.experts;
+    const cache: RouterCache = { acts: [] };
+    let input: Float64Array;
+    let at: number;
+    if (this.circuit) {
+      const out = (await this.backend.evaluate(this.circuit, { rows, features: x, params: params.subarray(0, this.layout.circuit) }, this.output!)) as Float64Array;
+      cache.circuitOut = Float64Array.from(out);
+      if (this.spec.preset === 'paper') return { route: cache.circuitOut, cache };
+      input = cache.circuitOut;
+      at = this.layout.circuit;
+    } else {
+      input = x;
+      at = 0;
+    }
+    // Dense layers: widths[0] -> ... -> widths[last] = experts, ReLU between, softmax at the end.
+    const w = this.widths;
+    let act = input;
+    cache.acts.push(act);
+    for (let k = 0; k + 1 < w.length; k++) {
+      const nin = w[k], nout = w[k + 1];
+      const out = new Float64Array(rows * nout);
+      const bias = at + nout * nin;
+      const last = k + 2 === w.length;
+      for (let r = 0; r < rows; r++) {
+        for (let o = 0; o < nout; o++) {
+          let s = params[bias + o];
+          for (let i = 0; i < nin; i++) s += params[at + o * nin + i] * act[r * nin + i];
+          out[r * nout + o] = last || s > 0 ? s : 0;
+        }
+      }
+      at = bias + nout;
+      act = out;
+      cache.acts.push(act);
+    }
+    const route = new Float64Array(rows * E);
+    for (let r = 0; r < rows; r++) softmaxInto(act, r * E, E, route);
+    return { route, cache };
+  }
+
+  /** Forward pass: router, experts, mixture, softmax, predictions. */
+  async forward(params: Float64Array, x: Float64Array, rows: number): Promise<ForwardResult> {
+    this.checkParams(params);
+    this.checkX(x, rows);
+    return (await this.forwardInternal(params, x, rows)).result;
+  }
+
+  private async forwardInternal(params: Float64Array, x: Float64Array, rows: number) {
+    const { features: F, classes: C, experts: E } = this.spec;
+    const { route, cache } = await this.routerForward(params, x, rows);
+    const expertLogits = new Float64Array(rows * E * C); // z[r, e, c]
+    const logits = new Float64Array(rows * C);
+    const probs = new Float64Array(rows * C);
+    const predictions = new Int32Array(rows);
+    const base = this.layout.router;
+    const per = C * (F + 1);
+    for (let r = 0; r < rows; r++) {
+      for (let e = 0; e < E; e++) {
+        const w = base + e * per;
+        const pe = route[r * E + e];
+        for (let c = 0; c < C; c++) {
+          let s = params[w + C * F + c];
+          for (let i = 0; i < F; i++) s += params[w + c * F + i] * x[r * F + i];
+          expertLogits[(r * E + e) * C + c] = s;
+          logits[r * C + c] += pe * s;
+        }
+      }
+      softmaxInto(logits, r * C, C, probs);
+      let best = 0;
+      for (let c = 1; c < C; c++) if (logits[r * C + c] > logits[r * C + best]) best = c;
+      predictions[r] = best;
+    }
+    return { result: { rows, route, logits, probs, predictions }, cache, expertLogits };
+  }
+
+  /** Forward pass with the cross-entropy of each row against `labels`. */
+  async loss(params: Float64Array, x: Float64Array, labels: ArrayLike<number>, rows: number): Promise<LossResult> {
+    this.checkParams(params);
+    this.checkX(x, rows);
+    this.checkLabels(labels, rows);
+    const { result } = await this.forwardInternal(params, x, rows);
+    return { ...result, ...crossEntropy(result.logits, result.predictions, labels, rows, this.spec.classes) };
+  }
+
+  private checkLabels(labels: ArrayLike<number>, rows: number): void {
+    if (!labels || labels.length !== rows) throw new QmoeInputError('labels.length', labels?.length, `must equal rows (${rows})`);
+    for (let r = 0; r < rows; r++) {
+      const t = labels[r];
+      if (!Number.isInteger(t) || t < 0 || t >= this.spec.classes) throw new QmoeInputError(`labels[${r}]`, t, `must be a class from 0 to ${this.spec.classes - 1}`);
+    }
+  }
+
+  /** Mean cross-entropy over the rows and its gradient with respect to every parameter. */
+  async lossAndGradient(params: Float64Array, x: Float64Array, labels: ArrayLike<number>, rows: number): Promise<GradientResult> {
+    this.checkParams(params);
+    this.checkX(x, rows);
+    this.checkLabels(labels, rows);
+    const { features: F, classes: C, experts: E } = this.spec;
+    const { result, cache, expertLogits } = await this.forwardInternal(params, x, rows);
+    const ce = crossEntropy(result.logits, result.predictions, labels, rows, C);
+    const grad = new Float64Array(this.layout.total);
+    const dRoute = new Float64Array(rows * E);
+    const dy = new Float64Array(C);
+    const base = this.layout.router;
+    const per = C * (F + 1);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < C; c++) dy[c] = (result.probs[r * C + c] - (labels[r] === c ? 1 : 0)) / rows;
+      for (let e = 0; e < E; e++) {
+        const w = base + e * per;
+        const pe = result.route[r * E + e];
+        let dp = 0;
+        for (let c = 0; c < C; c++) {
+          dp += dy[c] * expertLogits[(r * E + e) * C + c];
+          const g = pe * dy[c];
+          grad[w + C * F + c] += g;
+          for (let i = 0; i < F; i++) grad[w + c * F + i] += g * x[r * F + i];
+        }
+        dRoute[r * E + e] = dp;
+      }
+    }
+    await this.routerBackward(params, x, rows, result.route, cache, dRoute, grad);
+    return { ...result, ...ce, grad };
+  }
+
+  private async routerBackward(params: Float64Array, x: Float64Array, rows: number, route: Float64Array, cache: RouterCache, dRoute: Float64Array, grad: Float64Array): Promise<void> {
+    const E = this.spec.experts;
+    const circuitInput = () => ({ rows, features: x, params: params.subarray(0, this.layout.circuit) });
+    if (this.circuit && this.spec.preset === 'paper') {
+      const g = await this.backend.gradient(this.circuit, circuitInput(), this.output!, dRoute);
+      grad.set(g.params, 0);
+      return;
+    }
+    // Softmax backward: ds = P * (dP - P . dP).
+    let delta = new Float64Array(rows * E);
+    for (let r = 0; r < rows; r++) {
+      let dot = 0;
+      for (let e = 0; e < E; e++) dot += route[r * E + e] * dRoute[r * E + e];
+      for (let e = 0; e < E; e++) delta[r * E + e] = route[r * E + e] * (dRoute[r * E + e] - dot);
+    }
+    const w = this.widths;
+    // Offsets of each dense layer in the flat vector.
+    const offsets: number[] = [];
+    let at = this.layout.circuit;
+    for (let k = 0; k + 1 < w.length; k++) {
+      offsets.push(at);
+      at += w[k + 1] * (w[k] + 1);
+    }
+    for (let k = w.length - 2; k >= 0; k--) {
+      const nin = w[k], nout = w[k + 1];
+      const off = offsets[k];
+      const bias = off + nout * nin;
+      const input = cache.acts[k];
+      const needInput = k > 0 || this.circuit !== undefined;
+      const dIn = needInput ? new Float64Array(rows * nin) : undefined;
+      for (let r = 0; r < rows; r++) {
+        for (let o = 0; o < nout; o++) {
+          const d = delta[r * nout + o];
+          if (d === 0) continue;
+          grad[bias + o] += d;
+          for (let i = 0; i < nin; i++) {
+            grad[off + o * nin + i] += d * input[r * nin + i];
+            if (dIn) dIn[r * nin + i] += d * params[off + o * nin + i];
+          }
+        }
+      }
+      if (!dIn) break;
+      if (k > 0) {
+        // Through the ReLU of the hidden layer that produced `input`.
+        for (let j = 0; j < dIn.length; j++) if (!(input[j] > 0)) dIn[j] = 0;
+      }
+      delta = dIn;
+    }
+    if (this.circuit) {
+      // Code preset: delta is dL/d<Z> (rows x qubits).
+      const g = await this.backend.gradient(this.circuit, circuitInput(), this.output!, delta);
+      grad.set(g.params, 0);
+    }
+  }
+}
+
+/** Writes softmax(v[at .. at + n)) into out[at ..]. */
+export function softmaxInto(v: ArrayLike<number>, at: number, n: number, out: Float64Array): void {
+  let m = -Infinity;
+  for (let i = 0; i < n; i++) m = Math.max(m, v[at + i]);
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp(v[at + i] - m);
+    out[at + i] = e;
+    s += e;
+  }
+  for (let i = 0; i < n; i++) out[at + i] /= s;
+}
+
+/** Cross-entropy -log softmax(y)_t per row (log-sum-exp, stable), its mean and the correct count. */
+export function crossEntropy(logits: Float64Array, predictions: Int32Array, labels: ArrayLike<number>, rows: number, classes: number): { losses: Float64Array; loss: number; correct: number } {
+  const losses = new Float64Array(rows);
+  let sum = 0;
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    let m = -Infinity;
+    for (let c = 0; c < classes; c++) m = Math.max(m, logits[r * classes + c]);
+    let s = 0;
+    for (let c = 0; c < classes; c++) s += Math.exp(logits[r * classes + c] - m);
+    const l = m + Math.log(s) - logits[r * classes + labels[r]];
+    losses[r] = l;
+    sum += l;
+    if (predictions[r] === labels[r]) correct++;
+  }
+  return { losses, loss: sum / rows, correct };
+}

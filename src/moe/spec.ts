@@ -1,0 +1,64 @@
+import type { Circuit } from '../circuit/types.js';
+
+/**
+ * The mixture-of-experts models of the study, shared by the CPU and GPU trainers.
+ *
+ * Every model has `experts` linear experts on the same input x (the scaled features):
+ *   logits_i = W_i x + b_i   (W_i: classes x features, b_i: classes)
+ * a router giving P(i | x), and the output y = sum_i P(i|x) logits_i, trained with the mean
+ * cross-entropy of softmax(y) against the labels.
+ *
+ * Routers:
+ *   linear   A: P = softmax(V x + c), V: experts x features.
+ *   mlp      C: hidden layers h_1..h_m with ReLU, then a linear layer to experts and softmax.
+ *   quantum  B, preset `paper`: angle embedding RY(x_i) on qubit i, `layers` layers of RY(theta)
+ *            + CZ on adjacent pairs; P = expert probabilities (blocks of basis states, expertBounds).
+ *   quantum  B, preset `code`: RX(x_i) embedding, StronglyEntanglingLayers (Rot = RZ RY RZ on every
+ *            qubit, then CNOT(i, (i + r) mod n), r = (l mod (n - 1)) + 1), <Z_i> for every qubit,
+ *            then an adapter z -> A z + a (experts x qubits) and softmax.
+ *
+ * Flat parameter vector layout: [router parameters..., expert parameters...]; experts are stored
+ * expert by expert, each as W_i row-major (classes x features) followed by b_i.
+ */
+export type RouterKind = 'linear' | 'mlp' | 'quantum';
+export type Preset = 'paper' | 'code';
+
+export interface ModelSpec {
+  router: RouterKind;
+  /** Quantum router form (ignored by classical routers). */
+  preset: Preset;
+  features: number;
+  classes: number;
+  experts: number;
+  /** MLP hidden layer widths. */
+  hidden: number[];
+  /** Quantum router size. */
+  qubits: number;
+  layers: number;
+}
+
+/** Sizes of the parts of the flat parameter vector. */
+export interface ParamLayout {
+  /** Router parameters: circuit angles (quantum), then adapter (code preset) or dense layers. */
+  router: number;
+  /** Circuit parameters at the start of the router block (quantum only, else 0). */
+  circuit: number;
+  experts: number;
+  total: number;
+}
+
+/** The router's circuit (quantum routers) is built by src/moe, not here. */
+export type RouterCircuit = Circuit;
+
+/*
+ * Layout details inside the router block (added with the trainer, src/moe/models.ts; the same
+ * rule as the experts' above):
+ *  - every dense layer is its weight matrix row-major (outputs x inputs) followed by its bias:
+ *    linear router V (experts x features) then c; MLP layers in order from the input
+ *    (features -> hidden[0] -> ... -> hidden[m-1] -> experts); the code preset's adapter A
+ *    (experts x qubits) then a;
+ *  - circuit angles first: paper theta[l * qubits + i]; code weights[l, i, k] at
+ *    (l * qubits + i) * 3 + k, (phi, theta, omega) of Rot, applied as RZ(phi), RY(theta), RZ(omega).
+ *  - router parameter counts: paper quantum layers x qubits; code quantum 3 x layers x qubits +
+ *    experts x (qubits + 1); linear experts x (features + 1); mlp sum of out x (in + 1).
+ */

@@ -1,0 +1,58 @@
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { Resvg } from '@resvg/resvg-js';
+import { QmoeInputError, checkInt } from '../errors.js';
+
+/**
+ * Font list written into every chart. resvg takes the first family it finds among the system
+ * fonts (Debian ships DejaVu and Liberation); `sans-serif` is the last resort.
+ */
+export const FONT_FAMILY = 'DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif';
+
+/** Shared vega-lite config: white background, one font everywhere, no chart border. */
+export const BASE_CONFIG = {
+  background: 'white',
+  font: FONT_FAMILY,
+  view: { stroke: null },
+  title: { fontSize: 14, fontWeight: 'bold' as const },
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 11 },
+};
+
+/**
+ * Renders a vega-lite spec to an SVG string, headless (vega View with renderer 'none', no DOM or
+ * canvas needed). Text widths are estimated by vega's heuristic (no canvas package), which only
+ * matters for label overlap and legend placement.
+ */
+export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
+  const compiled = compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export interface PngOptions {
+  /** Output width in pixels; the height follows the SVG's aspect ratio. Default: the SVG's own width. */
+  width?: number;
+}
+
+/**
+ * Rasterizes an SVG to PNG bytes with resvg. System fonts are loaded (text must render), with
+ * DejaVu Sans as the sans-serif and default family.
+ */
+export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
+  if (typeof svg !== 'string' || !svg.includes('<svg')) {
+    throw new QmoeInputError('svg', typeof svg === 'string' ? svg.slice(0, 40) : svg, 'must be an SVG document string');
+  }
+  if (options.width !== undefined) checkInt('options.width', options.width, 1, 16384);
+  const resvg = new Resvg(svg, {
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+    fitTo: options.width !== undefined ? { mode: 'width', value: options.width } : { mode: 'original' },
+    background: 'white',
+  });
+  const png = resvg.render().asPng();
+  return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+}

@@ -1,0 +1,45 @@
+import type { ModelSpec } from '../moe/spec.js';
+
+/**
+ * The backend-agnostic training engine the trainer drives. The CPU engine (cpu-engine.ts) runs
+ * in float64 with CpuBackend; the WebGPU engine (gpu-engine.ts) keeps data, parameters and Adam
+ * state on the GPU. Only scalars (EngineStats) cross per epoch; parameters on request.
+ */
+export interface TrainingData {
+  /** Row-major features, rows x features, already scaled. */
+  x: Float64Array;
+  /** Class labels 0..classes-1. */
+  y: Int32Array;
+  rows: number;
+  features: number;
+  classes: number;
+}
+
+export interface EngineStats {
+  loss: number;
+  accuracy: number;
+}
+
+export type Split = 'train' | 'validation' | 'test';
+
+export interface TrainingEngine {
+  readonly kind: 'cpu' | 'webgpu';
+  readonly spec: ModelSpec;
+  /** Once per split, rows already scaled. */
+  load(split: Split, data: TrainingData): Promise<void>;
+  /** Also resets Adam (moments, step count). */
+  setParams(params: Float64Array): Promise<void>;
+  getParams(): Promise<Float64Array>;
+  /** One Adam step on the mean loss over these train rows; may return before the work is done. */
+  step(rows: Int32Array): void;
+  /**
+   * Mean loss / accuracy over the rows stepped since the previous call (each row's loss and
+   * prediction taken before its step's update), then resets.
+   */
+  epochStats(): Promise<EngineStats>;
+  /** Mean loss and accuracy over a whole split, current params. */
+  evaluate(split: Split): Promise<EngineStats>;
+  /** Class probabilities softmax(y): rows x classes. */
+  predict(x: Float64Array, rows: number): Promise<Float64Array>;
+  dispose(): void;
+}

@@ -1,0 +1,103 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { skipGpu } from '../helpers/gpu.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bin = join(root, 'bin', 'qmoe.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'qmoe-grad-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+function qmoe(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, ...args], { cwd: root, env: process.env, timeout: 60_000 }, (_err, stdout, stderr) => {
+      resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
+    });
+  });
+}
+
+const why = (run: Run) => `exit ${run.code}, signal ${run.signal}, stderr:\n${run.stderr}`;
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function expectUserError(run: Run, ...mentions: (string | RegExp)[]): void {
+  expect(run.code, why(run)).toBe(2);
+  expect(run.stdout).toBe('');
+  for (const m of mentions) expect(run.stderr).toMatch(m);
+  expect(run.stderr).not.toMatch(/internal error/);
+}
+
+// A Bell-like circuit with two rotations: ry(a) q[0]; cx; rx(b) q[1]. With w = [1, 0, 0, -1]:
+// p00 = cos^2(a/2) cos^2(b/2), p11 = sin^2(a/2) cos^2(b/2), so L = cos(a) cos^2(b/2),
+// dL/da = -sin(a) cos^2(b/2), dL/db = -cos(a) sin(b) / 2.
+const A = 0.7;
+const B = -1.3;
+const QASM = `OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nry(${A}) q[0];\ncx q[0], q[1];\nrx(${B}) q[1];\nmeasure q -> c;\n`;
+const LOSS = Math.cos(A) * Math.cos(B / 2) ** 2;
+const GRAD = [-Math.sin(A) * Math.cos(B / 2) ** 2, (-Math.cos(A) * Math.sin(B)) / 2];
+const qasm = file('bell-rot.qasm', QASM);
+const weights = file('w.json', '[1, 0, 0, -1]');
+
+function checkResult(run: Run, tol: number, backend: string): void {
+  expect(run.code, why(run)).toBe(0);
+  const out = JSON.parse(run.stdout) as { loss: number; gradient: number[]; backend: string };
+  expect(out.backend).toBe(backend);
+  expect(Math.abs(out.loss - LOSS)).toBeLessThan(tol);
+  expect(out.gradient).toHaveLength(2);
+  out.gradient.forEach((g, i) => expect(Math.abs(g - GRAD[i]), `gradient[${i}] ${g} vs ${GRAD[i]}`).toBeLessThan(tol));
+}
+
+describe.concurrent('qmoe grad --backend cpu', () => {
+  it('gives the loss and one gradient entry per rotation, in file order', async () => {
+    checkResult(await qmoe('grad', '--qasm', qasm, '--weights', weights, '--backend', 'cpu', '--json'), 1e-12, 'cpu');
+  });
+
+  it('prints a table without --json and an empty gradient for a circuit without rotations', async () => {
+    const run = await qmoe('grad', '--qasm', qasm, '--weights', weights, '--backend', 'cpu');
+    expect(run.code, why(run)).toBe(0);
+    expect(run.stdout).toMatch(/^0\s+ry q\[0\]\s+0\.7\s+/m);
+    expect(run.stdout).toMatch(/^1\s+rx q\[1\]\s+-1\.3\s+/m);
+    const bell = await qmoe('grad', '--qasm', 'examples/bell.qasm', '--weights', weights, '--backend', 'cpu', '--json');
+    expect(bell.code, why(bell)).toBe(0);
+    expect(JSON.parse(bell.stdout)).toMatchObject({ loss: expect.closeTo(0, 12), gradient: [] });
+  });
+});
+
+describe.concurrent('qmoe grad user errors', () => {
+  it('names --weights and 2^n for a wrong length', async () => {
+    expectUserError(await qmoe('grad', '--qasm', qasm, '--weights', file('w3.json', '[1, 2, 3]'), '--backend', 'cpu'), '--weights', /w3\.json/, /2\^2 = 4/, /: 3 is invalid/);
+  });
+
+  it('names a non-number entry, non-JSON and a non-array', async () => {
+    expectUserError(await qmoe('grad', '--qasm', qasm, '--weights', file('ws.json', '[1, "x", 0, 0]'), '--backend', 'cpu'), '--weights', /entry 1/, /finite number/);
+    expectUserError(await qmoe('grad', '--qasm', qasm, '--weights', file('bad.json', '[1, 2,'), '--backend', 'cpu'), '--weights', /must be JSON/);
+    expectUserError(await qmoe('grad', '--qasm', qasm, '--weights', file('obj.json', '{"a": 1}'), '--backend', 'cpu'), '--weights', /JSON array of 2\^2 = 4 numbers/);
+  });
+
+  it('names unreadable and missing files and options', async () => {
+    expectUserError(await qmoe('grad', '--qasm', qasm, '--weights', join(dir, 'nope.json'), '--backend', 'cpu'), '--weights', /nope\.json/, /no such file/);
+    expectUserError(await qmoe('grad', '--qasm', join(dir, 'nope.qasm'), '--weights', weights, '--backend', 'cpu'), '--qasm', /no such file/);
+    expectUserError(await qmoe('grad', '--qasm', qasm, '--backend', 'cpu'), /--weights FILE is required/, /usage: qmoe grad/);
+    expectUserError(await qmoe('grad', '--qasm', qasm, '--weights', weights, '--backend', 'gpu'), '--backend', '"gpu"');
+  });
+});
+
+describe.skipIf(skipGpu).concurrent('qmoe grad --backend webgpu', () => {
+  it('matches the analytic gradient in f32', async () => {
+    checkResult(await qmoe('grad', '--qasm', qasm, '--weights', weights, '--backend', 'webgpu', '--json'), 1e-5, 'webgpu');
+  });
+});
