@@ -1,7 +1,7 @@
 /** qmoe's public API: circuits as data, the CPU and WebGPU backends, GPU acquisition. */
 export type { Angle, Circuit, GateName, Op } from './circuit/types.js';
 export { GATES, targetMatrix } from './circuit/gates.js';
-export { angleEmbedding, ryCzLayers, routerCircuit } from './circuit/builders.js';
+export { angleEmbedding, rot, ryCzLayers, routerCircuit } from './circuit/builders.js';
 export { parseQasm, toQasm } from './circuit/qasm.js';
 export { validateCircuit, isRealCircuit } from './circuit/validate.js';
 export type { Backend, BatchInput, RealArray } from './sim/backend.js';

@@ -1,5 +1,5 @@
 import { checkInt } from '../errors.js';
-import type { Circuit, Op } from './types.js';
+import type { Angle, Circuit, Op } from './types.js';
 
 /** RY(x_i) on qubit i for i < qubits: the study's angle embedding of one input row. */
 export function angleEmbedding(qubits: number): Op[] {
@@ -36,4 +36,18 @@ export function routerCircuit(qubits: number, layers: number): Circuit {
     params: qubits * layers,
     ops: [...angleEmbedding(qubits), ...ryCzLayers(qubits, layers)],
   };
+}
+
+/**
+ * PennyLane's Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi) on `wire`, as three ops in the
+ * order they act: RZ(phi), RY(theta), RZ(omega). Kept as a builder rather than a gate with three
+ * angles so that every op has one angle: the kernels, the adjoint method and OpenQASM 2 export
+ * (qelib1 has no Rot) need nothing new.
+ */
+export function rot(wire: number, phi: Angle, theta: Angle, omega: Angle): Op[] {
+  return [
+    { gate: 'rz', wires: [wire], angle: phi },
+    { gate: 'ry', wires: [wire], angle: theta },
+    { gate: 'rz', wires: [wire], angle: omega },
+  ];
 }

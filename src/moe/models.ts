@@ -1,4 +1,4 @@
-import { angleEmbedding, ryCzLayers } from '../circuit/builders.js';
+import { angleEmbedding, rot, ryCzLayers } from '../circuit/builders.js';
 import type { Circuit, Op } from '../circuit/types.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import { Rng } from '../data/rng.js';
@@ -199,9 +199,7 @@ export function routerCircuit(spec: ModelSpec): Circuit {
   for (let l = 0; l < spec.layers; l++) {
     for (let i = 0; i < n; i++) {
       const base = (l * n + i) * 3;
-      ops.push({ gate: 'rz', wires: [i], angle: { kind: 'param', index: base } });
-      ops.push({ gate: 'ry', wires: [i], angle: { kind: 'param', index: base + 1 } });
-      ops.push({ gate: 'rz', wires: [i], angle: { kind: 'param', index: base + 2 } });
+      ops.push(...rot(i, { kind: 'param', index: base }, { kind: 'param', index: base + 1 }, { kind: 'param', index: base + 2 }));
     }
     if (n > 1) {
       const r = (l % (n - 1)) + 1;

@@ -85,6 +85,17 @@ class CpuEngine implements TrainingEngine {
     return Float64Array.from(this.params);
   }
 
+  private best: Float64Array | null = null;
+
+  async keepBest(): Promise<void> {
+    this.best = await this.getParams();
+  }
+
+  async restoreBest(): Promise<void> {
+    if (!this.best) throw new Error('restoreBest: keepBest was never called');
+    await this.setParams(this.best);
+  }
+
   step(rows: Int32Array): void {
     this.alive();
     const train = this.data.get('train');

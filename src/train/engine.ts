@@ -30,6 +30,10 @@ export interface TrainingEngine {
   /** Also resets Adam (moments, step count). */
   setParams(params: Float64Array): Promise<void>;
   getParams(): Promise<Float64Array>;
+  /** Keeps a copy of the current parameters as the best so far, where they live (on the GPU for the WebGPU engine). */
+  keepBest(): Promise<void>;
+  /** Makes the kept copy the current parameters (and resets Adam), as setParams would. */
+  restoreBest(): Promise<void>;
   /** One Adam step on the mean loss over these train rows; may return before the work is done. */
   step(rows: Int32Array): void;
   /**

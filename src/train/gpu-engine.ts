@@ -65,6 +65,8 @@ class GpuEngine implements TrainingEngine {
   private disposed = false;
   // Set up in init().
   private params!: GPUBuffer;
+  private best!: GPUBuffer;
+  private hasBest = false;
   private moments!: GPUBuffer;
   private trainStats!: GPUBuffer;
   private evalStats!: GPUBuffer;
@@ -113,6 +115,7 @@ class GpuEngine implements TrainingEngine {
       return b;
     };
     this.params = make(layout.total * 4, 'params');
+    this.best = make(layout.total * 4, 'best params');
     this.moments = make(layout.total * 8, 'adam moments');
     this.trainStats = make(16, 'train stats');
     this.evalStats = make(16, 'eval stats');
@@ -262,6 +265,24 @@ class GpuEngine implements TrainingEngine {
     const angles = params.subarray(0, this.layout.circuit);
     this.forward?.setParams(angles);
     this.gradient?.setParams(angles);
+    this.t = 0;
+  }
+
+  async keepBest(): Promise<void> {
+    this.alive();
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'keep best parameters' });
+    encoder.copyBufferToBuffer(this.params, 0, this.best, 0, this.layout.total * 4);
+    this.gpu.device.queue.submit([encoder.finish()]);
+    this.hasBest = true;
+  }
+
+  async restoreBest(): Promise<void> {
+    this.alive();
+    if (!this.hasBest) throw new Error('restoreBest: keepBest was never called');
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'restore best parameters' });
+    encoder.copyBufferToBuffer(this.best, 0, this.params, 0, this.layout.total * 4);
+    this.gpu.device.queue.submit([encoder.finish()]);
+    this.gpu.device.queue.writeBuffer(this.moments, 0, new Float32Array(this.layout.total * 2));
     this.t = 0;
   }
 

@@ -77,6 +77,8 @@ function owning(engine: TrainingEngine, gpu: GpuContext): TrainingEngine {
     load: (split, data) => engine.load(split, data),
     setParams: (p) => engine.setParams(p),
     getParams: () => engine.getParams(),
+    keepBest: () => engine.keepBest(),
+    restoreBest: () => engine.restoreBest(),
     step: (rows) => engine.step(rows),
     epochStats: () => engine.epochStats(),
     evaluate: (split) => engine.evaluate(split),

@@ -55,8 +55,8 @@ export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOp
  * best - minDelta; after `patience` epochs in a row without one, training stops. At the end the
  * best epoch's parameters are restored into the engine (setParams) and returned.
  *
- * Per epoch only scalars come back from the engine, plus the parameter vector on an improving
- * epoch (kept on the host as the best so far; a few hundred numbers for the study's models).
+ * Per epoch only scalars come back from the engine: the best parameters so far are kept by the
+ * engine itself (keepBest, on the GPU for the WebGPU engine) and read back once at the end.
  */
 export async function train(engine: TrainingEngine, data: { train: TrainingData; validation: TrainingData }, options: TrainOptions = {}): Promise<TrainResult> {
   const { epochs, batch, seed, patience, minDelta } = trainSettings(options);
@@ -71,7 +71,7 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
   const history: EpochRecord[] = [];
   let best = Infinity;
   let bestEpoch = 0;
-  let bestParams = await engine.getParams();
+  await engine.keepBest();
   let since = 0;
   let stoppedEarly = false;
   for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -86,7 +86,7 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
     if (v.loss < best - minDelta) {
       best = v.loss;
       bestEpoch = epoch;
-      bestParams = await engine.getParams();
+      await engine.keepBest();
       since = 0;
     } else {
       since++;
@@ -97,7 +97,8 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
       break;
     }
   }
-  await engine.setParams(bestParams);
+  await engine.restoreBest();
+  const bestParams = await engine.getParams();
   return { params: bestParams, history, bestEpoch, epochsRun: history.length, stoppedEarly };
 }
 

@@ -26,6 +26,13 @@ class ScriptedEngine implements TrainingEngine {
   async getParams(): Promise<Float64Array> {
     return Float64Array.of(this.p);
   }
+  private best = 0;
+  async keepBest(): Promise<void> {
+    this.best = this.p;
+  }
+  async restoreBest(): Promise<void> {
+    await this.setParams(Float64Array.of(this.best));
+  }
   step(rows: Int32Array): void {
     this.batches.push(Array.from(rows));
     this.stepped += rows.length;
