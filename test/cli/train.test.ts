@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { skipGpu } from '../helpers/gpu.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'qmoe.mjs');
@@ -97,5 +98,19 @@ describe('qmoe train and eval', () => {
     expectUserError(runs[6], /--out DIR is required/);
     expectUserError(runs[7], /no such file/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe.skipIf(skipGpu)('qmoe train and eval on the WebGPU engine', () => {
+  it('trains on the GPU (--backend webgpu), and eval on the GPU reproduces the test accuracy', async () => {
+    const out = join(dir, 'gpu-run');
+    const r = await qmoe('train', '--dataset', 'moons', '--router', 'quantum', '--epochs', '2', '--samples', '300', '--backend', 'webgpu', '--out', out, '--json');
+    expect(r.code, why(r)).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.backend).toBe('webgpu');
+    expect(metrics.epochs).toBe(2);
+    const e = await qmoe('eval', '--model', join(out, 'model.json'), '--dataset', 'moons', '--backend', 'webgpu', '--json');
+    expect(e.code, why(e)).toBe(0);
+    expect(JSON.parse(e.stdout).accuracy).toBeCloseTo(metrics.accuracy, 12);
   });
 });
