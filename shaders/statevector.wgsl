@@ -1,7 +1,9 @@
 // Applies circuit ops to the state vectors of many samples at once.
 //
-// FUSED: one workgroup holds SAMPLES_PER_GROUP whole states in workgroup memory, runs every op on
-//        them with one barrier per op, and writes only their probabilities (or expert sums).
+// FUSED: one workgroup holds SAMPLES_PER_GROUP whole states in workgroup memory, runs the ops in
+//        passes with one barrier per pass (src/sim/passes.ts: runs of diagonal gates scale the
+//        amplitudes at once; 2 or 3 one-qubit gates on distinct qubits run on 4 or 8 amplitudes
+//        held in registers), and writes only their probabilities (or expert sums or <Z>).
 // else:  one dispatch applies the single op `op.index` to states in global memory (large states).
 // REAL:  states and matrices are real: every gate of the circuit is real (RY, CZ, X, H, ...).
 //
@@ -16,7 +18,7 @@
 struct Meta {
   rows: u32,       // samples in this dispatch
   features: u32,   // row width F of the trig table
-  num_ops: u32,    // FUSED: ops to run
+  num_ops: u32,    // FUSED: passes to run (ops grouped by src/sim/passes.ts)
   outputs: u32,    // FUSED: outputs per sample (2^n: probabilities; fewer: expert sums)
   groups_x: u32,   // workgroups along x of the 2D dispatch
 }
@@ -80,6 +82,7 @@ override EXPECT_Z: bool = false;
 
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<storage, read> bounds: array<u32>;
+@group(0) @binding(6) var<storage, read> passes: array<vec4<u32>>;   // kind, first op, op count
 
 var<workgroup> state: array<Amp, SLOTS>;
 
@@ -92,29 +95,99 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     state[i] = select(zero(), one(), (i & (DIM - 1u)) == 0u);
   }
   workgroupBarrier();
-  for (var g = 0u; g < meta_.num_ops; g++) {
-    let op = ops[g];
-    let kind = op.x & 15u;
-    for (var p = lid; p < pairs; p += GROUP_SIZE) {
-      let s = p / half_dim;
-      let base = s * DIM;
-      let i0 = pair_first(p - s * half_dim, op.y);
-      if (kind == 2u) {
-        if ((i0 & op.z) != 0u) {
-          let j = i0 ^ op.y ^ op.z;
-          let t = state[base + i0];
-          state[base + i0] = state[base + j];
-          state[base + j] = t;
+  // Passes (src/sim/passes.ts): one barrier per pass, not per gate.
+  for (var q = 0u; q < meta_.num_ops; q++) {
+    let pass_ = passes[q];
+    if (pass_.x == 1u || pass_.x == 3u) {
+      // Cube: 2 or 3 one-qubit gates on distinct bits, 4 or 8 amplitudes per invocation.
+      let k = select(2u, 3u, pass_.x == 3u);
+      let op0 = ops[pass_.y];
+      let op1 = ops[pass_.y + 1u];
+      let op2 = ops[pass_.y + k - 1u];
+      let per = DIM >> k;
+      for (var c = lid; c < SAMPLES_PER_GROUP * per; c += GROUP_SIZE) {
+        let s = c / per;
+        var i = pair_first(pair_first(c - s * per, op0.y), op1.y);
+        if (k == 3u) { i = pair_first(i, op2.y); }
+        let base = s * DIM + i;
+        let row = min(first + s, meta_.rows - 1u) * meta_.features;
+        let m0 = matrix(op0, row);
+        let m1 = matrix(op1, row);
+        var r: array<Amp, 8>;
+        for (var t = 0u; t < 8u; t++) {
+          if (t < (1u << k)) {
+            r[t] = state[base + select(0u, op0.y, (t & 1u) != 0u) + select(0u, op1.y, (t & 2u) != 0u) + select(0u, op2.y, (t & 4u) != 0u)];
+          }
         }
-        continue;
+        for (var t = 0u; t < 8u; t += 2u) {
+          let a = r[t];
+          let b = r[t + 1u];
+          r[t] = mul(m0[0], a) + mul(m0[1], b);
+          r[t + 1u] = mul(m0[2], a) + mul(m0[3], b);
+        }
+        for (var t = 0u; t < 8u; t++) {
+          if ((t & 2u) == 0u) {
+            let a = r[t];
+            let b = r[t + 2u];
+            r[t] = mul(m1[0], a) + mul(m1[1], b);
+            r[t + 2u] = mul(m1[2], a) + mul(m1[3], b);
+          }
+        }
+        if (k == 3u) {
+          let m2 = matrix(op2, row);
+          for (var t = 0u; t < 4u; t++) {
+            let a = r[t];
+            let b = r[t + 4u];
+            r[t] = mul(m2[0], a) + mul(m2[1], b);
+            r[t + 4u] = mul(m2[2], a) + mul(m2[3], b);
+          }
+        }
+        for (var t = 0u; t < 8u; t++) {
+          if (t < (1u << k)) {
+            state[base + select(0u, op0.y, (t & 1u) != 0u) + select(0u, op1.y, (t & 2u) != 0u) + select(0u, op2.y, (t & 4u) != 0u)] = r[t];
+          }
+        }
       }
-      if ((i0 & op.z) != op.z) { continue; }
-      let row = min(first + s, meta_.rows - 1u);
-      let m = matrix(op, row * meta_.features);
-      let a = state[base + i0];
-      let b = state[base + i0 + op.y];
-      state[base + i0] = mul(m[0], a) + mul(m[1], b);
-      state[base + i0 + op.y] = mul(m[2], a) + mul(m[3], b);
+    } else if (pass_.x == 2u) {
+      // Diagonal gates: scale every amplitude by the product of their diagonal entries.
+      for (var i = lid; i < SLOTS; i += GROUP_SIZE) {
+        let s = i / DIM;
+        let idx = i - s * DIM;
+        let row = min(first + s, meta_.rows - 1u) * meta_.features;
+        var a = state[i];
+        for (var g = pass_.y; g < pass_.y + pass_.z; g++) {
+          let op = ops[g];
+          if ((idx & op.z) == op.z) {
+            let m = matrix(op, row);
+            a = mul(select(m[0], m[3], (idx & op.y) != 0u), a);
+          }
+        }
+        state[i] = a;
+      }
+    } else {
+      let op = ops[pass_.y];
+      let kind = op.x & 15u;
+      for (var p = lid; p < pairs; p += GROUP_SIZE) {
+        let s = p / half_dim;
+        let base = s * DIM;
+        let i0 = pair_first(p - s * half_dim, op.y);
+        if (kind == 2u) {
+          if ((i0 & op.z) != 0u) {
+            let j = i0 ^ op.y ^ op.z;
+            let t = state[base + i0];
+            state[base + i0] = state[base + j];
+            state[base + j] = t;
+          }
+          continue;
+        }
+        if ((i0 & op.z) != op.z) { continue; }
+        let row = min(first + s, meta_.rows - 1u);
+        let m = matrix(op, row * meta_.features);
+        let a = state[base + i0];
+        let b = state[base + i0 + op.y];
+        state[base + i0] = mul(m[0], a) + mul(m[1], b);
+        state[base + i0 + op.y] = mul(m[2], a) + mul(m[3], b);
+      }
     }
     workgroupBarrier();
   }

@@ -1,6 +1,7 @@
 import { GATES, targetMatrix } from '../circuit/gates.js';
 import type { Angle, Circuit, GateName } from '../circuit/types.js';
 import { isRealCircuit } from '../circuit/validate.js';
+import { schedulePasses } from './passes.js';
 
 /** Op kinds of shaders/statevector.wgsl. */
 const KIND_MATRIX = 0;
@@ -18,6 +19,8 @@ export interface CompiledCircuit {
   ops: Uint32Array;
   /** Fixed and trainable-angle ops whose matrix the host computes (in float64) into the matrix table. */
   matrixOps: { gate: GateName; angle?: Angle }[];
+  /** The fused kernel's op table (ops reordered inside commuting groups) and its passes (src/sim/passes.ts). */
+  fused: { ops: Uint32Array; passes: Uint32Array };
 }
 
 /** Lowers a validated circuit. `forceComplex` keeps complex kernels for real circuits (tests). */
@@ -49,6 +52,7 @@ export function compileCircuit(circuit: Circuit, forceComplex = false): Compiled
     real: !forceComplex && isRealCircuit(circuit),
     ops,
     matrixOps,
+    fused: schedulePasses(circuit, ops),
   };
 }
 

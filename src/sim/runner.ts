@@ -129,20 +129,27 @@ export class CircuitRunner {
         SAMPLES_PER_GROUP: shape.samplesPerGroup,
         ...(this.kind.kind === 'expectZ' ? { EXPECT_Z: 1 } : {}),
       });
+      const fusedOps = storageBuffer(device, compiled.fused.ops.byteLength, 'fused ops');
+      const passes = storageBuffer(device, compiled.fused.passes.byteLength, 'passes');
+      device.queue.writeBuffer(fusedOps, 0, compiled.fused.ops);
+      device.queue.writeBuffer(passes, 0, compiled.fused.passes);
+      this.buffers.push(fusedOps, passes);
+      const numPasses = compiled.fused.passes.length / 4;
       const bg = device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
         entries: [
-          { binding: 0, resource: { buffer: opsBuf } },
+          { binding: 0, resource: { buffer: fusedOps } },
           { binding: 1, resource: { buffer: this.matsBuf } },
           { binding: 2, resource: { buffer: trigBuf } },
           { binding: 3, resource: { buffer: this.output } },
           { binding: 4, resource: { buffer: this.metaBufs.circuit } },
           { binding: 5, resource: { buffer: boundsBuf } },
+          { binding: 6, resource: { buffer: passes } },
         ],
       });
       this.steps.push((pass, rows) => {
         const [x, y] = grid(Math.ceil(rows / shape.samplesPerGroup), maxDim);
-        writeU32(device, this.metaBufs.circuit, [rows, compiled.features, numOps, this.outputsPerRow, x]);
+        writeU32(device, this.metaBufs.circuit, [rows, compiled.features, numPasses, this.outputsPerRow, x]);
         pass.setPipeline(pipeline);
         pass.setBindGroup(0, bg);
         pass.dispatchWorkgroups(x, y);

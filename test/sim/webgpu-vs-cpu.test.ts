@@ -6,6 +6,9 @@ import { CpuBackend } from '../../src/sim/cpu.js';
 import { WebGpuBackend } from '../../src/sim/webgpu.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 import { mulberry32, randomCircuit, randomInt } from '../helpers/random.js';
+import { routerCircuit } from '../../src/circuit/builders.js';
+import { PASS_CUBE2, PASS_CUBE3, PASS_DIAGONAL } from '../../src/sim/passes.js';
+import { compileCircuit } from '../../src/sim/compile.js';
 
 /** f32 state vectors against the float64 reference: absolute error on probabilities and amplitudes. */
 const TOL = 1e-5;
@@ -95,6 +98,25 @@ describe.skipIf(skipGpu)('WebGPU backend against the float64 CPU reference', () 
       const got = await new WebGpuBackend(gpu, { path }).probabilities(circuit, input);
       expect(maxAbsDiff(got, want)).toBeLessThan(TOL);
     }
+  });
+
+  it('groups gates into cube and diagonal passes and keeps 1e-5 (router circuits, diagonal runs)', async () => {
+    const rng = mulberry32(21);
+    const oneQubit: GateName[] = ['h', 'x', 'y', 'rx', 'ry', 'z', 's', 't', 'rz', 'cz', 'crz'];
+    const circuits: Circuit[] = [routerCircuit(3, 2), routerCircuit(7, 3), routerCircuit(10, 2)];
+    for (const n of [2, 4, 6]) circuits.push(randomCircuit(rng, { qubits: n, gates: 40, features: n, params: 4, gateSet: oneQubit }));
+    const kinds = new Set<number>();
+    for (const circuit of circuits) {
+      const passes = compileCircuit(circuit).fused.passes;
+      for (let i = 0; i < passes.length; i += 4) kinds.add(passes[i]);
+      const input = randomBatch(rng, circuit, 5);
+      const want = await cpu.probabilities(circuit, input);
+      for (const real of ['auto', 'never'] as const) {
+        const got = await new WebGpuBackend(gpu, { path: 'fused', real }).probabilities(circuit, input);
+        expect(maxAbsDiff(got, want)).toBeLessThan(TOL);
+      }
+    }
+    expect([PASS_CUBE2, PASS_CUBE3, PASS_DIAGONAL].every((k) => kinds.has(k))).toBe(true);
   });
 
   it('splits batches larger than one chunk and gets the same answer', async () => {
