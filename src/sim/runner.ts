@@ -11,16 +11,24 @@ export type RunnerOutput = { kind: 'probabilities' } | { kind: 'experts'; expert
 /** Which kernels run the circuit: the fused workgroup kernel or one global-memory pass per gate. */
 export type KernelPath = 'fused' | 'global';
 
-/** Workgroup shape of the fused kernel for an n-qubit state. */
-export function fusedShape(gpu: GpuContext, qubits: number, real: boolean): { groupSize: number; samplesPerGroup: number } | null {
+/** Tuning of the fused kernel's workgroups (benchmarks); the defaults suit the GPUs measured. */
+export interface FusedTuning {
+  /** Invocations per sample (a power of two; default: one per amplitude pair, at least 64 per workgroup). */
+  threadsPerSample?: number;
+  /** Invocations per workgroup (default 64 to 256). */
+  groupSize?: number;
+}
+
+/** Workgroup shape of the fused kernel for an n-qubit state, or null when a state does not fit. */
+export function fusedShape(gpu: GpuContext, qubits: number, real: boolean, tuning: FusedTuning = {}): { groupSize: number; samplesPerGroup: number } | null {
   const dim = 2 ** qubits;
   const ampBytes = real ? 4 : 8;
   const storage = gpu.limits.maxComputeWorkgroupStorageSize;
   if (dim * ampBytes > storage) return null;
   const maxThreads = Math.min(256, gpu.limits.maxComputeInvocationsPerWorkgroup, gpu.limits.maxComputeWorkgroupSizeX);
-  const pairs = dim / 2;
-  const groupSize = Math.min(maxThreads, Math.max(64, pairs));
-  const samplesPerGroup = Math.max(1, Math.min(Math.floor(groupSize / pairs), Math.floor(storage / (dim * ampBytes))));
+  const perSample = Math.max(1, Math.min(tuning.threadsPerSample ?? dim / 2, dim / 2));
+  const groupSize = Math.min(maxThreads, tuning.groupSize ?? Math.max(64, perSample));
+  const samplesPerGroup = Math.max(1, Math.min(Math.floor(groupSize / perSample), Math.floor(storage / (dim * ampBytes))));
   return { groupSize, samplesPerGroup };
 }
 
@@ -51,6 +59,7 @@ export class CircuitRunner {
     readonly capacity: number,
     readonly kind: RunnerOutput,
     readonly path: KernelPath,
+    private readonly tuning: FusedTuning,
   ) {
     const { device } = gpu;
     const dim = 2 ** compiled.qubits;
@@ -80,9 +89,9 @@ export class CircuitRunner {
   }
 
   /** Prepares `compiled` for batches of up to `capacity` rows. */
-  static async create(gpu: GpuContext, compiled: CompiledCircuit, capacity: number, kind: RunnerOutput, path: KernelPath): Promise<CircuitRunner> {
+  static async create(gpu: GpuContext, compiled: CompiledCircuit, capacity: number, kind: RunnerOutput, path: KernelPath, tuning: FusedTuning = {}): Promise<CircuitRunner> {
     if (kind.kind === 'states' && path !== 'global') throw new Error('states need the global path');
-    const runner = new CircuitRunner(gpu, compiled, capacity, kind, path);
+    const runner = new CircuitRunner(gpu, compiled, capacity, kind, path, tuning);
     await runner.build();
     return runner;
   }
@@ -122,7 +131,7 @@ export class CircuitRunner {
     }
 
     if (this.path === 'fused') {
-      const shape = fusedShape(gpu, compiled.qubits, real)!;
+      const shape = fusedShape(gpu, compiled.qubits, real, this.tuning)!;
       const pipeline = await getPipeline(gpu, 'statevector', { REAL: real, FUSED: true }, {
         QUBITS: compiled.qubits,
         GROUP_SIZE: shape.groupSize,

@@ -9,7 +9,7 @@ import { outputCount, validateOutput } from './experts.js';
 import { validateInput } from './input.js';
 import { validateUpstream } from './adjoint-cpu.js';
 import { GradientRunner, checkAdjointFits } from './gradient-runner.js';
-import { CircuitRunner, fusedShape, maxBindingBytes, type KernelPath, type RunnerOutput } from './runner.js';
+import { CircuitRunner, fusedShape, maxBindingBytes, type FusedTuning, type KernelPath, type RunnerOutput } from './runner.js';
 
 /** Most numbers one call returns (a Float32Array of 4 GiB). */
 export const MAX_RESULT_ELEMENTS = 2 ** 30;
@@ -21,6 +21,8 @@ export interface WebGpuBackendOptions {
   real?: 'auto' | 'never';
   /** Largest GPU memory one chunk of a batch may use; larger batches are split. */
   maxChunkBytes?: number;
+  /** Workgroup shape of the fused kernel (benchmarks). */
+  fused?: FusedTuning;
 }
 
 /** The WebGPU backend: f32 state vectors of a whole batch, simulated by the kernels in shaders/. */
@@ -29,7 +31,7 @@ export class WebGpuBackend implements Backend {
   private readonly options: Required<WebGpuBackendOptions>;
 
   constructor(readonly gpu: GpuContext, options: WebGpuBackendOptions = {}) {
-    this.options = { path: 'auto', real: 'auto', maxChunkBytes: 256 * 2 ** 20, ...options };
+    this.options = { path: 'auto', real: 'auto', maxChunkBytes: 256 * 2 ** 20, fused: {}, ...options };
   }
 
   async states(circuit: Circuit, input: BatchInput): Promise<Float32Array> {
@@ -75,7 +77,7 @@ export class WebGpuBackend implements Backend {
     const path = this.choosePath(circuit, output);
     const chunk = this.chunkRows(circuit, compiled.real, output, path);
     checkInt('capacity', capacity, 1, chunk);
-    return CircuitRunner.create(this.gpu, compiled, capacity, output, path);
+    return CircuitRunner.create(this.gpu, compiled, capacity, output, path, this.options.fused);
   }
 
   /** Rows per chunk: what the adapter's binding limits and maxChunkBytes allow. */
@@ -98,7 +100,7 @@ export class WebGpuBackend implements Backend {
     let rows = Math.floor(this.options.maxChunkBytes / rowBytes);
     for (const bytes of Object.values(perRow)) if (bytes > 0) rows = Math.min(rows, Math.floor(limit / bytes));
     const maxGroups = this.gpu.limits.maxComputeWorkgroupsPerDimension ** 2;
-    rows = Math.min(rows, path === 'fused' ? maxGroups * fusedShape(this.gpu, n, real)!.samplesPerGroup : Math.floor((maxGroups * 512) / dim));
+    rows = Math.min(rows, path === 'fused' ? maxGroups * fusedShape(this.gpu, n, real, this.options.fused)!.samplesPerGroup : Math.floor((maxGroups * 512) / dim));
     return Math.max(1, rows);
   }
 
@@ -115,7 +117,7 @@ export class WebGpuBackend implements Backend {
     if (total > MAX_RESULT_ELEMENTS) {
       throw new QmoeInputError('input.rows', input.rows, `the result would hold ${total} numbers, over the limit of ${MAX_RESULT_ELEMENTS} per call: split the batch`);
     }
-    const runner = await CircuitRunner.create(this.gpu, compiled, chunk, output, path);
+    const runner = await CircuitRunner.create(this.gpu, compiled, chunk, output, path, this.options.fused);
     try {
       const result = new Float32Array(total);
       const features = Float32Array.from(input.features ?? []);

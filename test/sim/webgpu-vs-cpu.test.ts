@@ -119,6 +119,19 @@ describe.skipIf(skipGpu)('WebGPU backend against the float64 CPU reference', () 
     expect([PASS_CUBE2, PASS_CUBE3, PASS_DIAGONAL].every((k) => kinds.has(k))).toBe(true);
   });
 
+  it('gives the same answer for every fused workgroup shape (several samples per workgroup, few invocations per sample)', async () => {
+    const rng = mulberry32(33);
+    for (const n of [3, 6]) {
+      const circuit = randomCircuit(rng, { qubits: n, gates: 30, features: n, params: 3 });
+      const input = randomBatch(rng, circuit, 19);
+      const want = await cpu.probabilities(circuit, input);
+      for (const fused of [{ threadsPerSample: 1, groupSize: 64 }, { threadsPerSample: 4, groupSize: 32 }, { threadsPerSample: 2 ** (n - 1), groupSize: 256 }]) {
+        const got = await new WebGpuBackend(gpu, { path: 'fused', fused }).probabilities(circuit, input);
+        expect(maxAbsDiff(got, want)).toBeLessThan(TOL);
+      }
+    }
+  });
+
   it('splits batches larger than one chunk and gets the same answer', async () => {
     const rng = mulberry32(9);
     const circuit = randomCircuit(rng, { qubits: 4, gates: 20, features: 4, params: 3 });
