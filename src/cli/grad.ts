@@ -94,7 +94,7 @@ export async function grad(args: string[]): Promise<number> {
   }
   if (values.qasm === undefined) throw new UsageError('qmoe grad: --qasm FILE is required', GRAD_USAGE);
   if (values.weights === undefined) throw new UsageError('qmoe grad: --weights FILE is required', GRAD_USAGE);
-  const choice = values.backend as string;
+  const choice = values.backend as (typeof BACKENDS)[number];
   if (!(BACKENDS as readonly string[]).includes(choice)) {
     throw new UsageError(`qmoe grad: --backend ${JSON.stringify(choice)}: must be cpu, webgpu or auto`, GRAD_USAGE);
   }
@@ -116,13 +116,8 @@ export async function grad(args: string[]): Promise<number> {
   let backend: Backend | undefined;
   try {
     if (choice !== 'cpu') {
-      const { acquireGpu } = await import('../gpu/acquire.js');
-      const acquisition = await acquireGpu();
-      gpu = acquisition.gpu;
-      if (!gpu && choice === 'webgpu') {
-        const steps = acquisition.steps.map((s) => `  ${s.step}: ${s.ok ? 'ok' : 'no'}, ${s.detail}`).join('\n');
-        throw new QmoeGpuError(`--backend webgpu: no WebGPU adapter was found (try --backend cpu or auto); steps:\n${steps}`);
-      }
+      const { acquireForBackend } = await import('../gpu/acquire.js');
+      gpu = await acquireForBackend(choice);
       if (gpu) {
         const { adjointShape, checkAdjointFits } = await import('../sim/gradient-runner.js');
         const { compileCircuit } = await import('../sim/compile.js');

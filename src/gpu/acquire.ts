@@ -1,4 +1,5 @@
-import { openDevice, type AcquireStep, type Acquisition, type GpuSource } from './context.js';
+import { QmoeGpuError } from '../errors.js';
+import { openDevice, type AcquireStep, type Acquisition, type GpuContext, type GpuSource } from './context.js';
 
 /**
  * Every object returned by the `webgpu` binding's create(). Dawn frees its instance when that
@@ -46,4 +47,18 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Acquisit
   }
   const node = await import('./acquire-node.js');
   return node.acquireInNode(skip, options.swiftshaderIcd, steps, liveInstances);
+}
+
+/**
+ * The GPU for a `--backend cpu|webgpu|auto` choice: null for cpu, or for auto without an adapter;
+ * for webgpu without an adapter, a QmoeGpuError that lists what each step of the chain found.
+ */
+export async function acquireForBackend(choice: 'cpu' | 'webgpu' | 'auto'): Promise<GpuContext | null> {
+  if (choice === 'cpu') return null;
+  const acquisition = await acquireGpu();
+  if (!acquisition.gpu && choice === 'webgpu') {
+    const steps = acquisition.steps.map((s) => `  ${s.step}: ${s.ok ? 'ok' : 'no'}, ${s.detail}`).join('\n');
+    throw new QmoeGpuError(`--backend webgpu: no WebGPU adapter was found (try --backend cpu or auto); steps:\n${steps}`);
+  }
+  return acquisition.gpu;
 }

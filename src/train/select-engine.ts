@@ -1,4 +1,4 @@
-import { QmoeGpuError, QmoeInputError } from '../errors.js';
+import { QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { ModelSpec } from '../moe/spec.js';
 import { createCpuEngine } from './cpu-engine.js';
@@ -16,14 +16,9 @@ export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 export async function createEngine(spec: ModelSpec, choice: EngineChoice, options: { lr: number }): Promise<{ engine: TrainingEngine; note?: string }> {
   if (!ENGINE_CHOICES.includes(choice)) throw new QmoeInputError('--backend', choice, `must be one of ${ENGINE_CHOICES.join(', ')}`);
   if (choice !== 'cpu') {
-    const { acquireGpu } = await import('../gpu/acquire.js');
-    const acquisition = await acquireGpu();
-    const gpu = acquisition.gpu;
+    const { acquireForBackend } = await import('../gpu/acquire.js');
+    const gpu = await acquireForBackend(choice);
     if (!gpu) {
-      if (choice === 'webgpu') {
-        const steps = acquisition.steps.map((st) => `  ${st.step}: ${st.ok ? 'ok' : 'no'}, ${st.detail}`).join('\n');
-        throw new QmoeGpuError(`--backend webgpu: no WebGPU adapter was found (try --backend cpu or auto); steps:\n${steps}`);
-      }
       return { engine: createCpuEngine(spec, options), note: 'no WebGPU adapter: training on the CPU' };
     }
     if (choice === 'auto' && gpu.source === 'swiftshader') {
