@@ -149,13 +149,25 @@ describe('encodePngRgb', () => {
     const rgb = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 37) % 256);
     const png = encodePngRgb(w, h, rgb);
     expect(pngSize(png)).toEqual({ width: 3, height: 2 });
-    // IDAT payload: a zlib stream of filter byte 0 + the row's bytes, per row.
+    // Decoded by an independent decoder (fast-png's is not used): pixels come back unchanged.
     const v = new DataView(png.buffer, png.byteOffset);
     const len = v.getUint32(33);
     expect(String.fromCharCode(...png.subarray(37, 41))).toBe('IDAT');
     const raw = inflateSync(png.subarray(41, 41 + len));
-    const expected = [0, ...rgb.subarray(0, 9), 0, ...rgb.subarray(9)];
-    expect(Array.from(raw)).toEqual(expected);
+    // One filter byte per row, then the row; undo the filters the encoder chose (0 none, 1 sub, 2 up).
+    const rows: number[][] = [];
+    for (let r = 0; r < h; r++) {
+      const filter = raw[r * (w * 3 + 1)];
+      const line = Array.from(raw.subarray(r * (w * 3 + 1) + 1, (r + 1) * (w * 3 + 1)));
+      const out = [...line];
+      for (let i = 0; i < out.length; i++) {
+        if (filter === 1) out[i] = (line[i] + (i >= 3 ? out[i - 3] : 0)) & 255;
+        else if (filter === 2) out[i] = (line[i] + (r > 0 ? rows[r - 1][i] : 0)) & 255;
+        else expect(filter).toBe(0);
+      }
+      rows.push(out);
+    }
+    expect(rows.flat()).toEqual(Array.from(rgb));
     // resvg decodes it too (checks the CRCs): embed it in an SVG and rasterize.
     const b64 = Buffer.from(png).toString('base64');
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="30" height="20"><image width="30" height="20" xlink:href="data:image/png;base64,${b64}"/></svg>`;
