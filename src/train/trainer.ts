@@ -21,8 +21,10 @@ export interface TrainOptions {
   patience?: number;
   /** An improvement must lower the best validation loss by more than this, default 0. */
   minDelta?: number;
-  /** Called after every epoch (e.g. a progress bar). */
-  onEpoch?: (record: EpochRecord, state: { bestEpoch: number; bestValLoss: number }) => void;
+  /** Called after every epoch (a progress bar, a page redrawing its pictures); a returned promise is awaited. */
+  onEpoch?: (record: EpochRecord, state: { bestEpoch: number; bestValLoss: number }) => unknown;
+  /** Checked before every epoch: true stops training there (the best epoch so far is kept). */
+  stopRequested?: () => boolean;
 }
 
 export interface TrainResult {
@@ -33,10 +35,12 @@ export interface TrainResult {
   bestEpoch: number;
   epochsRun: number;
   stoppedEarly: boolean;
+  /** stopRequested() returned true. */
+  stoppedByRequest: boolean;
 }
 
 /** Checks the trainer's options and fills the defaults. */
-export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOptions, 'onEpoch'>> {
+export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOptions, 'onEpoch' | 'stopRequested'>> {
   const epochs = checkInt('--epochs', options.epochs ?? 100, 1, 1_000_000);
   const batch = checkInt('--batch', options.batch ?? 32, 1, 1 << 24);
   const seed = checkSeed('--seed', options.seed ?? 0);
@@ -74,7 +78,12 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
   await engine.keepBest();
   let since = 0;
   let stoppedEarly = false;
+  let stoppedByRequest = false;
   for (let epoch = 1; epoch <= epochs; epoch++) {
+    if (options.stopRequested?.()) {
+      stoppedByRequest = true;
+      break;
+    }
     for (let i = 0; i < trainRows; i++) order[i] = i;
     rng.shuffle(order);
     for (let at = 0; at < trainRows; at += batch) engine.step(order.slice(at, Math.min(at + batch, trainRows)));
@@ -91,7 +100,7 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
     } else {
       since++;
     }
-    options.onEpoch?.(record, { bestEpoch, bestValLoss: best });
+    await options.onEpoch?.(record, { bestEpoch, bestValLoss: best });
     if (patience > 0 && since >= patience && epoch < epochs) {
       stoppedEarly = true;
       break;
@@ -99,7 +108,7 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
   }
   await engine.restoreBest();
   const bestParams = await engine.getParams();
-  return { params: bestParams, history, bestEpoch, epochsRun: history.length, stoppedEarly };
+  return { params: bestParams, history, bestEpoch, epochsRun: history.length, stoppedEarly, stoppedByRequest };
 }
 
 /**

@@ -1,0 +1,148 @@
+import { applyMinMax, ANGLE_RANGES, fitMinMax, type MinMaxScaler, type Range } from '../../src/data/scale.js';
+import { stratifiedSplit, takeRows } from '../../src/data/split.js';
+import type { Preset } from '../../src/moe/spec.js';
+import type { Split, TrainingData } from '../../src/train/engine.js';
+import { DEFAULT_MOONS, DEFAULT_SPLIT, prepareData, type DatasetSettings } from '../../src/train/dataset.js';
+
+/**
+ * The data a playground run trains on: Two Moons (made by src/train/dataset.ts exactly as
+ * `qmoe train` makes it) or a two-feature CSV the user pasted or dropped, split and scaled the
+ * same way (stratified 70/15/15, min-max to angles fitted on the training rows).
+ */
+export interface AppData {
+  source: 'moons' | 'csv';
+  /** What the page shows as the data set's name. */
+  title: string;
+  /** Moons only: how to regenerate it (stored in model.json). */
+  settings?: DatasetSettings;
+  /** Class names as the CSV gave them (moons: '0', '1'). */
+  classNames: string[];
+  scaler: MinMaxScaler;
+  range: Range;
+  raw: Float64Array;
+  scaled: Float64Array;
+  labels: Int32Array;
+  features: number;
+  classes: number;
+  indices: Record<Split, Int32Array>;
+  splits: Record<Split, TrainingData>;
+}
+
+/** Two Moons as the CLI makes it (1000 samples, noise 0.1, seed 42 by default). */
+export function moonsData(preset: Preset, options: Partial<Pick<DatasetSettings, 'samples' | 'noise' | 'seed'>> = {}, scaler?: MinMaxScaler): AppData {
+  const settings: DatasetSettings = { ...DEFAULT_MOONS, ...options, split: DEFAULT_SPLIT };
+  const d = prepareData(settings, preset, scaler);
+  return {
+    source: 'moons',
+    title: `Two Moons (${settings.samples} samples, noise ${settings.noise}, seed ${settings.seed})`,
+    settings,
+    classNames: ['0', '1'],
+    scaler: d.scaler,
+    range: d.range,
+    raw: d.raw,
+    scaled: d.scaled,
+    labels: d.labels,
+    features: d.features,
+    classes: d.classes,
+    indices: d.indices,
+    splits: d.splits,
+  };
+}
+
+export const MAX_CSV_ROWS = 200_000;
+
+/** Rows of a CSV: x1, x2, label (label any text or number; a header line is skipped). */
+export interface ParsedCsv {
+  x: Float64Array;
+  labels: Int32Array;
+  classNames: string[];
+  rows: number;
+  header: string[] | null;
+}
+
+/**
+ * Parses a two-feature CSV: every line `x1, x2, label` (commas, semicolons, tabs or spaces). A
+ * first line whose first two fields are not numbers is a header. Labels are mapped to classes
+ * 0..k-1 in sorted order (numerically when every label is a number). Errors name the line.
+ */
+export function parseCsv(text: string): ParsedCsv {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
+  if (lines.length === 0) throw new Error('the CSV is empty');
+  const split = (l: string) => l.split(/\s*[,;\t]\s*|\s+/).filter((f) => f.length > 0);
+  const isNum = (f: string) => f.trim() !== '' && Number.isFinite(Number(f));
+  let header: string[] | null = null;
+  let start = 0;
+  const first = split(lines[0]);
+  if (!(isNum(first[0] ?? '') && isNum(first[1] ?? ''))) {
+    header = first;
+    start = 1;
+  }
+  const xs: number[] = [];
+  const raw: string[] = [];
+  for (let i = start; i < lines.length; i++) {
+    const f = split(lines[i]);
+    if (f.length !== 3) throw new Error(`line ${i + 1}: expected 3 fields (x1, x2, label), got ${f.length}: ${JSON.stringify(lines[i].slice(0, 60))}`);
+    if (!isNum(f[0]) || !isNum(f[1])) throw new Error(`line ${i + 1}: x1 and x2 must be numbers: ${JSON.stringify(lines[i].slice(0, 60))}`);
+    xs.push(Number(f[0]), Number(f[1]));
+    raw.push(f[2].replace(/^["']|["']$/g, ''));
+    if (raw.length > MAX_CSV_ROWS) throw new Error(`more than ${MAX_CSV_ROWS} rows`);
+  }
+  const rows = raw.length;
+  if (rows < 20) throw new Error(`only ${rows} data rows; at least 20 are needed for a train/validation/test split`);
+  const distinct = [...new Set(raw)];
+  const numeric = distinct.every(isNum);
+  distinct.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
+  if (distinct.length < 2) throw new Error(`every row has the label ${JSON.stringify(distinct[0])}; at least 2 classes are needed`);
+  if (distinct.length > 16) throw new Error(`${distinct.length} distinct labels; the playground takes at most 16 classes (is the third column the label?)`);
+  const index = new Map(distinct.map((name, i) => [name, i]));
+  return { x: Float64Array.from(xs), labels: Int32Array.from(raw, (l) => index.get(l)!), classNames: distinct, rows, header };
+}
+
+/** A parsed CSV split (stratified, seed `seed`) and scaled like Two Moons. */
+export function csvData(csv: ParsedCsv, preset: Preset, name: string, seed = 42): AppData {
+  const features = 2;
+  const classes = csv.classNames.length;
+  const indices = stratifiedSplit(csv.labels, DEFAULT_SPLIT, seed);
+  for (const part of ['train', 'validation', 'test'] as const) {
+    if (indices[part].length < 1) throw new Error(`too few rows: the ${part} split is empty`);
+  }
+  const scaler = fitMinMax(csv.x, features, indices.train);
+  const range = ANGLE_RANGES[preset];
+  const scaled = applyMinMax(csv.x, features, scaler, range);
+  const make = (rows: Int32Array): TrainingData => ({
+    x: takeRows(scaled, features, rows),
+    y: takeRows(csv.labels, 1, rows),
+    rows: rows.length,
+    features,
+    classes,
+  });
+  return {
+    source: 'csv',
+    title: `${name} (${csv.rows} rows, ${classes} classes)`,
+    classNames: csv.classNames,
+    scaler,
+    range,
+    raw: csv.x,
+    scaled,
+    labels: csv.labels,
+    features,
+    classes,
+    indices,
+    splits: { train: make(indices.train), validation: make(indices.validation), test: make(indices.test) },
+  };
+}
+
+/** A small CSV users can start from (an XOR pattern: four blobs, two classes). */
+export function exampleCsv(): string {
+  const lines = ['x1,x2,label'];
+  let s = 12345;
+  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (let i = 0; i < 400; i++) {
+    const a = rnd() < 0.5 ? 0 : 1;
+    const b = rnd() < 0.5 ? 0 : 1;
+    const x = a * 2 - 1 + (rnd() - 0.5) * 0.9;
+    const y = b * 2 - 1 + (rnd() - 0.5) * 0.9;
+    lines.push(`${x.toFixed(3)},${y.toFixed(3)},${a ^ b ? 'red' : 'blue'}`);
+  }
+  return lines.join('\n');
+}
