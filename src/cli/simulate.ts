@@ -7,8 +7,9 @@ import type { Backend, RealArray } from '../sim/backend.js';
 import { CpuBackend } from '../sim/cpu.js';
 import { expertBounds } from '../sim/experts.js';
 import { UsageError, parseOptions } from './args.js';
+import { NOISE_HELP, NOISE_OPTIONS, parseNoiseOptions, simulateNoisy } from './noise-simulate.js';
 
-export const SIMULATE_USAGE = 'usage: qmoe simulate --qasm FILE [--backend cpu|webgpu|auto] [--experts N] [--json]';
+export const SIMULATE_USAGE = 'usage: qmoe simulate --qasm FILE [--backend cpu|webgpu|auto] [--experts N] [--noise P [--p2 P] [--readout R] [--trajectories T] [--seed N]] [--shots S] [--json]';
 
 export const SIMULATE_HELP = `${SIMULATE_USAGE}
 
@@ -21,7 +22,7 @@ bitstrings).
                    or auto (webgpu when a WebGPU adapter is found, else cpu; the default)
   --experts N      also print the probabilities of N experts: contiguous blocks of basis states
   --json           one JSON object: {qubits, probabilities, backend, adapter[, experts]}
-`;
+${NOISE_HELP}`;
 
 const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
 type BackendChoice = (typeof BACKENDS)[number];
@@ -62,6 +63,7 @@ export async function simulate(args: string[]): Promise<number> {
       backend: { type: 'string', default: 'auto' },
       experts: { type: 'string' },
       json: { type: 'boolean' },
+      ...NOISE_OPTIONS, // noise and shots: src/cli/noise-simulate.ts
       help: { type: 'boolean', short: 'h' },
     },
     SIMULATE_USAGE,
@@ -91,6 +93,9 @@ export async function simulate(args: string[]): Promise<number> {
     throw e;
   }
   if (experts !== undefined) checkInt('--experts', experts, 1, 2 ** circuit.qubits);
+  // Noise and shots (src/cli/noise-simulate.ts).
+  const noise = parseNoiseOptions(values, SIMULATE_USAGE);
+  if (noise) return simulateNoisy(circuit, noise, { backend: choice as BackendChoice, experts, json: values.json === true });
 
   let gpu: GpuContext | null = null;
   let backend: Backend | undefined;

@@ -1,0 +1,158 @@
+import type { Circuit } from '../circuit/types.js';
+import { QmoeGpuError } from '../errors.js';
+import type { GpuContext } from '../gpu/context.js';
+import type { NoiseModel } from '../noise/model.js';
+import { MAX_SHOTS, sampleShots } from '../noise/shots.js';
+import { noisyProbabilities } from '../noise/simulate.js';
+import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
+import type { RealArray } from '../sim/backend.js';
+import { CpuBackend } from '../sim/cpu.js';
+import { foldExperts } from '../sim/experts.js';
+import { UsageError } from './args.js';
+
+/** The noise options of `qmoe simulate` (parsed by simulate.ts, checked here). */
+export const NOISE_OPTIONS = {
+  noise: { type: 'string' },
+  p2: { type: 'string' },
+  readout: { type: 'string' },
+  trajectories: { type: 'string' },
+  shots: { type: 'string' },
+  seed: { type: 'string' },
+} as const;
+
+export const NOISE_HELP = `
+Noise (depolarizing channel after every gate; exact density matrix when it fits, else trajectories):
+  --noise P          error rate per gate, 0 to 1: X, Y, Z each with P/3 after one-qubit gates,
+                     the 15 non-identity Pauli pairs each with P2/15 after two-qubit gates
+  --p2 P2            rate after two-qubit gates (default P)
+  --readout R        readout bit-flip probability per qubit (default 0)
+  --trajectories T   Monte-Carlo trajectories (1 to ${MAX_TRAJECTORIES}) instead of the exact
+                     density matrix (which serves up to 10 qubits on the CPU, 11 on WebGPU;
+                     larger circuits take 1000 trajectories unless T is given)
+  --seed N           seed of the trajectories and shots (default 0)
+  --shots S          also sample S measurement outcomes (1 to ${MAX_SHOTS}) from the probabilities
+  --json adds {noise, method[, trajectories, seed][, shots, counts, frequencies]}
+`;
+
+export interface NoiseCli {
+  model: NoiseModel | null;
+  trajectories?: number;
+  shots?: number;
+  seed: number;
+}
+
+type Values = { [K in keyof typeof NOISE_OPTIONS]?: string };
+
+function rate(name: string, text: string | undefined, usage: string): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw new UsageError(`qmoe simulate: --${name} ${JSON.stringify(text)}: an error rate must be a number from 0 to 1`, usage);
+  }
+  return v;
+}
+
+function count(name: string, text: string | undefined, min: number, max: number, usage: string): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!/^\d+$/.test(text) || v < min || v > max) throw new UsageError(`qmoe simulate: --${name} ${JSON.stringify(text)}: must be an integer from ${min} to ${max}`, usage);
+  return v;
+}
+
+/** The noise options given, or null when none was (the plain simulate path). */
+export function parseNoiseOptions(values: Values, usage: string): NoiseCli | null {
+  const p = rate('noise', values.noise, usage);
+  const p2 = rate('p2', values.p2, usage);
+  const readout = rate('readout', values.readout, usage);
+  const trajectories = count('trajectories', values.trajectories, 1, MAX_TRAJECTORIES, usage);
+  const shots = count('shots', values.shots, 1, MAX_SHOTS, usage);
+  const seed = count('seed', values.seed, 0, 0xffffffff, usage) ?? 0;
+  if (p === undefined) {
+    for (const k of ['p2', 'readout', 'trajectories'] as const) {
+      if (values[k] !== undefined) throw new UsageError(`qmoe simulate: --${k} needs --noise P (use --noise 0 for readout error alone)`, usage);
+    }
+    if (shots === undefined) return null;
+    return { model: null, shots, seed };
+  }
+  const model: NoiseModel = { p };
+  if (p2 !== undefined) model.p2 = p2;
+  if (readout !== undefined) model.readout = readout;
+  return { model, trajectories, shots, seed };
+}
+
+function fmt(p: number): string {
+  return String(Number(p.toPrecision(10)));
+}
+
+/** `qmoe simulate` with noise and/or shots: prints JSON or a table; returns the exit code. */
+export async function simulateNoisy(circuit: Circuit, noise: NoiseCli, opts: { backend: 'cpu' | 'webgpu' | 'auto'; experts?: number; json: boolean }): Promise<number> {
+  let gpu: GpuContext | null = null;
+  try {
+    if (opts.backend !== 'cpu') {
+      const { acquireGpu } = await import('../gpu/acquire.js');
+      const acquisition = await acquireGpu();
+      gpu = acquisition.gpu;
+      if (!gpu && opts.backend === 'webgpu') {
+        const steps = acquisition.steps.map((s) => `  ${s.step}: ${s.ok ? 'ok' : 'no'}, ${s.detail}`).join('\n');
+        throw new QmoeGpuError(`--backend webgpu: no WebGPU adapter was found (try --backend cpu or auto); steps:\n${steps}`);
+      }
+    }
+    const input = { rows: 1 };
+    const dim = 2 ** circuit.qubits;
+    let probs: RealArray;
+    let method: string;
+    let trajectories: number | undefined;
+    if (noise.model) {
+      const res = await noisyProbabilities(circuit, input, noise.model, { gpu, trajectories: noise.trajectories, seed: noise.seed });
+      probs = res.probabilities;
+      method = res.method;
+      trajectories = res.trajectories;
+    } else if (gpu) {
+      const { WebGpuBackend } = await import('../sim/webgpu.js');
+      probs = await new WebGpuBackend(gpu).probabilities(circuit, input);
+      method = 'state-vector';
+    } else {
+      probs = await new CpuBackend().probabilities(circuit, input);
+      method = 'state-vector';
+    }
+    if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
+    const shots = noise.shots !== undefined ? sampleShots(probs, 1, dim, { shots: noise.shots, seed: noise.seed }) : undefined;
+    const experts = opts.experts !== undefined ? foldExperts(probs, 1, dim, opts.experts) : undefined;
+    const backend = gpu ? 'webgpu' : 'cpu';
+    const adapter = gpu ? gpu.adapterName : null;
+    if (opts.json) {
+      const out: Record<string, unknown> = { qubits: circuit.qubits, probabilities: Array.from(probs), backend, adapter, method };
+      if (noise.model) out.noise = { p: noise.model.p, p2: noise.model.p2 ?? noise.model.p, readout: noise.model.readout ?? 0, placement: 'every-gate' };
+      if (trajectories !== undefined) out.trajectories = trajectories;
+      if (trajectories !== undefined || shots) out.seed = noise.seed;
+      if (experts) out.experts = Array.from(experts);
+      if (shots) {
+        out.shots = noise.shots;
+        out.counts = Array.from(shots.counts);
+        out.frequencies = Array.from(shots.frequencies);
+      }
+      process.stdout.write(JSON.stringify(out) + '\n');
+      return 0;
+    }
+    const n = circuit.qubits;
+    const lines = [`backend  ${backend}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${n}`];
+    if (noise.model) lines.push(`noise    p ${noise.model.p}, p2 ${noise.model.p2 ?? noise.model.p}, readout ${noise.model.readout ?? 0} (after every gate)`);
+    lines.push(`method   ${method}${trajectories !== undefined ? ` (${trajectories} trajectories, seed ${noise.seed})` : ''}`, '');
+    const w = Math.max(n, 5) + 2;
+    lines.push(`${'state'.padEnd(w)}probability${shots ? `  count (of ${noise.shots})` : ''}`);
+    let hidden = 0;
+    for (let k = 0; k < dim; k++) {
+      if (probs[k] < 1e-12 && !(shots && shots.counts[k] > 0)) {
+        hidden++;
+        continue;
+      }
+      lines.push(`${k.toString(2).padStart(n, '0').padEnd(w)}${fmt(probs[k]).padEnd(13)}${shots ? shots.counts[k] : ''}`.trimEnd());
+    }
+    if (hidden > 0) lines.push(`(${hidden} of ${dim} states below 1e-12 not shown)`);
+    if (experts) lines.push('', 'expert  probability', ...Array.from(experts, (p, e) => `${String(e).padEnd(8)}${fmt(p)}`));
+    process.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  } finally {
+    gpu?.destroy();
+  }
+}

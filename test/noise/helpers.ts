@@ -1,0 +1,38 @@
+import type { Circuit } from '../../src/circuit/types.js';
+import type { NoiseModel } from '../../src/noise/model.js';
+import { mulberry32, randomCircuit } from '../helpers/random.js';
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+export function randomBatch(rng: () => number, circuit: Circuit, rows: number) {
+  return {
+    rows,
+    features: Array.from({ length: rows * circuit.features }, () => (rng() * 2 - 1) * 4 * Math.PI),
+    params: Array.from({ length: circuit.params }, () => (rng() * 2 - 1) * 2 * Math.PI),
+  };
+}
+
+/** A random circuit with features and params and a random noise model (rates up to 0.3, both placements). */
+export function randomNoisyCase(seed: number, qubits: number, gates: number, rows: number) {
+  const rng = mulberry32(seed);
+  const circuit = randomCircuit(rng, { qubits, gates, features: qubits, params: 4 });
+  const input = randomBatch(rng, circuit, rows);
+  const p = 0.3 * rng();
+  let model: NoiseModel;
+  if (rng() < 0.5) {
+    model = { p, p2: 0.3 * rng(), readout: rng() < 0.5 ? 0.1 * rng() : 0 };
+  } else {
+    const points = [
+      { after: -1, wires: [0] },
+      { after: Math.floor(rng() * gates), wires: Array.from({ length: qubits }, (_, i) => i) },
+    ];
+    if (qubits >= 2) points.push({ after: gates - 1, wires: [0, qubits - 1], pair: true } as never);
+    model = { p, p2: 0.3 * rng(), placement: { kind: 'points', points }, readout: 0.05 };
+  }
+  return { circuit, input, model, rng };
+}
