@@ -88,15 +88,8 @@ function fmt(p: number): string {
 export async function simulateNoisy(circuit: Circuit, noise: NoiseCli, opts: { backend: 'cpu' | 'webgpu' | 'auto'; experts?: number; json: boolean }): Promise<number> {
   let gpu: GpuContext | null = null;
   try {
-    if (opts.backend !== 'cpu') {
-      const { acquireGpu } = await import('../gpu/acquire.js');
-      const acquisition = await acquireGpu();
-      gpu = acquisition.gpu;
-      if (!gpu && opts.backend === 'webgpu') {
-        const steps = acquisition.steps.map((s) => `  ${s.step}: ${s.ok ? 'ok' : 'no'}, ${s.detail}`).join('\n');
-        throw new QmoeGpuError(`--backend webgpu: no WebGPU adapter was found (try --backend cpu or auto); steps:\n${steps}`);
-      }
-    }
+    const { acquireForBackend } = await import('../gpu/acquire.js');
+    gpu = await acquireForBackend(opts.backend);
     const input = { rows: 1 };
     const dim = 2 ** circuit.qubits;
     let probs: RealArray;

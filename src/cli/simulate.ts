@@ -73,7 +73,7 @@ export async function simulate(args: string[]): Promise<number> {
     return 0;
   }
   if (values.qasm === undefined) throw new UsageError('qmoe simulate: --qasm FILE is required', SIMULATE_USAGE);
-  const choice = values.backend as string;
+  const choice = values.backend as BackendChoice;
   if (!(BACKENDS as readonly string[]).includes(choice)) {
     throw new UsageError(`qmoe simulate: --backend ${JSON.stringify(choice)}: must be cpu, webgpu or auto`, SIMULATE_USAGE);
   }
@@ -100,15 +100,8 @@ export async function simulate(args: string[]): Promise<number> {
   let gpu: GpuContext | null = null;
   let backend: Backend | undefined;
   try {
-    if (choice !== 'cpu') {
-      const { acquireGpu } = await import('../gpu/acquire.js');
-      const acquisition = await acquireGpu();
-      gpu = acquisition.gpu;
-      if (!gpu && choice === 'webgpu') {
-        const steps = acquisition.steps.map((s) => `  ${s.step}: ${s.ok ? 'ok' : 'no'}, ${s.detail}`).join('\n');
-        throw new QmoeGpuError(`--backend webgpu: no WebGPU adapter was found (try --backend cpu or auto); steps:\n${steps}`);
-      }
-    }
+    const { acquireForBackend } = await import('../gpu/acquire.js');
+    gpu = await acquireForBackend(choice);
     if (gpu) {
       const { WebGpuBackend } = await import('../sim/webgpu.js');
       backend = new WebGpuBackend(gpu);
