@@ -44,7 +44,9 @@ export async function evalCommand(args: string[]): Promise<number> {
   const split = choiceOption(cmd, 'split', values.split, SPLITS, EVAL_USAGE) ?? 'test';
   const backend = choiceOption<EngineChoice>(cmd, 'backend', values.backend, ENGINE_CHOICES, EVAL_USAGE) ?? 'auto';
   const model = loadModel(values.model);
-  const dataset = datasetSettings(cmd, values, model.dataset, EVAL_USAGE);
+  const picked = datasetSettings(cmd, values, model.dataset, EVAL_USAGE);
+  // Image data sets keep their stored source, sizes and PCA settings (when the name is unchanged).
+  const dataset = picked.name === model.dataset.name ? { ...model.dataset, ...picked } : picked;
   const data = prepareData(dataset, model.spec.preset, model.scaler);
   if (data.features !== model.spec.features || data.classes !== model.spec.classes) {
     throw new QmoeInputError('--dataset', dataset.name, `has ${data.features} features and ${data.classes} classes; the model takes ${model.spec.features} and ${model.spec.classes}`);

@@ -6,6 +6,11 @@ import { GRAD_HELP, GRAD_USAGE, grad } from './grad.js';
 import { SIMULATE_HELP, SIMULATE_USAGE, simulate } from './simulate.js';
 import { TRAIN_HELP, TRAIN_USAGE, trainCommand } from './train.js';
 import { EVAL_HELP, EVAL_USAGE, evalCommand } from './eval.js';
+import { ABLATION_HELP, ABLATION_USAGE, ablationCommand } from './ablation.js';
+import { KERNEL_HELP, KERNEL_USAGE, kernelCommand } from './kernel.js';
+import { SWEEP_HELP, SWEEP_USAGE, sweepCommand } from './sweep.js';
+import { REPORT_HELP, REPORT_USAGE, reportCommand } from './report.js';
+import { NOISE_SWEEP_HELP, NOISE_SWEEP_USAGE, noiseSweepCommand } from './noise-sweep.js';
 
 export const USAGE = `usage: qmoe <command> [options]
 
@@ -20,6 +25,11 @@ commands:
              qmoe train --router linear|quantum|mlp --out DIR [options; 'qmoe help train']
   eval       reload a trained model and score it on its data set's test split
              ${EVAL_USAGE.replace('usage: ', '')}
+  ablation   the study's Table I: models A, B, C over seeds, resumable (qmoe help ablation)
+  sweep      the study's Fig. 2: accuracy vs router parameters, resumable (qmoe help sweep)
+  kernel     the quantum kernel |<psi(x)|psi(x')>|^2 of the embedding as a heat map (qmoe help kernel)
+  noise-sweep  the study's Table II: accuracy under depolarizing noise, resumable (qmoe help noise-sweep)
+  report     one offline HTML page of result folders (qmoe report DIR... --out FILE)
   help       this text; 'qmoe help <command>' for one command
 
 options:
@@ -37,6 +47,11 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help:
   train: { run: trainCommand, help: TRAIN_HELP, usage: TRAIN_USAGE },
   eval: { run: evalCommand, help: EVAL_HELP, usage: EVAL_USAGE },
   grad: { run: grad, help: GRAD_HELP, usage: GRAD_USAGE },
+  ablation: { run: ablationCommand, help: ABLATION_HELP, usage: ABLATION_USAGE },
+  sweep: { run: sweepCommand, help: SWEEP_HELP, usage: SWEEP_USAGE },
+  report: { run: reportCommand, help: REPORT_HELP, usage: REPORT_USAGE },
+  kernel: { run: kernelCommand, help: KERNEL_HELP, usage: KERNEL_USAGE },
+  'noise-sweep': { run: noiseSweepCommand, help: NOISE_SWEEP_HELP, usage: NOISE_SWEEP_USAGE },
 };
 
 function version(): string {

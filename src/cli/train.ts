@@ -13,9 +13,11 @@ import { accuracy, efficiency, f1 } from '../train/metrics.js';
 import { ENGINE_CHOICES, createEngine, type EngineChoice } from '../train/select-engine.js';
 import { presetTraining, train, type EpochRecord } from '../train/trainer.js';
 import { UsageError, parseOptions } from './args.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, defaultLayers, withImageOptions } from '../experiments/data-options.js';
+import { createNoisyCpuEngine, parseGateNoise } from '../noise/training.js';
 
 export const TRAIN_USAGE =
-  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--json]';
+  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--gate-noise P [--trajectories T]] [--json]';
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
@@ -27,8 +29,10 @@ Models (--router): linear (A: softmax(Vx + c)), mlp (C: ReLU layers --hidden, th
 quantum (B: a circuit router; --preset paper: RY embedding, RY + CZ layers, basis-state
 probabilities; --preset code: RX embedding, StronglyEntanglingLayers, <Z> and a linear adapter).
 
-  --dataset NAME     moons (scikit-learn's make_moons; the default)
-  --samples N        rows to generate (default 1000)     --noise X   gaussian noise (default 0.1)
+  --dataset NAME     moons (scikit-learn's make_moons; the default), mnist (digits 0 vs 1) or
+                     fashion (Fashion-MNIST T-shirt/top vs Trouser); the image sets are standard
+                     scaled and reduced by PCA (fitted on the training rows), then angle scaled
+${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X   gaussian noise (default 0.1)
   --data-seed N      seed of the data and of the stratified 70/15/15 train/validation/test split (42)
   --preset P         paper (the study's text; default) or code (its published notebooks)
   --qubits N         router qubits (default: one per feature)    --layers N  circuit layers
@@ -41,6 +45,11 @@ probabilities; --preset code: RX embedding, StronglyEntanglingLayers, <Z> and a 
   --seed N           seed of the initial parameters and the shuffles (default 0)
   --init NAME        circuit angles: uniform in [0, 2 pi) (default) or small (normal, sd 0.1)
   --backend NAME     cpu (float64), webgpu, or auto (webgpu when available, else cpu; default)
+  --gate-noise P     noise-aware training of the quantum router: depolarizing channels of rate P
+                     (paper: after every gate; code: on every qubit after the embedding and after
+                     the last layer); losses from exact density matrices, gradients by the adjoint
+                     method over --trajectories T Monte-Carlo trajectories per row (default 32).
+                     CPU engine only for now (the GPU noise-aware gradient is not built yet)
   --out DIR          output directory (created when missing)
   --json             print metrics.json (without the history) on stdout
 
@@ -199,9 +208,12 @@ export async function trainCommand(args: string[]): Promise<number> {
       'data-seed': { type: 'string' },
       init: { type: 'string' },
       backend: { type: 'string' },
+      'gate-noise': { type: 'string' },
+      trajectories: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      ...IMAGE_OPTIONS,
     },
     TRAIN_USAGE,
   );
@@ -215,7 +227,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const preset = choiceOption<Preset>(cmd, 'preset', values.preset, PRESETS, TRAIN_USAGE) ?? 'paper';
   const init = choiceOption<InitKind>(cmd, 'init', values.init, INITS, TRAIN_USAGE) ?? 'uniform';
   const backend = choiceOption<EngineChoice>(cmd, 'backend', values.backend, ENGINE_CHOICES, TRAIN_USAGE) ?? 'auto';
-  const dataset = datasetSettings(cmd, values, { ...DEFAULT_MOONS, split: DEFAULT_SPLIT }, TRAIN_USAGE);
+  const dataset = withImageOptions(cmd, values, datasetSettings(cmd, values, { ...DEFAULT_MOONS, split: DEFAULT_SPLIT }, TRAIN_USAGE), TRAIN_USAGE);
   let hidden: number[] | undefined;
   if (values.hidden !== undefined) {
     const parts = values.hidden.split(',');
@@ -240,13 +252,16 @@ export async function trainCommand(args: string[]): Promise<number> {
     classes: data.classes,
     experts: intOption(cmd, 'experts', values.experts, 1, 1 << 16, TRAIN_USAGE),
     qubits: intOption(cmd, 'qubits', values.qubits, 1, 64, TRAIN_USAGE),
-    layers: intOption(cmd, 'layers', values.layers, 0, 10000, TRAIN_USAGE),
+    layers: intOption(cmd, 'layers', values.layers, 0, 10000, TRAIN_USAGE) ?? defaultLayers(dataset.name, preset),
     hidden,
   });
   const out = values.out;
   checkOutDir(out);
 
-  const { engine, note } = await createEngine(spec, backend, { lr });
+  // Noise-aware training (--gate-noise): the CPU engine with the router circuit under noise.
+  const gate = parseGateNoise(cmd, values, router, backend, seed, TRAIN_USAGE);
+  const noisy = gate ? createNoisyCpuEngine(spec, { lr, ...gate.options }) : undefined;
+  const { engine, note } = noisy ? { engine: noisy.engine, note: gate?.note } : await createEngine(spec, backend, { lr });
   try {
     if (note) process.stderr.write(`qmoe train: ${note}\n`);
     await engine.setParams(initParams(spec, { seed, init }));
@@ -292,6 +307,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       bestEpoch: result.bestEpoch,
       stoppedEarly: result.stoppedEarly,
       seconds,
+      gateNoise: noisy?.noise ?? null,
     };
     const model: SavedModel = {
       format: 'qmoe-model',
@@ -300,7 +316,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       params: Array.from(result.params),
       scaler: data.scaler,
       range: [data.range[0], data.range[1]],
-      dataset,
+      dataset: data.settings,
       training: { backend: engine.kind, lr, epochs, batch, seed, patience, minDelta: 0, init, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly },
       metrics,
     };
@@ -333,7 +349,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     } else {
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
       process.stdout.write(
-        `${label} on ${dataset.name} (${dataset.samples} samples, noise ${dataset.noise}), ${engine.kind} engine\n` +
+        `${label} on ${dataset.name} (${data.settings.samples} samples${dataset.name === 'moons' ? `, noise ${dataset.noise}` : `, ${data.features} PCA features`}), ${engine.kind} engine\n` +
           `epochs      ${result.epochsRun} (best ${result.bestEpoch}${result.stoppedEarly ? ', stopped early' : ''}), ${seconds.toFixed(1)} s\n` +
           `test        accuracy ${pct(test.accuracy)}, F1 ${test.f1.toFixed(4)}, loss ${testLoss.loss.toFixed(4)} (${test.rows} rows)\n` +
           `params      router ${params.router}, experts ${params.experts}, total ${params.total}\n` +

@@ -2,6 +2,7 @@ import { QmoeInputError, checkInt } from '../errors.js';
 import { CpuModel } from '../moe/forward-cpu.js';
 import { paramLayout } from '../moe/models.js';
 import type { ModelSpec } from '../moe/spec.js';
+import type { Backend } from '../sim/backend.js';
 import { CpuBackend } from '../sim/cpu.js';
 import { Adam, type AdamOptions } from './adam.js';
 import type { EngineStats, Split, TrainingData, TrainingEngine } from './engine.js';
@@ -9,6 +10,11 @@ import type { EngineStats, Split, TrainingData, TrainingEngine } from './engine.
 export interface CpuEngineOptions extends AdamOptions {
   /** Rows per forward call in evaluate() and predict() (memory bound only). Default 4096. */
   chunk?: number;
+  /**
+   * Runs the quantum router's circuit on this backend instead of the exact CpuBackend, e.g. a
+   * NoisyBackend (src/noise/backend.ts) for noise-aware training. The engine does not dispose it.
+   */
+  circuitBackend?: Backend;
 }
 
 const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
@@ -53,7 +59,7 @@ class CpuEngine implements TrainingEngine {
 
   constructor(spec: ModelSpec, options: CpuEngineOptions) {
     this.spec = spec;
-    this.model = new CpuModel(spec, new CpuBackend());
+    this.model = new CpuModel(spec, options.circuitBackend ?? new CpuBackend());
     const total = paramLayout(spec).total;
     this.adam = new Adam(total, options);
     this.chunk = checkInt('chunk', options.chunk ?? 4096, 1, 1 << 24);

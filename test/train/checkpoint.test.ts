@@ -65,7 +65,7 @@ describe('model checkpoints', () => {
     ['non-finite param', (m) => ({ ...m, params: (m.params as number[]).map((v, i) => (i === 3 ? null : v)) }), /model\.params\[3\]/],
     ['spec mismatch', (m) => ({ ...m, spec: { ...(m.spec as object), layers: 4 } }), /model\.params\.length/],
     ['scaler', (m) => ({ ...m, scaler: { kind: 'minmax', min: [0], max: [1, 2] } }), /model\.scaler\.min/],
-    ['dataset', (m) => ({ ...m, dataset: { ...(m.dataset as object), name: 'mnist' } }), /model\.dataset\.name/],
+    ['dataset', (m) => ({ ...m, dataset: { ...(m.dataset as object), name: 'cifar10' } }), /model\.dataset\.name/],
     ['not an object', () => '[1, 2]', /must be a JSON object/],
   ];
   for (const [name, edit, re] of corrupt) {

@@ -1,0 +1,184 @@
+import { cpus } from 'node:os';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { countParams, initParams, type InitKind } from '../moe/models.js';
+import type { ModelSpec } from '../moe/spec.js';
+import { writeFileAtomic } from '../train/atomic.js';
+import type { PreparedData } from '../train/dataset.js';
+import { createEngine, type EngineChoice } from '../train/select-engine.js';
+import { train, type EpochRecord } from '../train/trainer.js';
+import { scoreSplit } from '../cli/train.js';
+
+/** Training settings shared by every run of an experiment (the "same budget"). */
+export interface Budget {
+  lr: number;
+  epochs: number;
+  batch: number;
+  patience: number;
+  init: InitKind;
+}
+
+/** What one trained model gives: scores, counts, history; the parameters for figures. */
+export interface RunRecord {
+  format: 'qmoe-run';
+  version: 1;
+  /** Identifies the run inside its experiment, e.g. "quantum-seed0". */
+  id: string;
+  seed: number;
+  /** Everything that determines the result except the seed (compared on resume). */
+  config: RunConfig;
+  backend: 'cpu' | 'webgpu';
+  device: string;
+  test: { accuracy: number; f1: number; loss: number; rows: number };
+  validation: { accuracy: number; loss: number };
+  train: { accuracy: number; f1: number; loss: number };
+  params: { router: number; experts: number; total: number };
+  epochsRun: number;
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  /** First epoch whose validation accuracy reached 90%, or null. */
+  epochTo90: number | null;
+  seconds: number;
+  history: EpochRecord[];
+  /** The kept (best-epoch) parameters, so figures can be drawn again without training. */
+  finalParams: number[];
+}
+
+export interface RunConfig {
+  dataset: PreparedData['settings'];
+  spec: ModelSpec;
+  budget: Budget;
+}
+
+/** A short description of where training ran. */
+export function deviceName(kind: 'cpu' | 'webgpu'): string {
+  const cpu = cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  return kind === 'cpu' ? `cpu engine (float64), ${cpu}` : `webgpu engine, host ${cpu}`;
+}
+
+/** First epoch with validation accuracy >= threshold, or null. */
+export function epochToReach(history: EpochRecord[], threshold = 0.9): number | null {
+  for (const r of history) if (r.valAccuracy >= threshold) return r.epoch;
+  return null;
+}
+
+/**
+ * Trains one model on prepared data: initial parameters from `seed`, shuffles from a generator
+ * derived from it (as qmoe train does), the budget's epochs / lr / batch / patience, then scores
+ * the kept parameters on every split.
+ */
+export async function trainRun(
+  id: string,
+  spec: ModelSpec,
+  data: PreparedData,
+  budget: Budget,
+  seed: number,
+  backend: EngineChoice,
+  onEpoch?: (r: EpochRecord) => void,
+): Promise<RunRecord> {
+  const { engine } = await createEngine(spec, backend, { lr: budget.lr });
+  try {
+    await engine.setParams(initParams(spec, { seed, init: budget.init }));
+    const t0 = performance.now();
+    const result = await train(engine, { train: data.splits.train, validation: data.splits.validation }, {
+      epochs: budget.epochs,
+      batch: budget.batch,
+      patience: budget.patience,
+      seed: (seed ^ 0x5bd1e995) >>> 0,
+      onEpoch,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    await engine.load('test', data.splits.test);
+    const testStats = await engine.evaluate('test');
+    const valStats = await engine.evaluate('validation');
+    const trainStats = await engine.evaluate('train');
+    const test = await scoreSplit(engine, data, 'test');
+    const tr = await scoreSplit(engine, data, 'train');
+    return {
+      format: 'qmoe-run',
+      version: 1,
+      id,
+      seed,
+      config: { dataset: data.settings, spec, budget },
+      backend: engine.kind,
+      device: deviceName(engine.kind),
+      test: { accuracy: test.accuracy, f1: test.f1, loss: testStats.loss, rows: test.rows },
+      validation: { accuracy: valStats.accuracy, loss: valStats.loss },
+      train: { accuracy: tr.accuracy, f1: tr.f1, loss: trainStats.loss },
+      params: countParams(spec),
+      epochsRun: result.epochsRun,
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      epochTo90: epochToReach(result.history),
+      seconds,
+      history: result.history,
+      finalParams: Array.from(result.params),
+    };
+  } finally {
+    engine.dispose();
+  }
+}
+
+/** Canonical JSON (sorted keys) for comparing configurations. */
+export function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, value) => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]));
+    }
+    return value;
+  });
+}
+
+/**
+ * The stored run `dir/<id>.json` if it exists, is a readable run record and has this
+ * configuration; 'mismatch' (with the stored config) when it was made with another one;
+ * undefined when missing or unreadable (it is then trained again and overwritten).
+ */
+export function loadRun(dir: string, id: string, config: RunConfig): RunRecord | { mismatch: RunConfig } | undefined {
+  let json: RunRecord;
+  try {
+    json = JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as RunRecord;
+  } catch {
+    return undefined;
+  }
+  if (json?.format !== 'qmoe-run' || json.version !== 1 || !Array.isArray(json.history) || !json.config) return undefined;
+  if (canonical(json.config) !== canonical(config)) return { mismatch: json.config };
+  return json;
+}
+
+/** Writes a run record atomically. */
+export function saveRun(dir: string, run: RunRecord): void {
+  writeFileAtomic(join(dir, `${run.id}.json`), JSON.stringify(run, null, 1) + '\n');
+}
+
+/** Removes temporary files an interrupted atomic write left behind (".<name>.<pid>.<hex>.tmp"). */
+export function cleanTemporaries(dir: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) if (/^\..+\.\d+\.[0-9a-f]+\.tmp$/.test(n)) rmSync(join(dir, n), { force: true });
+}
+
+/** Mean and sample standard deviation (n - 1; null for one value). */
+export function meanStd(values: number[]): { mean: number; std: number | null; n: number; values: number[] } {
+  const n = values.length;
+  const mean = n ? values.reduce((a, b) => a + b, 0) / n : NaN;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : null;
+  return { mean, std, n, values };
+}
+
+/** Per-epoch mean of a history field over runs (runs that stopped early drop out of later epochs). */
+export function meanCurve(histories: EpochRecord[][], field: keyof EpochRecord): { x: number[]; y: number[] } {
+  const longest = Math.max(0, ...histories.map((h) => h.length));
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let e = 0; e < longest; e++) {
+    const vals = histories.filter((h) => h.length > e).map((h) => h[e][field]);
+    x.push(e + 1);
+    y.push(vals.reduce((a, b) => a + b, 0) / vals.length);
+  }
+  return { x, y };
+}

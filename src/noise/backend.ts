@@ -1,0 +1,122 @@
+import type { Circuit } from '../circuit/types.js';
+import { QmoeInputError, checkInt } from '../errors.js';
+import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from '../sim/backend.js';
+import { CpuBackend } from '../sim/cpu.js';
+import { outputCount, validateOutput } from '../sim/experts.js';
+import { validateInput } from '../sim/input.js';
+import { DENSITY_CPU_MAX_QUBITS } from './density-cpu.js';
+import { noisyGradientCpu } from './gradient-cpu.js';
+import { type NoiseModel, type NoiseSchedule, isNoiseless, noiseSchedule, validateNoise } from './model.js';
+import { type NoiseMethod, noisyEvaluate } from './simulate.js';
+import { MAX_TRAJECTORIES } from './trajectories-cpu.js';
+
+/** Trajectories per row of the noise-aware gradient when none are given. */
+export const DEFAULT_GRADIENT_TRAJECTORIES = 32;
+
+export interface NoisyBackendOptions {
+  /**
+   * Trajectories per row: always for the gradient; for evaluate() only when the exact path cannot
+   * serve the circuit (more than DENSITY_CPU_MAX_QUBITS qubits) or `evaluate` is 'trajectories'.
+   * Default DEFAULT_GRADIENT_TRAJECTORIES.
+   */
+  trajectories?: number;
+  /** u32 seed of the trajectories' Pauli draws; default 0. */
+  seed?: number;
+  /** How evaluate() computes the noisy outputs: 'auto' (default: the exact density matrix when small enough, else trajectories). */
+  evaluate?: 'auto' | NoiseMethod;
+}
+
+/**
+ * A Backend that runs every circuit under a depolarizing NoiseModel, in float64 on the CPU.
+ *
+ * - evaluate / probabilities / expertProbabilities: the noisy outputs, exactly from the density
+ *   matrix for circuits of up to DENSITY_CPU_MAX_QUBITS qubits, else the mean of T Monte-Carlo
+ *   trajectories (seeded, step counter 0: the same draws on every call, so validation losses are
+ *   comparable between epochs).
+ * - gradient: the noise-aware adjoint gradient, the mean over T trajectories of the adjoint
+ *   gradient of each trajectory's circuit (its Paulis fixed gates; noisyGradientCpu). It is an
+ *   unbiased estimate of the gradient of the exact noisy outputs. Every call advances a step
+ *   counter, so successive training steps draw fresh Paulis (reproducible from the seed).
+ *   A noiseless model (every rate 0) uses the plain adjoint gradient (the same value, exactly).
+ * - states: a noisy circuit has no state vector: an error.
+ *
+ * CPU only for now: the GPU has noisy probabilities (src/noise/webgpu.ts) but no noise-aware
+ * gradient yet, so noise-aware training runs on the CPU engine.
+ */
+export class NoisyBackend implements Backend {
+  readonly kind = 'cpu' as const;
+  readonly model: NoiseModel;
+  readonly trajectories: number;
+  readonly seed: number;
+  readonly evaluateMethod: 'auto' | NoiseMethod;
+  private readonly exact = new CpuBackend();
+  private readonly schedules = new WeakMap<Circuit, NoiseSchedule>();
+  private steps = 0;
+
+  constructor(model: NoiseModel, options: NoisyBackendOptions = {}) {
+    if (typeof model !== 'object' || model === null) throw new QmoeInputError('noise', model, 'must be a noise model { p, p2?, placement?, readout? }');
+    this.model = model;
+    if (typeof options !== 'object' || options === null) throw new QmoeInputError('options', options, 'must be { trajectories?, seed?, evaluate? }');
+    this.trajectories = checkInt('--trajectories', options.trajectories ?? DEFAULT_GRADIENT_TRAJECTORIES, 1, MAX_TRAJECTORIES);
+    this.seed = checkInt('seed', options.seed ?? 0, 0, 0xffffffff);
+    const method = options.evaluate ?? 'auto';
+    if (method !== 'auto' && method !== 'density-matrix' && method !== 'trajectories') {
+      throw new QmoeInputError('evaluate', method, "must be 'auto', 'density-matrix' or 'trajectories'");
+    }
+    this.evaluateMethod = method;
+  }
+
+  /** Number of gradient() calls so far (the trajectories' step counter of the next one, minus 1). */
+  get gradientSteps(): number {
+    return this.steps;
+  }
+
+  private schedule(circuit: Circuit): NoiseSchedule {
+    let s = this.schedules.get(circuit);
+    if (!s) {
+      s = noiseSchedule(circuit, this.model);
+      this.schedules.set(circuit, s);
+    }
+    return s;
+  }
+
+  async states(circuit: Circuit): Promise<Float64Array> {
+    validateNoise(this.model, circuit);
+    throw new QmoeInputError('states', 'noisy circuit', 'a circuit under noise is a mixed state and has no state vector; use probabilities() or evaluate()');
+  }
+
+  async probabilities(circuit: Circuit, input: BatchInput): Promise<Float64Array> {
+    return this.evaluate(circuit, input, { kind: 'probabilities' });
+  }
+
+  async expertProbabilities(circuit: Circuit, input: BatchInput, experts: number): Promise<Float64Array> {
+    return this.evaluate(circuit, input, { kind: 'experts', experts });
+  }
+
+  async evaluate(circuit: Circuit, input: BatchInput, output: CircuitOutput): Promise<Float64Array> {
+    const schedule = this.schedule(circuit);
+    validateOutput(circuit.qubits, output);
+    const method = this.evaluateMethod === 'auto' ? (circuit.qubits <= DENSITY_CPU_MAX_QUBITS ? 'density-matrix' : 'trajectories') : this.evaluateMethod;
+    const r = await noisyEvaluate(schedule.circuit, input, this.model, output, method === 'trajectories' ? { method, trajectories: this.trajectories, seed: this.seed, step: 0 } : { method });
+    return r.outputs;
+  }
+
+  async gradient(circuit: Circuit, input: BatchInput, output: CircuitOutput, dLdOut: ArrayLike<number>, options: GradientOptions = {}): Promise<GradientResult> {
+    if (options?.features) {
+      throw new QmoeInputError('options.features', true, 'the noise-aware gradient gives parameter gradients only (feature gradients under noise are not built)');
+    }
+    const schedule = this.schedule(circuit);
+    validateInput(circuit, input);
+    validateOutput(circuit.qubits, output);
+    if (!dLdOut || dLdOut.length !== input.rows * outputCount(circuit.qubits, output)) {
+      throw new QmoeInputError('dLdOut.length', dLdOut?.length, `must equal rows x outputs = ${input.rows * outputCount(circuit.qubits, output)}`);
+    }
+    // Step counter 0 is evaluate()'s; gradient calls use 1, 2, ... (wrapping at 2^32).
+    this.steps++;
+    if (isNoiseless(this.model)) return this.exact.gradient(circuit, input, output, dLdOut);
+    const step = this.steps >>> 0;
+    return noisyGradientCpu(schedule, input, output, dLdOut, { trajectories: this.trajectories, seed: this.seed, step });
+  }
+
+  dispose(): void {}
+}

@@ -1,0 +1,106 @@
+import { UsageError } from '../cli/args.js';
+import { QmoeInputError, checkInt } from '../errors.js';
+import { routerCircuit } from '../moe/models.js';
+import type { ModelSpec, Preset } from '../moe/spec.js';
+import { createCpuEngine } from '../train/cpu-engine.js';
+import type { TrainingEngine } from '../train/engine.js';
+import { DEFAULT_GRADIENT_TRAJECTORIES, NoisyBackend } from './backend.js';
+import { type NoiseModel, embeddingAndOutputNoise, everyGateNoise } from './model.js';
+import { MAX_TRAJECTORIES } from './trajectories-cpu.js';
+import { DENSITY_CPU_MAX_QUBITS } from './density-cpu.js';
+
+/**
+ * Where a preset puts the router's depolarizing channels:
+ * - `every-gate` (preset paper, the study's text): after every gate of the router circuit;
+ * - `embedding-output` (preset code, its notebooks): on every qubit after the angle embedding and
+ *   on every qubit after the last layer.
+ */
+export type RouterNoisePlacement = 'every-gate' | 'embedding-output';
+
+export function presetPlacement(preset: Preset): RouterNoisePlacement {
+  return preset === 'paper' ? 'every-gate' : 'embedding-output';
+}
+
+/** The noise model of a quantum router's circuit at error rate p, channels placed as its preset's (or `placement`). */
+export function routerNoise(spec: ModelSpec, p: number, placement: RouterNoisePlacement = presetPlacement(spec.preset)): NoiseModel {
+  if (spec.router !== 'quantum') throw new QmoeInputError('--router', spec.router, 'gate noise applies to the quantum router only');
+  if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > 1) throw new QmoeInputError('--gate-noise', p, 'an error rate must be a number from 0 to 1');
+  if (placement === 'every-gate') return everyGateNoise(p);
+  if (placement !== 'embedding-output') throw new QmoeInputError('placement', placement, "must be 'every-gate' or 'embedding-output'");
+  // Both presets embed feature i on qubit i with one rotation: the embedding is the first `features` ops.
+  return embeddingAndOutputNoise(routerCircuit(spec), spec.features, p);
+}
+
+/** What metrics.json and run records say about the router's noise during training. */
+export interface GateNoiseRecord {
+  p: number;
+  placement: RouterNoisePlacement;
+  /** Trajectories per row of the noise-aware gradient. */
+  trajectories: number;
+  /** Forward passes (losses, accuracies): exact density matrices, or trajectories for large circuits. */
+  forward: 'density-matrix' | 'trajectories';
+  /** Seed of the Pauli draws. */
+  seed: number;
+}
+
+export interface NoisyEngineOptions {
+  lr: number;
+  p: number;
+  trajectories?: number;
+  /** Seed of the Pauli draws (default 0). */
+  seed?: number;
+  placement?: RouterNoisePlacement;
+}
+
+/**
+ * The float64 CPU engine with the quantum router's circuit run under noise: losses from the exact
+ * noisy outputs, gradients by the noise-aware adjoint method over T trajectories (NoisyBackend).
+ * CPU only: the WebGPU engine has no noise-aware gradient yet.
+ */
+export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { engine: TrainingEngine; noise: GateNoiseRecord } {
+  const trajectories = checkInt('--trajectories', o.trajectories ?? DEFAULT_GRADIENT_TRAJECTORIES, 1, MAX_TRAJECTORIES);
+  const placement = o.placement ?? presetPlacement(spec.preset);
+  const model = routerNoise(spec, o.p, placement);
+  const seed = o.seed ?? 0;
+  const backend = new NoisyBackend(model, { trajectories, seed });
+  const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: backend });
+  const forward = spec.qubits <= DENSITY_CPU_MAX_QUBITS ? 'density-matrix' : 'trajectories';
+  return { engine, noise: { p: o.p, placement, trajectories, forward, seed } };
+}
+
+/** The error for noise-aware training on the WebGPU engine. */
+export function noiseNeedsCpu(argument = '--backend'): QmoeInputError {
+  return new QmoeInputError(argument, 'webgpu', 'noise-aware training (--gate-noise) runs on the CPU engine for now: the GPU noise-aware gradient is not built yet; use --backend cpu or auto');
+}
+
+/**
+ * `--gate-noise P [--trajectories T]` of a command line: undefined without --gate-noise; an error
+ * for a rate outside [0, 1], T outside [1, MAX_TRAJECTORIES], --trajectories without --gate-noise,
+ * a router other than quantum, or --backend webgpu. `note` says why --backend auto trains on the CPU.
+ */
+export function parseGateNoise(
+  cmd: string,
+  values: { 'gate-noise'?: string; trajectories?: string },
+  router: string,
+  backend: string,
+  seed: number,
+  usage: string,
+): { options: Omit<NoisyEngineOptions, 'lr'>; note?: string } | undefined {
+  const raw = values['gate-noise'];
+  if (raw === undefined) {
+    if (values.trajectories !== undefined) throw new UsageError(`${cmd}: --trajectories applies with --gate-noise only`, usage);
+    return undefined;
+  }
+  const p = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(p)) throw new UsageError(`${cmd}: --gate-noise ${JSON.stringify(raw)}: must be a number (an error rate from 0 to 1)`, usage);
+  if (p < 0 || p > 1) throw new QmoeInputError('--gate-noise', p, 'an error rate must be a number from 0 to 1');
+  let trajectories: number | undefined;
+  if (values.trajectories !== undefined) {
+    if (!/^\s*-?\d+\s*$/.test(values.trajectories)) throw new UsageError(`${cmd}: --trajectories ${JSON.stringify(values.trajectories)}: must be an integer`, usage);
+    trajectories = checkInt('--trajectories', Number(values.trajectories), 1, MAX_TRAJECTORIES);
+  }
+  if (router !== 'quantum') throw new QmoeInputError('--gate-noise', p, `applies to the quantum router only (got --router ${router})`);
+  if (backend === 'webgpu') throw noiseNeedsCpu();
+  const note = backend === 'auto' ? 'noise-aware training (--gate-noise) runs on the CPU engine for now (the GPU noise-aware gradient is not built yet)' : undefined;
+  return { options: { p, trajectories, seed }, note };
+}

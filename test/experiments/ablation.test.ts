@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runAblation, type AblationOptions } from '../../src/experiments/ablation.js';
+import { DEFAULT_SPLIT } from '../../src/train/dataset.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bin = join(root, 'bin', 'qmoe.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'qmoe-ablation-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function qmoe(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, ...args], { cwd: root, env: process.env, timeout: 120_000 }, (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+  });
+}
+
+/** Checks the PNG signature and returns the IHDR width and height. */
+function pngSize(path: string): { width: number; height: number } {
+  const b = readFileSync(path);
+  expect(Array.from(b.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  expect(b.subarray(12, 16).toString('latin1')).toBe('IHDR');
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
+/** The SVG's declared size (resvg renders PNGs at that size). */
+function svgSize(path: string): { width: number; height: number } {
+  const svg = readFileSync(path, 'utf8');
+  const m = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
+  expect(m, 'svg width/height').not.toBeNull();
+  return { width: Math.round(Number(m![1])), height: Math.round(Number(m![2])) };
+}
+
+const small = (out: string, seeds = 1): AblationOptions => ({
+  dataset: { name: 'moons', samples: 120, noise: 0.1, seed: 42, split: DEFAULT_SPLIT },
+  preset: 'paper',
+  seeds,
+  budget: { lr: 0.05, epochs: 2, batch: 32, patience: 0, init: 'uniform' },
+  backend: 'cpu',
+  out,
+});
+
+describe('qmoe ablation', () => {
+  it('runs end to end on the CPU engine and writes valid JSON, Markdown and images', async () => {
+    const out = join(dir, 'cli');
+    const r = await qmoe('ablation', '--dataset', 'moons', '--samples', '120', '--seeds', '1', '--epochs', '2', '--backend', 'cpu', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/ablation 1\/3: A linear seed 0 epoch 2\/2 .*ETA/);
+    expect(r.stderr).toMatch(/ablation 3\/3: C mlp seed 0 done: test accuracy/);
+    const json = JSON.parse(readFileSync(join(out, 'ablation.json'), 'utf8'));
+    expect(json.format).toBe('qmoe-ablation');
+    expect(json.models.map((m: { label: string; router: string }) => `${m.label}:${m.router}`)).toEqual(['A:linear', 'B:quantum', 'C:mlp']);
+    expect(json.models.map((m: { params: { router: number } }) => m.params.router)).toEqual([12, 24, 240]);
+    for (const m of json.models) {
+      expect(m.accuracy.n).toBe(1);
+      expect(m.accuracy.mean).toBeGreaterThanOrEqual(0);
+      expect(m.efficiency.router).toBeCloseTo(m.accuracy.mean / Math.log(1 + m.params.router), 12);
+      expect(m.epochsRun).toEqual([2]);
+    }
+    expect(json.claims.map((c: { router: string }) => c.router).sort()).toEqual(['linear', 'mlp', 'quantum']);
+    const md = readFileSync(join(out, 'ablation.md'), 'utf8');
+    expect(md).toContain('| A | linear router');
+    expect(md).toContain('## Against the study');
+    expect(r.stdout).toContain(md);
+    expect(readdirSync(join(out, 'runs')).sort()).toEqual(['linear-seed0.json', 'mlp-seed0.json', 'quantum-seed0.json']);
+    expect(json.figures).toEqual(['dynamics-loss', 'dynamics-accuracy', 'boundary-linear', 'boundary-quantum', 'boundary-mlp']);
+    for (const f of json.figures) {
+      const png = pngSize(join(out, `${f}.png`));
+      expect(png).toEqual(svgSize(join(out, `${f}.svg`)));
+      expect(png.width).toBeGreaterThan(300);
+      expect(md).toContain(`![${f}](${f}.png)`);
+    }
+  });
+
+  it('resumes: only missing runs are trained again and the table comes out the same', async () => {
+    const out = join(dir, 'resume');
+    const trained: string[] = [];
+    const first = await runAblation({ ...small(out, 2), onTrain: (id) => trained.push(id) });
+    expect(trained).toEqual(['linear-seed0', 'quantum-seed0', 'mlp-seed0', 'linear-seed1', 'quantum-seed1', 'mlp-seed1']);
+    const md = readFileSync(join(out, 'ablation.md'), 'utf8');
+    const runs = join(out, 'runs');
+    const mtimes = Object.fromEntries(readdirSync(runs).map((f) => [f, statSync(join(runs, f)).mtimeMs]));
+    // An interruption after the runs but before the final files, and one run lost.
+    for (const f of readdirSync(out)) if (f !== 'runs') rmSync(join(out, f));
+    rmSync(join(runs, 'quantum-seed1.json'));
+    trained.length = 0;
+    const second = await runAblation({ ...small(out, 2), onTrain: (id) => trained.push(id) });
+    expect(trained).toEqual(['quantum-seed1']);
+    expect(readFileSync(join(out, 'ablation.md'), 'utf8')).toBe(md);
+    expect(second.models.map((m) => m.accuracy)).toEqual(first.models.map((m) => m.accuracy));
+    for (const [f, t] of Object.entries(mtimes)) if (f !== 'quantum-seed1.json') expect(statSync(join(runs, f)).mtimeMs).toBe(t);
+    // Nothing missing: nothing trained.
+    trained.length = 0;
+    await runAblation({ ...small(out, 2), onTrain: (id) => trained.push(id) });
+    expect(trained).toEqual([]);
+    // Another budget in the same directory is refused instead of mixing results.
+    await expect(runAblation({ ...small(out, 2), budget: { ...small(out).budget, epochs: 3 } })).rejects.toThrow(/--out.*another configuration/);
+  });
+});
