@@ -116,9 +116,9 @@ describe.concurrent('qmoe doctor', () => {
     expect(out.node).toBe(process.version);
     expect(typeof out.platform).toBe('string');
     if (!skipGpu) {
-      // This machine has no Vulkan GPU, so the chain ends at SwiftShader.
-      expect(out.chosen).toBe('swiftshader');
-      expect(out.adapter).toMatch(/SwiftShader/);
+      // A GPU step is chosen (SwiftShader here and in CI; the NVIDIA driver on the lent machine).
+      expect(out.chosen).not.toBe('cpu');
+      expect(out.adapter).toMatch(out.chosen === 'swiftshader' ? /SwiftShader/ : /\S/);
       const limits = out.limits as Record<string, number>;
       expect(limits.maxComputeWorkgroupStorageSize).toBeGreaterThan(0);
       const maxQubits = out.maxQubits as Record<string, number>;
@@ -131,7 +131,7 @@ describe.skipIf(skipGpu).concurrent('qmoe simulate --backend webgpu', () => {
   it('gives the Bell state probabilities', async () => {
     const out = json(await qmoe('simulate', '--qasm', 'examples/bell.qasm', '--backend', 'webgpu', '--json'));
     expect(out.backend).toBe('webgpu');
-    expect(out.adapter).toMatch(/SwiftShader/);
+    expect(out.adapter).toMatch(/\S/);
     expectClose(out.probabilities, BELL, 1e-6);
   });
 
