@@ -65,6 +65,11 @@ fn matrix(op: vec4<u32>, trig_row: u32) -> array<Amp, 4> {
 fn mul(m: Amp, a: Amp) -> Amp { return vec2<f32>(m.x * a.x - m.y * a.y, m.x * a.y + m.y * a.x); }
 #endif
 
+// A 2x2 matrix applied to the amplitude pair (a, b).
+fn apply2(m: array<Amp, 4>, a: Amp, b: Amp) -> array<Amp, 2> {
+  return array<Amp, 2>(mul(m[0], a) + mul(m[1], b), mul(m[2], a) + mul(m[3], b));
+}
+
 // Index of the j-th amplitude pair's first element: j with a zero bit inserted at `stride`.
 fn pair_first(j: u32, stride: u32) -> u32 {
   let low = j & (stride - 1u);
@@ -113,39 +118,38 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         let row = min(first + s, meta_.rows - 1u) * meta_.features;
         let m0 = matrix(op0, row);
         let m1 = matrix(op1, row);
-        var r: array<Amp, 8>;
-        for (var t = 0u; t < 8u; t++) {
-          if (t < (1u << k)) {
-            r[t] = state[base + select(0u, op0.y, (t & 1u) != 0u) + select(0u, op1.y, (t & 2u) != 0u) + select(0u, op2.y, (t & 4u) != 0u)];
-          }
-        }
-        for (var t = 0u; t < 8u; t += 2u) {
-          let a = r[t];
-          let b = r[t + 1u];
-          r[t] = mul(m0[0], a) + mul(m0[1], b);
-          r[t + 1u] = mul(m0[2], a) + mul(m0[3], b);
-        }
-        for (var t = 0u; t < 8u; t++) {
-          if ((t & 2u) == 0u) {
-            let a = r[t];
-            let b = r[t + 2u];
-            r[t] = mul(m1[0], a) + mul(m1[1], b);
-            r[t + 2u] = mul(m1[2], a) + mul(m1[3], b);
-          }
-        }
+        // Named registers, not an array: dynamically indexed arrays end up in local memory.
+        let j1 = base + op0.y;
+        let j2 = base + op1.y;
+        let j3 = j2 + op0.y;
+        var q0 = apply2(m0, state[base], state[j1]);
+        var q1 = apply2(m0, state[j2], state[j3]);
+        var r0 = apply2(m1, q0[0], q1[0]);
+        var r1 = apply2(m1, q0[1], q1[1]);
         if (k == 3u) {
           let m2 = matrix(op2, row);
-          for (var t = 0u; t < 4u; t++) {
-            let a = r[t];
-            let b = r[t + 4u];
-            r[t] = mul(m2[0], a) + mul(m2[1], b);
-            r[t + 4u] = mul(m2[2], a) + mul(m2[3], b);
-          }
-        }
-        for (var t = 0u; t < 8u; t++) {
-          if (t < (1u << k)) {
-            state[base + select(0u, op0.y, (t & 1u) != 0u) + select(0u, op1.y, (t & 2u) != 0u) + select(0u, op2.y, (t & 4u) != 0u)] = r[t];
-          }
+          let u = op2.y;
+          var p0 = apply2(m0, state[base + u], state[j1 + u]);
+          var p1 = apply2(m0, state[j2 + u], state[j3 + u]);
+          let t0 = apply2(m1, p0[0], p1[0]);
+          let t1 = apply2(m1, p0[1], p1[1]);
+          let v00 = apply2(m2, r0[0], t0[0]);
+          let v01 = apply2(m2, r1[0], t1[0]);
+          let v10 = apply2(m2, r0[1], t0[1]);
+          let v11 = apply2(m2, r1[1], t1[1]);
+          state[base] = v00[0];
+          state[j1] = v01[0];
+          state[j2] = v10[0];
+          state[j3] = v11[0];
+          state[base + u] = v00[1];
+          state[j1 + u] = v01[1];
+          state[j2 + u] = v10[1];
+          state[j3 + u] = v11[1];
+        } else {
+          state[base] = r0[0];
+          state[j1] = r1[0];
+          state[j2] = r0[1];
+          state[j3] = r1[1];
         }
       }
     } else if (pass_.x == 2u) {

@@ -21,6 +21,8 @@ export interface CompiledCircuit {
   matrixOps: { gate: GateName; angle?: Angle }[];
   /** The fused kernel's op table (ops reordered inside commuting groups) and its passes (src/sim/passes.ts). */
   fused: { ops: Uint32Array; passes: Uint32Array };
+  /** The same with one pass per op. */
+  fusedSingle: { ops: Uint32Array; passes: Uint32Array };
 }
 
 /** Lowers a validated circuit. `forceComplex` keeps complex kernels for real circuits (tests). */
@@ -53,6 +55,7 @@ export function compileCircuit(circuit: Circuit, forceComplex = false): Compiled
     ops,
     matrixOps,
     fused: schedulePasses(circuit, ops),
+    fusedSingle: schedulePasses(circuit, ops, false),
   };
 }
 

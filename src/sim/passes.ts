@@ -19,10 +19,16 @@ const DIAGONAL: ReadonlySet<GateName> = new Set(['z', 's', 't', 'rz', 'cz', 'crz
  *    each invocation holds the 4 or 8 amplitudes spanned by those qubits in registers and applies
  *    all of them (gates on distinct qubits commute, so they are ordered by ascending stride);
  *  - any other op is a pass of its own.
+ * With grouping off every op is a pass of its own (one barrier per gate).
  * Returns the reordered op table (4 u32 per op, as compiled.ops) and the passes (4 u32 each:
  * kind, first op, op count, 0).
  */
-export function schedulePasses(circuit: Circuit, ops: Uint32Array): { ops: Uint32Array; passes: Uint32Array } {
+export function schedulePasses(circuit: Circuit, ops: Uint32Array, grouping = true): { ops: Uint32Array; passes: Uint32Array } {
+  if (!grouping) {
+    const passes = new Uint32Array(ops.length);
+    for (let g = 0; g < ops.length / 4; g++) passes.set([PASS_SINGLE, g, 1, 0], 4 * g);
+    return { ops, passes };
+  }
   const outOps: number[][] = [];
   const passes: number[] = [];
   let group: { kind: 'diagonal' | 'cube'; ops: number[] } | null = null;

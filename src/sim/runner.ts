@@ -17,6 +17,8 @@ export interface FusedTuning {
   threadsPerSample?: number;
   /** Invocations per workgroup (default 64 to 256). */
   groupSize?: number;
+  /** Group commuting gates into passes (src/sim/passes.ts; default true); false: one barrier per gate. */
+  grouping?: boolean;
 }
 
 /** Workgroup shape of the fused kernel for an n-qubit state, or null when a state does not fit. */
@@ -138,12 +140,13 @@ export class CircuitRunner {
         SAMPLES_PER_GROUP: shape.samplesPerGroup,
         ...(this.kind.kind === 'expectZ' ? { EXPECT_Z: 1 } : {}),
       });
-      const fusedOps = storageBuffer(device, compiled.fused.ops.byteLength, 'fused ops');
-      const passes = storageBuffer(device, compiled.fused.passes.byteLength, 'passes');
-      device.queue.writeBuffer(fusedOps, 0, compiled.fused.ops);
-      device.queue.writeBuffer(passes, 0, compiled.fused.passes);
+      const plan = this.tuning.grouping === false ? compiled.fusedSingle : compiled.fused;
+      const fusedOps = storageBuffer(device, plan.ops.byteLength, 'fused ops');
+      const passes = storageBuffer(device, plan.passes.byteLength, 'passes');
+      device.queue.writeBuffer(fusedOps, 0, plan.ops);
+      device.queue.writeBuffer(passes, 0, plan.passes);
       this.buffers.push(fusedOps, passes);
-      const numPasses = compiled.fused.passes.length / 4;
+      const numPasses = plan.passes.length / 4;
       const bg = device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
         entries: [

@@ -125,7 +125,7 @@ describe.skipIf(skipGpu)('WebGPU backend against the float64 CPU reference', () 
       const circuit = randomCircuit(rng, { qubits: n, gates: 30, features: n, params: 3 });
       const input = randomBatch(rng, circuit, 19);
       const want = await cpu.probabilities(circuit, input);
-      for (const fused of [{ threadsPerSample: 1, groupSize: 64 }, { threadsPerSample: 4, groupSize: 32 }, { threadsPerSample: 2 ** (n - 1), groupSize: 256 }]) {
+      for (const fused of [{ threadsPerSample: 1, groupSize: 64 }, { threadsPerSample: 4, groupSize: 32, grouping: false }, { threadsPerSample: 2 ** (n - 1), groupSize: 256 }]) {
         const got = await new WebGpuBackend(gpu, { path: 'fused', fused }).probabilities(circuit, input);
         expect(maxAbsDiff(got, want)).toBeLessThan(TOL);
       }
