@@ -13,7 +13,10 @@ export type KernelPath = 'fused' | 'global';
 
 /** Tuning of the fused kernel's workgroups (benchmarks); the defaults suit the GPUs measured. */
 export interface FusedTuning {
-  /** Invocations per sample (a power of two; default: one per amplitude pair, at least 64 per workgroup). */
+  /**
+   * Invocations per sample (a power of two). Default 2^n / 8, one per 8-amplitude cube: fastest
+   * on the H200 for n = 2 to 12 (bench/RESULTS.md), several samples per workgroup for small n.
+   */
   threadsPerSample?: number;
   /** Invocations per workgroup (default 64 to 256). */
   groupSize?: number;
@@ -28,7 +31,7 @@ export function fusedShape(gpu: GpuContext, qubits: number, real: boolean, tunin
   const storage = gpu.limits.maxComputeWorkgroupStorageSize;
   if (dim * ampBytes > storage) return null;
   const maxThreads = Math.min(256, gpu.limits.maxComputeInvocationsPerWorkgroup, gpu.limits.maxComputeWorkgroupSizeX);
-  const perSample = Math.max(1, Math.min(tuning.threadsPerSample ?? dim / 2, dim / 2));
+  const perSample = Math.max(1, Math.min(tuning.threadsPerSample ?? dim / 8, dim / 2));
   const groupSize = Math.min(maxThreads, tuning.groupSize ?? Math.max(64, perSample));
   const samplesPerGroup = Math.max(1, Math.min(Math.floor(groupSize / perSample), Math.floor(storage / (dim * ampBytes))));
   return { groupSize, samplesPerGroup };
