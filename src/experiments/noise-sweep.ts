@@ -429,9 +429,9 @@ export function noiseMarkdown(r: NoiseSweepResult): string {
     row.push(pm(pt.evaluated.test), pm(pt.evaluated.train), pt.claimed === null ? '—' : pct(pt.claimed), pt.difference === null ? '—' : (100 * pt.difference).toFixed(2));
     lines.push(`| ${row.join(' | ')} |`);
   }
-  const brow = ['baseline A (linear, noiseless)'];
-  if (trained) brow.push(pm(r.baseline.test), pm(r.baseline.train));
-  brow.push(pm(r.baseline.test), pm(r.baseline.train), r.baseline.claimed === null ? '—' : pct(r.baseline.claimed));
+  const brow = ['baseline A (linear, noiseless)', pm(r.baseline.test), pm(r.baseline.train)];
+  if (trained) brow.push('—', '—');
+  brow.push(r.baseline.claimed === null ? '—' : pct(r.baseline.claimed));
   const bours = onTrain ? r.baseline.train.mean : r.baseline.test.mean;
   brow.push(r.baseline.claimed === null ? '—' : (100 * (bours - r.baseline.claimed)).toFixed(2));
   lines.push(`| ${brow.join(' | ')} |`);
