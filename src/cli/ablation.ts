@@ -5,10 +5,11 @@ import { DEFAULT_MOONS, DEFAULT_SPLIT, type DatasetSettings } from '../train/dat
 import { ENGINE_CHOICES, type EngineChoice } from '../train/select-engine.js';
 import { presetTraining } from '../train/trainer.js';
 import { ablationMarkdown, runAblation } from '../experiments/ablation.js';
-import { IMAGE_HELP, IMAGE_OPTIONS, withImageOptions } from '../experiments/data-options.js';
+import { IMAGE_HELP, withImageOptions } from '../experiments/data-options.js';
 import { stderrProgress } from '../experiments/progress.js';
 import type { Budget } from '../experiments/runner.js';
 import { UsageError, parseOptions } from './args.js';
+import { STUDY_OPTIONS } from './study-options.js';
 import { choiceOption, datasetSettings, intOption, numberOption } from './train.js';
 
 export const ABLATION_USAGE =
@@ -47,26 +48,11 @@ export async function ablationCommand(args: string[]): Promise<number> {
     cmd,
     args,
     {
-      dataset: { type: 'string' },
-      preset: { type: 'string' },
-      seeds: { type: 'string' },
-      epochs: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      patience: { type: 'string' },
+      ...STUDY_OPTIONS,
       layers: { type: 'string' },
       qubits: { type: 'string' },
       hidden: { type: 'string' },
       experts: { type: 'string' },
-      init: { type: 'string' },
-      samples: { type: 'string' },
-      noise: { type: 'string' },
-      'data-seed': { type: 'string' },
-      backend: { type: 'string' },
-      out: { type: 'string' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      ...IMAGE_OPTIONS,
     },
     ABLATION_USAGE,
   );

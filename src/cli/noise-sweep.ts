@@ -8,11 +8,12 @@ import { noiseNeedsCpu } from '../noise/training.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
 import { DEFAULT_MOONS, DEFAULT_SPLIT } from '../train/dataset.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../train/select-engine.js';
-import { IMAGE_HELP, IMAGE_OPTIONS, withImageOptions } from '../experiments/data-options.js';
+import { IMAGE_HELP, withImageOptions } from '../experiments/data-options.js';
 import { CODE_NOISE_EPOCHS, checkRates, defaultRates, runNoiseSweep } from '../experiments/noise-sweep.js';
 import { stderrProgress } from '../experiments/progress.js';
 import { parseBudget } from './ablation.js';
 import { UsageError, parseOptions } from './args.js';
+import { STUDY_OPTIONS } from './study-options.js';
 import { choiceOption, datasetSettings, intOption } from './train.js';
 
 export const NOISE_SWEEP_USAGE =
@@ -57,26 +58,11 @@ export async function noiseSweepCommand(args: string[]): Promise<number> {
     cmd,
     args,
     {
-      dataset: { type: 'string' },
-      preset: { type: 'string' },
-      seeds: { type: 'string' },
-      epochs: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      patience: { type: 'string' },
-      init: { type: 'string' },
+      ...STUDY_OPTIONS,
       rates: { type: 'string' },
       trajectories: { type: 'string' },
       'noise-aware': { type: 'boolean' },
       layers: { type: 'string' },
-      samples: { type: 'string' },
-      noise: { type: 'string' },
-      'data-seed': { type: 'string' },
-      backend: { type: 'string' },
-      out: { type: 'string' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      ...IMAGE_OPTIONS,
     },
     NOISE_SWEEP_USAGE,
   );

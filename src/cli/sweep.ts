@@ -2,13 +2,14 @@ import { INITS, PRESETS, type InitKind } from '../moe/models.js';
 import type { Preset } from '../moe/spec.js';
 import { DEFAULT_MOONS, DEFAULT_SPLIT } from '../train/dataset.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../train/select-engine.js';
-import { IMAGE_HELP, IMAGE_OPTIONS, withImageOptions } from '../experiments/data-options.js';
+import { IMAGE_HELP, withImageOptions } from '../experiments/data-options.js';
 import { stderrProgress } from '../experiments/progress.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSweep } from '../experiments/sweep.js';
 import { parseBudget } from './ablation.js';
 import { UsageError, parseOptions } from './args.js';
+import { STUDY_OPTIONS } from './study-options.js';
 import { choiceOption, datasetSettings, intOption } from './train.js';
 
 export const SWEEP_USAGE =
@@ -45,25 +46,10 @@ export async function sweepCommand(args: string[]): Promise<number> {
     cmd,
     args,
     {
-      dataset: { type: 'string' },
-      preset: { type: 'string' },
+      ...STUDY_OPTIONS,
       'qubits-list': { type: 'string' },
       'layers-list': { type: 'string' },
       widths: { type: 'string' },
-      seeds: { type: 'string' },
-      epochs: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      patience: { type: 'string' },
-      init: { type: 'string' },
-      samples: { type: 'string' },
-      noise: { type: 'string' },
-      'data-seed': { type: 'string' },
-      backend: { type: 'string' },
-      out: { type: 'string' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      ...IMAGE_OPTIONS,
     },
     SWEEP_USAGE,
   );
