@@ -5,7 +5,7 @@ import type { ModelSpec, Preset, RouterKind } from '../src/moe/spec.js';
 import type { TrainingEngine } from '../src/train/engine.js';
 import { accuracy, efficiency, f1 } from '../src/train/metrics.js';
 import { modelJson, validateModel, type SavedModel } from '../src/train/model-file.js';
-import { presetTraining, type EpochRecord } from '../src/train/trainer.js';
+import { presetTraining, shuffleSeed, type EpochRecord } from '../src/train/trainer.js';
 import { circuitSvg } from './lib/circuit-svg.js';
 import { csvData, exampleCsv, moonsData, parseCsv, type AppData, type ParsedCsv } from './lib/data.js';
 import { CLASS_COLORS, drawBoundary, drawExperts, drawLines, drawMessage, EXPERT_COLORS, gridAround, gridPoints, type PlotGrid } from './lib/draw.js';
@@ -255,7 +255,7 @@ async function train(): Promise<void> {
       batch,
       patience,
       // As `qmoe train`: the shuffles' generator is derived from the seed, apart from the init draws.
-      seed: (seed ^ 0x5bd1e995) >>> 0,
+      seed: shuffleSeed(seed),
       stopRequested: () => stopRequested,
       onEpoch: async (r, best) => {
         history.push(r);

@@ -1,7 +1,7 @@
 import { initParams, makeSpec } from '../src/moe/models.js';
 import type { Preset, RouterKind } from '../src/moe/spec.js';
 import { accuracy } from '../src/train/metrics.js';
-import { presetTraining } from '../src/train/trainer.js';
+import { presetTraining, shuffleSeed } from '../src/train/trainer.js';
 import { moonsData } from './lib/data.js';
 import { drawLines, type Series } from './lib/draw.js';
 import { gpuLabel, makeEngine, pageGpu, whyNoGpu, type EngineChoice } from './lib/engine.js';
@@ -101,7 +101,7 @@ async function trainOne(router: RouterKind, preset: Preset, seed: number, epochs
       epochs,
       batch: t.batch,
       patience: t.patience,
-      seed: (seed ^ 0x5bd1e995) >>> 0,
+      seed: shuffleSeed(seed),
       stopRequested: () => false,
       onEpoch: (r) => onEpoch(r.epoch),
     });

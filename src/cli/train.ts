@@ -11,7 +11,7 @@ import { DATASETS, DEFAULT_MOONS, DEFAULT_SPLIT, prepareData, type DatasetName, 
 import type { TrainingEngine } from '../train/engine.js';
 import { accuracy, efficiency, f1 } from '../train/metrics.js';
 import { ENGINE_CHOICES, createEngine, type EngineChoice } from '../train/select-engine.js';
-import { presetTraining, train, type EpochRecord } from '../train/trainer.js';
+import { presetTraining, shuffleSeed, train, type EpochRecord } from '../train/trainer.js';
 import { UsageError, parseOptions } from './args.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, defaultLayers, withImageOptions } from '../experiments/data-options.js';
 import { createNoisyCpuEngine, parseGateNoise } from '../noise/training.js';
@@ -275,7 +275,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         epochs,
         batch,
         patience,
-        seed: (seed ^ 0x5bd1e995) >>> 0,
+        seed: shuffleSeed(seed),
         onEpoch: (r) => bar.update(r),
       });
     } finally {

@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../train/atomic.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
 import type { TrainingEngine } from '../train/engine.js';
-import { train, type EpochRecord } from '../train/trainer.js';
+import { shuffleSeed, train, type EpochRecord } from '../train/trainer.js';
 import { defaultLayers } from './data-options.js';
 import { EtaClock, formatDuration, type ProgressSink } from './progress.js';
 import { cleanTemporaries, deviceName, epochToReach, loadRun, meanStd, saveRun, type Budget, type RunConfig, type RunRecord } from './runner.js';
@@ -205,7 +205,7 @@ export async function trainNoiseRun(
       epochs: budget.epochs,
       batch: budget.batch,
       patience: budget.patience,
-      seed: (seed ^ 0x5bd1e995) >>> 0,
+      seed: shuffleSeed(seed),
       onEpoch,
     });
     const seconds = (performance.now() - t0) / 1000;

@@ -6,7 +6,7 @@ import type { ModelSpec } from '../moe/spec.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import type { PreparedData } from '../train/dataset.js';
 import { createEngine, type EngineChoice } from '../train/select-engine.js';
-import { train, type EpochRecord } from '../train/trainer.js';
+import { shuffleSeed, train, type EpochRecord } from '../train/trainer.js';
 import { scoreSplit } from '../cli/train.js';
 
 /** Training settings shared by every run of an experiment (the "same budget"). */
@@ -84,7 +84,7 @@ export async function trainRun(
       epochs: budget.epochs,
       batch: budget.batch,
       patience: budget.patience,
-      seed: (seed ^ 0x5bd1e995) >>> 0,
+      seed: shuffleSeed(seed),
       onEpoch,
     });
     const seconds = (performance.now() - t0) / 1000;

@@ -120,3 +120,11 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
 export function presetTraining(preset: 'paper' | 'code'): { lr: number; epochs: number; batch: number; patience: number } {
   return preset === 'paper' ? { lr: 0.01, epochs: 100, batch: 32, patience: 10 } : { lr: 0.1, epochs: 50, batch: 32, patience: 0 };
 }
+
+/**
+ * The shuffles' seed of a run whose initial parameters use `seed`: a different stream, so the
+ * parameter draws and the batch order are not the same numbers (what `qmoe train` does).
+ */
+export function shuffleSeed(seed: number): number {
+  return (seed ^ 0x5bd1e995) >>> 0;
+}

@@ -3,7 +3,7 @@ import { defaultSpec, initParams } from '../../src/moe/models.js';
 import type { Preset, RouterKind } from '../../src/moe/spec.js';
 import { createCpuEngine } from '../../src/train/cpu-engine.js';
 import { DEFAULT_MOONS, prepareData } from '../../src/train/dataset.js';
-import { presetTraining, train } from '../../src/train/trainer.js';
+import { presetTraining, shuffleSeed, train } from '../../src/train/trainer.js';
 
 /**
  * Full CPU trainings on the study's Two Moons (1000 samples, noise 0.1, 70/15/15 split), with the
@@ -17,7 +17,7 @@ async function run(router: RouterKind, preset: Preset, seed = 0) {
   const engine = createCpuEngine(spec, { lr: settings.lr });
   await engine.setParams(initParams(spec, { seed }));
   const t0 = performance.now();
-  const r = await train(engine, { train: data.splits.train, validation: data.splits.validation }, { ...settings, seed: (seed ^ 0x5bd1e995) >>> 0 });
+  const r = await train(engine, { train: data.splits.train, validation: data.splits.validation }, { ...settings, seed: shuffleSeed(seed) });
   await engine.load('test', data.splits.test);
   const test = await engine.evaluate('test');
   engine.dispose();
