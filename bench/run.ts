@@ -3,7 +3,7 @@
  *
  *   --quick            small sizes (default when the adapter is SwiftShader)
  *   --full             full sizes even on SwiftShader
- *   --only forward|states|training
+ *   --only forward|states|training|noise
  *   --real-only        single states: skip the complex variant
  *   --out FILE         JSON file (default bench/out/bench-<ISO time>.json)
  *
@@ -36,6 +36,7 @@ import {
   type TrainingSizes,
   type TrainRunRow,
 } from './training.js';
+import { NOISE_FULL, NOISE_QUICK, NOISE_TEXT, benchNoise, noiseTable, type NoiseRow } from './noise.js';
 
 /** A bad command line: printed without a stack. */
 class UsageError extends Error {}
@@ -43,7 +44,7 @@ class UsageError extends Error {}
 interface Args {
   quick: boolean;
   full: boolean;
-  only: 'forward' | 'states' | 'training' | null;
+  only: 'forward' | 'states' | 'training' | 'noise' | null;
   realOnly: boolean;
   out: string | null;
 }
@@ -62,11 +63,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--real-only') args.realOnly = true;
     else if (a.startsWith('--only')) {
       const v = value();
-      if (v !== 'forward' && v !== 'states' && v !== 'training') throw new UsageError(`--only takes forward, states or training, not ${v}`);
+      if (v !== 'forward' && v !== 'states' && v !== 'training' && v !== 'noise') throw new UsageError(`--only takes forward, states, training or noise, not ${v}`);
       args.only = v;
     } else if (a.startsWith('--out')) args.out = value();
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick | --full] [--only forward|states|training] [--real-only] [--out FILE]');
+      console.log('usage: npm run bench -- [--quick | --full] [--only forward|states|training|noise] [--real-only] [--out FILE]');
       process.exit(0);
     } else throw new UsageError(`unknown option ${a} (try --help)`);
   }
@@ -242,6 +243,7 @@ async function main(): Promise<number> {
     const forward: { rows: ForwardRow[]; cpu: CpuRow[] } | null = run('forward') ? { rows: [], cpu: [] } : null;
     const states: StateRow[] | null = run('states') ? [] : null;
     const training: { steps: StepRow[]; runs: TrainRunRow[] } | null = run('training') ? { steps: [], runs: [] } : null;
+    const noise: NoiseRow[] | null = run('noise') ? [] : null;
     let stall: string | null = null;
     try {
       if (forward) await benchForward(gpu, sizes.forward, sizes.timing, sizes.limitMs, log, forward.rows, forward.cpu);
@@ -250,6 +252,7 @@ async function main(): Promise<number> {
         await benchTrainingSteps(gpu, sizes.training, sizes.limitMs, log, training.steps);
         await benchTrainRuns(sizes.training, log, training.runs);
       }
+      if (noise) await benchNoise(gpu, quick ? NOISE_QUICK : NOISE_FULL, log, noise);
     } catch (e) {
       if (!(e instanceof StallError)) throw e;
       stall = e.message;
@@ -309,6 +312,10 @@ async function main(): Promise<number> {
       );
       console.log(runsTable(training.runs));
     }
+    if (noise) {
+      console.log(NOISE_TEXT + '\n');
+      console.log(noiseTable(noise));
+    }
     const wallSeconds = (performance.now() - started) / 1000;
     const out = resolve(args.out ?? `bench/out/bench-${date.toISOString().replace(/:/g, '-')}.json`);
     const json = {
@@ -337,6 +344,7 @@ async function main(): Promise<number> {
         steps: training.steps,
         runs: training.runs,
       },
+      noise: noise && { p: 0.01, layers: 4, rows: noise },
       uncapturedErrors: gpu.uncapturedErrors,
       stall,
       wallSeconds,
