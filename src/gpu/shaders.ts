@@ -1,7 +1,7 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 
 /** Kernel files in shaders/. */
-export type ShaderName = 'angles' | 'init_state' | 'measure' | 'statevector' | 'copy' | 'adjoint' | 'reduce_rows' | 'param_matrices' | 'moe_head' | 'adam' | 'density' | 'trajectories';
+export type ShaderName = 'angles' | 'init_state' | 'measure' | 'statevector' | 'copy' | 'adjoint' | 'reduce_rows' | 'param_matrices' | 'moe_head' | 'adam' | 'density' | 'trajectories' | 'noisy_adjoint';
 
 let bundled: Record<string, string> | null | undefined;
 

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GATES } from '../../src/circuit/gates.js';
+import type { Circuit, GateName } from '../../src/circuit/types.js';
+import type { GpuContext } from '../../src/gpu/context.js';
+import { noisyGradientCpu } from '../../src/noise/gradient-cpu.js';
+import { noisyGradientGpu } from '../../src/noise/gradient-gpu.js';
+import { type NoiseModel, noiseSchedule } from '../../src/noise/model.js';
+import { adjointGradient } from '../../src/sim/adjoint-cpu.js';
+import type { CircuitOutput } from '../../src/sim/backend.js';
+import { outputCount } from '../../src/sim/experts.js';
+import { skipGpu, testGpu } from '../helpers/gpu.js';
+import { mulberry32, randomCircuit } from '../helpers/random.js';
+import { randomBatch } from './helpers.js';
+
+const REAL_GATES = (Object.keys(GATES) as GateName[]).filter((g) => GATES[g].real);
+
+/** Largest |a - b| relative to the largest |b| (at least 1). */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let scale = 1;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m / scale;
+}
+
+const TOL = 1e-4;
+
+/** A random circuit where most parametric gates read a trainable parameter (every param used). */
+function paramCircuit(rng: () => number, qubits: number, gates: number, real: boolean): Circuit {
+  const base = randomCircuit(rng, { qubits, gates, features: qubits, params: 4, gateSet: real ? REAL_GATES : undefined });
+  let k = 0;
+  const ops = base.ops.map((op, g) => (op.angle && g % 3 !== 2 ? { ...op, angle: { kind: 'param' as const, index: k++ % 4 } } : op));
+  // A final layer of trainable rotations, so every parameter has a gradient.
+  for (let q = 0; q < qubits; q++) ops.push({ gate: real ? 'ry' : (['rx', 'ry', 'rz'] as const)[q % 3], wires: [q], angle: { kind: 'param', index: (k++ + q) % 4 } });
+  return { ...base, ops };
+}
+
+describe.skipIf(skipGpu)('noise-aware adjoint gradient on WebGPU against noisyGradientCpu', () => {
+  let gpu: GpuContext;
+  beforeAll(async () => {
+    gpu = await testGpu();
+  });
+  afterAll(() => gpu?.destroy());
+
+  const outputsOf = (n: number): CircuitOutput[] => [{ kind: 'probabilities' }, { kind: 'experts', experts: Math.min(3, 2 ** n) }, { kind: 'expectZ' }];
+  const cases: { n: number; rows: number; T: number; real: boolean; output: CircuitOutput; model: NoiseModel }[] = [];
+  for (let n = 1; n <= 4; n++) {
+    outputsOf(n).forEach((output, i) => {
+      const model: NoiseModel =
+        i === 1 && n >= 2
+          ? { p: 0.25, p2: 0.3, readout: 0.05, placement: { kind: 'points', points: [{ after: -1, wires: [0] }, { after: 2, wires: Array.from({ length: n }, (_, q) => q) }, { after: 5, wires: [0, n - 1], pair: true }] } }
+          : { p: 0.2, p2: 0.3, readout: i === 2 ? 0.04 : 0 };
+      cases.push({ n, rows: 2 * ((n + i) % 3) + 1, T: 3 + ((2 * n + i) % 6), real: (n + i) % 2 === 0, output, model });
+    });
+  }
+
+  it.each(cases)('n=$n rows=$rows T=$T real=$real output=$output.kind', async ({ n, rows, T, real, output, model }) => {
+    const rng = mulberry32(7000 + 31 * n + rows + T);
+    const circuit = paramCircuit(rng, n, 4 * n + 8, real);
+    const input = randomBatch(rng, circuit, rows);
+    const up = Array.from({ length: rows * outputCount(n, output) }, () => rng() * 2 - 1);
+    const schedule = noiseSchedule(circuit, model);
+    const opts = { trajectories: T, seed: 13, step: 3, firstSample: 5 };
+    const want = noisyGradientCpu(schedule, input, output, up, opts).params;
+    const got = (await noisyGradientGpu(gpu, schedule, input, output, up, { ...opts, real: real ? 'auto' : 'never' })).params;
+    let scale = 0;
+    for (const v of want) scale = Math.max(scale, Math.abs(v));
+    expect(scale, 'a case with a non-trivial gradient').toBeGreaterThan(1e-3);
+    // A different draw in any trajectory would move the gradient by O(1/T), far above TOL.
+    expect(relErr(got, want), `gpu ${Array.from(got)} cpu ${Array.from(want)}`).toBeLessThan(TOL);
+  });
+
+  // Wide states: several pairs per invocation (pairs > group size) and a full-group reduction.
+  it.each([
+    { n: 8, real: false },
+    { n: 10, real: true },
+    { n: 10, real: false },
+  ])('n=$n real=$real (large states)', async ({ n, real }) => {
+    const rng = mulberry32(8000 + n + (real ? 1 : 0));
+    const circuit = paramCircuit(rng, n, 24, real);
+    const input = randomBatch(rng, circuit, 3);
+    const output: CircuitOutput = { kind: 'expectZ' };
+    const up = Array.from({ length: 3 * n }, () => rng() * 2 - 1);
+    const schedule = noiseSchedule(circuit, { p: 0.15, p2: 0.2, readout: 0.03 });
+    const opts = { trajectories: 3, seed: 4 };
+    const want = noisyGradientCpu(schedule, input, output, up, opts).params;
+    const got = (await noisyGradientGpu(gpu, schedule, input, output, up, { ...opts, real: real ? 'auto' : 'never' })).params;
+    expect(relErr(got, want), `gpu ${Array.from(got)} cpu ${Array.from(want)}`).toBeLessThan(TOL);
+  });
+
+  it('p = 0 equals the noiseless adjoint gradient', async () => {
+    const rng = mulberry32(91);
+    const circuit = paramCircuit(rng, 3, 14, false);
+    const input = randomBatch(rng, circuit, 5);
+    for (const output of outputsOf(3)) {
+      const up = Array.from({ length: 5 * outputCount(3, output) }, () => rng() * 2 - 1);
+      const want = adjointGradient(circuit, input, output, up, false).params;
+      const got = (await noisyGradientGpu(gpu, noiseSchedule(circuit, { p: 0 }), input, output, up, { trajectories: 3 })).params;
+      expect(relErr(got, want)).toBeLessThan(TOL);
+    }
+  });
+
+  it('does not depend on the batch split (chunks) and matches the CPU with firstSample', async () => {
+    const rng = mulberry32(92);
+    const circuit = paramCircuit(rng, 2, 10, false);
+    const input = randomBatch(rng, circuit, 9);
+    const up = Array.from({ length: 9 * 4 }, () => rng() * 2 - 1);
+    const schedule = noiseSchedule(circuit, { p: 0.3, readout: 0.02 });
+    const opts = { trajectories: 5, seed: 2, step: 7 };
+    const whole = (await noisyGradientGpu(gpu, schedule, input, { kind: 'probabilities' }, up, opts)).params;
+    const chunked = (await noisyGradientGpu(gpu, schedule, input, { kind: 'probabilities' }, up, { ...opts, maxChunkBytes: 64 })).params;
+    expect(relErr(chunked, whole)).toBeLessThan(1e-5);
+    expect(relErr(whole, noisyGradientCpu(schedule, input, { kind: 'probabilities' }, up, opts).params)).toBeLessThan(TOL);
+  });
+
+  it('gives clear errors', async () => {
+    const circuit = randomCircuit(mulberry32(1), { qubits: 2, gates: 4, params: 1 });
+    const schedule = noiseSchedule(circuit, { p: 0.1 });
+    const input = { rows: 1, params: [0.3] };
+    await expect(noisyGradientGpu(gpu, schedule, input, { kind: 'expectZ' }, [1], { trajectories: 2 })).rejects.toThrow(/dLdOut/);
+    await expect(noisyGradientGpu(gpu, schedule, input, { kind: 'expectZ' }, [1, 2], { trajectories: 0 })).rejects.toThrow(/trajectories/);
+    const big = randomCircuit(mulberry32(2), { qubits: 14, gates: 3, params: 1 });
+    await expect(noisyGradientGpu(gpu, noiseSchedule(big, { p: 0.1 }), input, { kind: 'expectZ' }, new Array(14).fill(1), { trajectories: 2 })).rejects.toThrow(/workgroup memory.*at most \d+ qubits/);
+  });
+});
