@@ -1,3 +1,4 @@
+import { acquireForBackend } from '../gpu/acquire.js';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -260,7 +261,8 @@ export async function trainCommand(args: string[]): Promise<number> {
 
   // Noise-aware training (--gate-noise): the CPU engine with the router circuit under noise.
   const gate = parseGateNoise(cmd, values, router, backend, seed, TRAIN_USAGE);
-  const noisy = gate ? createNoisyCpuEngine(spec, { lr, ...gate.options }) : undefined;
+  const noiseGpu = gate && backend === 'webgpu' ? await acquireForBackend('webgpu') : null;
+  const noisy = gate ? createNoisyCpuEngine(spec, { lr, ...gate.options, gpu: noiseGpu }) : undefined;
   const { engine, note } = noisy ? { engine: noisy.engine, note: gate?.note } : await createEngine(spec, backend, { lr });
   try {
     if (note) process.stderr.write(`qmoe train: ${note}\n`);
@@ -360,5 +362,6 @@ export async function trainCommand(args: string[]): Promise<number> {
     return 0;
   } finally {
     engine.dispose();
+    noiseGpu?.destroy();
   }
 }

@@ -5,9 +5,11 @@ import { CpuBackend } from '../sim/cpu.js';
 import { outputCount, validateOutput } from '../sim/experts.js';
 import { validateInput } from '../sim/input.js';
 import { DENSITY_CPU_MAX_QUBITS } from './density-cpu.js';
+import type { GpuContext } from '../gpu/context.js';
 import { noisyGradientCpu } from './gradient-cpu.js';
+import { noisyGradientGpu } from './gradient-gpu.js';
 import { type NoiseModel, type NoiseSchedule, isNoiseless, noiseSchedule, validateNoise } from './model.js';
-import { type NoiseMethod, noisyEvaluate } from './simulate.js';
+import { type NoiseMethod, densityMaxQubits, noisyEvaluate } from './simulate.js';
 import { MAX_TRAJECTORIES } from './trajectories-cpu.js';
 
 /** Trajectories per row of the noise-aware gradient when none are given. */
@@ -24,6 +26,8 @@ export interface NoisyBackendOptions {
   seed?: number;
   /** How evaluate() computes the noisy outputs: 'auto' (default: the exact density matrix when small enough, else trajectories). */
   evaluate?: 'auto' | NoiseMethod;
+  /** Run the noisy outputs and the noise-aware gradient on this GPU (f32 kernels, the same Pauli draws). */
+  gpu?: GpuContext | null;
 }
 
 /**
@@ -40,8 +44,8 @@ export interface NoisyBackendOptions {
  *   A noiseless model (every rate 0) uses the plain adjoint gradient (the same value, exactly).
  * - states: a noisy circuit has no state vector: an error.
  *
- * CPU only for now: the GPU has noisy probabilities (src/noise/webgpu.ts) but no noise-aware
- * gradient yet, so noise-aware training runs on the CPU engine.
+ * With `gpu`, both run on the GPU (src/noise/webgpu.ts, src/noise/gradient-gpu.ts): the same draws,
+ * in f32.
  */
 export class NoisyBackend implements Backend {
   readonly kind = 'cpu' as const;
@@ -50,6 +54,7 @@ export class NoisyBackend implements Backend {
   readonly seed: number;
   readonly evaluateMethod: 'auto' | NoiseMethod;
   private readonly exact = new CpuBackend();
+  private readonly gpu: GpuContext | null;
   private readonly schedules = new WeakMap<Circuit, NoiseSchedule>();
   private steps = 0;
 
@@ -64,6 +69,7 @@ export class NoisyBackend implements Backend {
       throw new QmoeInputError('evaluate', method, "must be 'auto', 'density-matrix' or 'trajectories'");
     }
     this.evaluateMethod = method;
+    this.gpu = options.gpu ?? null;
   }
 
   /** Number of gradient() calls so far (the trajectories' step counter of the next one, minus 1). */
@@ -96,9 +102,10 @@ export class NoisyBackend implements Backend {
   async evaluate(circuit: Circuit, input: BatchInput, output: CircuitOutput): Promise<Float64Array> {
     const schedule = this.schedule(circuit);
     validateOutput(circuit.qubits, output);
-    const method = this.evaluateMethod === 'auto' ? (circuit.qubits <= DENSITY_CPU_MAX_QUBITS ? 'density-matrix' : 'trajectories') : this.evaluateMethod;
-    const r = await noisyEvaluate(schedule.circuit, input, this.model, output, method === 'trajectories' ? { method, trajectories: this.trajectories, seed: this.seed, step: 0 } : { method });
-    return r.outputs;
+    const method = this.evaluateMethod === 'auto' ? (circuit.qubits <= densityMaxQubits(this.gpu) ? 'density-matrix' : 'trajectories') : this.evaluateMethod;
+    const where = { gpu: this.gpu };
+    const r = await noisyEvaluate(schedule.circuit, input, this.model, output, method === 'trajectories' ? { method, trajectories: this.trajectories, seed: this.seed, step: 0, ...where } : { method, ...where });
+    return Float64Array.from(r.outputs);
   }
 
   async gradient(circuit: Circuit, input: BatchInput, output: CircuitOutput, dLdOut: ArrayLike<number>, options: GradientOptions = {}): Promise<GradientResult> {
@@ -115,7 +122,8 @@ export class NoisyBackend implements Backend {
     this.steps++;
     if (isNoiseless(this.model)) return this.exact.gradient(circuit, input, output, dLdOut);
     const step = this.steps >>> 0;
-    return noisyGradientCpu(schedule, input, output, dLdOut, { trajectories: this.trajectories, seed: this.seed, step });
+    const draws = { trajectories: this.trajectories, seed: this.seed, step };
+    return this.gpu ? noisyGradientGpu(this.gpu, schedule, input, output, dLdOut, draws) : noisyGradientCpu(schedule, input, output, dLdOut, draws);
   }
 
   dispose(): void {}

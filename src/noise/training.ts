@@ -1,3 +1,4 @@
+import type { GpuContext } from '../gpu/context.js';
 import { UsageError } from '../cli/args.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import { routerCircuit } from '../moe/models.js';
@@ -7,7 +8,7 @@ import type { TrainingEngine } from '../train/engine.js';
 import { DEFAULT_GRADIENT_TRAJECTORIES, NoisyBackend } from './backend.js';
 import { type NoiseModel, embeddingAndOutputNoise, everyGateNoise } from './model.js';
 import { MAX_TRAJECTORIES } from './trajectories-cpu.js';
-import { DENSITY_CPU_MAX_QUBITS } from './density-cpu.js';
+import { densityMaxQubits } from './simulate.js';
 
 /**
  * Where a preset puts the router's depolarizing channels:
@@ -41,6 +42,8 @@ export interface GateNoiseRecord {
   forward: 'density-matrix' | 'trajectories';
   /** Seed of the Pauli draws. */
   seed: number;
+  /** Where the noisy circuit ran: the CPU in float64, or the GPU (f32 kernels, the same draws). */
+  circuit: 'cpu' | 'webgpu';
 }
 
 export interface NoisyEngineOptions {
@@ -50,27 +53,30 @@ export interface NoisyEngineOptions {
   /** Seed of the Pauli draws (default 0). */
   seed?: number;
   placement?: RouterNoisePlacement;
+  /** Run the noisy circuit (outputs and noise-aware gradient) on this GPU; the classical parts stay on the CPU. */
+  gpu?: GpuContext | null;
 }
 
 /**
  * The float64 CPU engine with the quantum router's circuit run under noise: losses from the exact
  * noisy outputs, gradients by the noise-aware adjoint method over T trajectories (NoisyBackend).
- * CPU only: the WebGPU engine has no noise-aware gradient yet.
+ * With `gpu`, the circuit's noisy outputs and gradients run on the GPU (the classical parts of the
+ * model, Adam and the trainer stay on the CPU engine).
  */
 export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { engine: TrainingEngine; noise: GateNoiseRecord } {
   const trajectories = checkInt('--trajectories', o.trajectories ?? DEFAULT_GRADIENT_TRAJECTORIES, 1, MAX_TRAJECTORIES);
   const placement = o.placement ?? presetPlacement(spec.preset);
   const model = routerNoise(spec, o.p, placement);
   const seed = o.seed ?? 0;
-  const backend = new NoisyBackend(model, { trajectories, seed });
+  const backend = new NoisyBackend(model, { trajectories, seed, gpu: o.gpu });
   const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: backend });
-  const forward = spec.qubits <= DENSITY_CPU_MAX_QUBITS ? 'density-matrix' : 'trajectories';
-  return { engine, noise: { p: o.p, placement, trajectories, forward, seed } };
+  const forward = spec.qubits <= densityMaxQubits(o.gpu) ? 'density-matrix' : 'trajectories';
+  return { engine, noise: { p: o.p, placement, trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu' } };
 }
 
-/** The error for noise-aware training on the WebGPU engine. */
+/** The error for noise-sweep on the WebGPU engine. */
 export function noiseNeedsCpu(argument = '--backend'): QmoeInputError {
-  return new QmoeInputError(argument, 'webgpu', 'noise-aware training (--gate-noise) runs on the CPU engine for now: the GPU noise-aware gradient is not built yet; use --backend cpu or auto');
+  return new QmoeInputError(argument, 'webgpu', 'noise-sweep trains on the CPU engine (qmoe train --gate-noise --backend webgpu runs a noisy circuit and its gradient on the GPU); use --backend cpu or auto');
 }
 
 /**
@@ -100,7 +106,7 @@ export function parseGateNoise(
     trajectories = checkInt('--trajectories', Number(values.trajectories), 1, MAX_TRAJECTORIES);
   }
   if (router !== 'quantum') throw new QmoeInputError('--gate-noise', p, `applies to the quantum router only (got --router ${router})`);
-  if (backend === 'webgpu') throw noiseNeedsCpu();
-  const note = backend === 'auto' ? 'noise-aware training (--gate-noise) runs on the CPU engine for now (the GPU noise-aware gradient is not built yet)' : undefined;
+  const note =
+    backend === 'auto' ? 'noise-aware training (--gate-noise): the CPU engine with the circuit in float64 (--backend webgpu runs the noisy circuit and its gradient on the GPU)' : undefined;
   return { options: { p, trajectories, seed }, note };
 }
