@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
@@ -42,9 +41,6 @@ function browserOnly(): Plugin {
   };
 }
 
-/** The noise module's files (src/noise, issue 4) when the app is built: the noise page says whether it is there. */
-const noiseDir = here('./src/noise');
-const noiseFiles = existsSync(noiseDir) ? readdirSync(noiseDir).filter((f) => f.endsWith('.ts')).map((f) => `src/noise/${f}`) : [];
 
 // The browser app lives in demos/ (playground, noise sweep, kernel check); it imports the same
 // src/ and shaders/ as Node. `base: './'` makes dist/demos work from any static host and path.
@@ -52,7 +48,6 @@ export default defineConfig({
   root: 'demos',
   base: './',
   plugins: [browserOnly()],
-  define: { __QMOE_NOISE_FILES__: JSON.stringify(noiseFiles) },
   build: {
     outDir: '../dist/demos',
     emptyOutDir: true,

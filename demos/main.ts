@@ -10,7 +10,6 @@ import { circuitSvg } from './lib/circuit-svg.js';
 import { csvData, exampleCsv, moonsData, parseCsv, type AppData, type ParsedCsv } from './lib/data.js';
 import { CLASS_COLORS, drawBoundary, drawExperts, drawLines, drawMessage, EXPERT_COLORS, gridAround, gridPoints, type PlotGrid } from './lib/draw.js';
 import { gpuLabel, makeEngine, pageGpu, whyNoGpu, type EngineChoice } from './lib/engine.js';
-import { HAS_NOISE_MODULE, NOISE_MISSING, NOISE_UNWIRED } from './lib/noise-module.js';
 import { trainLive } from './lib/train-loop.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -238,7 +237,7 @@ async function train(): Promise<void> {
     setButtons();
     lastModel = null;
     setStatus('training', 'Starting…', { epoch: 0, valAccuracy: 0, testAccuracy: '' });
-    const made = await makeEngine(spec, value('engine') as EngineChoice, lr);
+    const made = await makeEngine(spec, value('engine') as EngineChoice, lr, Number(value('noiseRate')) || 0);
     engine = made.engine;
     status.dataset.engine = engine.kind;
     if (made.note) runError.textContent = made.note;
@@ -488,7 +487,7 @@ function applyQuery(): void {
 }
 
 async function start(): Promise<void> {
-  $('noise-note').textContent = HAS_NOISE_MODULE ? NOISE_UNWIRED : NOISE_MISSING;
+  $('noise-note').textContent = 'depolarizing noise after the circuit gates (quantum router): trained noise-aware';
   drawMessage(boundaryCanvas, 'press Train');
   drawMessage(expertCanvas, 'press Train');
   drawCharts([]);

@@ -4,6 +4,7 @@ import type { ModelSpec } from '../../src/moe/spec.js';
 import { createCpuEngine } from '../../src/train/cpu-engine.js';
 import type { TrainingEngine } from '../../src/train/engine.js';
 import { createWebGpuEngine } from '../../src/train/gpu-engine.js';
+import { createNoisyCpuEngine } from '../../src/noise/training.js';
 
 export type EngineChoice = 'webgpu' | 'cpu';
 
@@ -31,7 +32,14 @@ export function gpuLabel(gpu: GpuContext): string {
  * A training engine for `spec`: the WebGPU engine on the page's device when asked for and
  * possible, else the float64 CPU engine; `note` says why it fell back.
  */
-export async function makeEngine(spec: ModelSpec, choice: EngineChoice, lr: number): Promise<{ engine: TrainingEngine; note?: string }> {
+export async function makeEngine(spec: ModelSpec, choice: EngineChoice, lr: number, noise = 0): Promise<{ engine: TrainingEngine; note?: string }> {
+  if (noise > 0 && spec.router === 'quantum') {
+    // Noise-aware training: the CPU engine for the classical parts, the noisy circuit and its
+    // trajectory-averaged adjoint gradient on the GPU when there is one.
+    const gpu = choice === 'webgpu' ? (await pageGpu()).gpu : null;
+    const { engine } = createNoisyCpuEngine(spec, { lr, p: noise, trajectories: 8, gpu });
+    return { engine, note: `noise-aware training at p = ${noise}: the noisy circuit on the ${gpu ? 'GPU' : 'CPU'}, the rest on the CPU engine` };
+  }
   if (choice === 'webgpu') {
     const a = await pageGpu();
     if (!a.gpu) return { engine: createCpuEngine(spec, { lr }), note: `WebGPU unavailable (${whyNoGpu(a)}): training on the CPU engine` };
