@@ -18,7 +18,7 @@ import { IMAGE_HELP, IMAGE_OPTIONS, defaultLayers, withImageOptions } from '../e
 import { createNoisyCpuEngine, parseGateNoise } from '../noise/training.js';
 
 export const TRAIN_USAGE =
-  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--gate-noise P [--trajectories T]] [--json]';
+  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
@@ -50,7 +50,12 @@ ${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X 
                      (paper: after every gate; code: on every qubit after the embedding and after
                      the last layer); losses from exact density matrices, gradients by the adjoint
                      method over --trajectories T Monte-Carlo trajectories per row (default 32).
-                     CPU engine only for now (the GPU noise-aware gradient is not built yet)
+                     (the flag is not --noise: that is the data set's gaussian noise). The model's
+                     classical parts train on the CPU engine; --backend webgpu runs the noisy
+                     circuit and its gradient on the GPU (the same Pauli draws, f32).
+  --shots S          with --gate-noise: forward outputs from S sampled measurement shots per row
+                     (finite-shot noise, fresh seeded shots on every pass; --gate-noise 0 for shot
+                     noise alone); gradients stay those of the exact noisy outputs
   --out DIR          output directory (created when missing)
   --json             print metrics.json (without the history) on stdout
 
@@ -210,6 +215,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       init: { type: 'string' },
       backend: { type: 'string' },
       'gate-noise': { type: 'string' },
+      shots: { type: 'string' },
       trajectories: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' },

@@ -8,6 +8,8 @@ import { DENSITY_CPU_MAX_QUBITS } from './density-cpu.js';
 import type { GpuContext } from '../gpu/context.js';
 import { noisyGradientCpu } from './gradient-cpu.js';
 import { noisyGradientGpu } from './gradient-gpu.js';
+import { MAX_SHOTS, sampleShots } from './shots.js';
+import { foldOutputs } from '../sim/adjoint-cpu.js';
 import { type NoiseModel, type NoiseSchedule, isNoiseless, noiseSchedule, validateNoise } from './model.js';
 import { type NoiseMethod, densityMaxQubits, noisyEvaluate } from './simulate.js';
 import { MAX_TRAJECTORIES } from './trajectories-cpu.js';
@@ -28,6 +30,12 @@ export interface NoisyBackendOptions {
   evaluate?: 'auto' | NoiseMethod;
   /** Run the noisy outputs and the noise-aware gradient on this GPU (f32 kernels, the same Pauli draws). */
   gpu?: GpuContext | null;
+  /**
+   * Finite shots: evaluate() returns outputs estimated from S sampled measurement outcomes per
+   * row (frequencies instead of probabilities), as hardware gives them. The gradient stays the
+   * noise-aware adjoint gradient of the exact noisy outputs (the shots' expectation).
+   */
+  shots?: number;
 }
 
 /**
@@ -55,6 +63,8 @@ export class NoisyBackend implements Backend {
   readonly evaluateMethod: 'auto' | NoiseMethod;
   private readonly exact = new CpuBackend();
   private readonly gpu: GpuContext | null;
+  readonly shots: number | null;
+  private evaluations = 0;
   private readonly schedules = new WeakMap<Circuit, NoiseSchedule>();
   private steps = 0;
 
@@ -70,6 +80,7 @@ export class NoisyBackend implements Backend {
     }
     this.evaluateMethod = method;
     this.gpu = options.gpu ?? null;
+    this.shots = options.shots === undefined ? null : checkInt('--shots', options.shots, 1, MAX_SHOTS);
   }
 
   /** Number of gradient() calls so far (the trajectories' step counter of the next one, minus 1). */
@@ -105,7 +116,14 @@ export class NoisyBackend implements Backend {
     const method = this.evaluateMethod === 'auto' ? (circuit.qubits <= densityMaxQubits(this.gpu) ? 'density-matrix' : 'trajectories') : this.evaluateMethod;
     const where = { gpu: this.gpu };
     const r = await noisyEvaluate(schedule.circuit, input, this.model, output, method === 'trajectories' ? { method, trajectories: this.trajectories, seed: this.seed, step: 0, ...where } : { method, ...where });
-    return Float64Array.from(r.outputs);
+    if (this.shots === null) return Float64Array.from(r.outputs);
+    // Fresh, seeded shots on every call (a step counter of their own).
+    const dim = 2 ** circuit.qubits;
+    const { frequencies } = sampleShots(r.probabilities, input.rows, dim, { shots: this.shots, seed: this.seed, step: ++this.evaluations >>> 0 });
+    const k = outputCount(circuit.qubits, output);
+    const outputs = new Float64Array(input.rows * k);
+    for (let row = 0; row < input.rows; row++) foldOutputs(circuit.qubits, output, frequencies, row * dim, outputs, row * k);
+    return outputs;
   }
 
   async gradient(circuit: Circuit, input: BatchInput, output: CircuitOutput, dLdOut: ArrayLike<number>, options: GradientOptions = {}): Promise<GradientResult> {

@@ -6,6 +6,7 @@ import type { ModelSpec, Preset } from '../moe/spec.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import type { TrainingEngine } from '../train/engine.js';
 import { DEFAULT_GRADIENT_TRAJECTORIES, NoisyBackend } from './backend.js';
+import { MAX_SHOTS } from './shots.js';
 import { type NoiseModel, embeddingAndOutputNoise, everyGateNoise } from './model.js';
 import { MAX_TRAJECTORIES } from './trajectories-cpu.js';
 import { densityMaxQubits } from './simulate.js';
@@ -44,6 +45,8 @@ export interface GateNoiseRecord {
   seed: number;
   /** Where the noisy circuit ran: the CPU in float64, or the GPU (f32 kernels, the same draws). */
   circuit: 'cpu' | 'webgpu';
+  /** Measurement shots per row behind every forward output (null: exact outputs). */
+  shots: number | null;
 }
 
 export interface NoisyEngineOptions {
@@ -55,6 +58,8 @@ export interface NoisyEngineOptions {
   placement?: RouterNoisePlacement;
   /** Run the noisy circuit (outputs and noise-aware gradient) on this GPU; the classical parts stay on the CPU. */
   gpu?: GpuContext | null;
+  /** Forward outputs from this many sampled shots per row (finite-shot noise). */
+  shots?: number;
 }
 
 /**
@@ -68,10 +73,10 @@ export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { 
   const placement = o.placement ?? presetPlacement(spec.preset);
   const model = routerNoise(spec, o.p, placement);
   const seed = o.seed ?? 0;
-  const backend = new NoisyBackend(model, { trajectories, seed, gpu: o.gpu });
+  const backend = new NoisyBackend(model, { trajectories, seed, gpu: o.gpu, shots: o.shots });
   const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: backend });
   const forward = spec.qubits <= densityMaxQubits(o.gpu) ? 'density-matrix' : 'trajectories';
-  return { engine, noise: { p: o.p, placement, trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu' } };
+  return { engine, noise: { p: o.p, placement, trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu', shots: o.shots ?? null } };
 }
 
 /** The error for noise-sweep on the WebGPU engine. */
@@ -86,7 +91,7 @@ export function noiseNeedsCpu(argument = '--backend'): QmoeInputError {
  */
 export function parseGateNoise(
   cmd: string,
-  values: { 'gate-noise'?: string; trajectories?: string },
+  values: { 'gate-noise'?: string; trajectories?: string; shots?: string },
   router: string,
   backend: string,
   seed: number,
@@ -95,6 +100,7 @@ export function parseGateNoise(
   const raw = values['gate-noise'];
   if (raw === undefined) {
     if (values.trajectories !== undefined) throw new UsageError(`${cmd}: --trajectories applies with --gate-noise only`, usage);
+    if (values.shots !== undefined) throw new UsageError(`${cmd}: --shots applies with --gate-noise only (--gate-noise 0 for shot noise alone)`, usage);
     return undefined;
   }
   const p = Number(raw);
@@ -105,8 +111,13 @@ export function parseGateNoise(
     if (!/^\s*-?\d+\s*$/.test(values.trajectories)) throw new UsageError(`${cmd}: --trajectories ${JSON.stringify(values.trajectories)}: must be an integer`, usage);
     trajectories = checkInt('--trajectories', Number(values.trajectories), 1, MAX_TRAJECTORIES);
   }
+  let shots: number | undefined;
+  if (values.shots !== undefined) {
+    if (!/^\s*-?\d+\s*$/.test(values.shots)) throw new UsageError(`${cmd}: --shots ${JSON.stringify(values.shots)}: must be an integer`, usage);
+    shots = checkInt('--shots', Number(values.shots), 1, MAX_SHOTS);
+  }
   if (router !== 'quantum') throw new QmoeInputError('--gate-noise', p, `applies to the quantum router only (got --router ${router})`);
   const note =
     backend === 'auto' ? 'noise-aware training (--gate-noise): the CPU engine with the circuit in float64 (--backend webgpu runs the noisy circuit and its gradient on the GPU)' : undefined;
-  return { options: { p, trajectories, seed }, note };
+  return { options: { p, trajectories, seed, shots }, note };
 }

@@ -140,3 +140,22 @@ describe('NoisyBackend (CPU)', () => {
     await expect(new NoisyBackend({ p: 2 }).evaluate(circuit, input, { kind: 'expectZ' })).rejects.toThrow(/from 0 to 1/);
   });
 });
+
+describe('NoisyBackend with finite shots', () => {
+  it('returns shot frequencies (multiples of 1/S), fresh on every call, converging to the exact outputs', async () => {
+    const { routerCircuit: build } = await import('../../src/circuit/builders.js');
+    const { NoisyBackend: Noisy } = await import('../../src/noise/backend.js');
+    const circuit = build(2, 2);
+    const input = { rows: 2, features: [0.3, 1.2, 2.0, 0.4], params: [0.1, -0.4, 0.7, 0.2] };
+    const output = { kind: 'probabilities' as const };
+    const exact = await new Noisy({ p: 0.02 }).evaluate(circuit, input, output);
+    const noisy = new Noisy({ p: 0.02 }, { shots: 50 });
+    const a = await noisy.evaluate(circuit, input, output);
+    const b = await noisy.evaluate(circuit, input, output);
+    for (const v of a) expect(Math.abs(v * 50 - Math.round(v * 50))).toBeLessThan(1e-9);
+    expect(Array.from(a)).not.toEqual(Array.from(b));
+    // 2^16 shots: within 5 standard errors of the exact probabilities.
+    const many = await new Noisy({ p: 0.02 }, { shots: 65536 }).evaluate(circuit, input, output);
+    exact.forEach((p, i) => expect(Math.abs(many[i] - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / 65536) + 1e-12));
+  });
+});

@@ -180,7 +180,7 @@ describe('qmoe train --gate-noise', () => {
     expect(r.stderr).toContain('the CPU engine with the circuit in float64');
     const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(m.backend).toBe('cpu');
-    expect(m.gateNoise).toEqual({ p: 0.05, placement: 'embedding-output', trajectories: 3, forward: 'density-matrix', seed: 0, circuit: 'cpu' });
+    expect(m.gateNoise).toEqual({ p: 0.05, placement: 'embedding-output', trajectories: 3, forward: 'density-matrix', seed: 0, circuit: 'cpu', shots: null });
     const plain = await qmoe('train', '--router', 'linear', '--samples', '100', '--epochs', '1', '--backend', 'cpu', '--out', join(dir, 'plain'), '--json');
     expect(JSON.parse(plain.stdout).gateNoise).toBeNull();
   });
@@ -207,5 +207,22 @@ describe('qmoe train --gate-noise', () => {
     ];
     for (const [args, re] of cases) await expect(main(['train', ...args, '--out', out]), args.join(' ')).rejects.toThrow(re);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('qmoe train --gate-noise --shots', () => {
+  it('trains with finite-shot outputs, records the shots, and rejects bad shot counts', async () => {
+    const out = join(dir, 'train-shots');
+    const r = await qmoe('train', '--router', 'quantum', '--samples', '100', '--epochs', '1', '--gate-noise', '0', '--shots', '64', '--backend', 'cpu', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(m.gateNoise).toMatchObject({ p: 0, shots: 64, circuit: 'cpu' });
+    for (const [args, re] of [
+      [['--router', 'quantum', '--shots', '10'], /--shots applies with --gate-noise only/],
+      [['--router', 'quantum', '--gate-noise', '0.1', '--shots', '0'], /--shots.*from 1/],
+      [['--router', 'quantum', '--gate-noise', '0.1', '--shots', '2.5'], /--shots "2.5": must be an integer/],
+    ] as [string[], RegExp][]) {
+      await expect(main(['train', ...args, '--out', join(dir, 'shots-bad')]), args.join(' ')).rejects.toThrow(re);
+    }
   });
 });
