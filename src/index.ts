@@ -12,3 +12,19 @@ export { expertBounds } from './sim/experts.js';
 export { acquireGpu, type AcquireOptions } from './gpu/acquire.js';
 export type { Acquisition, AcquireStep, GpuContext, GpuLimits, GpuSource } from './gpu/context.js';
 export { QmoeInputError, QmoeGpuError } from './errors.js';
+export type { CircuitOutput, GradientOptions, GradientResult } from './sim/backend.js';
+export { GradientRunner } from './sim/gradient-runner.js';
+// Models and training.
+export type { ModelSpec, ParamLayout, Preset, RouterKind } from './moe/spec.js';
+export { makeSpec, defaultSpec, countParams, paramLayout, initParams, routerCircuit as modelCircuit } from './moe/models.js';
+export type { TrainingData, TrainingEngine, EngineStats, Split } from './train/engine.js';
+export { createCpuEngine } from './train/cpu-engine.js';
+export { createWebGpuEngine } from './train/gpu-engine.js';
+export { train, shuffleSeed, type TrainOptions, type TrainResult, type EpochRecord } from './train/trainer.js';
+// Noise.
+export { everyGateNoise, embeddingAndOutputNoise, type NoiseModel } from './noise/model.js';
+export { noisyProbabilities, noisyEvaluate } from './noise/simulate.js';
+export { sampleShots } from './noise/shots.js';
+export { NoisyBackend } from './noise/backend.js';
+export { noisyGradientCpu } from './noise/gradient-cpu.js';
+export { noisyGradientGpu } from './noise/gradient-gpu.js';
