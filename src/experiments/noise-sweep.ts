@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { scoreSplit } from '../cli/train.js';
 import { QmoeInputError, checkInt } from '../errors.js';
-import { countParams, initParams, makeSpec } from '../moe/models.js';
+import { countParams, makeSpec } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
 import { DEFAULT_GRADIENT_TRAJECTORIES } from '../noise/backend.js';
 import { type GateNoiseRecord, type RouterNoisePlacement, createNoisyCpuEngine, presetPlacement } from '../noise/training.js';
@@ -11,11 +11,10 @@ import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
-import type { TrainingEngine } from '../train/engine.js';
-import { shuffleSeed, train, type EpochRecord } from '../train/trainer.js';
+import type { EpochRecord } from '../train/trainer.js';
 import { defaultLayers } from './data-options.js';
 import { EtaClock, formatDuration, type ProgressSink } from './progress.js';
-import { cleanTemporaries, deviceName, epochToReach, loadRun, meanStd, saveRun, type Budget, type RunConfig, type RunRecord } from './runner.js';
+import { cleanTemporaries, deviceName, loadRun, meanStd, saveRun, scoreAllSplits, trainOnEngine, type Budget, type RunConfig, type RunRecord } from './runner.js';
 
 /**
  * The study's robustness experiment (its Table II): accuracy of the quantum router B under
@@ -169,18 +168,6 @@ export function checkRates(rates: unknown): number[] {
 }
 
 /** Test accuracy, F1 and loss, and train accuracy, of the engine's current parameters. */
-async function scoreAll(engine: TrainingEngine, data: PreparedData): Promise<{ test: { accuracy: number; f1: number; loss: number }; train: { accuracy: number }; validation: { accuracy: number; loss: number }; trainLoss: number; trainF1: number }> {
-  await engine.load('test', data.splits.test);
-  await engine.load('train', data.splits.train);
-  await engine.load('validation', data.splits.validation);
-  const testStats = await engine.evaluate('test');
-  const valStats = await engine.evaluate('validation');
-  const trainStats = await engine.evaluate('train');
-  const test = await scoreSplit(engine, data, 'test');
-  const tr = await scoreSplit(engine, data, 'train');
-  return { test: { accuracy: test.accuracy, f1: test.f1, loss: testStats.loss }, train: { accuracy: tr.accuracy }, validation: valStats, trainLoss: trainStats.loss, trainF1: tr.f1 };
-}
-
 /**
  * Trains one model on the CPU engine, without noise (`noise` null) or with the quantum router's
  * circuit under noise at rate noise.p, and scores the kept parameters (under the same noise).
@@ -199,38 +186,8 @@ export async function trainNoiseRun(
     : { engine: createCpuEngine(spec, { lr: budget.lr }), noise: null };
   const engine = made.engine;
   try {
-    await engine.setParams(initParams(spec, { seed, init: budget.init }));
-    const t0 = performance.now();
-    const result = await train(engine, { train: data.splits.train, validation: data.splits.validation }, {
-      epochs: budget.epochs,
-      batch: budget.batch,
-      patience: budget.patience,
-      seed: shuffleSeed(seed),
-      onEpoch,
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    const s = await scoreAll(engine, data);
-    return {
-      format: 'qmoe-run',
-      version: 1,
-      id,
-      seed,
-      config: { dataset: data.settings, spec, budget, noise },
-      backend: 'cpu',
-      device: deviceName('cpu'),
-      test: { ...s.test, rows: data.splits.test.rows },
-      validation: s.validation,
-      train: { accuracy: s.train.accuracy, f1: s.trainF1, loss: s.trainLoss },
-      params: countParams(spec),
-      epochsRun: result.epochsRun,
-      bestEpoch: result.bestEpoch,
-      stoppedEarly: result.stoppedEarly,
-      epochTo90: epochToReach(result.history),
-      seconds,
-      history: result.history,
-      finalParams: Array.from(result.params),
-      noise: made.noise,
-    };
+    const config: NoiseRunConfig = { dataset: data.settings, spec, budget, noise };
+    return { ...(await trainOnEngine(engine, id, spec, data, budget, seed, config, onEpoch)), config, noise: made.noise };
   } finally {
     engine.dispose();
   }
@@ -241,8 +198,8 @@ export async function evaluateUnderNoise(spec: ModelSpec, params: ArrayLike<numb
   const { engine } = createNoisyCpuEngine(spec, { lr: 0.01, p, placement, trajectories, seed });
   try {
     await engine.setParams(Float64Array.from(params));
-    const s = await scoreAll(engine, data);
-    return { test: s.test, train: s.train };
+    const s = await scoreAllSplits(engine, data);
+    return { test: { accuracy: s.test.accuracy, f1: s.test.f1, loss: s.test.loss }, train: { accuracy: s.train.accuracy } };
   } finally {
     engine.dispose();
   }

@@ -5,6 +5,7 @@ import { countParams, initParams, type InitKind } from '../moe/models.js';
 import type { ModelSpec } from '../moe/spec.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import type { PreparedData } from '../train/dataset.js';
+import type { TrainingEngine } from '../train/engine.js';
 import { createEngine, type EngineChoice } from '../train/select-engine.js';
 import { shuffleSeed, train, type EpochRecord } from '../train/trainer.js';
 import { scoreSplit } from '../cli/train.js';
@@ -62,11 +63,67 @@ export function epochToReach(history: EpochRecord[], threshold = 0.9): number | 
   return null;
 }
 
+/** Loss, accuracy and F1 of the engine's current parameters on every split of `data`. */
+export async function scoreAllSplits(engine: TrainingEngine, data: PreparedData): Promise<Pick<RunRecord, 'test' | 'validation' | 'train'>> {
+  for (const split of ['test', 'train', 'validation'] as const) await engine.load(split, data.splits[split]);
+  const testStats = await engine.evaluate('test');
+  const valStats = await engine.evaluate('validation');
+  const trainStats = await engine.evaluate('train');
+  const test = await scoreSplit(engine, data, 'test');
+  const tr = await scoreSplit(engine, data, 'train');
+  return {
+    test: { accuracy: test.accuracy, f1: test.f1, loss: testStats.loss, rows: test.rows },
+    validation: { accuracy: valStats.accuracy, loss: valStats.loss },
+    train: { accuracy: tr.accuracy, f1: tr.f1, loss: trainStats.loss },
+  };
+}
+
 /**
- * Trains one model on prepared data: initial parameters from `seed`, shuffles from a generator
- * derived from it (as qmoe train does), the budget's epochs / lr / batch / patience, then scores
- * the kept parameters on every split.
+ * Trains one model on `engine` (initial parameters from `seed`, shuffles from a generator derived
+ * from it, as qmoe train does; the budget's epochs / batch / patience), then scores the kept
+ * parameters on every split. The caller owns the engine.
  */
+export async function trainOnEngine(
+  engine: TrainingEngine,
+  id: string,
+  spec: ModelSpec,
+  data: PreparedData,
+  budget: Budget,
+  seed: number,
+  config: RunConfig,
+  onEpoch?: (r: EpochRecord) => void,
+): Promise<RunRecord> {
+  await engine.setParams(initParams(spec, { seed, init: budget.init }));
+  const t0 = performance.now();
+  const result = await train(engine, { train: data.splits.train, validation: data.splits.validation }, {
+    epochs: budget.epochs,
+    batch: budget.batch,
+    patience: budget.patience,
+    seed: shuffleSeed(seed),
+    onEpoch,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    format: 'qmoe-run',
+    version: 1,
+    id,
+    seed,
+    config,
+    backend: engine.kind,
+    device: deviceName(engine.kind),
+    ...(await scoreAllSplits(engine, data)),
+    params: countParams(spec),
+    epochsRun: result.epochsRun,
+    bestEpoch: result.bestEpoch,
+    stoppedEarly: result.stoppedEarly,
+    epochTo90: epochToReach(result.history),
+    seconds,
+    history: result.history,
+    finalParams: Array.from(result.params),
+  };
+}
+
+/** trainOnEngine on the engine `backend` selects (see createEngine). */
 export async function trainRun(
   id: string,
   spec: ModelSpec,
@@ -78,42 +135,7 @@ export async function trainRun(
 ): Promise<RunRecord> {
   const { engine } = await createEngine(spec, backend, { lr: budget.lr });
   try {
-    await engine.setParams(initParams(spec, { seed, init: budget.init }));
-    const t0 = performance.now();
-    const result = await train(engine, { train: data.splits.train, validation: data.splits.validation }, {
-      epochs: budget.epochs,
-      batch: budget.batch,
-      patience: budget.patience,
-      seed: shuffleSeed(seed),
-      onEpoch,
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    await engine.load('test', data.splits.test);
-    const testStats = await engine.evaluate('test');
-    const valStats = await engine.evaluate('validation');
-    const trainStats = await engine.evaluate('train');
-    const test = await scoreSplit(engine, data, 'test');
-    const tr = await scoreSplit(engine, data, 'train');
-    return {
-      format: 'qmoe-run',
-      version: 1,
-      id,
-      seed,
-      config: { dataset: data.settings, spec, budget },
-      backend: engine.kind,
-      device: deviceName(engine.kind),
-      test: { accuracy: test.accuracy, f1: test.f1, loss: testStats.loss, rows: test.rows },
-      validation: { accuracy: valStats.accuracy, loss: valStats.loss },
-      train: { accuracy: tr.accuracy, f1: tr.f1, loss: trainStats.loss },
-      params: countParams(spec),
-      epochsRun: result.epochsRun,
-      bestEpoch: result.bestEpoch,
-      stoppedEarly: result.stoppedEarly,
-      epochTo90: epochToReach(result.history),
-      seconds,
-      history: result.history,
-      finalParams: Array.from(result.params),
-    };
+    return await trainOnEngine(engine, id, spec, data, budget, seed, { dataset: data.settings, spec, budget }, onEpoch);
   } finally {
     engine.dispose();
   }
