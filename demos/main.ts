@@ -4,7 +4,7 @@ import { countParams, initParams, makeSpec, presetDefaults, routerCircuit, type 
 import type { ModelSpec, Preset, RouterKind } from '../src/moe/spec.js';
 import type { TrainingEngine } from '../src/train/engine.js';
 import { accuracy, efficiency, f1 } from '../src/train/metrics.js';
-import { modelJson, validateModel, type SavedModel } from '../src/train/model-file.js';
+import { modelJson, savedModel, validateModel, type SavedModel } from '../src/train/model-file.js';
 import { presetTraining, shuffleSeed, type EpochRecord } from '../src/train/trainer.js';
 import { circuitSvg } from './lib/circuit-svg.js';
 import { csvData, exampleCsv, moonsData, parseCsv, type AppData, type ParsedCsv } from './lib/data.js';
@@ -300,17 +300,7 @@ async function train(): Promise<void> {
       seconds,
     };
     if (data.source === 'moons' && data.settings) {
-      lastModel = {
-        format: 'qmoe-model',
-        version: 1,
-        spec,
-        params: Array.from(result.params),
-        scaler: data.scaler,
-        range: [data.range[0], data.range[1]],
-        dataset: data.settings,
-        training: { backend: eng.kind, lr, epochs, batch, seed, patience, minDelta: 0, init, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly },
-        metrics,
-      };
+      lastModel = savedModel({ spec, result, data: { ...data, settings: data.settings }, training: { backend: eng.kind, lr, epochs, batch, seed, patience, init }, metrics });
       $('download-note').textContent = '';
     } else {
       $('download-note').textContent = 'model.json (format version 1) records how to regenerate its data set, which only Two Moons can be for now: models trained on a CSV cannot be downloaded yet.';

@@ -7,7 +7,8 @@ import { MAX_SEED } from '../data/rng.js';
 import { countParams, INITS, initParams, makeSpec, PRESETS, ROUTERS, type InitKind } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
 import { writeFileAtomic } from '../train/atomic.js';
-import { modelJson, type SavedModel } from '../train/checkpoint.js';
+import { modelJson } from '../train/checkpoint.js';
+import { savedModel } from '../train/model-file.js';
 import { DATASETS, DEFAULT_MOONS, DEFAULT_SPLIT, prepareData, type DatasetName, type DatasetSettings, type PreparedData } from '../train/dataset.js';
 import type { TrainingEngine } from '../train/engine.js';
 import { accuracy, efficiency, f1 } from '../train/metrics.js';
@@ -317,17 +318,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       seconds,
       gateNoise: noisy?.noise ?? null,
     };
-    const model: SavedModel = {
-      format: 'qmoe-model',
-      version: 1,
-      spec,
-      params: Array.from(result.params),
-      scaler: data.scaler,
-      range: [data.range[0], data.range[1]],
-      dataset: data.settings,
-      training: { backend: engine.kind, lr, epochs, batch, seed, patience, minDelta: 0, init, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly },
-      metrics,
-    };
+    const model = savedModel({ spec, result, data, training: { backend: engine.kind, lr, epochs, batch, seed, patience, init }, metrics });
     const files: [string, string | Uint8Array][] = [['metrics.json', JSON.stringify({ ...metrics, history: result.history }, null, 2) + '\n']];
     const title = `${router} router (${preset}), test accuracy ${(100 * test.accuracy).toFixed(1)}%`;
     const boundary = await boundaryPicture(engine, data, title);

@@ -46,6 +46,31 @@ export interface SavedModel {
   metrics: Record<string, unknown>;
 }
 
+/**
+ * The model record of a finished training run: the kept parameters, the data's scaling and
+ * settings, how it was trained and its metrics (`qmoe train` and the browser app write the same).
+ */
+export function savedModel(o: {
+  spec: ModelSpec;
+  result: { params: ArrayLike<number>; epochsRun: number; bestEpoch: number; stoppedEarly: boolean };
+  data: { scaler: MinMaxScaler; range: readonly [number, number] | number[]; settings: DatasetSettings };
+  training: Omit<TrainingSettings, 'epochsRun' | 'bestEpoch' | 'stoppedEarly' | 'minDelta'>;
+  metrics: Record<string, unknown>;
+}): SavedModel {
+  const { result } = o;
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    spec: o.spec,
+    params: Array.from(result.params),
+    scaler: o.data.scaler,
+    range: [o.data.range[0], o.data.range[1]],
+    dataset: o.data.settings,
+    training: { ...o.training, minDelta: 0, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly },
+    metrics: o.metrics,
+  };
+}
+
 /** The model file's text, validated first (so a model that loadModel would refuse is never written). */
 export function modelJson(model: SavedModel): string {
   const checked = validateModel(JSON.parse(JSON.stringify(model)), 'model');
