@@ -1,30 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { skipGpu } from '../helpers/gpu.js';
+import { root, runQmoe, type CliRun } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'qmoe.mjs');
 
-interface Run {
-  /** Exit code, or null when a signal ended the process (then `signal` says which). */
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 /** Runs `node bin/qmoe.mjs ...args` from the repository root with the current environment. */
-function qmoe(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { cwd: root, env: process.env, timeout: 20_000, maxBuffer: 64 * 2 ** 20 }, (_err, stdout, stderr) => {
-      resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr });
-    });
-  });
-}
+const qmoe = (...args: string[]) => runQmoe(args, 20_000);
 
 /** What to show when a run did not end as expected. */
 const why = (run: Run) => `exit ${run.code}, signal ${run.signal}, stderr:\n${run.stderr}`;

@@ -1,22 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAblation, type AblationOptions } from '../../src/experiments/ablation.js';
 import { DEFAULT_SPLIT } from '../../src/train/dataset.js';
+import { runQmoe } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'qmoe.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-ablation-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function qmoe(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { cwd: root, env: process.env, timeout: 120_000 }, (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
-  });
-}
+const qmoe = (...args: string[]) => runQmoe(args, 120_000);
 
 /** Checks the PNG signature and returns the IHDR width and height. */
 function pngSize(path: string): { width: number; height: number } {

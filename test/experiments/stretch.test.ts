@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyticKernel, computeKernel, embeddingCircuit, gramFromStates } from '../../src/experiments/kernel.js';
 import { buildReport } from '../../src/experiments/report.js';
@@ -11,17 +9,12 @@ import { CpuBackend } from '../../src/sim/cpu.js';
 import { WebGpuBackend } from '../../src/sim/webgpu.js';
 import { DEFAULT_SPLIT } from '../../src/train/dataset.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
+import { runQmoe } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'qmoe.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-stretch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function qmoe(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { cwd: root, env: process.env, timeout: 120_000 }, (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
-  });
-}
+const qmoe = (...args: string[]) => runQmoe(args, 120_000);
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 

