@@ -35,6 +35,20 @@ export function trajectoryCircuit(schedule: NoiseSchedule, prefix: number): Circ
 }
 
 /**
+ * Checks the arguments of a noise-aware gradient call (CPU and GPU alike) and returns the
+ * completed trajectory options and the number of outputs per row.
+ */
+export function checkNoisyGradient(schedule: NoiseSchedule, input: BatchInput, output: CircuitOutput, dLdOut: ArrayLike<number>, options: TrajectoryOptions) {
+  const { circuit } = schedule;
+  validateInput(circuit, input);
+  validateOutput(circuit.qubits, output);
+  const o = validateTrajectoryOptions(options);
+  const outputs = outputCount(circuit.qubits, output);
+  validateUpstream(dLdOut, input.rows, outputs);
+  return { o, outputs };
+}
+
+/**
  * Noise-aware gradient by trajectories, float64: for L = sum_{r,o} dLdOut[r, o] out[r, o] with
  * out the trajectory-mean noisy outputs (readout error included), the mean over T trajectories of
  * the adjoint-method gradient of each trajectory's circuit (its Paulis fixed gates). An unbiased
@@ -50,11 +64,7 @@ export function noisyGradientCpu(
   perTrajectory?: (t: number, params: Float64Array) => void,
 ): { params: Float64Array } {
   const { circuit } = schedule;
-  validateInput(circuit, input);
-  validateOutput(circuit.qubits, output);
-  const o = validateTrajectoryOptions(options);
-  const outputs = outputCount(circuit.qubits, output);
-  validateUpstream(dLdOut, input.rows, outputs);
+  const { o, outputs } = checkNoisyGradient(schedule, input, output, dLdOut, options);
   const scratch = adjointScratch(circuit.qubits);
   const total = new Float64Array(circuit.params);
   const perT = Array.from({ length: perTrajectory ? o.trajectories : 0 }, () => new Float64Array(circuit.params));

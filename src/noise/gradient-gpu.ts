@@ -2,15 +2,14 @@ import { QmoeGpuError, QmoeInputError } from '../errors.js';
 import { grid, readFloats, storageBuffer, uniformBuffer, writeU32 } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { getPipeline } from '../gpu/pipelines.js';
-import { derivativeMatrix, validateUpstream } from '../sim/adjoint-cpu.js';
+import { derivativeMatrix } from '../sim/adjoint-cpu.js';
 import type { BatchInput, CircuitOutput } from '../sim/backend.js';
-import { outputCount, validateOutput } from '../sim/experts.js';
-import { validateInput } from '../sim/input.js';
 import { ColumnReducer } from '../sim/reduce.js';
 import { maxBindingBytes } from '../sim/runner.js';
 import { type CompiledNoise, compileNoise, f32Bits, noiseMatrixTable } from './compile.js';
 import type { NoiseSchedule } from './model.js';
-import { type TrajectoryOptions, validateTrajectoryOptions } from './trajectories-cpu.js';
+import { checkNoisyGradient } from './gradient-cpu.js';
+import type { TrajectoryOptions } from './trajectories-cpu.js';
 
 const OUTPUT_KIND = { probabilities: 0, experts: 1, expectZ: 2 } as const;
 const NO_PARAM = 0xffffffff;
@@ -82,11 +81,7 @@ export async function noisyGradientGpu(
   options: NoisyGradientGpuOptions,
 ): Promise<{ params: Float64Array }> {
   const { circuit } = schedule;
-  validateInput(circuit, input);
-  validateOutput(circuit.qubits, output);
-  const o = validateTrajectoryOptions(options);
-  const outputs = outputCount(circuit.qubits, output);
-  validateUpstream(dLdOut, input.rows, outputs);
+  const { o, outputs } = checkNoisyGradient(schedule, input, output, dLdOut, options);
   if (options.real !== undefined && options.real !== 'auto' && options.real !== 'never') {
     throw new QmoeInputError('options.real', options.real, "must be 'auto' or 'never'");
   }
