@@ -39,7 +39,8 @@ describe.skipIf(skip)('browser app', () => {
   /** Loads the playground, trains, checks the result; returns the test accuracy the page shows. */
   async function trainInPage(b: Browser, engine: 'webgpu' | 'cpu', shot: string): Promise<number> {
     const { page } = b;
-    await page.goto(url + RUN);
+    // The WebGPU engine on purpose: `auto` takes the CPU engine on SwiftShader.
+    await page.goto(url + RUN + (engine === 'webgpu' ? '&engine=webgpu' : ''));
     await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
     expect(await page.getAttribute('#gpu-status', 'data-gpu')).toBe(engine);
     const t0 = performance.now();
