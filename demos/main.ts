@@ -32,7 +32,7 @@ const epochBar = $<HTMLProgressElement>('epoch-bar');
 /** A stop that the worker does not acknowledge within this time ends the worker itself. */
 const STOP_GRACE_MS = 1500;
 
-type State = 'idle' | 'preparing' | 'training' | 'paused' | 'done' | 'loaded' | 'error';
+type State = 'idle' | 'preparing' | 'training' | 'paused' | 'stopped' | 'done' | 'loaded' | 'error';
 let state: State = 'idle';
 let busy = false; // a run or a model load is in the worker
 let gpu: GpuReport | null = null;
@@ -77,7 +77,7 @@ function send(m: ToWorker): void {
 function restartWorker(): void {
   worker.terminate();
   startWorker();
-  const csv = $<HTMLTextAreaElement>('csv-text').value;
+  const csv = csvText();
   if (csv.trim()) send({ type: 'csv', text: csv, name: 'pasted CSV', token: ++csvToken });
   busy = false;
   setStatus('done', 'Stopped.');
@@ -168,6 +168,25 @@ function onWorker(m: FromWorker): void {
       setStatus('paused', `Paused ${m.midEpoch ? `during epoch ${m.epoch}` : `after epoch ${m.epoch}`}. Step runs one more epoch; Resume goes on.`, { pausedEpoch: m.epoch });
       setButtons();
       break;
+    case 'stopping':
+      // The worker got the stop: it ends within a batch, then scores the kept parameters.
+      clearTimeout(stopTimer);
+      stopTimer = setTimeout(() => busy && restartWorker(), 10 * STOP_GRACE_MS);
+      setStatus('preparing', 'Stopping at the end of this batch…');
+      break;
+    case 'halted':
+      // Training has ended (within a batch of the stop); the kept parameters are scored next.
+      clearTimeout(stopTimer);
+      stopTimer = setTimeout(() => busy && restartWorker(), 10 * STOP_GRACE_MS);
+      epochBar.hidden = true;
+      setStatus('stopped', `Stopped after ${m.epochsRun} epoch${m.epochsRun === 1 ? '' : 's'}: scoring the kept parameters${m.bestEpoch ? ` (epoch ${m.bestEpoch})` : ' (the initial ones)'} on the test split…`);
+      break;
+    case 'cancelled':
+      clearTimeout(stopTimer);
+      busy = false;
+      setStatus('idle', m.text);
+      setButtons();
+      break;
     case 'resumed':
       if (state === 'paused') setStatus('training', `Training on the ${shown?.engine.label ?? 'engine'}…`);
       setButtons();
@@ -212,6 +231,7 @@ function setStatus(s: State, text: string, data: Record<string, string | number>
   status.dataset.state = s;
   status.textContent = text;
   for (const [k, v] of Object.entries(data)) status.dataset[k] = String(v);
+  setButtons();
 }
 
 /** Each number field's min and max from the limits table (src/moe/limits.ts), the one source of them. */
@@ -339,11 +359,10 @@ function requestData(delay = 120): void {
   clearTimeout(dataTimer);
   dataTimer = setTimeout(() => {
     if (busy) return;
-    try {
-      send({ type: 'data', setup: readSetup(), token: ++dataToken });
-    } catch {
-      // the form shows the field's error
-    }
+    // Only the data's own fields matter here: the data is drawn even while a model field is wrong.
+    const v = (name: string) => Number((field(name) as HTMLInputElement).value);
+    const setup: Setup = { ...DEFAULT_SETUP, source: (form.elements.namedItem('source') as RadioNodeList).value as Setup['source'], preset: field('preset').value as Preset, samples: v('samples'), dataNoise: v('dataNoise'), dataSeed: v('dataSeed') };
+    send({ type: 'data', setup, token: ++dataToken });
   }, delay);
 }
 
@@ -429,6 +448,7 @@ function drawCharts(): void {
 
 const ROUTER_NAMES: Record<RouterKind, string> = { linear: 'A (linear)', quantum: 'B (quantum)', mlp: 'C (MLP)' };
 
+/** The router of `spec`: the circuit diagram (trained angles in the tooltips when `params` are given), or the classical layers. */
 function drawCircuit(spec: ModelSpec, params?: ArrayLike<number>): void {
   const box = $('circuit');
   const meter = $('circuit-measure');
@@ -437,15 +457,17 @@ function drawCircuit(spec: ModelSpec, params?: ArrayLike<number>): void {
     const widths = spec.router === 'linear' ? [spec.features, spec.experts] : [spec.features, ...spec.hidden, spec.experts];
     box.innerHTML = '';
     meter.innerHTML = '';
-    note.textContent = `router ${ROUTER_NAMES[spec.router]} is classical: dense layers ${widths.join(' → ')}${spec.router === 'mlp' ? ' (ReLU)' : ''}, then softmax. Pick router B for a circuit.`;
+    note.textContent = `${params ? 'trained' : 'as set in the form'}: router ${ROUTER_NAMES[spec.router]} is classical, dense layers ${widths.join(' → ')}${spec.router === 'mlp' ? ' (ReLU)' : ''}, then softmax. Pick router B for a circuit.`;
     return;
   }
   const circuit = routerCircuit(spec);
   const measure = spec.preset === 'paper' ? `P(expert): ${spec.experts} blocks of ${2 ** spec.qubits} basis states` : `⟨Z⟩ per qubit → adapter → softmax`;
-  note.textContent = `${spec.qubits} qubits, ${spec.layers} layers, ${circuit.ops.length} gates, ${circuit.params} angles (${spec.preset} preset; blue: input features, orange: trainable${params ? '; hover a gate for its value' : ''}). Output: ${measure}.`;
+  const whose = params ? 'trained: hover a gate for its angle' : 'as set in the form';
+  note.textContent = `${whose}. ${spec.qubits} qubits, ${spec.layers} layers, ${circuit.ops.length} gates, ${circuit.params} angles (${spec.preset} preset; blue: input features, orange: trainable). Output: ${measure}.`;
   const svg = circuitSvg(circuit, { params, measure: spec.preset === 'paper' ? 'P(e)' : '⟨Z⟩' });
   box.innerHTML = svg.gates;
   meter.innerHTML = svg.measure;
+  if (box.scrollWidth > box.clientWidth) note.textContent += ' Scroll the diagram sideways for every layer; the measurement stays on the right.';
 }
 
 function showMetrics(rows: [string, string][], note: string): void {
@@ -468,7 +490,7 @@ function scoreRows(scores: Scores, spec: ModelSpec): [string, string][] {
   return [
     ['test accuracy', `${pct(scores.accuracy)} (${scores.testRows} rows), F1 ${scores.f1.toFixed(4)}, loss ${scores.testLoss.toFixed(4)}`],
     ['validation', `accuracy ${pct(scores.validation.accuracy)}, loss ${scores.validation.loss.toFixed(4)}`],
-    ['train', `accuracy ${pct(scores.train.accuracy)}, loss ${scores.train.loss.toFixed(4)}`],
+    ['train', `accuracy ${pct(scores.train.accuracy)}, loss ${scores.train.loss.toFixed(4)}${scores.trainDuringEpoch ? ' (during the kept epoch: a stopped run is not re-scored on the train split)' : ''}`],
     ['parameters', `${c.total} (router ${c.router}, experts ${c.experts})`],
     ['efficiency', `${eff.toFixed(4)} = accuracy / ln(1 + ${c.total}); router only ${(scores.accuracy / Math.log(1 + Math.max(1, c.router))).toFixed(4)}`],
   ];
@@ -483,7 +505,7 @@ function finishRun(m: Extract<FromWorker, { type: 'done' }>): void {
   const sh = shown!;
   const how = m.how === 'stopped' ? 'stopped' : m.how === 'early' ? 'stopped early (patience)' : 'finished';
   setStatus('done', `Done (${how}): test accuracy ${pct(m.scores.accuracy)} on the ${sh.engine.kind === 'webgpu' ? 'WebGPU' : 'CPU'} engine`, { testAccuracy: m.scores.accuracy.toFixed(4) });
-  progress.textContent = `${m.epochsRun} epochs in ${m.seconds.toFixed(1)} s (${duration((1000 * m.seconds) / Math.max(1, m.epochsRun))} per epoch); parameters of epoch ${m.bestEpoch} kept`;
+  progress.textContent = `${m.epochsRun} epoch${m.epochsRun === 1 ? '' : 's'} in ${m.seconds.toFixed(1)} s (${duration((1000 * m.seconds) / Math.max(1, m.epochsRun))} per epoch); parameters of epoch ${m.bestEpoch} kept`;
   drawCircuit(sh.spec, m.params);
   lastSpecKey = '';
   showMetrics(
@@ -538,8 +560,8 @@ function setButtons(): void {
   const running = busy;
   for (const id of ['fs-data', 'fs-model', 'fs-training']) ($(id) as HTMLFieldSetElement).disabled = running;
   $<HTMLButtonElement>('train').disabled = running;
-  $<HTMLButtonElement>('stop').disabled = !running;
-  $<HTMLButtonElement>('pause').disabled = !running || state === 'preparing';
+  $<HTMLButtonElement>('stop').disabled = !running || state === 'stopped';
+  $<HTMLButtonElement>('pause').disabled = !running || state === 'preparing' || state === 'stopped';
   $<HTMLButtonElement>('pause').textContent = state === 'paused' ? 'Resume' : 'Pause';
   $<HTMLButtonElement>('step').disabled = !(running && state === 'paused');
   $<HTMLButtonElement>('download').disabled = running || !lastModel;
@@ -631,6 +653,35 @@ function onCsv(m: Extract<FromWorker, { type: 'csv' }>): void {
   requestData(0);
 }
 
+/**
+ * A CSV longer than this (characters) is held in memory, and the box shows only its first lines,
+ * read-only: a browser's text box with 100k rows takes about a second per keystroke.
+ */
+const LARGE_CSV = 200_000;
+const PREVIEW_LINES = 50;
+let heldCsv: string | null = null;
+
+function csvText(): string {
+  return heldCsv ?? $<HTMLTextAreaElement>('csv-text').value;
+}
+
+/** Puts CSV text in the box (or, when large, a preview of it) and has the worker parse it. */
+function putCsv(text: string, name: string, delay = 0): void {
+  const box = $<HTMLTextAreaElement>('csv-text');
+  if (text.length > LARGE_CSV) {
+    heldCsv = text;
+    const head = text.split('\n', PREVIEW_LINES).join('\n');
+    box.value = `${head}\n… the first ${PREVIEW_LINES} lines of ${name} (${(text.length / 1e6).toFixed(1)} MB, held in memory, used whole). Clear the box to type your own.`;
+    box.readOnly = true;
+  } else {
+    heldCsv = null;
+    box.readOnly = false;
+    if (box.value !== text) box.value = text;
+  }
+  $('csv-clear').hidden = heldCsv === null;
+  takeCsv(text, name, delay);
+}
+
 let csvTimer: ReturnType<typeof setTimeout> | undefined;
 function takeCsv(text: string, name: string, delay = 0): void {
   clearTimeout(csvTimer);
@@ -650,10 +701,8 @@ async function takeFile(file: File): Promise<void> {
     runError.textContent = `${file.name} was not used: stop the run first`;
     return;
   }
-  const text = await file.text();
-  $<HTMLTextAreaElement>('csv-text').value = text;
   useCsvSource();
-  takeCsv(text, file.name);
+  putCsv(await file.text(), file.name);
 }
 
 function wireInputs(): void {
@@ -661,11 +710,19 @@ function wireInputs(): void {
   // Parsing happens in the worker, after a pause in typing: keystrokes in a 100k-row box stay fast.
   text.addEventListener('input', (ev) => {
     ev.stopPropagation();
-    takeCsv(text.value, 'pasted CSV', 300);
+    if (text.value.length > LARGE_CSV) putCsv(text.value, 'pasted CSV');
+    else takeCsv(text.value, 'pasted CSV', 300);
   });
-  $('csv-example').addEventListener('click', () => {
-    text.value = exampleCsv();
-    takeCsv(text.value, 'XOR example');
+  text.addEventListener('paste', (ev) => {
+    const pasted = ev.clipboardData?.getData('text') ?? '';
+    if (pasted.length <= LARGE_CSV) return;
+    ev.preventDefault(); // a large paste replaces the box's content, without filling the box
+    putCsv(pasted, 'pasted CSV');
+  });
+  $('csv-example').addEventListener('click', () => putCsv(exampleCsv(), 'XOR example'));
+  $('csv-clear').addEventListener('click', () => {
+    putCsv('', 'pasted CSV');
+    text.focus();
   });
   $<HTMLInputElement>('csv-file').addEventListener('change', (ev) => {
     const f = (ev.target as HTMLInputElement).files?.[0];

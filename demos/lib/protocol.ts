@@ -71,6 +71,8 @@ export interface Scores {
   testRows: number;
   validation: { loss: number; accuracy: number };
   train: { loss: number; accuracy: number };
+  /** The train figures are those seen during the kept epoch (a stopped run is not re-scored on the train split). */
+  trainDuringEpoch?: boolean;
 }
 
 export interface EngineInfo {
@@ -110,6 +112,9 @@ export type FromWorker =
   | { type: 'maps'; maps: Maps }
   | { type: 'paused'; epoch: number; midEpoch: boolean }
   | { type: 'resumed' }
+  | { type: 'stopping' }
+  | { type: 'halted'; epochsRun: number; bestEpoch: number }
+  | { type: 'cancelled'; text: string }
   | { type: 'done'; how: 'finished' | 'early' | 'stopped'; epochsRun: number; bestEpoch: number; seconds: number; scores: Scores; params: Float64Array; model: SavedModel | null; downloadNote: string }
   | { type: 'loaded'; name: string; setup: Setup; notes: string[]; view: DataView; spec: ModelSpec; engine: EngineInfo; scores: Scores; params: Float64Array; model: SavedModel }
   | { type: 'refused'; name: string; message: string }

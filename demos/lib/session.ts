@@ -11,7 +11,7 @@ import { csvData, moonsData, parseCsv, type AppData, type ParsedCsv } from './da
 import { gridAround, gridPoints, type PlotGrid } from './draw.js';
 import { makeEngine, StepTracker, type MadeEngine } from './engine.js';
 import type { DataView, EngineChoice, FromWorker, Maps, Scores, Setup } from './protocol.js';
-import { checkSetup, effectiveNoise, setupFromModel, specOf } from './setup.js';
+import { checkDataSetup, checkSetup, effectiveNoise, setupFromModel, specOf } from './setup.js';
 
 /**
  * The playground's work, run in its Web Worker (demos/worker.ts): data, training (the trainer of
@@ -119,7 +119,7 @@ export class Session {
 
   data(setup: Setup, token: number): void {
     try {
-      checkSetup(setup);
+      checkDataSetup(setup);
       const view = dataView(prepare(setup, this.csv));
       this.post({ type: 'data', token, view }, [view.points.buffer, view.labels.buffer, view.test.buffer]);
     } catch (e) {
@@ -130,7 +130,10 @@ export class Session {
   // ------------------------------------------------------------------ controls
 
   control(action: 'stop' | 'pause' | 'resume' | 'step'): void {
-    if (action === 'stop') this.stopRequested = true;
+    if (action === 'stop') {
+      this.stopRequested = true;
+      if (this.running) this.post({ type: 'stopping' });
+    }
     else if (action === 'pause') this.paused = true;
     else if (action === 'resume') {
       this.paused = false;
@@ -198,8 +201,23 @@ export class Session {
 
   // ------------------------------------------------------------------ training
 
-  async train(setup: Setup, confirmed: boolean): Promise<void> {
-    if (this.running) return this.post({ type: 'error', message: 'a run is already in progress' });
+  /** Runs and loads one after the other: a run asked for while the last one finishes its maps waits for it. */
+  private tail: Promise<void> = Promise.resolve();
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const next = this.tail.then(task, task);
+    this.tail = next.catch(() => {});
+    return next;
+  }
+
+  train(setup: Setup, confirmed: boolean): Promise<void> {
+    return this.enqueue(() => this.runTraining(setup, confirmed));
+  }
+
+  load(text: string, name: string, engineChoice: EngineChoice): Promise<void> {
+    return this.enqueue(() => this.loadNow(text, name, engineChoice));
+  }
+
+  private async runTraining(setup: Setup, confirmed: boolean): Promise<void> {
     this.running = true;
     this.stopRequested = false;
     this.paused = false;
@@ -245,7 +263,7 @@ export class Session {
       const work = epochWork(spec, rows, data.splits.validation.rows, { p, trajectories: made.gateNoise?.trajectories ?? 0 });
       const needsConfirm = msPerEpoch > CONFIRM_EPOCH_MS || msPerEpoch * setup.epochs > MAX_RUN_MS;
       this.post({ type: 'estimate', msPerEpoch, epochs: setup.epochs, engine: made.info, needsConfirm: needsConfirm && !confirmed, msPerWork: msPerEpoch / work });
-      if (this.stopRequested) return this.post({ type: 'error', message: 'stopped before training started' });
+      if (this.stopRequested) return this.post({ type: 'cancelled', text: 'Stopped before training started.' });
       if (needsConfirm && !confirmed) return;
       await engine.setParams(init);
       await engine.epochStats(); // drop the probe steps' statistics
@@ -310,11 +328,19 @@ export class Session {
         onEpoch,
       });
       const seconds = (performance.now() - t0) / 1000;
-      this.post({ type: 'phase', text: 'Scoring the test split…' });
-      const scores = await score(engine, data);
+      if (result.stoppedByRequest) this.post({ type: 'halted', epochsRun: result.epochsRun, bestEpoch: result.bestEpoch });
+      else this.post({ type: 'phase', text: 'Scoring the test split…' });
+      // The kept epoch's validation figures are those of evaluate('validation') at these very
+      // parameters (the trainer's record). A stopped run is not re-scored on the train split (the
+      // slow pass): its train row shows the kept epoch's figures as seen during training.
+      const best = result.history[result.bestEpoch - 1];
+      const scores = await score(engine, data, {
+        validation: best ? { loss: best.valLoss, accuracy: best.valAccuracy } : undefined,
+        train: result.stoppedByRequest && best ? { loss: best.trainLoss, accuracy: best.trainAccuracy } : undefined,
+      });
+      const mapsStale = this.current!.epoch !== result.bestEpoch || this.current!.params.some((v, i) => v !== result.params[i]);
       this.current!.params = result.params;
       this.current!.epoch = result.bestEpoch;
-      await this.sendMaps(false);
       const c = countParams(spec);
       const metrics = {
         dataset: data.source === 'moons' ? 'moons' : 'csv',
@@ -340,6 +366,8 @@ export class Session {
       const downloadNote = model ? '' : 'model.json (format version 1) records how to regenerate its data set, which only Two Moons can be for now: models trained on a CSV cannot be downloaded yet.';
       const how = result.stoppedByRequest ? 'stopped' : result.stoppedEarly ? 'early' : 'finished';
       this.post({ type: 'done', how, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, seconds, scores, params: result.params, model, downloadNote });
+      // The kept parameters' maps after the answer (a new run waits for them in the queue).
+      if (mapsStale) await this.sendMaps(false);
     } catch (e) {
       console.error(e);
       this.post({ type: 'error', message: (e as Error).message });
@@ -358,8 +386,7 @@ export class Session {
    * parameters must give finite class probabilities and a finite loss on the test rows, under the
    * noise the model was trained with. Only then does the page get 'loaded'.
    */
-  async load(text: string, name: string, engineChoice: EngineChoice): Promise<void> {
-    if (this.running) return this.post({ type: 'refused', name, message: 'a run is in progress: stop it before loading a model' });
+  private async loadNow(text: string, name: string, engineChoice: EngineChoice): Promise<void> {
     this.running = true;
     let made: MadeEngine | null = null;
     let kept = false;
@@ -421,15 +448,18 @@ function argmaxRows(probs: ArrayLike<number>, rows: number, classes: number): In
   return out;
 }
 
-/** Test-split scores of the engine's current parameters (as `qmoe train` reports them). */
-async function score(engine: TrainingEngine, data: AppData): Promise<Scores> {
+type Stats = { loss: number; accuracy: number };
+
+/** Test-split scores of the engine's current parameters (as `qmoe train` reports them); figures already known are passed in. */
+async function score(engine: TrainingEngine, data: AppData, known: { validation?: Stats; train?: Stats } = {}): Promise<Scores> {
+  const train = known.train;
   await engine.load('test', data.splits.test);
   const test = await engine.evaluate('test');
-  const validation = await engine.evaluate('validation');
-  const trainStats = await engine.evaluate('train');
+  const validation = known.validation ?? (await engine.evaluate('validation'));
+  const trainStats = train ?? (await engine.evaluate('train'));
   const t = data.splits.test;
   const pred = argmaxRows(await engine.predict(t.x, t.rows), t.rows, t.classes);
-  return { accuracy: accuracy(t.y, pred), f1: f1(t.y, pred, t.classes), testLoss: test.loss, testRows: t.rows, validation, train: trainStats };
+  return { accuracy: accuracy(t.y, pred), f1: f1(t.y, pred, t.classes), testLoss: test.loss, testRows: t.rows, validation, train: trainStats, trainDuringEpoch: train !== undefined };
 }
 
 export type { SavedModel };

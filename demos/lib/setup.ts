@@ -95,6 +95,14 @@ export function checkSetup(s: Setup): Setup {
   return s;
 }
 
+/** Checks the fields that make the data (source, samples, data noise and seed, preset): the data can be drawn while the model's fields are still wrong. */
+export function checkDataSetup(s: Setup): Setup {
+  if (!(SOURCES as readonly string[]).includes(s.source)) throw new QmoeInputError('source', s.source, `must be one of ${SOURCES.join(', ')}`);
+  if (!(PRESETS as readonly string[]).includes(s.preset)) throw new QmoeInputError('preset', s.preset, `must be one of ${PRESETS.join(', ')}`);
+  for (const k of ['samples', 'dataNoise', 'dataSeed'] as const) checkLimit(NUMBER_FIELDS[k], s[k]);
+  return s;
+}
+
 /** The model of a setup (2 features, `classes` classes); errors name the form's fields. */
 export function specOf(s: Setup, classes: number): ModelSpec {
   checkLimit('classes', classes);
