@@ -63,7 +63,7 @@ export function f1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: 
  * Parameter efficiency eta = accuracy / ln(1 + params): accuracy as a fraction in [0, 1], the
  * natural logarithm, params the number of trainable parameters counted (>= 1; which ones are
  * counted is the caller's choice: the `code` preset counts router parameters only). The study's
- * Table I gives larger numbers than this formula yields in any base (see STUDY.md).
+ * Table I gives larger numbers than this formula yields in any base (see docs/study.md).
  */
 export function efficiency(accuracy: number, params: number): number {
   if (typeof accuracy !== 'number' || !Number.isFinite(accuracy) || accuracy < 0 || accuracy > 1) {
