@@ -7,7 +7,7 @@ import { drawLines, type Series } from './lib/draw.js';
 import { contextGpu, gpuLabel, makeEngine, whyNoGpu } from './lib/engine.js';
 import type { EngineChoice } from './lib/protocol.js';
 import { CpuModel } from '../src/moe/forward-cpu.js';
-import { NoisyBackend } from '../src/noise/backend.js';
+import { NoisyBackend } from '../src/index.js';
 import { createNoisyCpuEngine, routerNoise } from '../src/noise/training.js';
 import { trainLive } from './lib/train-loop.js';
 

@@ -4,7 +4,7 @@ import { countParams, initParams } from '../../src/moe/models.js';
 import { CpuModel } from '../../src/moe/forward-cpu.js';
 import type { ModelSpec } from '../../src/moe/spec.js';
 import type { TrainingEngine } from '../../src/train/engine.js';
-import { accuracy, efficiency, f1 } from '../../src/train/metrics.js';
+import { accuracy, efficiency, f1, predictedClasses } from '../../src/train/metrics.js';
 import { savedModel, validateModel, type SavedModel } from '../../src/train/model-file.js';
 import { shuffleSeed, train, type BatchProgress, type EpochRecord } from '../../src/train/trainer.js';
 import { csvData, moonsData, parseCsv, type AppData, type ParsedCsv } from './data.js';
@@ -438,16 +438,6 @@ export class Session {
   }
 }
 
-function argmaxRows(probs: ArrayLike<number>, rows: number, classes: number): Int32Array {
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probs[r * classes + c] > probs[r * classes + best]) best = c;
-    out[r] = best;
-  }
-  return out;
-}
-
 type Stats = { loss: number; accuracy: number };
 
 /** Test-split scores of the engine's current parameters (as `qmoe train` reports them); figures already known are passed in. */
@@ -458,7 +448,7 @@ async function score(engine: TrainingEngine, data: AppData, known: { validation?
   const validation = known.validation ?? (await engine.evaluate('validation'));
   const trainStats = train ?? (await engine.evaluate('train'));
   const t = data.splits.test;
-  const pred = argmaxRows(await engine.predict(t.x, t.rows), t.rows, t.classes);
+  const pred = predictedClasses(await engine.predict(t.x, t.rows), t.rows, t.classes);
   return { accuracy: accuracy(t.y, pred), f1: f1(t.y, pred, t.classes), testLoss: test.loss, testRows: t.rows, validation, train: trainStats, trainDuringEpoch: train !== undefined };
 }
 

@@ -5,6 +5,17 @@ import { QmoeInputError, checkInt } from '../errors.js';
  * non-zero length. Results are fractions in [0, 1] (not percentages).
  */
 
+/** The predicted class of each row of rows x classes probabilities (the lowest index on ties). */
+export function predictedClasses(probs: ArrayLike<number>, rows: number, classes: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let r = 0, at = 0; r < rows; r++, at += classes) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (probs[at + c] > probs[at + best]) best = c;
+    out[r] = best;
+  }
+  return out;
+}
+
 /** Fraction of rows where yPred equals yTrue. */
 export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
   checkPair(yTrue, yPred);
