@@ -4,7 +4,7 @@ import { countParams, routerCircuit } from '../src/moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../src/moe/spec.js';
 import { modelJson, type SavedModel } from '../src/train/model-file.js';
 import type { EpochRecord } from '../src/train/trainer.js';
-import { circuitSvg } from './lib/circuit-svg.js';
+import { circuitSvg, setCircuitParams } from './lib/circuit-svg.js';
 import { exampleCsv } from './lib/data.js';
 import { boundaryColors, CLASS_COLORS, drawLines, drawMap, EXPERT_COLORS, mapPosition, markerSvg, nearestPoint, routeColors, type MapAxes } from './lib/draw.js';
 import type { DataView, EngineInfo, FromWorker, GpuReport, Maps, Scores, Setup, ToWorker } from './lib/protocol.js';
@@ -76,6 +76,8 @@ function send(m: ToWorker): void {
 /** Ends a worker that did not stop in time (a batch longer than STOP_GRACE_MS) and starts a fresh one. */
 function restartWorker(): void {
   worker.terminate();
+  probeBusy = false;
+  probeNext = null;
   startWorker();
   const csv = csvText();
   if (csv.trim()) send({ type: 'csv', text: csv, name: 'pasted CSV', token: ++csvToken });
@@ -165,7 +167,7 @@ function onWorker(m: FromWorker): void {
       drawMaps();
       break;
     case 'paused':
-      setStatus('paused', `Paused ${m.midEpoch ? `during epoch ${m.epoch}` : `after epoch ${m.epoch}`}. Step runs one more epoch; Resume goes on.`, { pausedEpoch: m.epoch });
+      setStatus('paused', `Paused ${m.midEpoch ? `during epoch ${m.epoch}` : `after epoch ${m.epoch}`}. Step runs one more epoch; Resume goes on.`, { pausedEpoch: m.epoch, pauses: Number(status.dataset.pauses ?? 0) + 1 });
       setButtons();
       break;
     case 'stopping':
@@ -285,8 +287,6 @@ function clampField(name: string): void {
   }
 }
 
-let lastSpecKey = '';
-
 /** Which controls apply, the parameter count, the circuit, the URL and the estimate, whenever the form changes. */
 function refreshForm(): void {
   const router = field('router').value as RouterKind;
@@ -307,18 +307,24 @@ function refreshForm(): void {
     const experts = `${spec.experts} linear expert${spec.experts === 1 ? '' : 's'}`;
     $('param-count').textContent = `${c.total} parameters: router ${c.router}, experts ${c.experts} (${experts})`;
     $('spec-error').textContent = '';
-    const key = JSON.stringify(spec);
-    if (key !== lastSpecKey && !busy) {
-      lastSpecKey = key;
-      drawCircuit(spec);
-    }
-    history.replaceState(null, '', `${location.pathname}${setupToQuery(s) ? '?' + setupToQuery(s) : ''}`);
+    if (!busy) drawCircuit(spec);
+    followUrl(s);
     updateEstimate(s, spec);
   } catch (e) {
     $('param-count').textContent = '';
     $('spec-error').textContent = (e as Error).message;
     $('estimate').textContent = '';
   }
+}
+
+/** The URL follows the form (shortly after the last change: browsers limit how often a page may rewrite it). */
+let urlTimer: ReturnType<typeof setTimeout> | undefined;
+function followUrl(s: Setup): void {
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(() => {
+    const q = setupToQuery(s);
+    history.replaceState(null, '', `${location.pathname}${q ? '?' + q : ''}`);
+  }, 80);
 }
 
 function csvClasses(s: Setup): number {
@@ -448,11 +454,26 @@ function drawCharts(): void {
 
 const ROUTER_NAMES: Record<RouterKind, string> = { linear: 'A (linear)', quantum: 'B (quantum)', mlp: 'C (MLP)' };
 
-/** The router of `spec`: the circuit diagram (trained angles in the tooltips when `params` are given), or the classical layers. */
+/** The spec whose router is drawn now (a diagram is only rebuilt when the spec changes). */
+let circuitKey = '';
+
+/**
+ * The router of `spec`: the circuit diagram (trained angles in the tooltips when `params` are
+ * given), or the classical layers. The same spec again only updates the tooltips, with `params`,
+ * or changes nothing: rebuilding a large diagram would stall the page.
+ */
 function drawCircuit(spec: ModelSpec, params?: ArrayLike<number>): void {
   const box = $('circuit');
   const meter = $('circuit-measure');
   const note = $('circuit-note');
+  const key = JSON.stringify(spec);
+  if (key === circuitKey) {
+    const [from, to] = params ? ['as set in the form', 'trained'] : ['trained', 'as set in the form'];
+    if (spec.router === 'quantum') setCircuitParams(box, params ?? null);
+    note.textContent = note.textContent!.replace(new RegExp(`^${from}(: hover a gate for its angle)?`), params && spec.router === 'quantum' ? `${to}: hover a gate for its angle` : to);
+    return;
+  }
+  circuitKey = key;
   if (spec.router !== 'quantum') {
     const widths = spec.router === 'linear' ? [spec.features, spec.experts] : [spec.features, ...spec.hidden, spec.experts];
     box.innerHTML = '';
@@ -507,7 +528,6 @@ function finishRun(m: Extract<FromWorker, { type: 'done' }>): void {
   setStatus('done', `Done (${how}): test accuracy ${pct(m.scores.accuracy)} on the ${sh.engine.kind === 'webgpu' ? 'WebGPU' : 'CPU'} engine`, { testAccuracy: m.scores.accuracy.toFixed(4) });
   progress.textContent = `${m.epochsRun} epoch${m.epochsRun === 1 ? '' : 's'} in ${m.seconds.toFixed(1)} s (${duration((1000 * m.seconds) / Math.max(1, m.epochsRun))} per epoch); parameters of epoch ${m.bestEpoch} kept`;
   drawCircuit(sh.spec, m.params);
-  lastSpecKey = '';
   showMetrics(
     [
       ['engine', sh.engine.label],
@@ -542,7 +562,6 @@ function onLoaded(m: Extract<FromWorker, { type: 'loaded' }>): void {
   drawMaps();
   drawCharts();
   drawCircuit(m.spec, m.params);
-  lastSpecKey = '';
   showMetrics(
     [
       ['model file', `${m.name}: trained ${t.epochsRun ?? '?'} epochs on the ${String(m.model.metrics.engine ?? t.backend)} engine${t.gateNoise?.p ? `, noise-aware at p = ${t.gateNoise.p}` : ', without noise'}`],
@@ -764,7 +783,7 @@ function requestProbe(x: number, y: number): void {
 let hover: { canvas: HTMLCanvasElement; px: number; py: number; raw: [number, number]; point: number } | null = null;
 
 function showProbe(_x: number, _y: number, probs: number[], route: number[]): void {
-  if (!hover || !view) return;
+  if (!hover || !view || !maps || probs.length === 0) return;
   const tip = $('tooltip');
   const cls = probs.map((p, k) => `<tr><td>${markerSvg(k)} ${escapeHtml(view!.classNames[k] ?? String(k))}</td><td>${bar(p, CLASS_COLORS[k % CLASS_COLORS.length])}</td><td>${p.toFixed(3)}</td></tr>`).join('');
   const exp = route.map((p, e) => `<tr><td><i class="sw" style="background:${EXPERT_COLORS[e % EXPERT_COLORS.length]}"></i> expert ${e}</td><td>${bar(p, EXPERT_COLORS[e % EXPERT_COLORS.length])}</td><td>${p.toFixed(3)}</td></tr>`).join('');
@@ -806,8 +825,8 @@ function wireHover(): void {
         return;
       }
       hover = { canvas, px: ev.offsetX, py: ev.offsetY, raw: pos.raw, point: nearestPoint(canvas, a, view, ev.offsetX, ev.offsetY) };
-      if (maps || state === 'done' || state === 'loaded' || busy) requestProbe(pos.x, pos.y);
-      if (!maps) {
+      if (maps) requestProbe(pos.x, pos.y);
+      else {
         $('tooltip').innerHTML = `${tipHead()}<div class="hint">probabilities appear once a model exists</div>`;
         placeTip();
       }
@@ -889,6 +908,14 @@ function start(): void {
     const input = ev.target as HTMLInputElement;
     const f = input.files?.[0];
     if (f) void loadModelFile(f).finally(() => (input.value = ''));
+  });
+  let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      drawCharts();
+      drawMaps();
+    }, 100);
   });
   refreshForm();
   drawCharts();

@@ -67,7 +67,9 @@ export function circuitSvg(circuit: Circuit, options: { params?: ArrayLike<numbe
     if (w.length === 2) parts.push(`<circle class="c" cx="${cx}" cy="${y(w[0])}" r="4"/>`);
     const a = angleText(op.angle);
     const name = gate.replace(/^c(?=r)/, '').toUpperCase();
-    parts.push(`<g><title>${esc(`${gate.toUpperCase()} on q${target}${a.title ? `, angle: ${a.title}` : ''}`)}</title>`);
+    const label = `${gate.toUpperCase()} on q${target}`;
+    const param = op.angle?.kind === 'param' ? ` data-param="${op.angle.index}" data-label="${esc(label)}"` : '';
+    parts.push(`<g${param}><title>${esc(`${label}${a.title ? `, angle: ${a.title}` : ''}`)}</title>`);
     parts.push(`<rect class="g ${a.kind}" x="${cx - 18}" y="${y(target) - 15}" width="36" height="30" rx="3"/>`);
     if (a.text) {
       parts.push(`<text class="t" x="${cx}" y="${y(target) - 6}">${esc(name)}</text><text class="t s" x="${cx}" y="${y(target) + 7}">${esc(a.text)}</text>`);
@@ -89,4 +91,14 @@ export function circuitSvg(circuit: Circuit, options: { params?: ArrayLike<numbe
 
 function sub(k: number): string {
   return String(k).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]);
+}
+
+/** Writes parameter values (or, with null, none) into the tooltips of a diagram that circuitSvg drew, without redrawing it. */
+export function setCircuitParams(root: Element, params: ArrayLike<number> | null): void {
+  for (const g of root.querySelectorAll<SVGGElement>('g[data-param]')) {
+    const k = Number(g.dataset.param);
+    const title = g.querySelector('title');
+    const value = params && k < params.length ? ` = ${params[k].toFixed(4)}` : '';
+    if (title) title.textContent = `${g.dataset.label}, angle: trainable parameter ${k}${value}`;
+  }
 }

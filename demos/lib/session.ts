@@ -186,7 +186,8 @@ export class Session {
 
   async probe(x: number, y: number, token: number): Promise<void> {
     const c = this.current;
-    if (!c || !Number.isFinite(x) || !Number.isFinite(y)) return;
+    // Always an answer (empty without a model), so the page's one probe in flight comes back.
+    if (!c || !Number.isFinite(x) || !Number.isFinite(y)) return this.post({ type: 'probe', token, x, y, probs: [], route: [] });
     const r = await c.model.forward(c.params, Float64Array.of(x, y), 1);
     this.post({ type: 'probe', token, x, y, probs: Array.from(r.probs), route: Array.from(r.route) });
   }
