@@ -188,8 +188,13 @@ export class Session {
     const c = this.current;
     // Always an answer (empty without a model), so the page's one probe in flight comes back.
     if (!c || !Number.isFinite(x) || !Number.isFinite(y)) return this.post({ type: 'probe', token, x, y, probs: [], route: [] });
-    const r = await c.model.forward(c.params, Float64Array.of(x, y), 1);
-    this.post({ type: 'probe', token, x, y, probs: Array.from(r.probs), route: Array.from(r.route) });
+    try {
+      const r = await c.model.forward(c.params, Float64Array.of(x, y), 1);
+      this.post({ type: 'probe', token, x, y, probs: Array.from(r.probs), route: Array.from(r.route) });
+    } catch {
+      // the model was replaced under the probe: nothing to show
+      this.post({ type: 'probe', token, x, y, probs: [], route: [] });
+    }
   }
 
   private replaceCurrent(next: Current | null): void {
