@@ -878,6 +878,12 @@ function start(): void {
     const name = (ev.target as HTMLInputElement).name;
     if (name === 'preset') applyPresetDefaults();
     if (name) formNote('');
+    // A confirmation belongs to the setup it measured: a changed form asks again.
+    if (!$('confirm').hidden) {
+      $('confirm').hidden = true;
+      pendingConfirm = null;
+      setStatus('idle', 'Ready.');
+    }
     refreshForm();
     if (DATA_FIELDS.has(name)) requestData();
   });
