@@ -454,6 +454,16 @@ function drawCharts(): void {
 
 const ROUTER_NAMES: Record<RouterKind, string> = { linear: 'A (linear)', quantum: 'B (quantum)', mlp: 'C (MLP)' };
 
+const SCROLL_NOTE = ' Scroll the diagram sideways for every layer; the measurement stays on the right.';
+
+/** Says that the diagram scrolls, when (after layout) it is wider than its box. */
+function scrollNote(): void {
+  const box = $('circuit');
+  const note = $('circuit-note');
+  const text = (note.textContent ?? '').replace(SCROLL_NOTE, '');
+  note.textContent = box.scrollWidth > box.clientWidth + 1 ? text + SCROLL_NOTE : text;
+}
+
 /** The spec whose router is drawn now (a diagram is only rebuilt when the spec changes). */
 let circuitKey = '';
 
@@ -488,7 +498,7 @@ function drawCircuit(spec: ModelSpec, params?: ArrayLike<number>): void {
   const svg = circuitSvg(circuit, { params, measure: spec.preset === 'paper' ? 'P(e)' : '⟨Z⟩' });
   box.innerHTML = svg.gates;
   meter.innerHTML = svg.measure;
-  if (box.scrollWidth > box.clientWidth) note.textContent += ' Scroll the diagram sideways for every layer; the measurement stays on the right.';
+  requestAnimationFrame(scrollNote);
 }
 
 function showMetrics(rows: [string, string][], note: string): void {
@@ -921,6 +931,7 @@ function start(): void {
     resizeTimer = setTimeout(() => {
       drawCharts();
       drawMaps();
+      scrollNote();
     }, 100);
   });
   refreshForm();
