@@ -48,6 +48,9 @@ export default defineConfig({
   root: 'demos',
   base: './',
   plugins: [browserOnly()],
+  // The playground's worker (demos/worker.ts) imports the same src/ code: ES modules (it loads
+  // code on demand) and the same Node-only stubs.
+  worker: { format: 'es', plugins: () => [browserOnly()] },
   build: {
     outDir: '../dist/demos',
     emptyOutDir: true,

@@ -4,9 +4,10 @@ import { accuracy } from '../src/train/metrics.js';
 import { presetTraining, shuffleSeed } from '../src/train/trainer.js';
 import { moonsData } from './lib/data.js';
 import { drawLines, type Series } from './lib/draw.js';
-import { gpuLabel, makeEngine, pageGpu, whyNoGpu, type EngineChoice } from './lib/engine.js';
+import { contextGpu, gpuLabel, makeEngine, whyNoGpu } from './lib/engine.js';
+import type { EngineChoice } from './lib/protocol.js';
 import { CpuModel } from '../src/moe/forward-cpu.js';
-import { NoisyBackend } from '../src/noise/backend.js';
+import { NoisyBackend } from '../src/index.js';
 import { createNoisyCpuEngine, routerNoise } from '../src/noise/training.js';
 import { trainLive } from './lib/train-loop.js';
 
@@ -30,7 +31,7 @@ interface Plan {
   how: string;
 }
 
-/** The two protocols (../shared/STUDY.md, issue 4). Claimed accuracies are the study's, as fractions. */
+/** The study's two protocols (docs/study.md). Claimed accuracies are the study's, as fractions. */
 const PLANS: Record<Preset, Plan> = {
   paper: {
     rates: [0, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05],
@@ -104,8 +105,10 @@ async function trainOne(router: RouterKind, preset: Preset, seed: number, epochs
   const spec = makeSpec({ router, preset, features: 2, classes: 2 });
   const t = presetTraining(preset);
   // Under noise: the CPU engine with the noisy circuit, on the page's GPU when it has one.
-  const gpu = p > 0 && value('engine') === 'webgpu' ? (await pageGpu()).gpu : null;
-  const { engine, note } = p > 0 ? { engine: createNoisyCpuEngine(spec, { lr: t.lr, p, trajectories: 8, seed, gpu }).engine, note: undefined } : await makeEngine(spec, value('engine') as EngineChoice, t.lr);
+  const gpu = p > 0 && value('engine') === 'webgpu' ? (await contextGpu()).gpu : null;
+  const made = p > 0 ? null : await makeEngine(spec, value('engine') as EngineChoice, t.lr, { p: 0, seed });
+  const engine = made ? made.engine : createNoisyCpuEngine(spec, { lr: t.lr, p, trajectories: 8, seed, gpu }).engine;
+  const note = made?.info.note;
   try {
     await engine.setParams(initParams(spec, { seed }));
     await trainLive(engine, { train: data.splits.train, validation: data.splits.validation }, {
@@ -122,6 +125,7 @@ async function trainOne(router: RouterKind, preset: Preset, seed: number, epochs
     return { acc: accuracy(test.y, pred), kind: engine.kind, note, params: await engine.getParams(), spec, test };
   } finally {
     engine.dispose();
+    made?.circuitBackend.dispose();
   }
 }
 
@@ -190,7 +194,7 @@ async function start(): Promise<void> {
   });
   $('run-clean').addEventListener('click', () => void runClean());
   render();
-  const a = await pageGpu();
+  const a = await contextGpu();
   const choice = form.elements.namedItem('engine') as HTMLSelectElement;
   const gpuNote = document.createElement('p');
   gpuNote.className = 'hint';

@@ -1,3 +1,4 @@
+import { LIMITS } from '../../src/moe/limits.js';
 import { applyMinMax, ANGLE_RANGES, fitMinMax, type MinMaxScaler, type Range } from '../../src/data/scale.js';
 import { stratifiedSplit, takeRows } from '../../src/data/split.js';
 import type { Preset } from '../../src/moe/spec.js';
@@ -49,7 +50,6 @@ export function moonsData(preset: Preset, options: Partial<Pick<DatasetSettings,
   };
 }
 
-export const MAX_CSV_ROWS = 200_000;
 
 /** Rows of a CSV: x1, x2, label (label any text or number; a header line is skipped). */
 export interface ParsedCsv {
@@ -85,15 +85,15 @@ export function parseCsv(text: string): ParsedCsv {
     if (!isNum(f[0]) || !isNum(f[1])) throw new Error(`line ${i + 1}: x1 and x2 must be numbers: ${JSON.stringify(lines[i].slice(0, 60))}`);
     xs.push(Number(f[0]), Number(f[1]));
     raw.push(f[2].replace(/^["']|["']$/g, ''));
-    if (raw.length > MAX_CSV_ROWS) throw new Error(`more than ${MAX_CSV_ROWS} rows`);
+    if (raw.length > LIMITS.csvRows.max) throw new Error(`more than ${LIMITS.csvRows.max} data rows (the limit of CSV rows in the playground)`);
   }
   const rows = raw.length;
-  if (rows < 20) throw new Error(`only ${rows} data rows; at least 20 are needed for a train/validation/test split`);
+  if (rows < LIMITS.csvRows.min) throw new Error(`only ${rows} data rows; at least ${LIMITS.csvRows.min} are needed for a train/validation/test split`);
   const distinct = [...new Set(raw)];
   const numeric = distinct.every(isNum);
   distinct.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
   if (distinct.length < 2) throw new Error(`every row has the label ${JSON.stringify(distinct[0])}; at least 2 classes are needed`);
-  if (distinct.length > 16) throw new Error(`${distinct.length} distinct labels; the playground takes at most 16 classes (is the third column the label?)`);
+  if (distinct.length > LIMITS.classes.max) throw new Error(`${distinct.length} distinct labels; the playground takes at most ${LIMITS.classes.max} classes (is the third column the label?)`);
   const index = new Map(distinct.map((name, i) => [name, i]));
   return { x: Float64Array.from(xs), labels: Int32Array.from(raw, (l) => index.get(l)!), classNames: distinct, rows, header };
 }

@@ -1,17 +1,18 @@
 import { acquireGpu } from '../../src/gpu/acquire.js';
 import type { Acquisition, GpuContext } from '../../src/gpu/context.js';
-import type { ModelSpec } from '../../src/moe/spec.js';
-import { createCpuEngine } from '../../src/train/cpu-engine.js';
-import type { TrainingEngine } from '../../src/train/engine.js';
-import { createWebGpuEngine } from '../../src/train/gpu-engine.js';
-import { createNoisyCpuEngine } from '../../src/noise/training.js';
+// Backends and engines through the library's entry point (their files may move).
+import { CpuBackend, NoisyBackend, WebGpuBackend, createCpuEngine, createWebGpuEngine, type Backend, type ModelSpec, type TrainingEngine } from '../../src/index.js';
+import { createNoisyCpuEngine, routerNoise, type GateNoiseRecord } from '../../src/noise/training.js';
+import { isSoftwareAdapter } from '../../src/train/select-engine.js';
+import type { EngineChoice, EngineInfo, GpuReport } from './protocol.js';
 
-export type EngineChoice = 'webgpu' | 'cpu';
+/** Trajectories per row of the noise-aware gradient in the browser (the CLI's default is 32: slower). */
+export const BROWSER_TRAJECTORIES = 8;
 
 let acquisition: Promise<Acquisition> | undefined;
 
-/** The page's one WebGPU device (navigator.gpu), acquired on first use and kept for the page's life. */
-export function pageGpu(): Promise<Acquisition> {
+/** The one WebGPU device of this JS context (the playground worker, or the noise page): navigator.gpu, acquired on first use and kept. */
+export function contextGpu(): Promise<Acquisition> {
   acquisition ??= acquireGpu().catch((e) => ({ gpu: null, chosen: 'cpu' as const, steps: [{ step: 'cpu' as const, ok: true, detail: `acquireGpu failed: ${(e as Error).message}` }] }));
   return acquisition;
 }
@@ -28,27 +29,92 @@ export function gpuLabel(gpu: GpuContext): string {
   return parts.length ? [...new Set(parts)].join(' / ') : gpu.adapterName;
 }
 
+export async function gpuReport(): Promise<GpuReport> {
+  const a = await contextGpu();
+  if (!a.gpu) return { available: false, label: '', software: false, why: whyNoGpu(a) };
+  return { available: true, label: gpuLabel(a.gpu), software: isSoftwareAdapter(a.gpu), why: '' };
+}
+
 /**
- * A training engine for `spec`: the WebGPU engine on the page's device when asked for and
- * possible, else the float64 CPU engine; `note` says why it fell back.
+ * The CPU engine of the browser app. This is the seam for a faster CPU fallback: a float32 CPU
+ * engine can replace the float64 reference here (the noise-aware engine keeps the reference).
  */
-export async function makeEngine(spec: ModelSpec, choice: EngineChoice, lr: number, noise = 0): Promise<{ engine: TrainingEngine; note?: string }> {
-  if (noise > 0 && spec.router === 'quantum') {
-    // Noise-aware training: the CPU engine for the classical parts, the noisy circuit and its
-    // trajectory-averaged adjoint gradient on the GPU when there is one.
-    const gpu = choice === 'webgpu' ? (await pageGpu()).gpu : null;
-    const { engine } = createNoisyCpuEngine(spec, { lr, p: noise, trajectories: 8, gpu });
-    return { engine, note: `noise-aware training at p = ${noise}: the noisy circuit on the ${gpu ? 'GPU' : 'CPU'}, the rest on the CPU engine` };
+export function browserCpuEngine(spec: ModelSpec, lr: number): TrainingEngine {
+  return createCpuEngine(spec, { lr });
+}
+
+export interface MadeEngine {
+  engine: TrainingEngine;
+  info: EngineInfo;
+  /** The device when the engine (or its noisy circuit) runs on the GPU. */
+  gpu: GpuContext | null;
+  /** The router's noise during training (null: noiseless). */
+  gateNoise: GateNoiseRecord | null;
+  /** The circuit backend of the maps and probes: the engine's own circuit (noisy when training is). */
+  circuitBackend: Backend;
+}
+
+/**
+ * The engine for a choice, as `qmoe train --backend` picks it (src/train/select-engine.ts):
+ * `auto` takes the WebGPU engine on a hardware adapter and the CPU engine on a software one
+ * (SwiftShader) or none; `webgpu` takes the GPU whenever there is one. A noise rate p > 0 trains
+ * the quantum router noise-aware: the CPU engine with the noisy circuit (on the GPU for `webgpu`,
+ * or `auto` on a hardware adapter). `info.note` says why a choice fell back.
+ */
+export async function makeEngine(spec: ModelSpec, choice: EngineChoice, lr: number, noise: { p: number; seed: number; trajectories?: number }): Promise<MadeEngine> {
+  const a = choice === 'cpu' ? null : await contextGpu();
+  let gpu = a?.gpu ?? null;
+  let note: string | undefined;
+  if (gpu?.lostReason) {
+    note = `the GPU device was lost (${gpu.lostReason}): the CPU engine is used; reload the page to retry the GPU`;
+    gpu = null;
+  } else if (choice === 'auto' && gpu && isSoftwareAdapter(gpu)) {
+    note = `auto: the only WebGPU adapter is a software one (${gpuLabel(gpu)}), slower here than the CPU engine; choose "WebGPU" to use it anyway`;
+    gpu = null;
+  } else if (choice !== 'cpu' && !gpu && a) {
+    note = `no WebGPU (${whyNoGpu(a)}): the CPU engine is used`;
   }
-  if (choice === 'webgpu') {
-    const a = await pageGpu();
-    if (!a.gpu) return { engine: createCpuEngine(spec, { lr }), note: `WebGPU unavailable (${whyNoGpu(a)}): training on the CPU engine` };
-    if (a.gpu.lostReason) return { engine: createCpuEngine(spec, { lr }), note: `the GPU device was lost (${a.gpu.lostReason}): training on the CPU engine; reload the page to retry the GPU` };
+  if (noise.p > 0 && spec.router === 'quantum') {
+    const trajectories = noise.trajectories ?? BROWSER_TRAJECTORIES;
+    const made = createNoisyCpuEngine(spec, { lr, p: noise.p, trajectories, seed: noise.seed, gpu });
+    const circuitBackend = new NoisyBackend(routerNoise(spec, noise.p, made.noise.placement), { trajectories, seed: noise.seed, gpu });
+    const label = `CPU engine with the noisy circuit on the ${gpu ? 'GPU' : 'CPU'} (p = ${noise.p}, ${trajectories} trajectories per gradient)`;
+    return { engine: made.engine, info: { kind: made.engine.kind, label, note }, gpu, gateNoise: made.noise, circuitBackend };
+  }
+  if (gpu) {
     try {
-      return { engine: await createWebGpuEngine(a.gpu, spec, { lr }) };
+      const engine = await createWebGpuEngine(gpu, spec, { lr });
+      return { engine, info: { kind: 'webgpu', label: `WebGPU engine (${gpuLabel(gpu)})`, note }, gpu, gateNoise: null, circuitBackend: new WebGpuBackend(gpu) };
     } catch (e) {
-      return { engine: createCpuEngine(spec, { lr }), note: `the WebGPU engine cannot run this model (${(e as Error).message}): training on the CPU engine` };
+      note = `the WebGPU engine cannot run this model (${(e as Error).message}): the CPU engine is used`;
     }
   }
-  return { engine: createCpuEngine(spec, { lr }) };
+  return { engine: browserCpuEngine(spec, lr), info: { kind: 'cpu', label: 'CPU engine (float64)', note }, gpu: null, gateNoise: null, circuitBackend: new CpuBackend() };
+}
+
+/**
+ * Waits until the engine has done the work queued so far, keeping up to `window` GPU steps in
+ * flight (so progress is real and a stop takes effect within a batch or two, without draining
+ * the GPU after every step).
+ */
+export class StepTracker {
+  private readonly pending: Promise<unknown>[] = [];
+  constructor(
+    private readonly engine: TrainingEngine,
+    private readonly gpu: GpuContext | null,
+    private readonly window = 2,
+  ) {}
+
+  async afterStep(): Promise<void> {
+    if (this.engine.kind === 'webgpu' && this.gpu) {
+      this.pending.push(this.gpu.device.queue.onSubmittedWorkDone());
+      while (this.pending.length > this.window) await this.pending.shift();
+      return;
+    }
+    await this.engine.getParams(); // the CPU engines run their queued steps before answering
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.length) await this.pending.shift();
+  }
 }

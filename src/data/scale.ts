@@ -28,7 +28,7 @@ export type Range = readonly [number, number];
 /**
  * Angle ranges the features are scaled to before the angle embedding, per study preset.
  *
- * - `code`: the published notebooks min-max scale each feature to [0, pi] (STUDY.md).
+ * - `code`: the published notebooks min-max scale each feature to [0, pi] (docs/study.md).
  * - `paper`: the text does not say; we use [0, pi] as well. With RY(x) (or RX(x)) on |0>, the
  *   probability of |1> is sin^2(x / 2), which rises monotonically over [0, pi] from 0 to 1:
  *   [0, pi] is the widest range on which the embedding is one-to-one in the measured

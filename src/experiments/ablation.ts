@@ -256,7 +256,7 @@ export function ablationMarkdown(r: AblationResult): string {
     const notes = r.claims.filter((c) => c.note).map((c) => `- ${c.router}: ${c.note}.`);
     lines.push('', ...notes);
     if (r.claims.some((c) => c.efficiency !== undefined)) {
-      lines.push('- The claimed eta values do not follow from eta = accuracy / ln(1 + P) in any base (STUDY.md); ours use the natural logarithm.');
+      lines.push('- The claimed eta values do not follow from eta = accuracy / ln(1 + P) in any base (docs/study.md); ours use the natural logarithm.');
     }
     lines.push('');
   }

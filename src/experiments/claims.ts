@@ -1,7 +1,7 @@
 import type { Preset, RouterKind } from '../moe/spec.js';
 
 /**
- * The numbers the study claims (../shared/STUDY.md), by data set and protocol, so reports can put
+ * The numbers the study claims (docs/study.md), by data set and protocol, so reports can put
  * ours beside them. Accuracies are fractions; params are the study's counts (router only).
  */
 export interface Claim {

@@ -19,7 +19,7 @@ import { cleanTemporaries, deviceName, loadRun, meanStd, saveRun, scoreAllSplits
 /**
  * The study's robustness experiment (its Table II): accuracy of the quantum router B under
  * depolarizing noise against the classical baseline A (linear router), in the two protocols of
- * ../shared/STUDY.md:
+ * docs/study.md:
  *
  * - preset `paper` (the text): A and B are trained without noise (seeds 0..K-1); B's test
  *   accuracy is then evaluated with depolarizing channels after every gate of its circuit at each
@@ -43,7 +43,7 @@ export function defaultRates(preset: Preset): number[] {
   return [...(preset === 'paper' ? PAPER_RATES : CODE_RATES)];
 }
 
-/** What the study claims (STUDY.md), as fractions. */
+/** What the study claims (docs/study.md), as fractions. */
 export interface NoiseClaims {
   source: string;
   measuredOn: 'test (unstated split)' | 'training data';

@@ -4,7 +4,7 @@ import { openDevice, type AcquireStep, type Acquisition, type GpuContext, type G
 /**
  * Every object returned by the `webgpu` binding's create(). Dawn frees its instance when that
  * object is garbage-collected, even while a device made from it still runs, and the process then
- * dies at random inside ProcessEvents (../shared/DESIGN.md, "Known pitfalls"). Instances are few
+ * dies at random inside ProcessEvents (README, "GPU acquisition"; test/gpu/stress.test.ts). Instances are few
  * and small, so they are kept for the life of the process.
  */
 const liveInstances: unknown[] = [];

@@ -10,7 +10,7 @@ import type { ModelSpec, ParamLayout, Preset, RouterKind } from './spec.js';
  *
  * Default sizes for Two Moons (2 features, 2 classes), and how we counted
  * ------------------------------------------------------------------------
- * Both protocols count ROUTER parameters only (STUDY.md says so for the code preset; for the
+ * Both protocols count ROUTER parameters only (docs/study.md says so for the code preset; for the
  * paper preset it is the only reading under which Table I's numbers come out of the text's
  * models, see below). Expert parameters are (features + 1) x classes = 6 per linear expert.
  *

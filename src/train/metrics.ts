@@ -5,6 +5,17 @@ import { QmoeInputError, checkInt } from '../errors.js';
  * non-zero length. Results are fractions in [0, 1] (not percentages).
  */
 
+/** The predicted class of each row of rows x classes probabilities (the lowest index on ties). */
+export function predictedClasses(probs: ArrayLike<number>, rows: number, classes: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let r = 0, at = 0; r < rows; r++, at += classes) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (probs[at + c] > probs[at + best]) best = c;
+    out[r] = best;
+  }
+  return out;
+}
+
 /** Fraction of rows where yPred equals yTrue. */
 export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
   checkPair(yTrue, yPred);
@@ -63,7 +74,7 @@ export function f1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: 
  * Parameter efficiency eta = accuracy / ln(1 + params): accuracy as a fraction in [0, 1], the
  * natural logarithm, params the number of trainable parameters counted (>= 1; which ones are
  * counted is the caller's choice: the `code` preset counts router parameters only). The study's
- * Table I gives larger numbers than this formula yields in any base (see STUDY.md).
+ * Table I gives larger numbers than this formula yields in any base (see docs/study.md).
  */
 export function efficiency(accuracy: number, params: number): number {
   if (typeof accuracy !== 'number' || !Number.isFinite(accuracy) || accuracy < 0 || accuracy > 1) {

@@ -4,8 +4,10 @@
  */
 import { QmoeInputError } from '../errors.js';
 import type { MinMaxScaler } from '../data/scale.js';
+import { checkLimit, checkSpecLimits, limitMax, type LimitScope } from '../moe/limits.js';
 import { paramLayout, validateSpec } from '../moe/models.js';
 import type { ModelSpec } from '../moe/spec.js';
+import type { GateNoiseRecord } from '../noise/training.js';
 import { DATASETS, type DatasetSettings } from './dataset.js';
 
 export const MODEL_FORMAT = 'qmoe-model';
@@ -24,6 +26,11 @@ export interface TrainingSettings {
   epochsRun: number;
   bestEpoch: number;
   stoppedEarly: boolean;
+  /**
+   * The router's noise during training (noise-aware training), null or absent without noise.
+   * Recorded so that a reloaded model is scored under the same noise.
+   */
+  gateNoise?: GateNoiseRecord | null;
 }
 
 /**
@@ -58,6 +65,8 @@ export function savedModel(o: {
   metrics: Record<string, unknown>;
 }): SavedModel {
   const { result } = o;
+  // The gate noise is recorded with the training settings (metrics.gateNoise is the same record).
+  const gateNoise = o.training.gateNoise ?? (o.metrics.gateNoise as GateNoiseRecord | null | undefined) ?? null;
   return {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
@@ -66,7 +75,7 @@ export function savedModel(o: {
     scaler: o.data.scaler,
     range: [o.data.range[0], o.data.range[1]],
     dataset: o.data.settings,
-    training: { ...o.training, minDelta: 0, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly },
+    training: { ...o.training, gateNoise, minDelta: 0, epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly },
     metrics: o.metrics,
   };
 }
@@ -79,43 +88,104 @@ export function modelJson(model: SavedModel): string {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function finiteArray(where: string, v: unknown, length: number, what: string): number[] {
+/** The largest finite float32: parameters beyond it overflow the GPU engine's f32 buffers. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+function numberArray(where: string, v: unknown, length: number, what: string, bound = Infinity): number[] {
   if (!Array.isArray(v)) throw new QmoeInputError(where, v, `must be an array of ${length} ${what}`);
   if (v.length !== length) throw new QmoeInputError(`${where}.length`, v.length, `must be ${length} (${what})`);
   v.forEach((x, i) => {
     if (typeof x !== 'number' || !Number.isFinite(x)) throw new QmoeInputError(`${where}[${i}]`, x, 'must be a finite number');
+    if (Math.abs(x) > bound) throw new QmoeInputError(`${where}[${i}]`, x, `is beyond float32's range (magnitude at most ${bound.toExponential(4)})`);
   });
   return v as number[];
 }
 
-function finiteNumber(where: string, v: unknown, min = -Infinity): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new QmoeInputError(where, v, min > -Infinity ? `must be a finite number >= ${min}` : 'must be a finite number');
+function finiteNumber(where: string, v: unknown, min = -Infinity, max = Infinity): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    const range = min > -Infinity && max < Infinity ? `from ${min} to ${max}` : min > -Infinity ? `>= ${min}` : max < Infinity ? `<= ${max}` : '';
+    throw new QmoeInputError(where, v, `must be a finite number${range ? ' ' + range : ''}`);
+  }
   return v;
 }
 
-/** Checks a parsed model object; returns it typed. */
-export function validateModel(json: unknown, where = 'model'): SavedModel {
+export interface ValidateOptions {
+  /**
+   * The column of the limits table (src/moe/limits.ts) the model's sizes must fit: 'file' (the
+   * default: `qmoe eval`) or 'app' (the browser app, which regenerates and scores the data in a tab).
+   */
+  scope?: LimitScope;
+}
+
+const BACKENDS = ['cpu', 'webgpu'];
+
+/**
+ * Checks a parsed model object completely and returns it typed; every problem is a
+ * QmoeInputError naming the field (`model.scaler.max[1]`), the value and the limit:
+ *  - format and version; the spec (src/moe/models.ts validateSpec) and its sizes against the
+ *    limits table; params: the spec's count of finite numbers within float32's range;
+ *  - scaler: min-max with one finite min < max per feature; range [lo, hi] with lo < hi;
+ *  - dataset: a known kind (moons, mnist, fashion) whose features and classes are the spec's,
+ *    a sample count inside the limit, finite noise, a 32-bit seed, split fractions in [0, 1];
+ *  - training: an object; where present, backend cpu or webgpu and a gate-noise record with a
+ *    rate p from 0 to 1 (the noise the model was trained under, which evaluation should repeat).
+ * Whether the parameters give finite outputs is a question for an engine (the browser app runs a
+ * probe batch before it shows a loaded model).
+ */
+export function validateModel(json: unknown, where = 'model', options: ValidateOptions = {}): SavedModel {
+  const scope = options.scope ?? 'file';
   if (!isObject(json)) throw new QmoeInputError(where, json, 'must be a JSON object');
   if (json.format !== MODEL_FORMAT) throw new QmoeInputError(`${where}.format`, json.format, `must be "${MODEL_FORMAT}" (not a qmoe model file)`);
   if (json.version !== MODEL_VERSION) throw new QmoeInputError(`${where}.version`, json.version, `must be ${MODEL_VERSION} (this qmoe reads version ${MODEL_VERSION} only)`);
   const spec = validateSpec(json.spec, `${where}.spec`);
+  const training = json.training;
+  if (!isObject(training)) throw new QmoeInputError(`${where}.training`, training, 'must be an object');
+  const gateNoise = validateGateNoise(`${where}.training.gateNoise`, training.gateNoise ?? (isObject(json.metrics) ? json.metrics.gateNoise : undefined), spec);
+  checkSpecLimits(spec, scope === 'app' ? (gateNoise?.p ?? 0) : 0, `${where}.spec`, scope);
   const layout = paramLayout(spec);
-  finiteArray(`${where}.params`, json.params, layout.total, `the parameter count of this spec: ${layout.router} router + ${layout.experts} experts`);
+  numberArray(`${where}.params`, json.params, layout.total, `the parameter count of this spec: ${layout.router} router + ${layout.experts} experts`, FLOAT32_MAX);
   const scaler = json.scaler;
   if (!isObject(scaler) || scaler.kind !== 'minmax') throw new QmoeInputError(`${where}.scaler.kind`, isObject(scaler) ? scaler.kind : scaler, 'must be "minmax"');
-  finiteArray(`${where}.scaler.min`, scaler.min, spec.features, 'one minimum per feature');
-  finiteArray(`${where}.scaler.max`, scaler.max, spec.features, 'one maximum per feature');
-  const range = finiteArray(`${where}.range`, json.range, 2, 'numbers [lo, hi]');
-  if (!(range[0] <= range[1])) throw new QmoeInputError(`${where}.range`, range, 'must be [lo, hi] with lo <= hi');
-  const ds = json.dataset;
-  if (!isObject(ds)) throw new QmoeInputError(`${where}.dataset`, ds, 'must be an object {name, samples, noise, seed, split}');
-  if (!(DATASETS as readonly unknown[]).includes(ds.name)) throw new QmoeInputError(`${where}.dataset.name`, ds.name, `must be one of ${DATASETS.join(', ')}`);
-  if (!Number.isInteger(ds.samples) || (ds.samples as number) < 3) throw new QmoeInputError(`${where}.dataset.samples`, ds.samples, 'must be an integer >= 3');
-  finiteNumber(`${where}.dataset.noise`, ds.noise, 0);
-  if (!Number.isInteger(ds.seed) || (ds.seed as number) < 0 || (ds.seed as number) > 0xffffffff) throw new QmoeInputError(`${where}.dataset.seed`, ds.seed, 'must be an integer from 0 to 2^32 - 1');
-  if (!isObject(ds.split)) throw new QmoeInputError(`${where}.dataset.split`, ds.split, 'must be an object {train, validation, test}');
-  for (const k of ['train', 'validation', 'test']) finiteNumber(`${where}.dataset.split.${k}`, ds.split[k], 0);
-  if (!isObject(json.training)) throw new QmoeInputError(`${where}.training`, json.training, 'must be an object');
+  const lo = numberArray(`${where}.scaler.min`, scaler.min, spec.features, `one minimum per feature (the spec has ${spec.features} features)`);
+  const hi = numberArray(`${where}.scaler.max`, scaler.max, spec.features, `one maximum per feature (the spec has ${spec.features} features)`);
+  lo.forEach((m, i) => {
+    if (!(hi[i] > m)) throw new QmoeInputError(`${where}.scaler.max[${i}]`, hi[i], `must be greater than scaler.min[${i}] = ${m} (a feature whose min is not below its max cannot be scaled)`);
+  });
+  const range = numberArray(`${where}.range`, json.range, 2, 'numbers [lo, hi]');
+  if (!(range[0] < range[1])) throw new QmoeInputError(`${where}.range`, range, 'must be [lo, hi] with lo < hi');
+  validateDataset(`${where}.dataset`, json.dataset, spec, scope);
+  if (training.backend !== undefined && !BACKENDS.includes(training.backend as string)) throw new QmoeInputError(`${where}.training.backend`, training.backend, `must be one of ${BACKENDS.join(', ')}`);
   if (json.metrics !== undefined && !isObject(json.metrics)) throw new QmoeInputError(`${where}.metrics`, json.metrics, 'must be an object');
   return { ...(json as unknown as SavedModel), spec, metrics: (json.metrics as Record<string, unknown>) ?? {} };
+}
+
+function validateDataset(where: string, ds: unknown, spec: ModelSpec, scope: LimitScope): void {
+  if (!isObject(ds)) throw new QmoeInputError(where, ds, 'must be an object {name, samples, noise, seed, split}');
+  if (!(DATASETS as readonly unknown[]).includes(ds.name)) throw new QmoeInputError(`${where}.name`, ds.name, `unknown data set kind; must be one of ${DATASETS.join(', ')}`);
+  const image = ds.image;
+  if (ds.name === 'moons') {
+    if (spec.features !== 2 || spec.classes !== 2) throw new QmoeInputError(`${where}.name`, ds.name, `Two Moons has 2 features and 2 classes; the spec has ${spec.features} and ${spec.classes}`);
+  } else {
+    if (image !== undefined && !isObject(image)) throw new QmoeInputError(`${where}.image`, image, 'must be an object {source, pair, train, validation, test, components}');
+    const components = isObject(image) && image.components !== undefined ? image.components : 8;
+    if (spec.features !== components || spec.classes !== 2) throw new QmoeInputError(`${where}.image.components`, components, `the spec has ${spec.features} features and ${spec.classes} classes: ${ds.name} gives ${String(components)} PCA features and 2 classes`);
+  }
+  checkLimit('samples', ds.samples, `${where}.samples`, scope);
+  finiteNumber(`${where}.noise`, ds.noise, 0, limitMax('dataNoise', scope));
+  checkLimit('dataSeed', ds.seed, `${where}.seed`, scope);
+  if (!isObject(ds.split)) throw new QmoeInputError(`${where}.split`, ds.split, 'must be an object {train, validation, test}');
+  for (const k of ['train', 'validation', 'test']) finiteNumber(`${where}.split.${k}`, ds.split[k], 0, 1);
+}
+
+const PLACEMENTS = ['every-gate', 'embedding-output'];
+
+/** The gate-noise record of training (null or absent: trained without noise). */
+function validateGateNoise(where: string, v: unknown, spec: ModelSpec): GateNoiseRecord | null {
+  if (v === undefined || v === null) return null;
+  if (!isObject(v)) throw new QmoeInputError(where, v, 'must be null or an object {p, placement, trajectories, ...}');
+  finiteNumber(`${where}.p`, v.p, 0, 1);
+  if (!PLACEMENTS.includes(v.placement as string)) throw new QmoeInputError(`${where}.placement`, v.placement, `must be one of ${PLACEMENTS.join(', ')}`);
+  if (!Number.isInteger(v.trajectories) || (v.trajectories as number) < 1) throw new QmoeInputError(`${where}.trajectories`, v.trajectories, 'must be an integer >= 1');
+  if ((v.p as number) > 0 && spec.router !== 'quantum') throw new QmoeInputError(`${where}.p`, v.p, `gate noise applies to the quantum router only; the spec's router is ${spec.router}`);
+  return v as unknown as GateNoiseRecord;
 }

@@ -21,7 +21,7 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
     if (!gpu) {
       return { engine: createCpuEngine(spec, options), note: 'no WebGPU adapter: training on the CPU' };
     }
-    if (choice === 'auto' && gpu.source === 'swiftshader') {
+    if (choice === 'auto' && isSoftwareAdapter(gpu)) {
       // A software rasterizer on the CPU is slower than the float64 CPU engine for these models.
       gpu.destroy();
       return { engine: createCpuEngine(spec, options), note: 'only a software WebGPU adapter (SwiftShader): training on the CPU engine (use --backend webgpu to force it)' };
@@ -35,6 +35,18 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
     }
   }
   return { engine: createCpuEngine(spec, options) };
+}
+
+/**
+ * A software WebGPU adapter (SwiftShader, a rasterizer running on the CPU: the acquisition step
+ * that found it, or what the adapter says of itself, as in a browser), where the float64 CPU
+ * engine is the faster choice for `auto`.
+ */
+export function isSoftwareAdapter(gpu: Pick<GpuContext, 'source' | 'adapter' | 'adapterName'>): boolean {
+  if (gpu.source === 'swiftshader') return true;
+  const info = gpu.adapter?.info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
+  if (info?.isFallbackAdapter) return true;
+  return /swiftshader|llvmpipe|lavapipe/i.test([gpu.adapterName, info?.vendor, info?.architecture, info?.device, info?.description].join(' '));
 }
 
 /** The engine with a dispose() that also destroys the GPU device acquired for it. */

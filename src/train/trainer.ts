@@ -23,8 +23,24 @@ export interface TrainOptions {
   minDelta?: number;
   /** Called after every epoch (a progress bar, a page redrawing its pictures); a returned promise is awaited. */
   onEpoch?: (record: EpochRecord, state: { bestEpoch: number; bestValLoss: number }) => unknown;
-  /** Checked before every epoch: true stops training there (the best epoch so far is kept). */
+  /**
+   * Called after every batch is queued (progress within an epoch; the browser app also waits
+   * there for the engine, lets messages in and pauses); a returned promise is awaited.
+   */
+  onBatch?: (at: BatchProgress) => unknown;
+  /**
+   * Checked before every epoch and after every batch: true stops training there. The best
+   * epoch's parameters are restored as at any end (an unfinished epoch's steps are dropped).
+   */
   stopRequested?: () => boolean;
+}
+
+/** Where an epoch is: batch `batch` (1-based) of `batches` of epoch `epoch`, `rows` rows stepped so far. */
+export interface BatchProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  rows: number;
 }
 
 export interface TrainResult {
@@ -40,7 +56,7 @@ export interface TrainResult {
 }
 
 /** Checks the trainer's options and fills the defaults. */
-export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOptions, 'onEpoch' | 'stopRequested'>> {
+export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOptions, 'onEpoch' | 'onBatch' | 'stopRequested'>> {
   const epochs = checkInt('--epochs', options.epochs ?? 100, 1, 1_000_000);
   const batch = checkInt('--batch', options.batch ?? 32, 1, 1 << 24);
   const seed = checkSeed('--seed', options.seed ?? 0);
@@ -86,7 +102,14 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
     }
     for (let i = 0; i < trainRows; i++) order[i] = i;
     rng.shuffle(order);
-    for (let at = 0; at < trainRows; at += batch) engine.step(order.slice(at, Math.min(at + batch, trainRows)));
+    const batches = Math.ceil(trainRows / batch);
+    for (let b = 0; b < batches && !stoppedByRequest; b++) {
+      const end = Math.min((b + 1) * batch, trainRows);
+      engine.step(order.slice(b * batch, end));
+      await options.onBatch?.({ epoch, batch: b + 1, batches, rows: end });
+      stoppedByRequest = options.stopRequested?.() === true;
+    }
+    if (stoppedByRequest) break;
     const t = await engine.epochStats();
     const v = await engine.evaluate('validation');
     const record: EpochRecord = { epoch, trainLoss: t.loss, trainAccuracy: t.accuracy, valLoss: v.loss, valAccuracy: v.accuracy };

@@ -3,12 +3,14 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateModel } from '../../src/train/model-file.js';
 import { buildApp, canvasStats, CHROMIUM, launch, NO_WEBGPU_ARGS, outputPath, pageAdapter, serve, WEBGPU_ARGS, type Browser } from './browser.js';
+import { playgroundTests } from './playground.js';
 
 /**
  * End to end: the built app (npm run build's files) served on localhost and driven in Debian's
  * headless Chromium with playwright-core. With WebGPU (SwiftShader) the playground trains the
  * quantum router on the WebGPU engine; with WebGPU disabled it says so and trains on the CPU
- * engine. Screenshots go to test-output/e2e/. QMOE_SKIP_E2E=1 skips these tests on purpose.
+ * engine; then the playground's own tests (playground.ts, issue 18). Screenshots go to
+ * test-output/e2e/. QMOE_SKIP_E2E=1 skips these tests on purpose.
  */
 const skip = process.env.QMOE_SKIP_E2E === '1';
 if (!skip && !existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) or set QMOE_SKIP_E2E=1`);
@@ -39,7 +41,8 @@ describe.skipIf(skip)('browser app', () => {
   /** Loads the playground, trains, checks the result; returns the test accuracy the page shows. */
   async function trainInPage(b: Browser, engine: 'webgpu' | 'cpu', shot: string): Promise<number> {
     const { page } = b;
-    await page.goto(url + RUN);
+    // The WebGPU engine on purpose: `auto` takes the CPU engine on SwiftShader.
+    await page.goto(url + RUN + (engine === 'webgpu' ? '&engine=webgpu' : ''));
     await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
     expect(await page.getAttribute('#gpu-status', 'data-gpu')).toBe(engine);
     const t0 = performance.now();
@@ -145,4 +148,6 @@ describe.skipIf(skip)('browser app', () => {
       await b.close();
     }
   }, 90_000);
+
+  playgroundTests({ url: () => url, timings });
 });

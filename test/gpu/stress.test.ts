@@ -6,7 +6,7 @@ import { skipGpu } from '../helpers/gpu.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
 
 /**
- * Dawn's instance must outlive its devices (../shared/DESIGN.md, "Known pitfalls"): when the
+ * Dawn's instance must outlive its devices (README, "GPU acquisition"): when the
  * object from create() was collected, the process died at random while waiting on GPU work.
  * acquireGpu keeps it; this test holds nothing but the context, forces garbage collection
  * between 500 dispatches of the fused kernel (one workgroup barrier per gate) with readbacks, and

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { QmoeInputError } from '../../src/errors.js';
-import { accuracy, confusionMatrix, efficiency, f1, perClassF1 } from '../../src/train/metrics.js';
+import { accuracy, confusionMatrix, efficiency, f1, perClassF1, predictedClasses } from '../../src/train/metrics.js';
 
 describe('metrics', () => {
+  it('predictedClasses: the argmax of each row, the lowest index on ties', () => {
+    expect(Array.from(predictedClasses([0.2, 0.8, 0.6, 0.4, 0.5, 0.5], 3, 2))).toEqual([1, 0, 0]);
+    expect(Array.from(predictedClasses([0.1, 0.3, 0.6, 0.3, 0.3, 0.4], 2, 3))).toEqual([2, 2]);
+  });
+
   const yTrue = [0, 0, 1, 1, 1, 0];
   const yPred = [0, 1, 1, 0, 1, 0];
 

@@ -95,6 +95,28 @@ describe('train', () => {
     expect(b.batches).toEqual(a.batches);
   });
 
+  it('reports every batch and stops within one batch when asked, keeping the best full epoch', async () => {
+    const engine = new ScriptedEngine([1.0, 0.8, 0.9, 0.9]);
+    const seen: string[] = [];
+    let stop = false;
+    const r = await train(engine, { train: data(10), validation: data(4) }, {
+      epochs: 4,
+      batch: 4,
+      patience: 0,
+      onBatch: (at) => {
+        seen.push(`${at.epoch}:${at.batch}/${at.batches}:${at.rows}`);
+        if (at.epoch === 3 && at.batch === 1) stop = true;
+      },
+      stopRequested: () => stop,
+    });
+    expect(seen).toEqual(['1:1/3:4', '1:2/3:8', '1:3/3:10', '2:1/3:4', '2:2/3:8', '2:3/3:10', '3:1/3:4']);
+    expect(r.stoppedByRequest).toBe(true);
+    expect(r.epochsRun).toBe(2); // epoch 3 stopped after its first batch: not in the history
+    expect(engine.batches.length).toBe(7);
+    expect(r.bestEpoch).toBe(2);
+    expect(Array.from(r.params)).toEqual([2]);
+  });
+
   it('rejects impossible settings', async () => {
     const e = new ScriptedEngine([1]);
     await expect(train(e, { train: data(3), validation: data(3) }, { epochs: 0 })).rejects.toThrow(QmoeInputError);
