@@ -5,7 +5,7 @@ import { DEFAULT_MOONS, DEFAULT_SPLIT, type DatasetSettings } from '../train/dat
 import { ENGINE_CHOICES, type EngineChoice } from '../train/select-engine.js';
 import { presetTraining } from '../train/trainer.js';
 import { ablationMarkdown, runAblation } from '../experiments/ablation.js';
-import { IMAGE_HELP, withImageOptions } from '../experiments/data-options.js';
+import { IMAGE_HELP, withImageOptions } from './image-options.js';
 import { stderrProgress } from '../experiments/progress.js';
 import type { Budget } from '../experiments/runner.js';
 import { UsageError, parseOptions } from './args.js';

@@ -3,7 +3,8 @@ import { loadModel } from '../train/checkpoint.js';
 import { prepareData } from '../train/dataset.js';
 import { ENGINE_CHOICES, createEngine, type EngineChoice } from '../train/select-engine.js';
 import { UsageError, parseOptions } from './args.js';
-import { choiceOption, datasetSettings, scoreSplit } from './train.js';
+import { scoreSplit } from '../train/score.js';
+import { choiceOption, datasetSettings } from './train.js';
 
 export const EVAL_USAGE = 'usage: qmoe eval --model FILE [--dataset moons] [--samples N] [--noise X] [--data-seed N] [--split test|validation|train] [--backend cpu|webgpu|auto] [--json]';
 

@@ -7,7 +7,7 @@ import type { Backend } from '../sim/backend.js';
 import { CpuBackend } from '../sim/cpu.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import { DEFAULT_MOONS, DEFAULT_SPLIT, prepareData } from '../train/dataset.js';
-import { IMAGE_HELP, IMAGE_OPTIONS, withImageOptions } from '../experiments/data-options.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, withImageOptions } from './image-options.js';
 import { computeKernel, embeddingCircuit, kernelPoints, kernelSvg } from '../experiments/kernel.js';
 import { UsageError, parseOptions } from './args.js';
 import { choiceOption, datasetSettings, intOption } from './train.js';

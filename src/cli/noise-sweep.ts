@@ -8,7 +8,7 @@ import { noiseNeedsCpu } from '../noise/training.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
 import { DEFAULT_MOONS, DEFAULT_SPLIT } from '../train/dataset.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../train/select-engine.js';
-import { IMAGE_HELP, withImageOptions } from '../experiments/data-options.js';
+import { IMAGE_HELP, withImageOptions } from './image-options.js';
 import { CODE_NOISE_EPOCHS, checkRates, defaultRates, runNoiseSweep } from '../experiments/noise-sweep.js';
 import { stderrProgress } from '../experiments/progress.js';
 import { parseBudget } from './ablation.js';

@@ -1,4 +1,4 @@
-import { IMAGE_OPTIONS } from '../experiments/data-options.js';
+import { IMAGE_OPTIONS } from './image-options.js';
 
 /**
  * The options every study command (ablation, sweep, noise-sweep) takes: data set and its data

@@ -2,7 +2,7 @@ import { INITS, PRESETS, type InitKind } from '../moe/models.js';
 import type { Preset } from '../moe/spec.js';
 import { DEFAULT_MOONS, DEFAULT_SPLIT } from '../train/dataset.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../train/select-engine.js';
-import { IMAGE_HELP, withImageOptions } from '../experiments/data-options.js';
+import { IMAGE_HELP, withImageOptions } from './image-options.js';
 import { stderrProgress } from '../experiments/progress.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,19 +4,20 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { QmoeInputError } from '../errors.js';
 import { MAX_SEED } from '../data/rng.js';
-import { countParams, INITS, initParams, makeSpec, PRESETS, ROUTERS, type InitKind } from '../moe/models.js';
+import { countParams, defaultLayers, INITS, initParams, makeSpec, PRESETS, ROUTERS, type InitKind } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import { modelJson } from '../train/checkpoint.js';
 import { savedModel } from '../train/model-file.js';
-import { DATASETS, DEFAULT_MOONS, DEFAULT_SPLIT, prepareData, type DatasetName, type DatasetSettings, type PreparedData } from '../train/dataset.js';
-import type { TrainingEngine } from '../train/engine.js';
-import { accuracy, efficiency, f1 } from '../train/metrics.js';
+import { DATASETS, DEFAULT_MOONS, DEFAULT_SPLIT, prepareData, type DatasetName, type DatasetSettings } from '../train/dataset.js';
+import { efficiency } from '../train/metrics.js';
+import { scoreSplit } from '../train/score.js';
 import { ENGINE_CHOICES, createEngine, type EngineChoice } from '../train/select-engine.js';
 import { presetTraining, shuffleSeed, train, type EpochRecord } from '../train/trainer.js';
 import { UsageError, parseOptions } from './args.js';
-import { IMAGE_HELP, IMAGE_OPTIONS, defaultLayers, withImageOptions } from '../experiments/data-options.js';
-import { createNoisyCpuEngine, parseGateNoise } from '../noise/training.js';
+import { IMAGE_HELP, IMAGE_OPTIONS, withImageOptions } from './image-options.js';
+import { createNoisyCpuEngine } from '../noise/training.js';
+import { parseGateNoise } from './gate-noise-options.js';
 
 export const TRAIN_USAGE =
   'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
@@ -99,25 +100,6 @@ export function datasetSettings(command: string, values: Record<string, unknown>
   return { name, samples, noise, seed, split: base.split };
 }
 
-/** Argmax per row of rows x classes probabilities. */
-export function argmaxRows(probs: ArrayLike<number>, rows: number, classes: number): Int32Array {
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probs[r * classes + c] > probs[r * classes + best]) best = c;
-    out[r] = best;
-  }
-  return out;
-}
-
-/** Accuracy and F1 of the engine's predictions on one split of prepared data. */
-export async function scoreSplit(engine: TrainingEngine, data: PreparedData, split: 'train' | 'validation' | 'test'): Promise<{ accuracy: number; f1: number; rows: number }> {
-  const d = data.splits[split];
-  const probs = await engine.predict(d.x, d.rows);
-  const pred = argmaxRows(probs, d.rows, d.classes);
-  return { accuracy: accuracy(d.y, pred), f1: f1(d.y, pred, d.classes), rows: d.rows };
-}
-
 /** Progress on stderr: a cli-progress bar on a terminal, else a line per epoch (per 10 epochs past 20). */
 function progress(epochs: number, label: string): { update: (r: EpochRecord) => void; stop: () => void } {
   if (process.stderr.isTTY) {
@@ -178,18 +160,6 @@ function writeAll(files: [string, string | Uint8Array][]): void {
     for (const p of done) rmSync(p, { force: true });
     throw e;
   }
-}
-
-/** The decision boundary over the scaled data: P(class 1) on a 100 x 100 grid. */
-export async function boundaryPicture(engine: TrainingEngine, data: PreparedData, title: string): Promise<string | undefined> {
-  if (data.features !== 2 || data.classes !== 2) return undefined;
-  const { boundarySvg, gridAround, gridPoints } = await import('../plot/boundary.js');
-  const spec = gridAround(data.scaled, { nx: 100, ny: 100 });
-  const pts = gridPoints(spec);
-  const probs = await engine.predict(pts, spec.nx * spec.ny);
-  const values = new Float64Array(spec.nx * spec.ny);
-  for (let k = 0; k < values.length; k++) values[k] = Math.min(1, Math.max(0, probs[2 * k + 1]));
-  return boundarySvg({ grid: { ...spec, values }, points: { x: data.scaled, y: data.labels }, title, xLabel: 'x1 (scaled)', yLabel: 'x2 (scaled)' });
 }
 
 export async function trainCommand(args: string[]): Promise<number> {
@@ -321,9 +291,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     const model = savedModel({ spec, result, data, training: { backend: engine.kind, lr, epochs, batch, seed, patience, init }, metrics });
     const files: [string, string | Uint8Array][] = [['metrics.json', JSON.stringify({ ...metrics, history: result.history }, null, 2) + '\n']];
     const title = `${router} router (${preset}), test accuracy ${(100 * test.accuracy).toFixed(1)}%`;
-    const boundary = await boundaryPicture(engine, data, title);
     // The plotting stack (vega, resvg) loads only when a picture is drawn.
-    const { lineChartSvg, svgToPng } = await import('../plot/boundary.js');
+    const { boundaryPicture, lineChartSvg, svgToPng } = await import('../plot/boundary.js');
+    const boundary = await boundaryPicture(engine, data, title);
     const h = result.history;
     const epochsAxis = h.map((r) => r.epoch);
     const history = await lineChartSvg({

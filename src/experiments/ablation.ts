@@ -2,15 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { QmoeInputError } from '../errors.js';
 import { efficiency } from '../train/metrics.js';
-import { makeSpec } from '../moe/models.js';
+import { defaultLayers, makeSpec } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import type { EngineChoice } from '../train/select-engine.js';
-import { boundaryPicture } from '../cli/train.js';
 import { claimsFor, type Claim } from './claims.js';
-import { defaultLayers } from './data-options.js';
 import { EtaClock, formatDuration, type ProgressSink } from './progress.js';
 import { cleanTemporaries, loadRun, meanCurve, meanStd, saveRun, trainRun, type Budget, type RunConfig, type RunRecord } from './runner.js';
 
@@ -273,7 +271,7 @@ function describeSpec(s: ModelSpec): string {
 }
 
 async function writeOutputs(o: AblationOptions, data: PreparedData, r: AblationResult, runs: Map<string, RunRecord>): Promise<void> {
-  const { lineChartSvg, svgToPng } = await import('../plot/boundary.js');
+  const { boundaryPicture, lineChartSvg, svgToPng } = await import('../plot/boundary.js');
   const files: [string, string | Uint8Array][] = [];
   const perModel = (router: RouterKind) => [...runs.values()].filter((x) => x.config.spec.router === router).sort((a, b) => a.seed - b.seed);
   const lossSeries = [];

@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { scoreSplit } from '../cli/train.js';
 import { QmoeInputError, checkInt } from '../errors.js';
-import { countParams, makeSpec } from '../moe/models.js';
+import { countParams, defaultLayers, makeSpec } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
 import { DEFAULT_GRADIENT_TRAJECTORIES } from '../noise/backend.js';
 import { type GateNoiseRecord, type RouterNoisePlacement, createNoisyCpuEngine, presetPlacement } from '../noise/training.js';
@@ -12,7 +11,6 @@ import { writeFileAtomic } from '../train/atomic.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
 import type { EpochRecord } from '../train/trainer.js';
-import { defaultLayers } from './data-options.js';
 import { EtaClock, formatDuration, type ProgressSink } from './progress.js';
 import { cleanTemporaries, deviceName, loadRun, meanStd, saveRun, scoreAllSplits, trainOnEngine, type Budget, type RunConfig, type RunRecord } from './runner.js';
 

@@ -8,7 +8,7 @@ import type { PreparedData } from '../train/dataset.js';
 import type { TrainingEngine } from '../train/engine.js';
 import { createEngine, type EngineChoice } from '../train/select-engine.js';
 import { shuffleSeed, train, type EpochRecord } from '../train/trainer.js';
-import { scoreSplit } from '../cli/train.js';
+import { scoreSplit } from '../train/score.js';
 
 /** Training settings shared by every run of an experiment (the "same budget"). */
 export interface Budget {

@@ -68,6 +68,15 @@ export function presetDefaults(preset: Preset, features = 2): { experts: number;
 }
 
 /**
+ * Default circuit layers of the quantum router for a data set: the study's MNIST router is
+ * 8 qubits x 4 layers = 32 angles, so the paper preset uses 4 layers on the image data sets
+ * (12 on moons, from Table I's 24 = 2 x 12). Undefined: the preset's default.
+ */
+export function defaultLayers(dataset: string, preset: Preset): number | undefined {
+  return dataset !== 'moons' && preset === 'paper' ? 4 : undefined;
+}
+
+/**
  * A validated model specification: the preset's defaults (for moons: 2 features, 2 classes)
  * overridden by `options`. Throws QmoeInputError naming the option (`--qubits`, `--experts`, ...)
  * for impossible sizes:

@@ -1,7 +1,6 @@
 import { QmoeInputError } from '../errors.js';
-import { UsageError } from '../cli/args.js';
+import { UsageError } from './args.js';
 import { defaultImageSettings, type ImageSettings } from '../data/images.js';
-import type { Preset } from '../moe/spec.js';
 import type { DatasetSettings } from '../train/dataset.js';
 
 /**
@@ -62,13 +61,4 @@ export function withImageOptions(cmd: string, values: Record<string, unknown>, s
     test: positive(cmd, 'test-size', values['test-size'], usage) ?? base.test,
   };
   return { ...settings, image };
-}
-
-/**
- * Default circuit layers of the quantum router for a data set: the study's MNIST router is
- * 8 qubits x 4 layers = 32 angles, so the paper preset uses 4 layers on the image data sets
- * (12 on moons, from Table I's 24 = 2 x 12; src/moe/models.ts). Undefined: the preset's default.
- */
-export function defaultLayers(dataset: DatasetSettings['name'], preset: Preset): number | undefined {
-  return dataset !== 'moons' && preset === 'paper' ? 4 : undefined;
 }
