@@ -1,20 +1,19 @@
-import { QmoeInputError } from '../errors.js';
-import { UsageError } from './args.js';
 import { defaultImageSettings, type ImageSettings } from '../data/images.js';
 import type { DatasetSettings } from '../train/dataset.js';
+import { UsageError, int, ints, text, type OptionValues } from './args.js';
 
 /**
  * Command-line options of the image data sets (mnist, fashion), shared by train, ablation, sweep
- * and kernel. Spread IMAGE_OPTIONS into a parseOptions config and pass the values to
+ * and quantum-kernel. Spread IMAGE_OPTIONS into a command's option table and pass the values to
  * withImageOptions.
  */
 export const IMAGE_OPTIONS = {
-  'data-dir': { type: 'string' },
-  components: { type: 'string' },
-  'train-size': { type: 'string' },
-  'val-size': { type: 'string' },
-  'test-size': { type: 'string' },
-  pair: { type: 'string' },
+  'data-dir': text(),
+  components: int(1, 20),
+  'train-size': int(2, 1 << 24),
+  'val-size': int(1, 1 << 24),
+  'test-size': int(1, 1 << 24),
+  pair: ints(0, 9),
 } as const;
 
 export const IMAGE_HELP = `  --data-dir DIR     IDX files (train-/t10k-images-idx3-ubyte, -labels-idx1-ubyte, raw or .gz):
@@ -27,38 +26,27 @@ export const IMAGE_HELP = `  --data-dir DIR     IDX files (train-/t10k-images-id
   --pair A,B         the two labels (default 0,1: digits 0 and 1; T-shirt/top and Trouser)
 `;
 
-function positive(cmd: string, name: string, v: unknown, usage: string, min = 1, max = 1 << 24): number | undefined {
-  if (v === undefined) return undefined;
-  const s = String(v);
-  if (!/^\s*\d+\s*$/.test(s)) throw new UsageError(`${cmd}: --${name} ${JSON.stringify(s)}: must be an integer`, usage);
-  const n = Number(s);
-  if (n < min || n > max) throw new QmoeInputError(`--${name}`, n, `must be an integer from ${min} to ${max}`);
-  return n;
-}
-
 /** Adds the image options to data set settings (an error names an image option given for moons). */
-export function withImageOptions(cmd: string, values: Record<string, unknown>, settings: DatasetSettings, usage: string): DatasetSettings {
-  const given = Object.keys(IMAGE_OPTIONS).filter((k) => values[k] !== undefined);
+export function withImageOptions(cmd: string, values: OptionValues<typeof IMAGE_OPTIONS>, settings: DatasetSettings, usage: string): DatasetSettings {
+  const given = (Object.keys(IMAGE_OPTIONS) as (keyof typeof IMAGE_OPTIONS)[]).filter((k) => values[k] !== undefined);
   if (settings.name === 'moons') {
     if (given.length > 0) throw new UsageError(`${cmd}: --${given[0]} applies to --dataset mnist or fashion only`, usage);
     return settings;
   }
   const prior = settings.image && settings.image.source !== undefined ? settings.image : undefined;
-  const dir = values['data-dir'] as string | undefined;
+  const dir = values['data-dir'];
   const base: ImageSettings = dir !== undefined ? defaultImageSettings(settings.name, dir) : (prior ?? defaultImageSettings(settings.name));
-  let pair = base.pair;
-  if (values.pair !== undefined) {
-    const m = /^\s*(\d)\s*,\s*(\d)\s*$/.exec(String(values.pair));
-    if (!m || m[1] === m[2]) throw new UsageError(`${cmd}: --pair ${JSON.stringify(values.pair)}: must be two different labels 0-9, e.g. 0,1`, usage);
-    pair = [Number(m[1]), Number(m[2])];
+  const pair = values.pair;
+  if (pair !== undefined && (pair.length !== 2 || pair[0] === pair[1])) {
+    throw new UsageError(`${cmd}: --pair ${JSON.stringify(pair.join(','))}: must be two different labels 0-9, e.g. 0,1`, usage);
   }
   const image: ImageSettings = {
     ...base,
-    pair,
-    components: positive(cmd, 'components', values.components, usage, 1, 20) ?? base.components,
-    train: positive(cmd, 'train-size', values['train-size'], usage, 2) ?? base.train,
-    validation: positive(cmd, 'val-size', values['val-size'], usage) ?? base.validation,
-    test: positive(cmd, 'test-size', values['test-size'], usage) ?? base.test,
+    pair: pair ? [pair[0], pair[1]] : base.pair,
+    components: values.components ?? base.components,
+    train: values['train-size'] ?? base.train,
+    validation: values['val-size'] ?? base.validation,
+    test: values['test-size'] ?? base.test,
   };
   return { ...settings, image };
 }

@@ -10,6 +10,14 @@ export interface EpochRecord {
   valAccuracy: number;
 }
 
+/** Where an epoch stands: batches done of `batches`, `seconds` since the epoch began. */
+export interface BatchProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  seconds: number;
+}
+
 export interface TrainOptions {
   /** Most epochs, default 100. */
   epochs?: number;
@@ -23,6 +31,14 @@ export interface TrainOptions {
   minDelta?: number;
   /** Called after every epoch (a progress bar, a page redrawing its pictures); a returned promise is awaited. */
   onEpoch?: (record: EpochRecord, state: { bestEpoch: number; bestValLoss: number }) => unknown;
+  /**
+   * Progress within an epoch, for slow runs: called about every `progressSeconds` of work while
+   * an epoch lasts longer than that (never for fast epochs). The engine finishes its queued steps
+   * (settle) before each call, so `seconds` is the work done, not the time to queue it.
+   */
+  onBatch?: (progress: BatchProgress) => unknown;
+  /** Seconds between onBatch calls, default 2. */
+  progressSeconds?: number;
   /** Checked before every epoch: true stops training there (the best epoch so far is kept). */
   stopRequested?: () => boolean;
 }
@@ -40,14 +56,16 @@ export interface TrainResult {
 }
 
 /** Checks the trainer's options and fills the defaults. */
-export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOptions, 'onEpoch' | 'stopRequested'>> {
+export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOptions, 'onEpoch' | 'onBatch' | 'stopRequested'>> {
   const epochs = checkInt('--epochs', options.epochs ?? 100, 1, 1_000_000);
   const batch = checkInt('--batch', options.batch ?? 32, 1, 1 << 24);
   const seed = checkSeed('--seed', options.seed ?? 0);
   const patience = checkInt('--patience', options.patience ?? 10, 0, 1_000_000);
   const minDelta = options.minDelta ?? 0;
   if (typeof minDelta !== 'number' || !Number.isFinite(minDelta) || minDelta < 0) throw new QmoeInputError('minDelta', minDelta, 'must be a finite number >= 0');
-  return { epochs, batch, seed, patience, minDelta };
+  const progressSeconds = options.progressSeconds ?? 2;
+  if (typeof progressSeconds !== 'number' || !(progressSeconds >= 0 && progressSeconds <= 86400)) throw new QmoeInputError('progressSeconds', progressSeconds, 'must be a number of seconds from 0 to 86400');
+  return { epochs, batch, seed, patience, minDelta, progressSeconds };
 }
 
 /**
@@ -63,7 +81,7 @@ export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOp
  * engine itself (keepBest, on the GPU for the WebGPU engine) and read back once at the end.
  */
 export async function train(engine: TrainingEngine, data: { train: TrainingData; validation: TrainingData }, options: TrainOptions = {}): Promise<TrainResult> {
-  const { epochs, batch, seed, patience, minDelta } = trainSettings(options);
+  const { epochs, batch, seed, patience, minDelta, progressSeconds } = trainSettings(options);
   if (typeof data !== 'object' || data === null || !data.train || !data.validation) {
     throw new QmoeInputError('data', data, 'must be { train, validation } training data');
   }
@@ -76,6 +94,7 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
   let best = Infinity;
   let bestEpoch = 0;
   await engine.keepBest();
+  const pace = { perBatch: undefined as number | undefined };
   let since = 0;
   let stoppedEarly = false;
   let stoppedByRequest = false;
@@ -86,7 +105,7 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
     }
     for (let i = 0; i < trainRows; i++) order[i] = i;
     rng.shuffle(order);
-    for (let at = 0; at < trainRows; at += batch) engine.step(order.slice(at, Math.min(at + batch, trainRows)));
+    await runEpoch(engine, order, batch, epoch, options.onBatch, progressSeconds, pace);
     const t = await engine.epochStats();
     const v = await engine.evaluate('validation');
     const record: EpochRecord = { epoch, trainLoss: t.loss, trainAccuracy: t.accuracy, valLoss: v.loss, valAccuracy: v.accuracy };
@@ -109,6 +128,45 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
   await engine.restoreBest();
   const bestParams = await engine.getParams();
   return { params: bestParams, history, bestEpoch, epochsRun: history.length, stoppedEarly, stoppedByRequest };
+}
+
+/**
+ * One epoch's steps over `order` in batches. Without onBatch the steps are queued and the engine
+ * runs them at its pace. With it, the engine settles every `every` batches so that a report comes
+ * about every `interval` seconds: `every` follows from the time per batch measured so far (the
+ * first batch of the run is settled to measure it), and an epoch expected to take less than
+ * `interval` is not interrupted at all.
+ */
+async function runEpoch(
+  engine: TrainingEngine,
+  order: Int32Array,
+  batch: number,
+  epoch: number,
+  onBatch: TrainOptions['onBatch'],
+  interval: number,
+  pace: { perBatch: number | undefined },
+): Promise<void> {
+  const rows = order.length;
+  const batches = Math.ceil(rows / batch);
+  const t0 = performance.now();
+  const everyFor = (perBatch: number) => (perBatch * batches < interval ? Infinity : Math.max(1, Math.floor(interval / Math.max(perBatch, 1e-9))));
+  let every = !onBatch || !engine.settle ? Infinity : pace.perBatch === undefined ? 1 : everyFor(pace.perBatch);
+  for (let b = 0; b < batches; b++) {
+    engine.step(order.slice(b * batch, Math.min((b + 1) * batch, rows)));
+    if ((b + 1) % every !== 0 || b + 1 === batches) continue;
+    await engine.settle!();
+    const seconds = (performance.now() - t0) / 1000;
+    if (pace.perBatch === undefined) {
+      pace.perBatch = seconds / (b + 1);
+      every = everyFor(pace.perBatch);
+      if (every === Infinity) continue;
+    }
+    await onBatch!({ epoch, batch: b + 1, batches, seconds });
+  }
+  if (onBatch && engine.settle) {
+    await engine.settle();
+    pace.perBatch = (performance.now() - t0) / 1000 / batches;
+  }
 }
 
 /**
