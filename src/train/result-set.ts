@@ -137,12 +137,27 @@ export interface ResultDirOptions {
 }
 
 function makeDirectory(path: string, argument: string): string | undefined {
+  if (existsSync(path) && !statSync(path).isDirectory()) throw new QmoeFileError(argument, path, 'exists and is not a directory');
   try {
-    if (existsSync(path) && !statSync(path).isDirectory()) throw new QmoeFileError(argument, path, 'exists and is not a directory');
     return mkdirSync(path, { recursive: true });
   } catch (e) {
-    if (e instanceof QmoeFileError) throw e;
-    throw new QmoeFileError(argument, path, `cannot create the directory (${fileErrorReason(e)})`);
+    throw new QmoeFileError(argument, path, `cannot create the directory (${fileErrorReason(mkdirError(path, e))})`);
+  }
+}
+
+/**
+ * The error of creating the first missing directory of `path` on its own: a recursive mkdir
+ * reports ENOENT on a read-only file system, where the real cause is EROFS.
+ */
+function mkdirError(path: string, fallback: unknown): unknown {
+  let first = resolve(path);
+  while (!existsSync(dirname(first)) && dirname(first) !== first) first = dirname(first);
+  try {
+    mkdirSync(first);
+    rmdirSync(first);
+    return fallback;
+  } catch (e) {
+    return e;
   }
 }
 
