@@ -37,7 +37,8 @@ options:
   --help, -h     this text
   --version      the qmoe version
 
-Exit codes: 0 ok, 1 failure (no GPU, device lost, internal error), 2 bad command line or input.
+Exit codes: 0 ok, 1 failure (no GPU, device lost, internal error), 2 bad command line or input
+(an option or file that is invalid, cannot be read or written, or an output directory in use).
 `;
 
 const HINT = "Run 'qmoe help' for usage.";

@@ -10,6 +10,18 @@ export interface EpochRecord {
   valAccuracy: number;
 }
 
+/**
+ * Training diverged: the validation loss is no longer a finite number, a learning rate too large
+ * for the data. A QmoeInputError (exit 2 on the CLI) naming --lr.
+ */
+export class TrainingDivergedError extends QmoeInputError {
+  constructor(epoch: number, loss: number) {
+    super('--lr', undefined, 'training diverged');
+    this.name = 'TrainingDivergedError';
+    this.message = `training diverged: validation loss ${loss} at epoch ${epoch}; use a smaller --lr`;
+  }
+}
+
 /** Where an epoch stands: batches done of `batches`, `seconds` since the epoch began. */
 export interface BatchProgress {
   epoch: number;
@@ -110,7 +122,7 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
     const v = await engine.evaluate('validation');
     const record: EpochRecord = { epoch, trainLoss: t.loss, trainAccuracy: t.accuracy, valLoss: v.loss, valAccuracy: v.accuracy };
     history.push(record);
-    if (!Number.isFinite(v.loss)) throw new Error(`training diverged: validation loss ${v.loss} at epoch ${epoch} (try a smaller --lr)`);
+    if (!Number.isFinite(v.loss)) throw new TrainingDivergedError(epoch, v.loss);
     if (v.loss < best - minDelta) {
       best = v.loss;
       bestEpoch = epoch;
