@@ -36,21 +36,23 @@ interface CommitRecord {
 
 /**
  * Test hook, for tests only: QMOE_TEST_WRITE_HOOK="POINT=kill" kills this process with SIGKILL at
- * POINT, "POINT=sleep:MS" pauses it there; POINT is locked, temporaries, committed or rename:K
- * (after the K-th rename).
+ * POINT, "POINT=sleep:MS" pauses it there, "POINT=wait:FILE" pauses it until FILE exists (at most
+ * a minute); POINT is locked, temporaries, committed or rename:K (after the K-th rename).
  */
 function testHook(point: string): void {
   const spec = process.env.QMOE_TEST_WRITE_HOOK;
   if (!spec) return;
-  const at = spec.lastIndexOf('=');
-  if (spec.slice(0, at) !== point) return;
-  const action = spec.slice(at + 1);
-  const sleep = /^sleep:(\d+)$/.exec(action);
+  const eq = spec.indexOf('=');
+  if (spec.slice(0, eq) !== point) return;
+  const action = spec.slice(eq + 1);
+  const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   if (action === 'kill') {
     process.kill(process.pid, 'SIGKILL');
-    for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    for (;;) pause(1000);
   }
-  if (sleep) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(sleep[1]));
+  const sleep = /^sleep:(\d+)$/.exec(action);
+  if (sleep) pause(Number(sleep[1]));
+  if (action.startsWith('wait:')) for (let i = 0; i < 1200 && !existsSync(action.slice(5)); i++) pause(50);
 }
 
 function formatBytes(n: number): string {

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQmoe, type CliRun } from '../helpers/cli.js';
-import { mountTmpfs } from '../helpers/tmpfs.js';
+import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-result-dir-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +24,7 @@ function expectOneRun(out: string, seed: number): void {
 }
 
 async function waitFor(path: string): Promise<void> {
-  for (let i = 0; i < 1000 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 3000 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 20));
   expect(existsSync(path), path).toBe(true);
 }
 
@@ -46,9 +46,11 @@ describe('qmoe train --out DIR as a result set', () => {
     expect(JSON.parse(ev.stdout).accuracy).toBe(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).accuracy);
 
     // Two writers: the first pauses holding the lock (test hook); the second is refused before training.
-    const a = qmoe(small(out, 3), { QMOE_TEST_WRITE_HOOK: 'locked=sleep:8000' });
+    const go = join(dir, 'go-train');
+    const a = qmoe(small(out, 3), { QMOE_TEST_WRITE_HOOK: `locked=wait:${go}` });
     await waitFor(join(out, '.qmoe.lock'));
     const b = await qmoe(small(out, 4));
+    writeFileSync(go, '');
     expect(b.code, why(b)).toBe(2);
     expect(b.stderr).toMatch(/--out ".*run": is being written by another qmoe \(pid \d+, qmoe train --router linear/);
     expect(b.stderr).not.toMatch(/epoch \d+\/\d+/);
@@ -60,9 +62,11 @@ describe('qmoe train --out DIR as a result set', () => {
   it('two ablations into one DIR: the second exits 2 naming the first, which finishes', async () => {
     const out = join(dir, 'ablation');
     const args = ['ablation', '--samples', '100', '--seeds', '1', '--epochs', '1', '--backend', 'cpu', '--quiet', '--out', out];
-    const a = qmoe(args, { QMOE_TEST_WRITE_HOOK: 'locked=sleep:6000' });
+    const go = join(dir, 'go-ablation');
+    const a = qmoe(args, { QMOE_TEST_WRITE_HOOK: `locked=wait:${go}` });
     await waitFor(join(out, '.qmoe.lock'));
     const b = await qmoe(args);
+    writeFileSync(go, '');
     expect(b.code, why(b)).toBe(2);
     expect(b.stderr).toMatch(/is being written by another qmoe \(pid \d+, qmoe ablation/);
     const ra = await a;
@@ -101,30 +105,35 @@ describe('qmoe train --out DIR as a result set', () => {
 });
 
 describe('qmoe train on a read-only or a nearly full file system (root only)', () => {
-  const fs = mountTmpfs(1536);
+  // Mounted in beforeAll: a run that filters these tests out mounts nothing (its afterAll would not run).
+  let fs: Tmpfs | string = 'not mounted';
+  beforeAll(() => {
+    fs = mountTmpfs(1536);
+  });
   afterAll(() => {
     if (typeof fs !== 'string') fs.unmount();
   });
 
   it('fails before training, naming --out and the free space, and keeps the previous run', async ({ skip }) => {
-    if (typeof fs === 'string') return skip(fs);
-    const out = join(fs.path, 'run');
+    const mnt = fs;
+    if (typeof mnt === 'string') return skip(mnt);
+    const out = join(mnt.path, 'run');
     const first = await qmoe(small(out, 1));
     expect(first.code, why(first)).toBe(0);
     const before = readFileSync(join(out, 'metrics.json'), 'utf8');
     // Leave about 600 KiB free: less than a run needs while the previous one is kept.
-    const { bavail, bsize } = statfsSync(fs.path);
-    writeFileSync(join(fs.path, 'filler'), new Uint8Array(Math.max(0, bavail * bsize - 600 * 1024)));
+    const { bavail, bsize } = statfsSync(mnt.path);
+    writeFileSync(join(mnt.path, 'filler'), new Uint8Array(Math.max(0, bavail * bsize - 600 * 1024)));
     const second = await qmoe(small(out, 2));
     expect(second.code, why(second)).toBe(2);
     expect(second.stderr).toMatch(/--out ".*run": needs about 1\.\d MiB for its files, the device has \d+\.\d KiB free/);
     expect(second.stderr).not.toMatch(/epoch \d+\/\d+/);
     expect(readFileSync(join(out, 'metrics.json'), 'utf8')).toBe(before);
     expectOneRun(out, 1);
-    rmSync(join(fs.path, 'filler'));
+    rmSync(join(mnt.path, 'filler'));
 
-    fs.readOnly();
-    const ro = await Promise.all([qmoe(small(out, 3)), qmoe(small(join(fs.path, 'new', 'run'), 3))]);
+    mnt.readOnly();
+    const ro = await Promise.all([qmoe(small(out, 3)), qmoe(small(join(mnt.path, 'new', 'run'), 3))]);
     for (const r of ro) {
       expect(r.code, why(r)).toBe(2);
       expect(r.stderr).toMatch(/--out ".*": cannot (write into|create) the directory \(read-only file system\)/);

@@ -2,13 +2,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QmoeFileError } from '../../src/errors.js';
 import { cleanTemporaries } from '../../src/train/atomic.js';
 import { LOCK_FILE } from '../../src/train/dir-lock.js';
 import { COMMIT_FILE, finishInterruptedWrite, openResultDir } from '../../src/train/result-set.js';
 import { root } from '../helpers/cli.js';
-import { mountTmpfs } from '../helpers/tmpfs.js';
+import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 import { SET_FILES } from '../helpers/write-result-set.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-result-set-'));
@@ -150,9 +150,11 @@ describe('result sets', () => {
   it('two writers at once: the second exits while the first holds the lock; one whole set results', async () => {
     const d = fresh();
     write(d, 'old');
-    const first = child(d, 'first', 'locked=sleep:3000');
-    for (let i = 0; i < 300 && !existsSync(join(d, LOCK_FILE)); i++) await new Promise((r) => setTimeout(r, 20));
+    const go = join(dir, `go-${count}`);
+    const first = child(d, 'first', `locked=wait:${go}`);
+    for (let i = 0; i < 1500 && !existsSync(join(d, LOCK_FILE)); i++) await new Promise((r) => setTimeout(r, 20));
     const second = await child(d, 'second');
+    writeFileSync(go, '');
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/is being written by another qmoe \(pid \d+, write-result-set first/);
     const a = await first;
@@ -168,14 +170,19 @@ describe('result sets', () => {
 });
 
 describe('result sets on a small or read-only file system (root only)', () => {
-  const fs = mountTmpfs(256);
+  // Mounted in beforeAll: a run that filters these tests out mounts nothing (its afterAll would not run).
+  let fs: Tmpfs | string = 'not mounted';
+  beforeAll(() => {
+    fs = mountTmpfs(256);
+  });
   afterAll(() => {
     if (typeof fs !== 'string') fs.unmount();
   });
 
   it('ENOSPC while writing names the file, removes the temporaries and keeps the old set', ({ skip }) => {
-    if (typeof fs === 'string') return skip(fs);
-    const d = join(fs.path, 'full');
+    const mnt = fs;
+    if (typeof mnt === 'string') return skip(mnt);
+    const d = join(mnt.path, 'full');
     write(d, 'old');
     const out = openResultDir(d, { argument: '--out', bytes: 0 });
     try {
@@ -190,11 +197,12 @@ describe('result sets on a small or read-only file system (root only)', () => {
   });
 
   it('a read-only file system fails at open, before any work, for a new and an existing directory', ({ skip }) => {
-    if (typeof fs === 'string') return skip(fs);
-    const d = join(fs.path, 'ro');
+    const mnt = fs;
+    if (typeof mnt === 'string') return skip(mnt);
+    const d = join(mnt.path, 'ro');
     write(d, 'old');
-    fs.readOnly();
-    expect(() => openResultDir(join(fs.path, 'new'), { argument: '--out', bytes: 0 })).toThrow(/cannot create the directory \(read-only file system\)/);
+    mnt.readOnly();
+    expect(() => openResultDir(join(mnt.path, 'new'), { argument: '--out', bytes: 0 })).toThrow(/cannot create the directory \(read-only file system\)/);
     expect(() => openResultDir(d, { argument: '--out', bytes: 0 })).toThrow(/cannot write into the directory \(read-only file system\)/);
     expect(contents(d)).toEqual(setOf('old'));
   });
