@@ -11,7 +11,7 @@ import { createEngine, type EngineChoice } from '../train/select-engine.js';
 import { shuffleSeed, train, type BatchProgress, type EpochRecord } from '../train/trainer.js';
 import { scoreSplit } from '../train/score.js';
 import { openResultDir } from '../train/result-set.js';
-import { EtaClock, formatDuration, type ProgressSink } from './progress.js';
+import { EtaClock, batchLine, formatDuration, type ProgressSink } from './progress.js';
 
 /** Training settings shared by every run of an experiment (the "same budget"). */
 export interface Budget {
@@ -70,6 +70,8 @@ export function epochToReach(history: EpochRecord[], threshold = 0.9): number | 
 export interface TrainHooks {
   onEpoch?: (r: EpochRecord) => void;
   onBatch?: (p: BatchProgress) => void;
+  /** Seconds between onBatch calls (TrainOptions.progressSeconds). */
+  progressSeconds?: number;
 }
 
 /** Loss, accuracy and F1 of the engine's current parameters on every split of `data`. */
@@ -111,6 +113,7 @@ export async function trainOnEngine(
     seed: shuffleSeed(seed),
     onEpoch: hooks.onEpoch,
     onBatch: hooks.onBatch,
+    progressSeconds: hooks.progressSeconds,
   });
   const seconds = (performance.now() - t0) / 1000;
   return {
@@ -317,7 +320,8 @@ export async function runStudy<J extends Job, R extends RunRecord, T>(
             log.status(`${head} epoch ${r.epoch}/${epochs} loss ${r.trainLoss.toFixed(4)} val acc ${r.valAccuracy.toFixed(3)} | ${eta()}`);
           }
         },
-        onBatch: (p) => log.status(`${head} epoch ${p.epoch}/${epochs} batch ${p.batch}/${p.batches} (${(p.seconds / p.batch).toFixed(2)} s/batch) | ${eta()}`),
+        onBatch: log.batchSeconds === undefined ? undefined : (p) => log.status(`${head} epoch ${p.epoch}/${epochs} ${batchLine(p)} | ${eta()}`),
+        progressSeconds: log.batchSeconds,
       });
       // Epochs not run (early stopping) leave the estimate.
       remaining.set(j.kind, (remaining.get(j.kind) ?? 0) - (epochs - run.epochsRun));
