@@ -16,9 +16,9 @@ The quantum kernel of the router's angle embedding, K(x, x') = |<psi(x)|psi(x')>
 points (half of each class, ordered by class): the states are simulated on the GPU (WebGpuBackend)
 or the CPU, the Gram matrix is formed on the host and checked against the closed form
 prod_i cos^2((x_i - x'_i) / 2). The trainable layers are unitary and leave K unchanged, so this is
-the kernel of every quantum router of the preset (paper: RY embedding; code: RX).
+the quantum kernel of every quantum router of the preset (paper: RY embedding; code: RX).
 Writes DIR/quantum-kernel.json (the matrix, labels, class means, error) and DIR/quantum-kernel.svg/png
-(heat map), as one set (see qmoe help train).
+(heat map), as one result set (README, "Result sets").
 
   --points N       points (default 100)
   --backend NAME   webgpu (an error without an adapter), cpu, or auto (default: webgpu when an

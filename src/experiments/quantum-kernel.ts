@@ -9,7 +9,7 @@ import type { PreparedData } from '../train/dataset.js';
  * The quantum kernel of the router's embedding: K(x, x') = |<psi(x)|psi(x')>|^2 with |psi(x)>
  * the angle embedding of the preset (paper: RY(x_i) on qubit i; code: RX(x_i)). The trainable
  * layers U(theta) do not change it (U is unitary: <psi|U^dag U|psi'> = <psi|psi'>), so this is
- * the kernel of every quantum router of the preset. For a product embedding it has the closed
+ * the quantum kernel of every quantum router of the preset. For a product embedding it has the closed
  * form prod_i cos^2((x_i - x'_i) / 2), which the command checks the simulated states against.
  */
 export function embeddingCircuit(preset: Preset, features: number, qubits = features): Circuit {

@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runQmoe, type CliRun } from '../helpers/cli.js';
-import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
+import { tmpfsForTests } from '../helpers/tmpfs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-result-dir-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -105,17 +105,10 @@ describe('qmoe train --out DIR as a result set', () => {
 });
 
 describe('qmoe train on a read-only or a nearly full file system (root only)', () => {
-  // Mounted in beforeAll: a run that filters these tests out mounts nothing (its afterAll would not run).
-  let fs: Tmpfs | string = 'not mounted';
-  beforeAll(() => {
-    fs = mountTmpfs(1536);
-  });
-  afterAll(() => {
-    if (typeof fs !== 'string') fs.unmount();
-  });
+  const tmpfs = tmpfsForTests(1536);
 
   it('fails before training, naming --out and the free space, and keeps the previous run', async ({ skip }) => {
-    const mnt = fs;
+    const mnt = tmpfs();
     if (typeof mnt === 'string') return skip(mnt);
     const out = join(mnt.path, 'run');
     const first = await qmoe(small(out, 1));

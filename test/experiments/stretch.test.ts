@@ -36,7 +36,7 @@ describe('quantum kernel', () => {
     expect(gramFromStates([1, 0, 0, 0, Math.SQRT1_2, 0, Math.SQRT1_2, 0], 2, 1)[1]).toBeCloseTo(0.5, 14);
   });
 
-  it.skipIf(skipGpu)('computes the same kernel from WebGPU states', async () => {
+  it.skipIf(skipGpu)('computes the same quantum kernel from WebGPU states', async () => {
     const gpu = await testGpu();
     try {
       const r = await computeQuantumKernel(new WebGpuBackend(gpu), embeddingCircuit('paper', 3), x, y);

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 /** A small tmpfs mounted for a test (a full or read-only file system on demand). */
 export interface Tmpfs {
@@ -31,4 +32,20 @@ export function mountTmpfs(kib: number): Tmpfs | string {
       rmdirSync(path);
     },
   };
+}
+
+/**
+ * A tmpfs for the tests of the enclosing describe: mounted in beforeAll (a run that filters them
+ * out mounts nothing, as its afterAll would not run), unmounted in afterAll. The getter gives it,
+ * or the reason why there is none (skip the test with it).
+ */
+export function tmpfsForTests(kib: number): () => Tmpfs | string {
+  let fs: Tmpfs | string = 'not mounted';
+  beforeAll(() => {
+    fs = mountTmpfs(kib);
+  });
+  afterAll(() => {
+    if (typeof fs !== 'string') fs.unmount();
+  });
+  return () => fs;
 }

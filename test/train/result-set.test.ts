@@ -2,13 +2,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { QmoeFileError } from '../../src/errors.js';
 import { cleanTemporaries } from '../../src/train/atomic.js';
 import { LOCK_FILE } from '../../src/train/dir-lock.js';
 import { COMMIT_FILE, finishInterruptedWrite, openResultDir } from '../../src/train/result-set.js';
 import { root } from '../helpers/cli.js';
-import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
+import { tmpfsForTests } from '../helpers/tmpfs.js';
 import { SET_FILES } from '../helpers/write-result-set.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-result-set-'));
@@ -170,17 +170,10 @@ describe('result sets', () => {
 });
 
 describe('result sets on a small or read-only file system (root only)', () => {
-  // Mounted in beforeAll: a run that filters these tests out mounts nothing (its afterAll would not run).
-  let fs: Tmpfs | string = 'not mounted';
-  beforeAll(() => {
-    fs = mountTmpfs(256);
-  });
-  afterAll(() => {
-    if (typeof fs !== 'string') fs.unmount();
-  });
+  const tmpfs = tmpfsForTests(256);
 
   it('ENOSPC while writing names the file, removes the temporaries and keeps the old set', ({ skip }) => {
-    const mnt = fs;
+    const mnt = tmpfs();
     if (typeof mnt === 'string') return skip(mnt);
     const d = join(mnt.path, 'full');
     write(d, 'old');
@@ -197,7 +190,7 @@ describe('result sets on a small or read-only file system (root only)', () => {
   });
 
   it('a read-only file system fails at open, before any work, for a new and an existing directory', ({ skip }) => {
-    const mnt = fs;
+    const mnt = tmpfs();
     if (typeof mnt === 'string') return skip(mnt);
     const d = join(mnt.path, 'ro');
     write(d, 'old');
