@@ -12,6 +12,46 @@ export class QmoeInputError extends Error {
   }
 }
 
+/**
+ * A file or directory that cannot be read or written (missing, a directory, read-only, full, in
+ * use by another writer): names the option, the path and why. A QmoeInputError: exit 2 on the CLI.
+ */
+export class QmoeFileError extends QmoeInputError {
+  readonly path: string;
+  constructor(argument: string, path: string, why: string) {
+    super(argument, path, why);
+    this.name = 'QmoeFileError';
+    this.path = path;
+    this.message = `${argument} ${JSON.stringify(path)}: ${why}`;
+  }
+}
+
+/** Why a file operation failed, in words (from the error's code: ENOENT, EISDIR, ENOSPC, ...). */
+export function fileErrorReason(e: unknown): string {
+  const err = e as { code?: string; message?: string } | undefined;
+  switch (err?.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'EEXIST':
+      return 'already exists';
+    default:
+      return err?.message ?? String(e);
+  }
+}
+
 /** Thrown when the GPU cannot do what was asked (no adapter, device lost, a limit of the adapter). */
 export class QmoeGpuError extends Error {
   constructor(message: string) {

@@ -1,7 +1,7 @@
 import { MAX_QUBITS } from '../circuit/validate.js';
 import { acquireGpu } from '../gpu/acquire.js';
 import { LIMIT_NAMES, type AcquireStep, type GpuLimits } from '../gpu/context.js';
-import { parseOptions } from './args.js';
+import { defineCommand, flag } from './args.js';
 
 export const DOCTOR_USAGE = 'usage: qmoe doctor [--json]';
 
@@ -93,12 +93,9 @@ export function formatDoctor(r: DoctorReport): string {
   return lines.join('\n') + '\n';
 }
 
-export async function doctor(args: string[]): Promise<number> {
-  const values = parseOptions('qmoe doctor', args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, DOCTOR_USAGE);
-  if (values.help) {
-    process.stdout.write(DOCTOR_HELP);
-    return 0;
-  }
+export const DOCTOR = defineCommand({ usage: DOCTOR_USAGE, help: DOCTOR_HELP, options: { json: flag() }, run: doctor });
+
+async function doctor(values: { json?: boolean }): Promise<number> {
   const acquisition = await acquireGpu();
   const gpu = acquisition.gpu;
   try {

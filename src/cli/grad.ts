@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { parseQasm } from '../circuit/qasm.js';
 import type { Circuit, Op } from '../circuit/types.js';
 import { QmoeGpuError, QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend } from '../sim/backend.js';
 import { CpuBackend } from '../sim/cpu.js';
-import { UsageError, parseOptions } from './args.js';
+import { choice, flag, defineCommand, text } from './args.js';
+import { required } from './common-options.js';
+import { readQasmOption, readTextOption } from './read-file.js';
 
 export const GRAD_USAGE = 'usage: qmoe grad --qasm FILE --weights W.json [--backend cpu|webgpu|auto] [--json]';
 
@@ -24,21 +24,11 @@ the file. Qubit 0 is the most significant bit of the basis index k.
   --json           one JSON object: {loss, gradient, backend, adapter}
 `;
 
-const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
-
-function readText(option: string, path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new UsageError(`qmoe grad: ${option} ${JSON.stringify(path)}: cannot read the file (${why})`, GRAD_USAGE);
-  }
-}
+const GRAD_OPTIONS = { qasm: text(), weights: text(), backend: choice(['cpu', 'webgpu', 'auto']), json: flag() } as const;
 
 /** Reads the weights file: a JSON array of exactly `dim` finite numbers. */
 export function readWeights(path: string, dim: number, qubits: number): number[] {
-  const text = readText('--weights', path);
+  const text = readTextOption('--weights', path);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -75,87 +65,64 @@ function fmt(x: number): string {
   return String(Number(x.toPrecision(10)));
 }
 
-export async function grad(args: string[]): Promise<number> {
-  const values = parseOptions(
-    'qmoe grad',
-    args,
-    {
-      qasm: { type: 'string' },
-      weights: { type: 'string' },
-      backend: { type: 'string', default: 'auto' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    GRAD_USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(GRAD_HELP);
-    return 0;
-  }
-  if (values.qasm === undefined) throw new UsageError('qmoe grad: --qasm FILE is required', GRAD_USAGE);
-  if (values.weights === undefined) throw new UsageError('qmoe grad: --weights FILE is required', GRAD_USAGE);
-  const choice = values.backend as (typeof BACKENDS)[number];
-  if (!(BACKENDS as readonly string[]).includes(choice)) {
-    throw new UsageError(`qmoe grad: --backend ${JSON.stringify(choice)}: must be cpu, webgpu or auto`, GRAD_USAGE);
-  }
-  const path = values.qasm;
-  let parsed: Circuit;
-  try {
-    parsed = parseQasm(readText('--qasm', path));
-  } catch (e) {
-    if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
-    throw e;
-  }
-  const dim = 2 ** parsed.qubits;
-  const weights = readWeights(values.weights, dim, parsed.qubits);
-  const { circuit, params, gates } = constantsToParams(parsed);
-  const input = { rows: 1, params };
-  const output = { kind: 'probabilities' as const };
+export const GRAD = defineCommand({
+  usage: GRAD_USAGE, help: GRAD_HELP, options: GRAD_OPTIONS,
+  async run(values, { command: cmd }) {
+    const path = required(cmd, 'qasm', 'FILE', values.qasm, GRAD_USAGE);
+    const weightsPath = required(cmd, 'weights', 'FILE', values.weights, GRAD_USAGE);
+    const choice = values.backend ?? 'auto';
+    const parsed = readQasmOption('--qasm', path);
+    const dim = 2 ** parsed.qubits;
+    const weights = readWeights(weightsPath, dim, parsed.qubits);
+    const { circuit, params, gates } = constantsToParams(parsed);
+    const input = { rows: 1, params };
+    const output = { kind: 'probabilities' as const };
 
-  let gpu: GpuContext | null = null;
-  let backend: Backend | undefined;
-  try {
-    if (choice !== 'cpu') {
-      const { acquireForBackend } = await import('../gpu/acquire.js');
-      gpu = await acquireForBackend(choice);
-      if (gpu) {
-        const { adjointShape, checkAdjointFits } = await import('../sim/gradient-runner.js');
-        const { compileCircuit } = await import('../sim/compile.js');
-        const real = compileCircuit(circuit).real;
-        // auto: circuits too large for the fused adjoint kernel run on the CPU; webgpu: say why not.
-        if (choice === 'webgpu') checkAdjointFits(gpu, circuit.qubits, real);
-        else if (adjointShape(gpu, circuit.qubits, real) === null) {
-          gpu.destroy();
-          gpu = null;
+    let gpu: GpuContext | null = null;
+    let backend: Backend | undefined;
+    try {
+      if (choice !== 'cpu') {
+        const { acquireForBackend } = await import('../gpu/acquire.js');
+        gpu = await acquireForBackend(choice);
+        if (gpu) {
+          const { adjointShape, checkAdjointFits } = await import('../sim/gradient-runner.js');
+          const { compileCircuit } = await import('../sim/compile.js');
+          const real = compileCircuit(circuit).real;
+          // auto: circuits too large for the fused adjoint kernel run on the CPU; webgpu: say why not.
+          if (choice === 'webgpu') checkAdjointFits(gpu, circuit.qubits, real);
+          else if (adjointShape(gpu, circuit.qubits, real) === null) {
+            gpu.destroy();
+            gpu = null;
+          }
         }
       }
-    }
-    if (gpu) {
-      const { WebGpuBackend } = await import('../sim/webgpu.js');
-      backend = new WebGpuBackend(gpu);
-    } else {
-      backend = new CpuBackend();
-    }
-    const probs = await backend.evaluate(circuit, input, output);
-    let loss = 0;
-    for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
-    const g = await backend.gradient(circuit, input, output, weights);
-    if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
-    const adapter = gpu ? gpu.adapterName : null;
-    if (values.json) {
-      process.stdout.write(JSON.stringify({ loss, gradient: Array.from(g.params), backend: backend.kind, adapter }) + '\n');
+      if (gpu) {
+        const { WebGpuBackend } = await import('../sim/webgpu.js');
+        backend = new WebGpuBackend(gpu);
+      } else {
+        backend = new CpuBackend();
+      }
+      const probs = await backend.evaluate(circuit, input, output);
+      let loss = 0;
+      for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
+      const g = await backend.gradient(circuit, input, output, weights);
+      if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
+      const adapter = gpu ? gpu.adapterName : null;
+      if (values.json) {
+        process.stdout.write(JSON.stringify({ loss, gradient: Array.from(g.params), backend: backend.kind, adapter }) + '\n');
+        return 0;
+      }
+      const lines = [`backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${circuit.qubits}`, `loss     ${fmt(loss)}`, ''];
+      const rows = gates.map((op, i) => [String(i), `${op.gate} q[${op.wires.join('], q[')}]`, fmt(params[i]), fmt(g.params[i])]);
+      const header = ['#', 'gate', 'angle', 'dL/dangle'];
+      const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)) + 2);
+      for (const r of [header, ...rows]) lines.push(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join(''));
+      if (rows.length === 0) lines.push('(no rotation gates)');
+      process.stdout.write(lines.join('\n') + '\n');
       return 0;
+    } finally {
+      backend?.dispose();
+      gpu?.destroy();
     }
-    const lines = [`backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${circuit.qubits}`, `loss     ${fmt(loss)}`, ''];
-    const rows = gates.map((op, i) => [String(i), `${op.gate} q[${op.wires.join('], q[')}]`, fmt(params[i]), fmt(g.params[i])]);
-    const header = ['#', 'gate', 'angle', 'dL/dangle'];
-    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)) + 2);
-    for (const r of [header, ...rows]) lines.push(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join(''));
-    if (rows.length === 0) lines.push('(no rotation gates)');
-    process.stdout.write(lines.join('\n') + '\n');
-    return 0;
-  } finally {
-    backend?.dispose();
-    gpu?.destroy();
-  }
-}
+  },
+});

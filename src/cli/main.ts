@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { QmoeGpuError, QmoeInputError } from '../errors.js';
-import { UsageError } from './args.js';
-import { DOCTOR_HELP, DOCTOR_USAGE, doctor } from './doctor.js';
-import { GRAD_HELP, GRAD_USAGE, grad } from './grad.js';
-import { SIMULATE_HELP, SIMULATE_USAGE, simulate } from './simulate.js';
-import { TRAIN_HELP, TRAIN_USAGE, trainCommand } from './train.js';
-import { EVAL_HELP, EVAL_USAGE, evalCommand } from './eval.js';
-import { ABLATION_HELP, ABLATION_USAGE, ablationCommand } from './ablation.js';
-import { KERNEL_HELP, KERNEL_USAGE, kernelCommand } from './kernel.js';
-import { SWEEP_HELP, SWEEP_USAGE, sweepCommand } from './sweep.js';
-import { REPORT_HELP, REPORT_USAGE, reportCommand } from './report.js';
-import { NOISE_SWEEP_HELP, NOISE_SWEEP_USAGE, noiseSweepCommand } from './noise-sweep.js';
+import { UsageError, runCommand, type Command } from './args.js';
+import { DOCTOR, DOCTOR_USAGE } from './doctor.js';
+import { GRAD, GRAD_USAGE } from './grad.js';
+import { SIMULATE, SIMULATE_USAGE } from './simulate.js';
+import { TRAIN } from './train.js';
+import { EVAL, EVAL_USAGE } from './eval.js';
+import { ABLATION } from './ablation.js';
+import { QUANTUM_KERNEL } from './quantum-kernel.js';
+import { SWEEP } from './sweep.js';
+import { REPORT } from './report.js';
+import { NOISE_SWEEP } from './noise-sweep.js';
 
 export const USAGE = `usage: qmoe <command> [options]
 
@@ -27,7 +27,8 @@ commands:
              ${EVAL_USAGE.replace('usage: ', '')}
   ablation   the study's Table I: models A, B, C over seeds, resumable (qmoe help ablation)
   sweep      the study's Fig. 2: accuracy vs router parameters, resumable (qmoe help sweep)
-  kernel     the quantum kernel |<psi(x)|psi(x')>|^2 of the embedding as a heat map (qmoe help kernel)
+  quantum-kernel  the quantum kernel |<psi(x)|psi(x')>|^2 of the embedding as a heat map
+             (qmoe help quantum-kernel)
   noise-sweep  the study's Table II: accuracy under depolarizing noise, resumable (qmoe help noise-sweep)
   report     one offline HTML page of result folders (qmoe report DIR... --out FILE)
   help       this text; 'qmoe help <command>' for one command
@@ -36,22 +37,23 @@ options:
   --help, -h     this text
   --version      the qmoe version
 
-Exit codes: 0 ok, 1 failure (no GPU, device lost, internal error), 2 bad command line or input.
+Exit codes: 0 ok, 1 failure (no GPU, device lost, internal error), 2 bad command line or input
+(an option or file that is invalid, cannot be read or written, or an output directory in use).
 `;
 
 const HINT = "Run 'qmoe help' for usage.";
 
-const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help: string; usage: string }> = {
-  doctor: { run: doctor, help: DOCTOR_HELP, usage: DOCTOR_USAGE },
-  simulate: { run: simulate, help: SIMULATE_HELP, usage: SIMULATE_USAGE },
-  train: { run: trainCommand, help: TRAIN_HELP, usage: TRAIN_USAGE },
-  eval: { run: evalCommand, help: EVAL_HELP, usage: EVAL_USAGE },
-  grad: { run: grad, help: GRAD_HELP, usage: GRAD_USAGE },
-  ablation: { run: ablationCommand, help: ABLATION_HELP, usage: ABLATION_USAGE },
-  sweep: { run: sweepCommand, help: SWEEP_HELP, usage: SWEEP_USAGE },
-  report: { run: reportCommand, help: REPORT_HELP, usage: REPORT_USAGE },
-  kernel: { run: kernelCommand, help: KERNEL_HELP, usage: KERNEL_USAGE },
-  'noise-sweep': { run: noiseSweepCommand, help: NOISE_SWEEP_HELP, usage: NOISE_SWEEP_USAGE },
+const COMMANDS: Record<string, Command> = {
+  doctor: DOCTOR,
+  simulate: SIMULATE,
+  train: TRAIN,
+  eval: EVAL,
+  grad: GRAD,
+  ablation: ABLATION,
+  sweep: SWEEP,
+  report: REPORT,
+  'quantum-kernel': QUANTUM_KERNEL,
+  'noise-sweep': NOISE_SWEEP,
 };
 
 function version(): string {
@@ -88,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   if (first.startsWith('-')) throw new UsageError(`qmoe: unknown option '${first}' (options go after the command)`);
   const cmd = Object.prototype.hasOwnProperty.call(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (!cmd) throw new UsageError(`qmoe: unknown command '${first}' (commands: ${Object.keys(COMMANDS).join(', ')}, help)`);
-  return cmd.run(rest);
+  return runCommand(first, cmd, rest);
 }
 
 /** Maps an error to its message and exit code: 2 for bad input, 1 for everything else. */

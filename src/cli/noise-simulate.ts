@@ -8,16 +8,17 @@ import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
 import type { RealArray } from '../sim/backend.js';
 import { CpuBackend } from '../sim/cpu.js';
 import { foldExperts } from '../sim/experts.js';
-import { UsageError } from './args.js';
+import { UsageError, int, num, type OptionValues } from './args.js';
+import { writeJsonRecord, writeStateTable } from './state-output.js';
 
-/** The noise options of `qmoe simulate` (parsed by simulate.ts, checked here). */
+/** The noise options of `qmoe simulate` (parsed with simulate's, interpreted here). */
 export const NOISE_OPTIONS = {
-  noise: { type: 'string' },
-  p2: { type: 'string' },
-  readout: { type: 'string' },
-  trajectories: { type: 'string' },
-  shots: { type: 'string' },
-  seed: { type: 'string' },
+  noise: num(0, 1, { what: 'an error rate' }),
+  p2: num(0, 1, { what: 'an error rate' }),
+  readout: num(0, 1, { what: 'an error rate' }),
+  trajectories: int(1, MAX_TRAJECTORIES),
+  shots: int(1, MAX_SHOTS),
+  seed: int(0, 0xffffffff),
 } as const;
 
 export const NOISE_HELP = `
@@ -41,32 +42,10 @@ export interface NoiseCli {
   seed: number;
 }
 
-type Values = { [K in keyof typeof NOISE_OPTIONS]?: string };
-
-function rate(name: string, text: string | undefined, usage: string): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) {
-    throw new UsageError(`qmoe simulate: --${name} ${JSON.stringify(text)}: an error rate must be a number from 0 to 1`, usage);
-  }
-  return v;
-}
-
-function count(name: string, text: string | undefined, min: number, max: number, usage: string): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (!/^\d+$/.test(text) || v < min || v > max) throw new UsageError(`qmoe simulate: --${name} ${JSON.stringify(text)}: must be an integer from ${min} to ${max}`, usage);
-  return v;
-}
-
 /** The noise options given, or null when none was (the plain simulate path). */
-export function parseNoiseOptions(values: Values, usage: string): NoiseCli | null {
-  const p = rate('noise', values.noise, usage);
-  const p2 = rate('p2', values.p2, usage);
-  const readout = rate('readout', values.readout, usage);
-  const trajectories = count('trajectories', values.trajectories, 1, MAX_TRAJECTORIES, usage);
-  const shots = count('shots', values.shots, 1, MAX_SHOTS, usage);
-  const seed = count('seed', values.seed, 0, 0xffffffff, usage) ?? 0;
+export function parseNoiseOptions(values: OptionValues<typeof NOISE_OPTIONS>, usage: string): NoiseCli | null {
+  const { noise: p, p2, readout, trajectories, shots } = values;
+  const seed = values.seed ?? 0;
   if (p === undefined) {
     for (const k of ['p2', 'readout', 'trajectories'] as const) {
       if (values[k] !== undefined) throw new UsageError(`qmoe simulate: --${k} needs --noise P (use --noise 0 for readout error alone)`, usage);
@@ -80,12 +59,8 @@ export function parseNoiseOptions(values: Values, usage: string): NoiseCli | nul
   return { model, trajectories, shots, seed };
 }
 
-function fmt(p: number): string {
-  return String(Number(p.toPrecision(10)));
-}
-
 /** `qmoe simulate` with noise and/or shots: prints JSON or a table; returns the exit code. */
-export async function simulateNoisy(circuit: Circuit, noise: NoiseCli, opts: { backend: 'cpu' | 'webgpu' | 'auto'; experts?: number; json: boolean }): Promise<number> {
+export async function simulateNoisy(circuit: Circuit, noise: NoiseCli, opts: { backend: 'cpu' | 'webgpu' | 'auto'; experts?: number; json: boolean; all: boolean }): Promise<number> {
   let gpu: GpuContext | null = null;
   try {
     const { acquireForBackend } = await import('../gpu/acquire.js');
@@ -114,36 +89,26 @@ export async function simulateNoisy(circuit: Circuit, noise: NoiseCli, opts: { b
     const backend = gpu ? 'webgpu' : 'cpu';
     const adapter = gpu ? gpu.adapterName : null;
     if (opts.json) {
-      const out: Record<string, unknown> = { qubits: circuit.qubits, probabilities: Array.from(probs), backend, adapter, method };
+      const out: Record<string, unknown> = { qubits: circuit.qubits, probabilities: probs, backend, adapter, method };
       if (noise.model) out.noise = { p: noise.model.p, p2: noise.model.p2 ?? noise.model.p, readout: noise.model.readout ?? 0, placement: 'every-gate' };
       if (trajectories !== undefined) out.trajectories = trajectories;
       if (trajectories !== undefined || shots) out.seed = noise.seed;
       if (experts) out.experts = Array.from(experts);
       if (shots) {
         out.shots = noise.shots;
-        out.counts = Array.from(shots.counts);
-        out.frequencies = Array.from(shots.frequencies);
+        out.counts = shots.counts;
+        out.frequencies = shots.frequencies;
       }
-      process.stdout.write(JSON.stringify(out) + '\n');
+      await writeJsonRecord(process.stdout, out);
       return 0;
     }
     const n = circuit.qubits;
     const lines = [`backend  ${backend}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${n}`];
     if (noise.model) lines.push(`noise    p ${noise.model.p}, p2 ${noise.model.p2 ?? noise.model.p}, readout ${noise.model.readout ?? 0} (after every gate)`);
     lines.push(`method   ${method}${trajectories !== undefined ? ` (${trajectories} trajectories, seed ${noise.seed})` : ''}`, '');
-    const w = Math.max(n, 5) + 2;
-    lines.push(`${'state'.padEnd(w)}probability${shots ? `  count (of ${noise.shots})` : ''}`);
-    let hidden = 0;
-    for (let k = 0; k < dim; k++) {
-      if (probs[k] < 1e-12 && !(shots && shots.counts[k] > 0)) {
-        hidden++;
-        continue;
-      }
-      lines.push(`${k.toString(2).padStart(n, '0').padEnd(w)}${fmt(probs[k]).padEnd(13)}${shots ? shots.counts[k] : ''}`.trimEnd());
-    }
-    if (hidden > 0) lines.push(`(${hidden} of ${dim} states below 1e-12 not shown)`);
-    if (experts) lines.push('', 'expert  probability', ...Array.from(experts, (p, e) => `${String(e).padEnd(8)}${fmt(p)}`));
     process.stdout.write(lines.join('\n') + '\n');
+    await writeStateTable(process.stdout, probs, n, { all: opts.all, counts: shots?.counts, shots: noise.shots });
+    if (experts) process.stdout.write(['', 'expert  probability', ...Array.from(experts, (p, e) => `${String(e).padEnd(8)}${String(Number(p.toPrecision(10)))}`)].join('\n') + '\n');
     return 0;
   } finally {
     gpu?.destroy();

@@ -1,20 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QmoeInputError } from '../errors.js';
-import { INITS, PRESETS, type InitKind } from '../moe/models.js';
-import type { Preset } from '../moe/spec.js';
 import { DEFAULT_GRADIENT_TRAJECTORIES } from '../noise/backend.js';
 import { noiseNeedsCpu } from '../noise/training.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
-import { DEFAULT_MOONS, DEFAULT_SPLIT } from '../train/dataset.js';
-import { ENGINE_CHOICES, type EngineChoice } from '../train/select-engine.js';
-import { IMAGE_HELP, withImageOptions } from '../experiments/data-options.js';
 import { CODE_NOISE_EPOCHS, checkRates, defaultRates, runNoiseSweep } from '../experiments/noise-sweep.js';
 import { stderrProgress } from '../experiments/progress.js';
-import { parseBudget } from './ablation.js';
-import { UsageError, parseOptions } from './args.js';
-import { STUDY_OPTIONS } from './study-options.js';
-import { choiceOption, datasetSettings, intOption } from './train.js';
+import { UsageError, flag, int, nums, defineCommand } from './args.js';
+import { STUDY_OPTIONS, budgetFrom, dataFrom, required } from './common-options.js';
+import { IMAGE_HELP } from './image-options.js';
 
 export const NOISE_SWEEP_USAGE =
   'usage: qmoe noise-sweep --out DIR [--dataset moons] [--preset paper|code] [--seeds K] [--epochs E] [--rates 0,0.01,...] [--trajectories T] [--noise-aware] [--lr X] [--batch N] [--patience N] [--layers N] [data options] [--quiet]';
@@ -52,62 +46,42 @@ ${IMAGE_HELP}  --backend cpu|auto the CPU engine (default); noise-aware training
 Runs on the float64 CPU engine. Progress goes to stderr; the table is printed on stdout.
 `;
 
-export async function noiseSweepCommand(args: string[]): Promise<number> {
-  const cmd = 'qmoe noise-sweep';
-  const values = parseOptions(
-    cmd,
-    args,
-    {
-      ...STUDY_OPTIONS,
-      rates: { type: 'string' },
-      trajectories: { type: 'string' },
-      'noise-aware': { type: 'boolean' },
-      layers: { type: 'string' },
-    },
-    NOISE_SWEEP_USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(NOISE_SWEEP_HELP);
-    return 0;
-  }
-  if (!values.out) throw new UsageError(`${cmd}: --out DIR is required`, NOISE_SWEEP_USAGE);
-  const preset = choiceOption<Preset>(cmd, 'preset', values.preset, PRESETS, NOISE_SWEEP_USAGE) ?? 'paper';
-  const backend = choiceOption<EngineChoice>(cmd, 'backend', values.backend, ENGINE_CHOICES, NOISE_SWEEP_USAGE) ?? 'cpu';
-  if (backend === 'webgpu') throw noiseNeedsCpu();
-  const init = choiceOption<InitKind>(cmd, 'init', values.init, INITS, NOISE_SWEEP_USAGE) ?? 'uniform';
-  if (values['noise-aware'] && preset === 'code') {
-    throw new UsageError(`${cmd}: --noise-aware applies to --preset paper (the code preset always trains under noise)`, NOISE_SWEEP_USAGE);
-  }
-  const dataset = withImageOptions(cmd, values, datasetSettings(cmd, values, { ...DEFAULT_MOONS, split: DEFAULT_SPLIT }, NOISE_SWEEP_USAGE), NOISE_SWEEP_USAGE);
-  const budget = parseBudget(cmd, { ...values, epochs: values.epochs ?? (preset === 'code' ? String(CODE_NOISE_EPOCHS) : undefined) }, preset, init, NOISE_SWEEP_USAGE);
-  let rates = defaultRates(preset);
-  if (values.rates !== undefined) {
-    const parts = values.rates.split(',').map((s) => s.trim());
-    rates = parts.map((s) => {
-      const v = Number(s);
-      if (s === '' || !Number.isFinite(v)) throw new UsageError(`${cmd}: --rates ${JSON.stringify(values.rates)}: must be comma-separated numbers from 0 to 1, e.g. 0,0.01,0.05`, NOISE_SWEEP_USAGE);
-      return v;
+const NOISE_SWEEP_OPTIONS = {
+  ...STUDY_OPTIONS,
+  rates: nums(0, 1, { what: 'an error rate' }),
+  trajectories: int(1, MAX_TRAJECTORIES),
+  'noise-aware': flag(),
+  layers: int(0, 10000),
+} as const;
+
+export const NOISE_SWEEP = defineCommand({
+  usage: NOISE_SWEEP_USAGE, help: NOISE_SWEEP_HELP, options: NOISE_SWEEP_OPTIONS,
+  async run(values, { command: cmd, args }) {
+    const out = required(cmd, 'out', 'DIR', values.out, NOISE_SWEEP_USAGE);
+    const preset = values.preset ?? 'paper';
+    if (values.backend === 'webgpu') throw noiseNeedsCpu();
+    if (values['noise-aware'] && preset === 'code') {
+      throw new UsageError(`${cmd}: --noise-aware applies to --preset paper (the code preset always trains under noise)`, NOISE_SWEEP_USAGE);
+    }
+    const trajectories = values.trajectories;
+    if (trajectories !== undefined && preset === 'paper' && !values['noise-aware']) {
+      throw new QmoeInputError('--trajectories', trajectories, 'is for training under noise: add --noise-aware (the paper preset evaluates exactly otherwise) or use --preset code');
+    }
+    const result = await runNoiseSweep({
+      dataset: dataFrom(cmd, values, NOISE_SWEEP_USAGE),
+      preset,
+      seeds: values.seeds ?? 3,
+      budget: budgetFrom(values, preset, preset === 'code' ? CODE_NOISE_EPOCHS : undefined),
+      rates: values.rates ? checkRates(values.rates) : defaultRates(preset),
+      trajectories,
+      noiseAware: values['noise-aware'] === true,
+      sizes: { layers: values.layers },
+      out,
+      command: ['qmoe noise-sweep', ...args].join(' '),
+      progress: stderrProgress(values.quiet),
     });
-    checkRates(rates);
-  }
-  const trajectories = intOption(cmd, 'trajectories', values.trajectories, 1, MAX_TRAJECTORIES, NOISE_SWEEP_USAGE);
-  if (trajectories !== undefined && preset === 'paper' && !values['noise-aware']) {
-    throw new QmoeInputError('--trajectories', trajectories, 'is for training under noise: add --noise-aware (the paper preset evaluates exactly otherwise) or use --preset code');
-  }
-  const result = await runNoiseSweep({
-    dataset,
-    preset,
-    seeds: intOption(cmd, 'seeds', values.seeds, 1, 1000, NOISE_SWEEP_USAGE) ?? 3,
-    budget,
-    rates,
-    trajectories,
-    noiseAware: values['noise-aware'] === true,
-    sizes: { layers: intOption(cmd, 'layers', values.layers, preset === 'paper' ? 0 : 1, 10000, NOISE_SWEEP_USAGE) },
-    out: values.out,
-    command: ['qmoe noise-sweep', ...args].join(' '),
-    progress: stderrProgress(values.quiet),
-  });
-  process.stdout.write(readFileSync(join(values.out, 'noise.md'), 'utf8'));
-  process.stdout.write(`\n${result.points.length} error rates x ${result.seeds} seed(s); wrote ${values.out}/{noise.json, noise.md, noise.svg, noise.png, runs/}\n`);
-  return 0;
-}
+    process.stdout.write(readFileSync(join(out, 'noise.md'), 'utf8'));
+    process.stdout.write(`\n${result.points.length} error rates x ${result.seeds} seed(s); wrote ${out}/{noise.json, noise.md, noise.svg, noise.png, runs/}\n`);
+    return 0;
+  },
+});

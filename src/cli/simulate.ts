@@ -1,15 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { parseQasm } from '../circuit/qasm.js';
-import type { Circuit } from '../circuit/types.js';
-import { QmoeGpuError, QmoeInputError, checkInt } from '../errors.js';
+import { QmoeGpuError, checkInt } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend, RealArray } from '../sim/backend.js';
 import { CpuBackend } from '../sim/cpu.js';
 import { expertBounds } from '../sim/experts.js';
-import { UsageError, parseOptions } from './args.js';
+import { choice, flag, int, defineCommand, text } from './args.js';
+import { required } from './common-options.js';
 import { NOISE_HELP, NOISE_OPTIONS, parseNoiseOptions, simulateNoisy } from './noise-simulate.js';
+import { readQasmOption } from './read-file.js';
+import { TABLE_TOP, writeJsonRecord, writeStateTable } from './state-output.js';
 
-export const SIMULATE_USAGE = 'usage: qmoe simulate --qasm FILE [--backend cpu|webgpu|auto] [--experts N] [--noise P [--p2 P] [--readout R] [--trajectories T] [--seed N]] [--shots S] [--json]';
+export const SIMULATE_USAGE = 'usage: qmoe simulate --qasm FILE [--backend cpu|webgpu|auto] [--experts N] [--noise P [--p2 P] [--readout R] [--trajectories T] [--seed N]] [--shots S] [--json] [--all]';
 
 export const SIMULATE_HELP = `${SIMULATE_USAGE}
 
@@ -21,127 +21,72 @@ bitstrings).
   --backend NAME   cpu (float64 reference), webgpu (float32 kernels; an error without an adapter)
                    or auto (webgpu when a WebGPU adapter is found, else cpu; the default)
   --experts N      also print the probabilities of N experts: contiguous blocks of basis states
-  --json           one JSON object: {qubits, probabilities, backend, adapter[, experts]}
+  --json           one JSON object: {qubits, probabilities, backend, adapter[, experts]}, written
+                   as it is produced (2^n probabilities: 25 qubits make about 700 MB of JSON)
+  --all            list every state with p >= 1e-12 (default: the ${TABLE_TOP} most probable, with a note)
 ${NOISE_HELP}`;
 
-const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
-type BackendChoice = (typeof BACKENDS)[number];
-
-/** Probabilities below this are left out of the human table. */
-const SHOW_MIN = 1e-12;
-
-function readQasm(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new UsageError(`qmoe simulate: --qasm ${JSON.stringify(path)}: cannot read the file (${why})`);
-  }
-}
+const SIMULATE_OPTIONS = {
+  qasm: text(),
+  backend: choice(['cpu', 'webgpu', 'auto']),
+  experts: int(1, 2 ** 30),
+  json: flag(),
+  all: flag(),
+  ...NOISE_OPTIONS, // noise and shots: src/cli/noise-simulate.ts
+} as const;
 
 function fmt(p: number): string {
   return String(Number(p.toPrecision(10)));
 }
 
-function table(header: [string, string], rows: [string, string][]): string {
-  // A loop, not Math.max(...rows): a 20-qubit state has a million rows.
-  let w = header[0].length;
-  for (const r of rows) w = Math.max(w, r[0].length);
-  w += 2;
-  const lines = [`${header[0].padEnd(w)}${header[1]}`];
-  for (const [a, b] of rows) lines.push(`${a.padEnd(w)}${b}`);
-  return lines.join('\n') + '\n';
-}
+export const SIMULATE = defineCommand({
+  usage: SIMULATE_USAGE, help: SIMULATE_HELP, options: SIMULATE_OPTIONS,
+  async run(values, { command: cmd }) {
+    const path = required(cmd, 'qasm', 'FILE', values.qasm, SIMULATE_USAGE);
+    const choice = values.backend ?? 'auto';
+    const circuit = readQasmOption('--qasm', path);
+    const experts = values.experts;
+    if (experts !== undefined) checkInt('--experts', experts, 1, 2 ** circuit.qubits);
+    const all = values.all === true;
+    // Noise and shots (src/cli/noise-simulate.ts).
+    const noise = parseNoiseOptions(values, SIMULATE_USAGE);
+    if (noise) return simulateNoisy(circuit, noise, { backend: choice, experts, json: values.json === true, all });
 
-export async function simulate(args: string[]): Promise<number> {
-  const values = parseOptions(
-    'qmoe simulate',
-    args,
-    {
-      qasm: { type: 'string' },
-      backend: { type: 'string', default: 'auto' },
-      experts: { type: 'string' },
-      json: { type: 'boolean' },
-      ...NOISE_OPTIONS, // noise and shots: src/cli/noise-simulate.ts
-      help: { type: 'boolean', short: 'h' },
-    },
-    SIMULATE_USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(SIMULATE_HELP);
-    return 0;
-  }
-  if (values.qasm === undefined) throw new UsageError('qmoe simulate: --qasm FILE is required', SIMULATE_USAGE);
-  const choice = values.backend as BackendChoice;
-  if (!(BACKENDS as readonly string[]).includes(choice)) {
-    throw new UsageError(`qmoe simulate: --backend ${JSON.stringify(choice)}: must be cpu, webgpu or auto`, SIMULATE_USAGE);
-  }
-  let experts: number | undefined;
-  if (values.experts !== undefined) {
-    if (!/^\d+$/.test(values.experts)) throw new UsageError(`qmoe simulate: --experts ${JSON.stringify(values.experts)}: must be a positive integer`, SIMULATE_USAGE);
-    experts = Number(values.experts);
-  }
+    let gpu: GpuContext | null = null;
+    let backend: Backend | undefined;
+    try {
+      const { acquireForBackend } = await import('../gpu/acquire.js');
+      gpu = await acquireForBackend(choice);
+      if (gpu) {
+        const { WebGpuBackend } = await import('../sim/webgpu.js');
+        backend = new WebGpuBackend(gpu);
+      } else {
+        backend = new CpuBackend();
+      }
+      const input = { rows: 1 };
+      const probs: RealArray = await backend.probabilities(circuit, input);
+      const expertProbs = experts !== undefined ? await backend.expertProbabilities(circuit, input, experts) : undefined;
+      if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
+      const adapter = gpu ? gpu.adapterName : null;
 
-  const path = values.qasm;
-  let circuit: Circuit;
-  try {
-    circuit = parseQasm(readQasm(path));
-  } catch (e) {
-    // Name the file in front of "qasm line N: ...".
-    if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
-    throw e;
-  }
-  if (experts !== undefined) checkInt('--experts', experts, 1, 2 ** circuit.qubits);
-  // Noise and shots (src/cli/noise-simulate.ts).
-  const noise = parseNoiseOptions(values, SIMULATE_USAGE);
-  if (noise) return simulateNoisy(circuit, noise, { backend: choice as BackendChoice, experts, json: values.json === true });
-
-  let gpu: GpuContext | null = null;
-  let backend: Backend | undefined;
-  try {
-    const { acquireForBackend } = await import('../gpu/acquire.js');
-    gpu = await acquireForBackend(choice);
-    if (gpu) {
-      const { WebGpuBackend } = await import('../sim/webgpu.js');
-      backend = new WebGpuBackend(gpu);
-    } else {
-      backend = new CpuBackend();
-    }
-    const input = { rows: 1 };
-    const probs: RealArray = await backend.probabilities(circuit, input);
-    const expertProbs = experts !== undefined ? await backend.expertProbabilities(circuit, input, experts) : undefined;
-    if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
-    const adapter = gpu ? gpu.adapterName : null;
-
-    if (values.json) {
-      const out: Record<string, unknown> = { qubits: circuit.qubits, probabilities: Array.from(probs), backend: backend.kind, adapter };
-      if (expertProbs) out.experts = Array.from(expertProbs);
-      process.stdout.write(JSON.stringify(out) + '\n');
+      if (values.json) {
+        await writeJsonRecord(process.stdout, { qubits: circuit.qubits, probabilities: probs, backend: backend.kind, adapter, experts: expertProbs && Array.from(expertProbs) });
+        return 0;
+      }
+      const n = circuit.qubits;
+      process.stdout.write(`backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}\nqubits   ${n}\n\n`);
+      await writeStateTable(process.stdout, probs, n, { all });
+      if (expertProbs && experts !== undefined) {
+        const bounds = expertBounds(probs.length, experts);
+        const label = (k: number) => k.toString(2).padStart(n, '0');
+        const rows = Array.from(expertProbs, (p, e) => [`${e} (${label(bounds[e])}..${label(bounds[e + 1] - 1)})`, fmt(p)]);
+        const w = Math.max('expert (states)'.length, ...rows.map((r) => r[0].length)) + 2;
+        process.stdout.write(`\n${'expert (states)'.padEnd(w)}probability\n${rows.map(([a, b]) => `${a.padEnd(w)}${b}\n`).join('')}`);
+      }
       return 0;
+    } finally {
+      backend?.dispose();
+      gpu?.destroy();
     }
-    const n = circuit.qubits;
-    let text = `backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}\nqubits   ${n}\n\n`;
-    const rows: [string, string][] = [];
-    for (let k = 0; k < probs.length; k++) {
-      if (probs[k] >= SHOW_MIN) rows.push([k.toString(2).padStart(n, '0'), fmt(probs[k])]);
-    }
-    text += table(['state', 'probability'], rows);
-    const hidden = probs.length - rows.length;
-    if (hidden > 0) text += `(${hidden} of ${probs.length} states below ${SHOW_MIN} not shown)\n`;
-    if (expertProbs && experts !== undefined) {
-      const bounds = expertBounds(probs.length, experts);
-      const label = (k: number) => k.toString(2).padStart(n, '0');
-      const erows: [string, string][] = Array.from(expertProbs, (p, e) => [
-        `${e} (${label(bounds[e])}..${label(bounds[e + 1] - 1)})`,
-        fmt(p),
-      ]);
-      text += '\n' + table(['expert (states)', 'probability'], erows);
-    }
-    process.stdout.write(text);
-    return 0;
-  } finally {
-    backend?.dispose();
-    gpu?.destroy();
-  }
-}
+  },
+});

@@ -1,16 +1,10 @@
-import { INITS, PRESETS, type InitKind } from '../moe/models.js';
-import type { Preset } from '../moe/spec.js';
-import { DEFAULT_MOONS, DEFAULT_SPLIT } from '../train/dataset.js';
-import { ENGINE_CHOICES, type EngineChoice } from '../train/select-engine.js';
-import { IMAGE_HELP, withImageOptions } from '../experiments/data-options.js';
-import { stderrProgress } from '../experiments/progress.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stderrProgress } from '../experiments/progress.js';
 import { runSweep } from '../experiments/sweep.js';
-import { parseBudget } from './ablation.js';
-import { UsageError, parseOptions } from './args.js';
-import { STUDY_OPTIONS } from './study-options.js';
-import { choiceOption, datasetSettings, intOption } from './train.js';
+import { ints, defineCommand } from './args.js';
+import { STUDY_OPTIONS, budgetFrom, dataFrom, required } from './common-options.js';
+import { IMAGE_HELP } from './image-options.js';
 
 export const SWEEP_USAGE =
   'usage: qmoe sweep --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits-list 2,3,4] [--layers-list 1,2,4,8] [--widths 2,4,8,16,32,64] [--seeds K] [--epochs N] [--lr X] [--batch N] [--patience N] [--backend cpu|webgpu|auto] [data options] [--quiet]';
@@ -31,52 +25,30 @@ DIR/runs/ (one file per run, written atomically: an interrupted sweep resumes).
 ${IMAGE_HELP}  --backend NAME    cpu, webgpu or auto (default auto)
 `;
 
-function list(cmd: string, name: string, v: unknown, min: number, max: number): number[] | undefined {
-  if (v === undefined) return undefined;
-  const parts = String(v).split(',');
-  return parts.map((p) => {
-    if (!/^\s*\d+\s*$/.test(p) || Number(p) < min || Number(p) > max) throw new UsageError(`${cmd}: --${name} ${JSON.stringify(v)}: must be comma-separated integers from ${min} to ${max}`, SWEEP_USAGE);
-    return Number(p);
-  });
-}
+const SWEEP_OPTIONS = { ...STUDY_OPTIONS, 'qubits-list': ints(1, 20), 'layers-list': ints(1, 1000), widths: ints(1, 4096) } as const;
 
-export async function sweepCommand(args: string[]): Promise<number> {
-  const cmd = 'qmoe sweep';
-  const values = parseOptions(
-    cmd,
-    args,
-    {
-      ...STUDY_OPTIONS,
-      'qubits-list': { type: 'string' },
-      'layers-list': { type: 'string' },
-      widths: { type: 'string' },
-    },
-    SWEEP_USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(SWEEP_HELP);
+export const SWEEP = defineCommand({
+  usage: SWEEP_USAGE, help: SWEEP_HELP, options: SWEEP_OPTIONS,
+  async run(values, { command: cmd, args }) {
+    const out = required(cmd, 'out', 'DIR', values.out, SWEEP_USAGE);
+    const preset = values.preset ?? 'paper';
+    const dataset = dataFrom(cmd, values, SWEEP_USAGE);
+    const features = dataset.name === 'moons' ? 2 : (dataset.image?.components ?? 8);
+    const r = await runSweep({
+      dataset,
+      preset,
+      seeds: values.seeds ?? 1,
+      budget: budgetFrom(values, preset),
+      backend: values.backend ?? 'auto',
+      out,
+      qubits: values['qubits-list'] ?? (dataset.name === 'moons' ? [2, 3] : [features]),
+      layers: values['layers-list'] ?? (dataset.name === 'moons' ? [1, 2, 4, 8, 12] : [1, 2, 4, 8]),
+      widths: values.widths ?? [2, 4, 8, 16, 32, 64],
+      command: ['qmoe sweep', ...args].join(' '),
+      progress: stderrProgress(values.quiet),
+    });
+    process.stdout.write(readFileSync(join(out, 'sweep.md'), 'utf8'));
+    process.stdout.write(`${r.points.length} points; wrote ${out}/{sweep.json, sweep.md, sweep.svg, sweep.png, runs/}\n`);
     return 0;
-  }
-  if (!values.out) throw new UsageError(`${cmd}: --out DIR is required`, SWEEP_USAGE);
-  const preset = choiceOption<Preset>(cmd, 'preset', values.preset, PRESETS, SWEEP_USAGE) ?? 'paper';
-  const backend = choiceOption<EngineChoice>(cmd, 'backend', values.backend, ENGINE_CHOICES, SWEEP_USAGE) ?? 'auto';
-  const init = choiceOption<InitKind>(cmd, 'init', values.init, INITS, SWEEP_USAGE) ?? 'uniform';
-  const dataset = withImageOptions(cmd, values, datasetSettings(cmd, values, { ...DEFAULT_MOONS, split: DEFAULT_SPLIT }, SWEEP_USAGE), SWEEP_USAGE);
-  const features = dataset.name === 'moons' ? 2 : (dataset.image?.components ?? 8);
-  const r = await runSweep({
-    dataset,
-    preset,
-    seeds: intOption(cmd, 'seeds', values.seeds, 1, 1000, SWEEP_USAGE) ?? 1,
-    budget: parseBudget(cmd, values, preset, init, SWEEP_USAGE),
-    backend,
-    out: values.out,
-    qubits: list(cmd, 'qubits-list', values['qubits-list'], 1, 20) ?? (dataset.name === 'moons' ? [2, 3] : [features]),
-    layers: list(cmd, 'layers-list', values['layers-list'], 1, 1000) ?? (dataset.name === 'moons' ? [1, 2, 4, 8, 12] : [1, 2, 4, 8]),
-    widths: list(cmd, 'widths', values.widths, 1, 4096) ?? [2, 4, 8, 16, 32, 64],
-    command: ['qmoe sweep', ...args].join(' '),
-    progress: stderrProgress(values.quiet),
-  });
-  process.stdout.write(readFileSync(join(values.out, 'sweep.md'), 'utf8'));
-  process.stdout.write(`${r.points.length} points; wrote ${values.out}/{sweep.json, sweep.md, sweep.svg, sweep.png, runs/}\n`);
-  return 0;
-}
+  },
+});

@@ -1,22 +1,25 @@
-import { acquireForBackend } from '../gpu/acquire.js';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import { QmoeInputError } from '../errors.js';
+import type { GpuContext } from '../gpu/context.js';
 import { MAX_SEED } from '../data/rng.js';
-import { countParams, INITS, initParams, makeSpec, PRESETS, ROUTERS, type InitKind } from '../moe/models.js';
+import { countParams, defaultLayers, initParams, makeSpec, ROUTERS } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
-import { writeFileAtomic } from '../train/atomic.js';
+import { createNoisyCpuEngine, type GateNoiseRecord } from '../noise/training.js';
+import type { Budget } from '../experiments/runner.js';
 import { modelJson } from '../train/checkpoint.js';
-import { savedModel } from '../train/model-file.js';
-import { DATASETS, DEFAULT_MOONS, DEFAULT_SPLIT, prepareData, type DatasetName, type DatasetSettings, type PreparedData } from '../train/dataset.js';
+import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
 import type { TrainingEngine } from '../train/engine.js';
-import { accuracy, efficiency, f1 } from '../train/metrics.js';
-import { ENGINE_CHOICES, createEngine, type EngineChoice } from '../train/select-engine.js';
-import { presetTraining, shuffleSeed, train, type EpochRecord } from '../train/trainer.js';
-import { UsageError, parseOptions } from './args.js';
-import { IMAGE_HELP, IMAGE_OPTIONS, defaultLayers, withImageOptions } from '../experiments/data-options.js';
-import { createNoisyCpuEngine, parseGateNoise } from '../noise/training.js';
+import { efficiency } from '../train/metrics.js';
+import { savedModel } from '../train/model-file.js';
+import { openResultDir } from '../train/result-set.js';
+import { scoreSplit } from '../train/score.js';
+import { createEngine, type EngineChoice } from '../train/select-engine.js';
+import { shuffleSeed, train, type TrainResult } from '../train/trainer.js';
+import { choice, defineCommand, flag, int, text, type OptionValues } from './args.js';
+import { BUDGET_OPTIONS, DATA_OPTIONS, ENGINE_OPTION, PRESET_OPTION, SIZE_OPTIONS, budgetFrom, dataFrom, required, sizesFrom } from './common-options.js';
+import { GATE_NOISE_OPTIONS, gateNoiseFrom } from './gate-noise-options.js';
+import { IMAGE_HELP, IMAGE_OPTIONS } from './image-options.js';
+import { trainProgress } from './train-progress.js';
 
 export const TRAIN_USAGE =
   'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
@@ -25,7 +28,8 @@ export const TRAIN_HELP = `${TRAIN_USAGE}
 
 Trains a mixture-of-experts model (linear experts, one router) on a data set and writes, into DIR:
 metrics.json, model.json (for qmoe eval), boundary.svg/png (decision boundary over the scaled
-data) and history.svg/png (loss and accuracy per epoch). Every file is written atomically.
+data) and history.svg/png (loss and accuracy per epoch), as one set: a second run into the same
+DIR replaces all of them or, when it fails or is killed, none (see README, "Result sets").
 
 Models (--router): linear (A: softmax(Vx + c)), mlp (C: ReLU layers --hidden, then softmax),
 quantum (B: a circuit router; --preset paper: RY embedding, RY + CZ layers, basis-state
@@ -57,308 +61,228 @@ ${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X 
   --shots S          with --gate-noise: forward outputs from S sampled measurement shots per row
                      (finite-shot noise, fresh seeded shots on every pass; --gate-noise 0 for shot
                      noise alone); gradients stay those of the exact noisy outputs
-  --out DIR          output directory (created when missing)
+  --out DIR          output directory (created when missing; checked, locked and its free space
+                     measured before training: one writer at a time)
   --json             print metrics.json (without the history) on stdout
 
 Features are min-max scaled to angles [0, pi] on the training split. Accuracy and F1 are on the
 test split. efficiency = accuracy / ln(1 + total parameters) (metrics.json also has the router-only
-count, the study's count, as routerEfficiency).
+count, the study's count, as routerEfficiency). Slow epochs report their batches on stderr (time
+per batch and what is left), every second on a terminal, else every 10 s (QMOE_PROGRESS_SECONDS).
 `;
 
-/** Parses an integer option; a UsageError naming it otherwise. */
-export function intOption(command: string, name: string, value: string | undefined, min: number, max: number, usage: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`${command}: --${name} ${JSON.stringify(value)}: must be an integer`, usage);
-  const n = Number(value);
-  if (n < min || n > max) throw new QmoeInputError(`--${name}`, n, `must be an integer from ${min} to ${max}`);
-  return n;
+const TRAIN_OPTIONS = {
+  router: choice(ROUTERS),
+  ...PRESET_OPTION,
+  ...DATA_OPTIONS,
+  ...IMAGE_OPTIONS,
+  ...SIZE_OPTIONS,
+  ...BUDGET_OPTIONS,
+  seed: int(0, MAX_SEED),
+  ...ENGINE_OPTION,
+  ...GATE_NOISE_OPTIONS,
+  out: text(),
+  json: flag(),
+} as const;
+
+/** The files of a training run's result set (boundary.* only for two-feature, two-class data). */
+export const TRAIN_FILES = ['metrics.json', 'model.json', 'boundary.svg', 'boundary.png', 'history.svg', 'history.png'] as const;
+
+/** What `qmoe train` was asked to do: the command line, checked. */
+export interface TrainRequest {
+  router: RouterKind;
+  preset: Preset;
+  dataset: DatasetSettings;
+  sizes: ReturnType<typeof sizesFrom>;
+  budget: Budget;
+  seed: number;
+  backend: EngineChoice;
+  gateNoise: ReturnType<typeof gateNoiseFrom>;
+  out: string;
+  json: boolean;
+  command: string;
 }
 
-/** Parses a finite number option. */
-export function numberOption(command: string, name: string, value: string | undefined, usage: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${command}: --${name} ${JSON.stringify(value)}: must be a number`, usage);
-  return n;
+/** What a finished training gives: the engine's result, metrics and scores. */
+interface TrainOutcome {
+  result: TrainResult;
+  metrics: Awaited<ReturnType<typeof trainMetrics>>;
 }
 
-/** Checks a value against a list of names. */
-export function choiceOption<T extends string>(command: string, name: string, value: string | undefined, choices: readonly T[], usage: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`${command}: --${name} ${JSON.stringify(value)}: must be ${choices.join(', ')}`, usage);
-  return value as T;
-}
+const cmd = 'qmoe train';
 
-/** Data set options shared by train and eval: --dataset, --samples, --noise, --data-seed. */
-export function datasetSettings(command: string, values: Record<string, unknown>, base: DatasetSettings, usage: string): DatasetSettings {
-  const name = choiceOption<DatasetName>(command, 'dataset', values.dataset as string | undefined, DATASETS, usage) ?? base.name;
-  const samples = intOption(command, 'samples', values.samples as string | undefined, 20, 1 << 24, usage) ?? base.samples;
-  const noise = numberOption(command, 'noise', values.noise as string | undefined, usage) ?? base.noise;
-  if (noise < 0) throw new QmoeInputError('--noise', noise, 'must be >= 0');
-  const seed = intOption(command, 'data-seed', values['data-seed'] as string | undefined, 0, MAX_SEED, usage) ?? base.seed;
-  return { name, samples, noise, seed, split: base.split };
-}
-
-/** Argmax per row of rows x classes probabilities. */
-export function argmaxRows(probs: ArrayLike<number>, rows: number, classes: number): Int32Array {
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probs[r * classes + c] > probs[r * classes + best]) best = c;
-    out[r] = best;
-  }
-  return out;
-}
-
-/** Accuracy and F1 of the engine's predictions on one split of prepared data. */
-export async function scoreSplit(engine: TrainingEngine, data: PreparedData, split: 'train' | 'validation' | 'test'): Promise<{ accuracy: number; f1: number; rows: number }> {
-  const d = data.splits[split];
-  const probs = await engine.predict(d.x, d.rows);
-  const pred = argmaxRows(probs, d.rows, d.classes);
-  return { accuracy: accuracy(d.y, pred), f1: f1(d.y, pred, d.classes), rows: d.rows };
-}
-
-/** Progress on stderr: a cli-progress bar on a terminal, else a line per epoch (per 10 epochs past 20). */
-function progress(epochs: number, label: string): { update: (r: EpochRecord) => void; stop: () => void } {
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        format: `${label} [{bar}] epoch {value}/{total} | loss {loss} acc {acc} | val loss {vloss} acc {vacc}`,
-        stream: process.stderr,
-        hideCursor: true,
-        clearOnComplete: false,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(epochs, 0, { loss: '-', acc: '-', vloss: '-', vacc: '-' });
-    return {
-      update: (r) => bar.update(r.epoch, { loss: r.trainLoss.toFixed(4), acc: r.trainAccuracy.toFixed(3), vloss: r.valLoss.toFixed(4), vacc: r.valAccuracy.toFixed(3) }),
-      stop: () => bar.stop(),
-    };
-  }
-  const every = epochs <= 20 ? 1 : 10;
+/** Parse: the command line's values, checked and completed with the defaults. */
+export function trainRequest(values: OptionValues<typeof TRAIN_OPTIONS>, args: string[]): TrainRequest {
+  const router = required(cmd, 'router', 'linear|quantum|mlp', values.router, TRAIN_USAGE);
+  const out = required(cmd, 'out', 'DIR', values.out, TRAIN_USAGE);
+  const preset = values.preset ?? 'paper';
+  const backend = values.backend ?? 'auto';
+  const seed = values.seed ?? 0;
+  const dataset = dataFrom(cmd, values, TRAIN_USAGE);
+  const sizes = sizesFrom(values);
   return {
-    update: (r) => {
-      if (r.epoch % every === 0 || r.epoch === 1 || r.epoch === epochs) {
-        process.stderr.write(`${label} epoch ${r.epoch}/${epochs} loss ${r.trainLoss.toFixed(4)} acc ${r.trainAccuracy.toFixed(3)} val loss ${r.valLoss.toFixed(4)} acc ${r.valAccuracy.toFixed(3)}\n`);
-      }
-    },
-    stop: () => {},
+    router,
+    preset,
+    dataset,
+    sizes: { ...sizes, layers: sizes.layers ?? defaultLayers(dataset.name, preset) },
+    budget: budgetFrom(values, preset),
+    seed,
+    backend,
+    gateNoise: gateNoiseFrom(cmd, values, router, backend, seed, TRAIN_USAGE),
+    out,
+    json: values.json === true,
+    command: ['qmoe train', ...args].join(' '),
   };
 }
 
-/** --out must be a directory or not exist yet (it is created when the files are written). */
-function checkOutDir(out: string): void {
+/** About how many bytes the result set takes: the pictures (up to 100000 points), the history, the parameters. */
+function trainBytes(rows: number, epochs: number, params: number): number {
+  return 1_048_576 + 600 * Math.min(rows, 100_000) + 800 * epochs + 60 * params;
+}
+
+/** The engine of the request: the noisy CPU engine with --gate-noise, else the --backend one. */
+async function trainingEngine(req: TrainRequest, spec: ModelSpec): Promise<{ engine: TrainingEngine; noise: GateNoiseRecord | null; note?: string; gpu: GpuContext | null }> {
+  const lr = req.budget.lr;
+  if (req.gateNoise) {
+    const gpu = req.backend === 'webgpu' ? await (await import('../gpu/acquire.js')).acquireForBackend('webgpu') : null;
+    const noisy = createNoisyCpuEngine(spec, { lr, ...req.gateNoise.options, gpu });
+    return { engine: noisy.engine, noise: noisy.noise, note: req.gateNoise.note, gpu };
+  }
+  const { engine, note } = await createEngine(spec, req.backend, { lr });
+  return { engine, noise: null, note, gpu: null };
+}
+
+/** metrics.json without the history: test scores of the kept parameters, counts, efficiency, how training went. */
+async function trainMetrics(req: TrainRequest, spec: ModelSpec, data: PreparedData, engine: TrainingEngine, result: TrainResult, seconds: number, noise: GateNoiseRecord | null) {
+  await engine.load('test', data.splits.test);
+  const testLoss = await engine.evaluate('test');
+  const validation = await engine.evaluate('validation');
+  const trainStats = await engine.evaluate('train');
+  const test = await scoreSplit(engine, data, 'test');
+  const params = countParams(spec);
+  return {
+    dataset: req.dataset.name,
+    router: req.router,
+    preset: req.preset,
+    backend: engine.kind,
+    accuracy: test.accuracy,
+    f1: test.f1,
+    testLoss: testLoss.loss,
+    testRows: test.rows,
+    validation,
+    train: trainStats,
+    params,
+    paramsCounted: 'total',
+    efficiency: efficiency(test.accuracy, params.total),
+    routerEfficiency: efficiency(test.accuracy, Math.max(1, params.router)),
+    epochs: result.epochsRun,
+    bestEpoch: result.bestEpoch,
+    stoppedEarly: result.stoppedEarly,
+    seconds,
+    gateNoise: noise,
+  };
+}
+
+/** Run: trains on the engine with progress on stderr, then scores the kept parameters. */
+async function runTraining(req: TrainRequest, spec: ModelSpec, data: PreparedData, engine: TrainingEngine, noise: GateNoiseRecord | null): Promise<TrainOutcome> {
+  await engine.setParams(initParams(spec, { seed: req.seed, init: req.budget.init }));
+  const bar = trainProgress(req.budget.epochs, `${req.router}/${req.preset}`);
+  const t0 = performance.now();
+  let result: TrainResult;
   try {
-    if (!statSync(out).isDirectory()) throw new UsageError(`qmoe train: --out ${JSON.stringify(out)}: exists and is not a directory`, TRAIN_USAGE);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    if (err.code !== 'ENOENT') throw new UsageError(`qmoe train: --out ${JSON.stringify(out)}: ${err.message}`, TRAIN_USAGE);
-  }
-}
-
-function makeOutDir(out: string): void {
-  try {
-    mkdirSync(out, { recursive: true });
-  } catch (e) {
-    throw new UsageError(`qmoe train: --out ${JSON.stringify(out)}: cannot create the directory (${(e as Error).message})`, TRAIN_USAGE);
-  }
-}
-
-/** Writes every file atomically; if one fails, removes the ones this call wrote, then rethrows. */
-function writeAll(files: [string, string | Uint8Array][]): void {
-  const done: string[] = [];
-  try {
-    for (const [path, data] of files) {
-      writeFileAtomic(path, data);
-      done.push(path);
-    }
-  } catch (e) {
-    for (const p of done) rmSync(p, { force: true });
-    throw e;
-  }
-}
-
-/** The decision boundary over the scaled data: P(class 1) on a 100 x 100 grid. */
-export async function boundaryPicture(engine: TrainingEngine, data: PreparedData, title: string): Promise<string | undefined> {
-  if (data.features !== 2 || data.classes !== 2) return undefined;
-  const { boundarySvg, gridAround, gridPoints } = await import('../plot/boundary.js');
-  const spec = gridAround(data.scaled, { nx: 100, ny: 100 });
-  const pts = gridPoints(spec);
-  const probs = await engine.predict(pts, spec.nx * spec.ny);
-  const values = new Float64Array(spec.nx * spec.ny);
-  for (let k = 0; k < values.length; k++) values[k] = Math.min(1, Math.max(0, probs[2 * k + 1]));
-  return boundarySvg({ grid: { ...spec, values }, points: { x: data.scaled, y: data.labels }, title, xLabel: 'x1 (scaled)', yLabel: 'x2 (scaled)' });
-}
-
-export async function trainCommand(args: string[]): Promise<number> {
-  const cmd = 'qmoe train';
-  const values = parseOptions(
-    cmd,
-    args,
-    {
-      dataset: { type: 'string' },
-      router: { type: 'string' },
-      preset: { type: 'string' },
-      qubits: { type: 'string' },
-      layers: { type: 'string' },
-      experts: { type: 'string' },
-      hidden: { type: 'string' },
-      epochs: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      seed: { type: 'string' },
-      patience: { type: 'string' },
-      samples: { type: 'string' },
-      noise: { type: 'string' },
-      'data-seed': { type: 'string' },
-      init: { type: 'string' },
-      backend: { type: 'string' },
-      'gate-noise': { type: 'string' },
-      shots: { type: 'string' },
-      trajectories: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      ...IMAGE_OPTIONS,
-    },
-    TRAIN_USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(TRAIN_HELP);
-    return 0;
-  }
-  const router = choiceOption<RouterKind>(cmd, 'router', values.router, ROUTERS, TRAIN_USAGE);
-  if (!router) throw new UsageError(`${cmd}: --router linear|quantum|mlp is required`, TRAIN_USAGE);
-  if (values.out === undefined || values.out === '') throw new UsageError(`${cmd}: --out DIR is required`, TRAIN_USAGE);
-  const preset = choiceOption<Preset>(cmd, 'preset', values.preset, PRESETS, TRAIN_USAGE) ?? 'paper';
-  const init = choiceOption<InitKind>(cmd, 'init', values.init, INITS, TRAIN_USAGE) ?? 'uniform';
-  const backend = choiceOption<EngineChoice>(cmd, 'backend', values.backend, ENGINE_CHOICES, TRAIN_USAGE) ?? 'auto';
-  const dataset = withImageOptions(cmd, values, datasetSettings(cmd, values, { ...DEFAULT_MOONS, split: DEFAULT_SPLIT }, TRAIN_USAGE), TRAIN_USAGE);
-  let hidden: number[] | undefined;
-  if (values.hidden !== undefined) {
-    const parts = values.hidden.split(',');
-    hidden = parts.map((p) => {
-      if (!/^\s*\d+\s*$/.test(p)) throw new UsageError(`${cmd}: --hidden ${JSON.stringify(values.hidden)}: must be comma-separated positive integers, e.g. 16,8`, TRAIN_USAGE);
-      return Number(p);
+    // Shuffles use a generator of their own, derived from --seed (independent of the init draws).
+    result = await train(engine, { train: data.splits.train, validation: data.splits.validation }, {
+      epochs: req.budget.epochs,
+      batch: req.budget.batch,
+      patience: req.budget.patience,
+      seed: shuffleSeed(req.seed),
+      onEpoch: (r) => bar.epoch(r),
+      onProgress: (p) => bar.batch(p),
+      progressSeconds: bar.batchSeconds,
     });
-  }
-  const defaults = presetTraining(preset);
-  const epochs = intOption(cmd, 'epochs', values.epochs, 1, 1_000_000, TRAIN_USAGE) ?? defaults.epochs;
-  const batch = intOption(cmd, 'batch', values.batch, 1, 1 << 24, TRAIN_USAGE) ?? defaults.batch;
-  const patience = intOption(cmd, 'patience', values.patience, 0, 1_000_000, TRAIN_USAGE) ?? defaults.patience;
-  const seed = intOption(cmd, 'seed', values.seed, 0, MAX_SEED, TRAIN_USAGE) ?? 0;
-  const lr = numberOption(cmd, 'lr', values.lr, TRAIN_USAGE) ?? defaults.lr;
-  if (!(lr > 0)) throw new QmoeInputError('--lr', lr, 'must be > 0');
-
-  const data = prepareData(dataset, preset);
-  const spec: ModelSpec = makeSpec({
-    router,
-    preset,
-    features: data.features,
-    classes: data.classes,
-    experts: intOption(cmd, 'experts', values.experts, 1, 1 << 16, TRAIN_USAGE),
-    qubits: intOption(cmd, 'qubits', values.qubits, 1, 64, TRAIN_USAGE),
-    layers: intOption(cmd, 'layers', values.layers, 0, 10000, TRAIN_USAGE) ?? defaultLayers(dataset.name, preset),
-    hidden,
-  });
-  const out = values.out;
-  checkOutDir(out);
-
-  // Noise-aware training (--gate-noise): the CPU engine with the router circuit under noise.
-  const gate = parseGateNoise(cmd, values, router, backend, seed, TRAIN_USAGE);
-  const noiseGpu = gate && backend === 'webgpu' ? await acquireForBackend('webgpu') : null;
-  const noisy = gate ? createNoisyCpuEngine(spec, { lr, ...gate.options, gpu: noiseGpu }) : undefined;
-  const { engine, note } = noisy ? { engine: noisy.engine, note: gate?.note } : await createEngine(spec, backend, { lr });
-  try {
-    if (note) process.stderr.write(`qmoe train: ${note}\n`);
-    await engine.setParams(initParams(spec, { seed, init }));
-    const label = `${router}/${preset}`;
-    const bar = progress(epochs, label);
-    const t0 = performance.now();
-    let result;
-    try {
-      // Shuffles use a generator of their own, derived from --seed (independent of the init draws).
-      result = await train(engine, { train: data.splits.train, validation: data.splits.validation }, {
-        epochs,
-        batch,
-        patience,
-        seed: shuffleSeed(seed),
-        onEpoch: (r) => bar.update(r),
-      });
-    } finally {
-      bar.stop();
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    await engine.load('test', data.splits.test);
-    const testLoss = await engine.evaluate('test');
-    const valStats = await engine.evaluate('validation');
-    const trainStats = await engine.evaluate('train');
-    const test = await scoreSplit(engine, data, 'test');
-    const params = countParams(spec);
-    const metrics = {
-      dataset: dataset.name,
-      router,
-      preset,
-      backend: engine.kind,
-      accuracy: test.accuracy,
-      f1: test.f1,
-      testLoss: testLoss.loss,
-      testRows: test.rows,
-      validation: valStats,
-      train: trainStats,
-      params,
-      paramsCounted: 'total',
-      efficiency: efficiency(test.accuracy, params.total),
-      routerEfficiency: efficiency(test.accuracy, Math.max(1, params.router)),
-      epochs: result.epochsRun,
-      bestEpoch: result.bestEpoch,
-      stoppedEarly: result.stoppedEarly,
-      seconds,
-      gateNoise: noisy?.noise ?? null,
-    };
-    const model = savedModel({ spec, result, data, training: { backend: engine.kind, lr, epochs, batch, seed, patience, init }, metrics });
-    const files: [string, string | Uint8Array][] = [['metrics.json', JSON.stringify({ ...metrics, history: result.history }, null, 2) + '\n']];
-    const title = `${router} router (${preset}), test accuracy ${(100 * test.accuracy).toFixed(1)}%`;
-    const boundary = await boundaryPicture(engine, data, title);
-    // The plotting stack (vega, resvg) loads only when a picture is drawn.
-    const { lineChartSvg, svgToPng } = await import('../plot/boundary.js');
-    const h = result.history;
-    const epochsAxis = h.map((r) => r.epoch);
-    const history = await lineChartSvg({
-      series: [
-        { name: 'train loss', x: epochsAxis, y: h.map((r) => r.trainLoss) },
-        { name: 'val loss', x: epochsAxis, y: h.map((r) => r.valLoss) },
-        { name: 'train accuracy', x: epochsAxis, y: h.map((r) => r.trainAccuracy) },
-        { name: 'val accuracy', x: epochsAxis, y: h.map((r) => r.valAccuracy) },
-      ],
-      xLabel: 'epoch',
-      yLabel: 'loss / accuracy',
-      title: `${router} router (${preset}): training history`,
-    });
-    if (boundary) files.push(['boundary.svg', boundary], ['boundary.png', svgToPng(boundary)]);
-    files.push(['history.svg', history], ['history.png', svgToPng(history)]);
-    files.push(['model.json', modelJson(model)]);
-    makeOutDir(out);
-    writeAll(files.map(([name, d]) => [join(out, name), d]));
-
-    if (values.json) {
-      process.stdout.write(JSON.stringify(metrics) + '\n');
-    } else {
-      const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-      process.stdout.write(
-        `${label} on ${dataset.name} (${data.settings.samples} samples${dataset.name === 'moons' ? `, noise ${dataset.noise}` : `, ${data.features} PCA features`}), ${engine.kind} engine\n` +
-          `epochs      ${result.epochsRun} (best ${result.bestEpoch}${result.stoppedEarly ? ', stopped early' : ''}), ${seconds.toFixed(1)} s\n` +
-          `test        accuracy ${pct(test.accuracy)}, F1 ${test.f1.toFixed(4)}, loss ${testLoss.loss.toFixed(4)} (${test.rows} rows)\n` +
-          `params      router ${params.router}, experts ${params.experts}, total ${params.total}\n` +
-          `efficiency  ${metrics.efficiency.toFixed(4)} (accuracy / ln(1 + total)); router only ${metrics.routerEfficiency.toFixed(4)}\n` +
-          `wrote       ${out}/{metrics.json, model.json, ${boundary ? 'boundary.svg, boundary.png, ' : ''}history.svg, history.png}\n`,
-      );
-    }
-    return 0;
   } finally {
-    engine.dispose();
-    noiseGpu?.destroy();
+    bar.stop();
   }
+  const seconds = (performance.now() - t0) / 1000;
+  const metrics = await trainMetrics(req, spec, data, engine, result, seconds, noise);
+  return { result, metrics };
+}
+
+/** Write, part 1: the result set's files (the pictures need the engine's predictions). */
+async function trainFiles(req: TrainRequest, spec: ModelSpec, data: PreparedData, engine: TrainingEngine, run: TrainOutcome): Promise<[string, string | Uint8Array][]> {
+  const { result, metrics } = run;
+  const b = req.budget;
+  const model = savedModel({ spec, result, data, training: { backend: engine.kind, lr: b.lr, epochs: b.epochs, batch: b.batch, seed: req.seed, patience: b.patience, init: b.init }, metrics });
+  const files: [string, string | Uint8Array][] = [['metrics.json', JSON.stringify({ ...metrics, history: result.history }, null, 2) + '\n']];
+  // The plotting stack (vega, resvg) loads only when a picture is drawn.
+  const { boundaryPicture, lineChartSvg, svgToPng } = await import('../plot/boundary.js');
+  const boundary = await boundaryPicture(engine, data, `${req.router} router (${req.preset}), test accuracy ${(100 * metrics.accuracy).toFixed(1)}%`);
+  const h = result.history;
+  const epochsAxis = h.map((r) => r.epoch);
+  const history = await lineChartSvg({
+    series: [
+      { name: 'train loss', x: epochsAxis, y: h.map((r) => r.trainLoss) },
+      { name: 'val loss', x: epochsAxis, y: h.map((r) => r.valLoss) },
+      { name: 'train accuracy', x: epochsAxis, y: h.map((r) => r.trainAccuracy) },
+      { name: 'val accuracy', x: epochsAxis, y: h.map((r) => r.valAccuracy) },
+    ],
+    xLabel: 'epoch',
+    yLabel: 'loss / accuracy',
+    title: `${req.router} router (${req.preset}): training history`,
+  });
+  if (boundary) files.push(['boundary.svg', boundary], ['boundary.png', svgToPng(boundary)]);
+  files.push(['history.svg', history], ['history.png', svgToPng(history)]);
+  files.push(['model.json', modelJson(model)]);
+  return files;
+}
+
+/** Write, part 2: the summary on stdout. */
+function printSummary(req: TrainRequest, data: PreparedData, run: TrainOutcome, written: string[]): void {
+  const { metrics: m, result } = run;
+  if (req.json) {
+    process.stdout.write(JSON.stringify(m) + '\n');
+    return;
+  }
+  const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+  const d = req.dataset;
+  process.stdout.write(
+    `${req.router}/${req.preset} on ${d.name} (${data.settings.samples} samples${d.name === 'moons' ? `, noise ${d.noise}` : `, ${data.features} PCA features`}), ${m.backend} engine\n` +
+      `epochs      ${result.epochsRun} (best ${result.bestEpoch}${result.stoppedEarly ? ', stopped early' : ''}), ${m.seconds.toFixed(1)} s\n` +
+      `test        accuracy ${pct(m.accuracy)}, F1 ${m.f1.toFixed(4)}, loss ${m.testLoss.toFixed(4)} (${m.testRows} rows)\n` +
+      `params      router ${m.params.router}, experts ${m.params.experts}, total ${m.params.total}\n` +
+      `efficiency  ${m.efficiency.toFixed(4)} (accuracy / ln(1 + total)); router only ${m.routerEfficiency.toFixed(4)}\n` +
+      `wrote       ${req.out}/{${written.join(', ')}}\n`,
+  );
+}
+
+export const TRAIN = defineCommand({ usage: TRAIN_USAGE, help: TRAIN_HELP, options: TRAIN_OPTIONS, run: (values, { args }) => trainCommand(trainRequest(values, args)) });
+
+/** Parse (trainRequest), run (runTraining), write (trainFiles, the commit, printSummary). */
+async function trainCommand(req: TrainRequest): Promise<number> {
+  const data = prepareData(req.dataset, req.preset);
+  const spec = makeSpec({ router: req.router, preset: req.preset, features: data.features, classes: data.classes, ...req.sizes });
+  // The output directory is checked, locked and measured before any training.
+  const dir = openResultDir(req.out, { argument: '--out', bytes: trainBytes(data.raw.length / data.features, req.budget.epochs, countParams(spec).total), command: req.command });
+  try {
+    if (dir.finishedInterruptedWrite) process.stderr.write(`${cmd}: finished the interrupted write of a previous run in ${req.out} first\n`);
+    const { engine, noise, note, gpu } = await trainingEngine(req, spec);
+    try {
+      if (note) process.stderr.write(`${cmd}: ${note}\n`);
+      const run = await runTraining(req, spec, data, engine, noise);
+      const files = await trainFiles(req, spec, data, engine, run);
+      dir.commit(files, TRAIN_FILES);
+      printSummary(req, data, run, files.map(([name]) => name).sort(byTrainOrder));
+      return 0;
+    } finally {
+      engine.dispose();
+      gpu?.destroy();
+    }
+  } finally {
+    dir.release();
+  }
+}
+
+/** The order the summary lists the files in. */
+function byTrainOrder(a: string, b: string): number {
+  return TRAIN_FILES.indexOf(a as (typeof TRAIN_FILES)[number]) - TRAIN_FILES.indexOf(b as (typeof TRAIN_FILES)[number]);
 }

@@ -23,6 +23,9 @@ export interface MoonsOptions {
 /** Most samples `makeMoons` makes (the row limit of a backend call). */
 export const MAX_SAMPLES = 1 << 26;
 
+/** Largest noise: far beyond the moons' size (about 2) the points are noise alone; far beyond that they overflow. */
+export const MAX_NOISE = 1e6;
+
 /**
  * Two interleaving half circles, with the meaning of scikit-learn's `make_moons`:
  * n_out = floor(samples / 2) points (cos t, sin t) with t = linspace(0, pi, n_out), label 0,
@@ -37,8 +40,8 @@ export function makeMoons(options: MoonsOptions): Dataset {
   }
   const samples = checkInt('samples', options.samples, 2, MAX_SAMPLES);
   const noise = options.noise ?? 0;
-  if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0) {
-    throw new QmoeInputError('noise', noise, 'must be a finite number >= 0');
+  if (typeof noise !== 'number' || !(noise >= 0 && noise <= MAX_NOISE)) {
+    throw new QmoeInputError('noise', noise, `must be a number from 0 to ${MAX_NOISE}`);
   }
   const seed = checkSeed('seed', options.seed);
   const shuffle = options.shuffle ?? true;

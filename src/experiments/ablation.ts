@@ -1,18 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { QmoeInputError } from '../errors.js';
 import { efficiency } from '../train/metrics.js';
-import { makeSpec } from '../moe/models.js';
+import { defaultLayers, makeSpec } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
-import { writeFileAtomic } from '../train/atomic.js';
 import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import type { EngineChoice } from '../train/select-engine.js';
-import { boundaryPicture } from '../cli/train.js';
 import { claimsFor, type Claim } from './claims.js';
-import { defaultLayers } from './data-options.js';
-import { EtaClock, formatDuration, type ProgressSink } from './progress.js';
-import { cleanTemporaries, loadRun, meanCurve, meanStd, saveRun, trainRun, type Budget, type RunConfig, type RunRecord } from './runner.js';
+import { meanCurve, meanStd, runStudy, trainRun, type Budget, type RunRecord, type StudyOptions } from './runner.js';
 
 /** The study's three models: A linear router, B quantum router, C deep (MLP) router. */
 export const ABLATION_MODELS: { label: string; router: RouterKind; name: string }[] = [
@@ -21,21 +14,12 @@ export const ABLATION_MODELS: { label: string; router: RouterKind; name: string 
   { label: 'C', router: 'mlp', name: 'deep (MLP) router' },
 ];
 
-export interface AblationOptions {
-  dataset: DatasetSettings;
-  preset: Preset;
+export interface AblationOptions extends StudyOptions {
   /** Seeds 0..seeds-1 (initial parameters and shuffles; the data and its split stay fixed). */
   seeds: number;
-  budget: Budget;
   backend: EngineChoice;
-  out: string;
   /** Overrides of the preset's model sizes (the quantum router's layers default per data set). */
   sizes?: { qubits?: number; layers?: number; hidden?: number[]; experts?: number };
-  /** The command line, recorded in the outputs. */
-  command?: string;
-  progress?: ProgressSink;
-  /** Test hook: called before a run is trained (not for runs reused from DIR/runs). */
-  onTrain?: (id: string) => void;
 }
 
 export interface ModelSummary {
@@ -93,68 +77,29 @@ export function ablationSpec(router: RouterKind, preset: Preset, data: PreparedD
  * Then writes DIR/ablation.json, DIR/ablation.md and the figures.
  */
 export async function runAblation(o: AblationOptions): Promise<AblationResult> {
-  const log = o.progress ?? { status: () => {}, line: () => {} };
   const data = prepareData(o.dataset, o.preset);
-  const runsDir = join(o.out, 'runs');
-  mkdirSync(runsDir, { recursive: true });
-  cleanTemporaries(runsDir);
-  cleanTemporaries(o.out);
-
-  const jobs: { id: string; model: (typeof ABLATION_MODELS)[number]; seed: number; spec: ModelSpec; config: RunConfig }[] = [];
-  for (let seed = 0; seed < o.seeds; seed++) {
-    for (const model of ABLATION_MODELS) {
+  const jobs = Array.from({ length: o.seeds }, (_, seed) =>
+    ABLATION_MODELS.map((model) => {
       const spec = ablationSpec(model.router, o.preset, data, o.sizes);
-      jobs.push({ id: `${model.router}-seed${seed}`, model, seed, spec, config: { dataset: data.settings, spec, budget: o.budget } });
-    }
-  }
-  const runs = new Map<string, RunRecord>();
-  const clock = new EtaClock();
-  for (const j of jobs) {
-    const found = loadRun(runsDir, j.id, j.config);
-    if (found && 'mismatch' in found) {
-      throw new QmoeInputError('--out', o.out, `holds ${j.id}.json from another configuration (data set, model or budget differ); use another --out, or delete ${runsDir} to start again`);
-    }
-    if (found) {
-      runs.set(j.id, found);
-      clock.record(j.model.router, found.seconds, found.epochsRun);
-    }
-  }
-  const todo = jobs.filter((j) => !runs.has(j.id));
-  if (runs.size > 0) log.line(`ablation: ${runs.size} of ${jobs.length} runs found in ${runsDir}, ${todo.length} to train`);
-  const remaining = new Map<string, number>();
-  for (const j of todo) remaining.set(j.model.router, (remaining.get(j.model.router) ?? 0) + o.budget.epochs);
-  let n = jobs.length - todo.length;
-  for (const j of todo) {
-    n++;
-    o.onTrain?.(j.id);
-    const every = o.budget.epochs <= 20 ? 1 : 10;
-    let last = performance.now();
-    const t0 = last;
-    const run = await trainRun(j.id, j.spec, data, o.budget, j.seed, o.backend, (r) => {
-      const now = performance.now();
-      clock.record(j.model.router, (now - last) / 1000, 1);
-      last = now;
-      remaining.set(j.model.router, (remaining.get(j.model.router) ?? 0) - 1);
-      if (r.epoch % every === 0 || r.epoch === 1 || r.epoch === o.budget.epochs) {
-        const eta = clock.estimate(remaining);
-        log.status(
-          `ablation ${n}/${jobs.length}: ${j.model.label} ${j.model.router} seed ${j.seed} epoch ${r.epoch}/${o.budget.epochs} ` +
-            `loss ${r.trainLoss.toFixed(4)} val acc ${r.valAccuracy.toFixed(3)} | ETA ${eta === undefined ? '?' : `<= ${formatDuration(eta)}`}`,
-        );
-      }
-    });
-    // Epochs not run (early stopping) leave the estimate.
-    remaining.set(j.model.router, (remaining.get(j.model.router) ?? 0) - (o.budget.epochs - run.epochsRun));
-    saveRun(runsDir, run);
-    runs.set(j.id, run);
-    log.line(
-      `ablation ${n}/${jobs.length}: ${j.model.label} ${j.model.router} seed ${j.seed} done: test accuracy ${(100 * run.test.accuracy).toFixed(2)}%, ` +
-        `${run.epochsRun} epochs, ${formatDuration((performance.now() - t0) / 1000)}`,
-    );
-  }
-  const result = summarize(o, data, jobs.map((j) => runs.get(j.id)!));
-  await writeOutputs(o, data, result, runs);
-  return result;
+      return { id: `${model.router}-seed${seed}`, kind: model.router, label: `${model.label} ${model.router} seed ${seed}`, seed, spec, config: { dataset: data.settings, spec, budget: o.budget } };
+    }),
+  ).flat();
+  return runStudy(o, {
+    name: 'ablation',
+    jobs,
+    train: (j, hooks) => trainRun(j.id, j.spec, data, o.budget, j.seed, o.backend, hooks),
+    done: (run) => `test accuracy ${(100 * run.test.accuracy).toFixed(2)}%`,
+    finish: async (runs) => {
+      const result = summarize(o, data, jobs.map((j) => runs.get(j.id)!));
+      return { result, files: await outputFiles(o, data, result, runs), setNames: ablationFiles() };
+    },
+  });
+}
+
+/** Every file name of an ablation's result set (the boundaries only for two-feature data). */
+function ablationFiles(): string[] {
+  const figures = ['dynamics-loss', 'dynamics-accuracy', ...ABLATION_MODELS.map((m) => `boundary-${m.router}`)];
+  return ['ablation.json', 'ablation.md', ...figures.flatMap((f) => [`${f}.svg`, `${f}.png`])];
 }
 
 function summarize(o: AblationOptions, data: PreparedData, runs: RunRecord[]): AblationResult {
@@ -272,8 +217,8 @@ function describeSpec(s: ModelSpec): string {
   return ` (${s.experts} experts)`;
 }
 
-async function writeOutputs(o: AblationOptions, data: PreparedData, r: AblationResult, runs: Map<string, RunRecord>): Promise<void> {
-  const { lineChartSvg, svgToPng } = await import('../plot/boundary.js');
+async function outputFiles(o: AblationOptions, data: PreparedData, r: AblationResult, runs: Map<string, RunRecord>): Promise<[string, string | Uint8Array][]> {
+  const { boundaryPicture, lineChartSvg, svgToPng } = await import('../plot/boundary.js');
   const files: [string, string | Uint8Array][] = [];
   const perModel = (router: RouterKind) => [...runs.values()].filter((x) => x.config.spec.router === router).sort((a, b) => a.seed - b.seed);
   const lossSeries = [];
@@ -307,5 +252,5 @@ async function writeOutputs(o: AblationOptions, data: PreparedData, r: AblationR
     }
   }
   files.push(['ablation.json', JSON.stringify(r, null, 2) + '\n'], ['ablation.md', ablationMarkdown(r)]);
-  for (const [name, bytes] of files) writeFileAtomic(join(o.out, name), bytes);
+  return files;
 }

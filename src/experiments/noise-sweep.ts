@@ -1,20 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { scoreSplit } from '../cli/train.js';
 import { QmoeInputError, checkInt } from '../errors.js';
-import { countParams, makeSpec } from '../moe/models.js';
+import { countParams, defaultLayers, makeSpec } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
 import { DEFAULT_GRADIENT_TRAJECTORIES } from '../noise/backend.js';
 import { type GateNoiseRecord, type RouterNoisePlacement, createNoisyCpuEngine, presetPlacement } from '../noise/training.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
-import { writeFileAtomic } from '../train/atomic.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
-import type { EpochRecord } from '../train/trainer.js';
-import { defaultLayers } from './data-options.js';
-import { EtaClock, formatDuration, type ProgressSink } from './progress.js';
-import { cleanTemporaries, deviceName, loadRun, meanStd, saveRun, scoreAllSplits, trainOnEngine, type Budget, type RunConfig, type RunRecord } from './runner.js';
+import { formatDuration, type ProgressSink } from './progress.js';
+import { deviceName, meanStd, runStudy, scoreAllSplits, trainOnEngine, type Budget, type Job, type RunConfig, type RunRecord, type StudyOptions, type TrainHooks } from './runner.js';
 
 /**
  * The study's robustness experiment (its Table II): accuracy of the quantum router B under
@@ -83,13 +77,9 @@ export const NOISE_CLAIMS: Record<Preset, NoiseClaims> = {
 /** Training budget of the code preset's retraining under noise: its defaults with 20 epochs. */
 export const CODE_NOISE_EPOCHS = 20;
 
-export interface NoiseSweepOptions {
-  dataset: DatasetSettings;
-  preset: Preset;
+export interface NoiseSweepOptions extends StudyOptions {
   /** Seeds 0..seeds-1 (default 3). */
   seeds?: number;
-  /** One budget for every training run (baseline, noiseless B, B under noise). */
-  budget: Budget;
   /** Error rates (default: the preset's). */
   rates?: number[];
   /** Trajectories per row of the noise-aware gradient (default DEFAULT_GRADIENT_TRAJECTORIES). */
@@ -98,11 +88,6 @@ export interface NoiseSweepOptions {
   noiseAware?: boolean;
   /** Circuit layers / qubits of B (preset defaults otherwise). */
   sizes?: { layers?: number; qubits?: number };
-  out: string;
-  command?: string;
-  progress?: ProgressSink;
-  /** Called before each training run (tests count them). */
-  onTrain?: (id: string) => void;
 }
 
 /** Config of a run for resume checks: the runner's plus the noise it trained under (null: none). */
@@ -167,7 +152,6 @@ export function checkRates(rates: unknown): number[] {
   return sorted;
 }
 
-/** Test accuracy, F1 and loss, and train accuracy, of the engine's current parameters. */
 /**
  * Trains one model on the CPU engine, without noise (`noise` null) or with the quantum router's
  * circuit under noise at rate noise.p, and scores the kept parameters (under the same noise).
@@ -179,7 +163,7 @@ export async function trainNoiseRun(
   budget: Budget,
   seed: number,
   noise: NoiseRunConfig['noise'],
-  onEpoch?: (r: EpochRecord) => void,
+  hooks: TrainHooks = {},
 ): Promise<NoiseRunRecord> {
   const made = noise
     ? createNoisyCpuEngine(spec, { lr: budget.lr, p: noise.p, trajectories: noise.trajectories, placement: noise.placement, seed })
@@ -187,7 +171,7 @@ export async function trainNoiseRun(
   const engine = made.engine;
   try {
     const config: NoiseRunConfig = { dataset: data.settings, spec, budget, noise };
-    return { ...(await trainOnEngine(engine, id, spec, data, budget, seed, config, onEpoch)), config, noise: made.noise };
+    return { ...(await trainOnEngine(engine, id, spec, data, budget, seed, config, hooks)), config, noise: made.noise };
   } finally {
     engine.dispose();
   }
@@ -211,7 +195,6 @@ function rateId(p: number): string {
 
 /** Runs (or resumes) a noise sweep and writes DIR/noise.json, noise.md, noise.svg and noise.png. */
 export async function runNoiseSweep(o: NoiseSweepOptions): Promise<NoiseSweepResult> {
-  const log = o.progress ?? { status: () => {}, line: () => {} };
   const seeds = checkInt('--seeds', o.seeds ?? 3, 1, 1000);
   const rates = checkRates(o.rates ?? defaultRates(o.preset));
   const trajectories = checkInt('--trajectories', o.trajectories ?? DEFAULT_GRADIENT_TRAJECTORIES, 1, MAX_TRAJECTORIES);
@@ -221,67 +204,52 @@ export async function runNoiseSweep(o: NoiseSweepOptions): Promise<NoiseSweepRes
   const base = { preset: o.preset, features: data.features, classes: data.classes };
   const baselineSpec = makeSpec({ ...base, router: 'linear' });
   const quantumSpec = makeSpec({ ...base, router: 'quantum', qubits: o.sizes?.qubits, layers: o.sizes?.layers ?? defaultLayers(data.settings.name, o.preset) });
-  const runsDir = join(o.out, 'runs');
-  mkdirSync(runsDir, { recursive: true });
-  cleanTemporaries(runsDir);
-  cleanTemporaries(o.out);
-
-  interface Job {
-    id: string;
-    kind: string;
-    router: RouterKind;
-    seed: number;
-    p: number | null;
-    spec: ModelSpec;
-    config: NoiseRunConfig;
-  }
-  const jobs: Job[] = [];
+  const jobs: (Job & { router: RouterKind; seed: number; spec: ModelSpec; config: NoiseRunConfig })[] = [];
   const job = (id: string, kind: string, spec: ModelSpec, seed: number, noise: NoiseRunConfig['noise']) =>
-    jobs.push({ id, kind, router: spec.router, seed, p: noise ? noise.p : spec.router === 'quantum' ? 0 : null, spec, config: { dataset: data.settings, spec, budget: o.budget, noise } });
+    jobs.push({ id, kind, label: `${spec.router}${noise ? ` under noise p=${noise.p}` : ''} seed ${seed}`, router: spec.router, seed, spec, config: { dataset: data.settings, spec, budget: o.budget, noise } });
   for (let seed = 0; seed < seeds; seed++) {
     job(`linear-seed${seed}`, 'linear', baselineSpec, seed, null);
     job(`quantum-seed${seed}`, 'quantum', quantumSpec, seed, null);
     if (underNoise) for (const p of rates) if (p > 0) job(`quantum-${rateId(p)}-seed${seed}`, 'quantum-noisy', quantumSpec, seed, { p, placement, trajectories });
   }
-  const runs = new Map<string, NoiseRunRecord>();
-  const clock = new EtaClock();
-  for (const j of jobs) {
-    const found = loadRun(runsDir, j.id, j.config);
-    if (found && 'mismatch' in found) {
-      throw new QmoeInputError('--out', o.out, `holds runs/${j.id}.json from another configuration (data set, model, budget or noise differ); use another --out, or delete ${runsDir} to start again`);
-    }
-    if (found) {
-      runs.set(j.id, found as NoiseRunRecord);
-      clock.record(j.kind, found.seconds, found.epochsRun);
-    }
-  }
-  const todo = jobs.filter((j) => !runs.has(j.id));
-  if (runs.size > 0) log.line(`noise-sweep: ${runs.size} of ${jobs.length} runs found in ${runsDir}, ${todo.length} to train`);
-  const remaining = new Map<string, number>();
-  for (const j of todo) remaining.set(j.kind, (remaining.get(j.kind) ?? 0) + o.budget.epochs);
-  let n = jobs.length - todo.length;
-  for (const j of todo) {
-    n++;
-    o.onTrain?.(j.id);
-    const every = o.budget.epochs <= 20 ? 1 : 10;
-    let last = performance.now();
-    const what = `${j.router}${j.config.noise ? ` under noise p=${j.config.noise.p}` : ''} seed ${j.seed}`;
-    const run = await trainNoiseRun(j.id, j.spec, data, o.budget, j.seed, j.config.noise, (r) => {
-      const now = performance.now();
-      clock.record(j.kind, (now - last) / 1000, 1);
-      last = now;
-      remaining.set(j.kind, (remaining.get(j.kind) ?? 0) - 1);
-      if (r.epoch % every === 0 || r.epoch === 1 || r.epoch === o.budget.epochs) {
-        const eta = clock.estimate(remaining);
-        log.status(`noise-sweep ${n}/${jobs.length}: ${what} epoch ${r.epoch}/${o.budget.epochs} loss ${r.trainLoss.toFixed(4)} val acc ${r.valAccuracy.toFixed(3)} | ETA ${eta === undefined ? '?' : `<= ${formatDuration(eta)}`}`);
-      }
-    });
-    remaining.set(j.kind, (remaining.get(j.kind) ?? 0) - (o.budget.epochs - run.epochsRun));
-    saveRun(runsDir, run);
-    runs.set(j.id, run);
-    log.line(`noise-sweep ${n}/${jobs.length}: ${what} done: test accuracy ${(100 * run.test.accuracy).toFixed(2)}%, train ${(100 * run.train.accuracy).toFixed(2)}%, ${run.epochsRun} epochs, ${formatDuration(run.seconds)}`);
-  }
+  return runStudy(o, {
+    name: 'noise-sweep',
+    jobs,
+    train: (j, hooks) => trainNoiseRun(j.id, j.spec, data, o.budget, j.seed, j.config.noise, hooks),
+    done: (run: NoiseRunRecord) => `test accuracy ${(100 * run.test.accuracy).toFixed(2)}%, train ${(100 * run.train.accuracy).toFixed(2)}%`,
+    finish: async (runs, log) => {
+      const result = await summarizeNoiseSweep(o, { seeds, rates, trajectories, underNoise, placement, data, baselineSpec, quantumSpec, jobs, runs, log });
+      const svg = await noiseSvg(result);
+      const { svgToPng } = await import('../plot/render.js');
+      const files: [string, string | Uint8Array][] = [
+        ['noise.json', JSON.stringify(result, null, 2) + '\n'],
+        ['noise.md', noiseMarkdown(result)],
+        ['noise.svg', svg],
+        ['noise.png', svgToPng(svg)],
+      ];
+      return { result, files };
+    },
+  });
+}
 
+/** Evaluates each seed's noiseless B under noise at every rate, and gathers the table. */
+async function summarizeNoiseSweep(
+  o: NoiseSweepOptions,
+  c: {
+    seeds: number;
+    rates: number[];
+    trajectories: number;
+    underNoise: boolean;
+    placement: RouterNoisePlacement;
+    data: PreparedData;
+    baselineSpec: ModelSpec;
+    quantumSpec: ModelSpec;
+    jobs: Job[];
+    runs: Map<string, NoiseRunRecord>;
+    log: ProgressSink;
+  },
+): Promise<NoiseSweepResult> {
+  const { seeds, rates, trajectories, underNoise, placement, data, baselineSpec, quantumSpec, jobs, runs, log } = c;
   // Noiseless B of each seed under noise at every p (exact density matrices for small circuits).
   const t0 = performance.now();
   const evaluations: NoiseSweepResult['evaluations'] = [];
@@ -345,13 +313,6 @@ export async function runNoiseSweep(o: NoiseSweepOptions): Promise<NoiseSweepRes
     seconds: { training: all.reduce((s, r) => s + r.seconds, 0), evaluation: evalSeconds },
     device: deviceName('cpu'),
   };
-  const svg = await noiseSvg(result);
-  const { svgToPng } = await import('../plot/render.js');
-  const png = svgToPng(svg);
-  writeFileAtomic(join(o.out, 'noise.json'), JSON.stringify(result, null, 2) + '\n');
-  writeFileAtomic(join(o.out, 'noise.md'), noiseMarkdown(result));
-  writeFileAtomic(join(o.out, 'noise.svg'), svg);
-  writeFileAtomic(join(o.out, 'noise.png'), png);
   return result;
 }
 

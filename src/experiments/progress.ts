@@ -1,3 +1,5 @@
+import type { EpochProgress } from '../train/trainer.js';
+
 /**
  * Progress of a long experiment on stderr: the current model, seed, epoch and an ETA. On a
  * terminal one line is rewritten in place; otherwise (logs, CI) a line is printed per 10 epochs
@@ -8,6 +10,18 @@ export interface ProgressSink {
   status(line: string): void;
   /** A line that stays. */
   line(line: string): void;
+  /** Seconds between reports within a slow epoch (none without it). */
+  batchSeconds?: number;
+}
+
+/**
+ * Seconds between progress reports within a slow epoch: every second on a terminal, every 10 s
+ * in a log; QMOE_PROGRESS_SECONDS sets another interval.
+ */
+export function batchReportSeconds(tty: boolean): number {
+  const env = process.env.QMOE_PROGRESS_SECONDS;
+  const v = env === undefined || env.trim() === '' ? NaN : Number(env);
+  return v >= 0 ? v : tty ? 1 : 10;
 }
 
 export function stderrProgress(quiet = false): ProgressSink {
@@ -15,6 +29,7 @@ export function stderrProgress(quiet = false): ProgressSink {
   const tty = process.stderr.isTTY === true;
   let open = false;
   return {
+    batchSeconds: batchReportSeconds(tty),
     status(line) {
       if (tty) {
         const width = process.stderr.columns || 120;
@@ -30,6 +45,12 @@ export function stderrProgress(quiet = false): ProgressSink {
       process.stderr.write(line + '\n');
     },
   };
+}
+
+/** "batch 12/22, 1.84 s/batch, about 18s left in the epoch". */
+export function batchLine(p: EpochProgress): string {
+  const per = p.seconds / p.batch;
+  return `batch ${p.batch}/${p.batches}, ${per < 10 ? per.toFixed(2) : per.toFixed(0)} s/batch, about ${formatDuration(per * (p.batches - p.batch))} left in the epoch`;
 }
 
 /** 75 -> "1m15s", 3700 -> "1h01m". */

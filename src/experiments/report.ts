@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { QmoeInputError } from '../errors.js';
+import { QmoeFileError, QmoeInputError, fileErrorReason } from '../errors.js';
 
 /**
- * One self-contained HTML page from result folders (written by qmoe ablation, sweep, kernel):
+ * One self-contained HTML page from result folders (written by qmoe ablation, sweep, noise-sweep,
+ * quantum-kernel):
  * their Markdown tables rendered to HTML and every figure inlined as a data: URI, so the page
  * opens offline and can be mailed as one file. The Markdown is the subset our writers produce
  * (headings, paragraphs, lists, code blocks, pipe tables, images of files in the folder).
@@ -13,13 +14,14 @@ export function buildReport(dirs: string[], title = 'qmoe results'): string {
   const sections: string[] = [];
   for (const dir of dirs) {
     const parts: string[] = [];
-    for (const name of ['ablation.md', 'sweep.md']) {
+    for (const name of ['ablation.md', 'sweep.md', 'noise.md']) {
       const p = join(dir, name);
       if (existsSync(p)) parts.push(markdownToHtml(readFileSync(p, 'utf8'), dir));
     }
-    const k = join(dir, 'kernel.json');
-    if (existsSync(k)) {
-      const j = JSON.parse(readFileSync(k, 'utf8'));
+    // kernel.json: what qmoe 0.1 called quantum-kernel.json.
+    const k = ['quantum-kernel', 'kernel'].find((name) => existsSync(join(dir, `${name}.json`)));
+    if (k) {
+      const j = readJson(join(dir, `${k}.json`));
       parts.push(
         markdownToHtml(
           [
@@ -33,13 +35,13 @@ export function buildReport(dirs: string[], title = 'qmoe results'): string {
             `- Mean K within class 0: ${j.means.within0.toFixed(4)}; within class 1: ${j.means.within1.toFixed(4)}; between classes: ${j.means.between.toFixed(4)}.`,
             `- Largest deviation from the closed form prod cos^2((x_i - x'_i)/2): ${Number(j.maxErrorVsClosedForm).toExponential(2)}.`,
             '',
-            '![kernel](kernel.png)',
+            `![quantum kernel](${k}.png)`,
           ].join('\n'),
           dir,
         ),
       );
     }
-    if (parts.length === 0) throw new QmoeInputError('DIR', dir, 'holds no ablation.md, sweep.md or kernel.json (is it a qmoe result folder?)');
+    if (parts.length === 0) throw new QmoeInputError('DIR', dir, 'holds no ablation.md, sweep.md, noise.md or quantum-kernel.json (is it a qmoe result folder?)');
     sections.push(`<section><p class="dir">${escapeHtml(basename(resolve(dir)))}</p>\n${parts.join('\n')}</section>`);
   }
   return `<!doctype html>
@@ -54,6 +56,20 @@ section{border-top:2px solid #888;margin-top:2em}.dir{color:#888;font-size:0.85e
 ${sections.join('\n')}
 </body></html>
 `;
+}
+
+/** A quantum-kernel summary: its JSON, with the fields the page shows; errors name the file and the field. */
+function readJson(path: string): { dataset?: { name?: string }; preset: string; command?: string; embedding: string; qubits: number; points: number; adapter: string; means: { within0: number; within1: number; between: number }; maxErrorVsClosedForm: number } {
+  let j;
+  try {
+    j = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new QmoeFileError('DIR', path, `is not readable JSON (${e instanceof SyntaxError ? e.message : fileErrorReason(e)})`);
+  }
+  for (const field of ['within0', 'within1', 'between']) {
+    if (typeof j?.means?.[field] !== 'number') throw new QmoeInputError(`${path}: means.${field}`, j?.means?.[field], 'must be a number (is this a quantum-kernel.json of qmoe?)');
+  }
+  return j;
 }
 
 export function escapeHtml(s: string): string {

@@ -1,14 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { QmoeInputError } from '../errors.js';
 import { makeSpec } from '../moe/models.js';
 import type { ModelSpec, Preset } from '../moe/spec.js';
-import { writeFileAtomic } from '../train/atomic.js';
 import { prepareData, type DatasetSettings } from '../train/dataset.js';
 import type { EngineChoice } from '../train/select-engine.js';
-import { EtaClock, formatDuration, type ProgressSink } from './progress.js';
-import { cleanTemporaries, loadRun, meanStd, saveRun, trainRun, type Budget, type RunRecord } from './runner.js';
+import { meanStd, runStudy, trainRun, type Budget, type StudyOptions } from './runner.js';
 
 /**
  * The study's Fig. 2: test accuracy against the number of trainable router parameters, for the
@@ -17,19 +13,12 @@ import { cleanTemporaries, loadRun, meanStd, saveRun, trainRun, type Budget, typ
  * {2, 4, 8, 16, 32, 64}). Every point has the same experts, data and budget; K seeds each.
  * Resumable like the ablation (DIR/runs/<point>-seed<k>.json).
  */
-export interface SweepOptions {
-  dataset: DatasetSettings;
-  preset: Preset;
+export interface SweepOptions extends StudyOptions {
   seeds: number;
-  budget: Budget;
   backend: EngineChoice;
-  out: string;
   qubits: number[];
   layers: number[];
   widths: number[];
-  command?: string;
-  progress?: ProgressSink;
-  onTrain?: (id: string) => void;
 }
 
 export interface SweepPoint {
@@ -45,11 +34,7 @@ export interface SweepPoint {
 }
 
 export async function runSweep(o: SweepOptions): Promise<{ points: SweepPoint[]; figure: string }> {
-  const log = o.progress ?? { status: () => {}, line: () => {} };
   const data = prepareData(o.dataset, o.preset);
-  const runsDir = join(o.out, 'runs');
-  mkdirSync(runsDir, { recursive: true });
-  cleanTemporaries(runsDir);
   const base = { preset: o.preset, features: data.features, classes: data.classes };
   const grid: { id: string; family: SweepPoint['family']; series: string; spec: ModelSpec }[] = [];
   for (const q of o.qubits) {
@@ -58,64 +43,40 @@ export async function runSweep(o: SweepOptions): Promise<{ points: SweepPoint[];
   }
   grid.push({ id: 'linear', family: 'linear', series: 'linear', spec: makeSpec({ ...base, router: 'linear' }) });
   for (const h of o.widths) grid.push({ id: `mlp-h${h}`, family: 'mlp', series: 'MLP (one hidden layer)', spec: makeSpec({ ...base, router: 'mlp', hidden: [h] }) });
-
-  const jobs = grid.flatMap((g) => Array.from({ length: o.seeds }, (_, seed) => ({ ...g, seed, runId: `${g.id}-seed${seed}`, config: { dataset: data.settings, spec: g.spec, budget: o.budget } })));
-  const runs = new Map<string, RunRecord>();
-  const clock = new EtaClock();
-  for (const j of jobs) {
-    const found = loadRun(runsDir, j.runId, j.config);
-    if (found && 'mismatch' in found) throw new QmoeInputError('--out', o.out, `holds ${j.runId}.json from another configuration; use another --out or delete ${runsDir}`);
-    if (found) {
-      runs.set(j.runId, found);
-      clock.record(j.family, found.seconds, found.epochsRun);
-    }
-  }
-  const todo = jobs.filter((j) => !runs.has(j.runId));
-  if (runs.size) log.line(`sweep: ${runs.size} of ${jobs.length} runs found in ${runsDir}, ${todo.length} to train`);
-  const remaining = new Map<string, number>();
-  for (const j of todo) remaining.set(j.id, (remaining.get(j.id) ?? 0) + o.budget.epochs);
-  let n = jobs.length - todo.length;
-  for (const j of todo) {
-    n++;
-    o.onTrain?.(j.runId);
-    let last = performance.now();
-    const every = o.budget.epochs <= 20 ? 1 : 10;
-    const run = await trainRun(j.runId, j.spec, data, o.budget, j.seed, o.backend, (r) => {
-      const now = performance.now();
-      clock.record(j.id, (now - last) / 1000, 1);
-      last = now;
-      remaining.set(j.id, (remaining.get(j.id) ?? 0) - 1);
-      if (r.epoch % every === 0 || r.epoch === o.budget.epochs) {
-        const eta = clock.estimate(remaining);
-        log.status(`sweep ${n}/${jobs.length}: ${j.id} seed ${j.seed} epoch ${r.epoch}/${o.budget.epochs} val acc ${r.valAccuracy.toFixed(3)} | ETA ${eta === undefined ? '?' : `<= ${formatDuration(eta)}`}`);
-      }
-    });
-    remaining.set(j.id, (remaining.get(j.id) ?? 0) - (o.budget.epochs - run.epochsRun));
-    saveRun(runsDir, run);
-    runs.set(j.runId, run);
-    log.line(`sweep ${n}/${jobs.length}: ${j.id} seed ${j.seed}: ${run.params.router} router params, test accuracy ${(100 * run.test.accuracy).toFixed(2)}%`);
-  }
-  const points: SweepPoint[] = grid.map((g) => {
-    const rs = jobs.filter((j) => j.id === g.id).map((j) => runs.get(j.runId)!);
-    return {
-      id: g.id,
-      family: g.family,
-      series: g.series,
-      spec: g.spec,
-      params: rs[0].params,
-      accuracy: meanStd(rs.map((r) => r.test.accuracy)),
-      f1: meanStd(rs.map((r) => r.test.f1)),
-      trainAccuracy: meanStd(rs.map((r) => r.train.accuracy)),
-    };
+  const jobs = grid.flatMap((g) =>
+    Array.from({ length: o.seeds }, (_, seed) => ({ point: g.id, spec: g.spec, seed, id: `${g.id}-seed${seed}`, kind: g.id, label: `${g.id} seed ${seed}`, config: { dataset: data.settings, spec: g.spec, budget: o.budget } })),
+  );
+  return runStudy(o, {
+    name: 'sweep',
+    jobs,
+    train: (j, hooks) => trainRun(j.id, j.spec, data, o.budget, j.seed, o.backend, hooks),
+    done: (run) => `${run.params.router} router params, test accuracy ${(100 * run.test.accuracy).toFixed(2)}%`,
+    finish: async (runs) => {
+      const points: SweepPoint[] = grid.map((g) => {
+        const rs = jobs.filter((j) => j.point === g.id).map((j) => runs.get(j.id)!);
+        return {
+          id: g.id,
+          family: g.family,
+          series: g.series,
+          spec: g.spec,
+          params: rs[0].params,
+          accuracy: meanStd(rs.map((r) => r.test.accuracy)),
+          f1: meanStd(rs.map((r) => r.test.f1)),
+          trainAccuracy: meanStd(rs.map((r) => r.train.accuracy)),
+        };
+      });
+      const svg = await sweepSvg(points, `Accuracy vs router parameters (${data.settings.name}, ${o.preset}${o.seeds > 1 ? `, mean of ${o.seeds} seeds` : ''})`);
+      const { svgToPng } = await import('../plot/render.js');
+      const result = { format: 'qmoe-sweep', version: 1, command: o.command, dataset: data.settings, preset: o.preset, budget: o.budget, seeds: o.seeds, points };
+      const files: [string, string | Uint8Array][] = [
+        ['sweep.json', JSON.stringify(result, null, 2) + '\n'],
+        ['sweep.md', sweepMarkdown(result)],
+        ['sweep.svg', svg],
+        ['sweep.png', svgToPng(svg)],
+      ];
+      return { result: { points, figure: 'sweep' }, files };
+    },
   });
-  const svg = await sweepSvg(points, `Accuracy vs router parameters (${data.settings.name}, ${o.preset}${o.seeds > 1 ? `, mean of ${o.seeds} seeds` : ''})`);
-  const { svgToPng } = await import('../plot/render.js');
-  const result = { format: 'qmoe-sweep', version: 1, command: o.command, dataset: data.settings, preset: o.preset, budget: o.budget, seeds: o.seeds, points };
-  writeFileAtomic(join(o.out, 'sweep.json'), JSON.stringify(result, null, 2) + '\n');
-  writeFileAtomic(join(o.out, 'sweep.md'), sweepMarkdown(result));
-  writeFileAtomic(join(o.out, 'sweep.svg'), svg);
-  writeFileAtomic(join(o.out, 'sweep.png'), svgToPng(svg));
-  return { points, figure: 'sweep' };
 }
 
 export function sweepMarkdown(r: { command?: string; dataset: DatasetSettings; preset: Preset; budget: Budget; seeds: number; points: SweepPoint[] }): string {

@@ -48,6 +48,8 @@ export const PRESETS: readonly Preset[] = ['paper', 'code'];
 /** Largest qubit count a router circuit may have (the CPU reference's limit is 26). */
 export const MAX_ROUTER_QUBITS = 20;
 const MAX_SIZE = 1 << 16;
+/** Most parameters a model may have: 2^25 float64 numbers are 256 MiB, and Adam keeps two more copies. */
+export const MAX_PARAMS = 2 ** 25;
 
 export interface SpecOptions {
   router: RouterKind;
@@ -65,6 +67,15 @@ export function presetDefaults(preset: Preset, features = 2): { experts: number;
   const qubits = Math.max(1, features);
   if (preset === 'paper') return { experts: Math.min(4, 2 ** qubits), qubits, layers: 12, hidden: [16, 8, 4] };
   return { experts: 2, qubits, layers: 3, hidden: [16] };
+}
+
+/**
+ * Default circuit layers of the quantum router for a data set: the study's MNIST router is
+ * 8 qubits x 4 layers = 32 angles, so the paper preset uses 4 layers on the image data sets
+ * (12 on moons, from Table I's 24 = 2 x 12). Undefined: the preset's default.
+ */
+export function defaultLayers(dataset: string, preset: Preset): number | undefined {
+  return dataset !== 'moons' && preset === 'paper' ? 4 : undefined;
 }
 
 /**
@@ -102,7 +113,13 @@ export function makeSpec(options: SpecOptions): ModelSpec {
       throw new QmoeInputError('--experts', experts, `the paper preset's experts are blocks of the 2^${qubits} = ${2 ** qubits} basis states: at most ${2 ** qubits} (or raise --qubits)`);
     }
   }
-  return { router, preset, features, classes, experts, hidden, qubits, layers };
+  const spec: ModelSpec = { router, preset, features, classes, experts, hidden, qubits, layers };
+  const total = paramLayout(spec).total;
+  if (total > MAX_PARAMS) {
+    const [argument, value] = router === 'mlp' ? ['--hidden', hidden.join(',')] : ['--experts', experts];
+    throw new QmoeInputError(argument, value, `the model would have ${total} parameters; at most 2^25 = ${MAX_PARAMS}`);
+  }
+  return spec;
 }
 
 /** makeSpec for Two Moons (2 features, 2 classes) with the preset's defaults. */

@@ -226,3 +226,20 @@ function checkPoints(x: ArrayLike<number>, name = 'x'): ArrayLike<number> {
   }
   return x;
 }
+
+/**
+ * The decision boundary of a two-class model over its (scaled) two-feature data: P(class 1) on a
+ * 100 x 100 grid around the points, with the points on top. Undefined for other data shapes.
+ */
+export async function boundaryPicture(
+  model: { predict(x: Float64Array, rows: number): Promise<Float64Array> },
+  data: { features: number; classes: number; scaled: ArrayLike<number>; labels: ArrayLike<number> },
+  title: string,
+): Promise<string | undefined> {
+  if (data.features !== 2 || data.classes !== 2) return undefined;
+  const spec = gridAround(data.scaled, { nx: 100, ny: 100 });
+  const probs = await model.predict(gridPoints(spec), spec.nx * spec.ny);
+  const values = new Float64Array(spec.nx * spec.ny);
+  for (let k = 0; k < values.length; k++) values[k] = Math.min(1, Math.max(0, probs[2 * k + 1]));
+  return boundarySvg({ grid: { ...spec, values }, points: { x: data.scaled, y: data.labels }, title, xLabel: 'x1 (scaled)', yLabel: 'x2 (scaled)' });
+}

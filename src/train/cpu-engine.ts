@@ -127,6 +127,10 @@ class CpuEngine implements TrainingEngine {
     this.queue.catch(() => {});
   }
 
+  async settle(): Promise<void> {
+    await this.queue;
+  }
+
   async epochStats(): Promise<EngineStats> {
     this.alive();
     await this.queue;

@@ -36,6 +36,8 @@ export interface TrainingEngine {
   restoreBest(): Promise<void>;
   /** One Adam step on the mean loss over these train rows; may return before the work is done. */
   step(rows: Int32Array): void;
+  /** Resolves when the queued steps are done (rejects with a step's error): for progress reports within an epoch. */
+  settle?(): Promise<void>;
   /**
    * Mean loss / accuracy over the rows stepped since the previous call (each row's loss and
    * prediction taken before its step's update), then resets.

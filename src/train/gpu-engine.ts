@@ -363,6 +363,10 @@ class GpuEngine implements TrainingEngine {
     return seen > 0 ? { loss: loss / seen, accuracy: correct / seen } : { loss: NaN, accuracy: NaN };
   }
 
+  settle(): Promise<void> {
+    return this.gpu.device.queue.onSubmittedWorkDone();
+  }
+
   epochStats(): Promise<EngineStats> {
     this.alive();
     return this.takeStats(this.trainStats);

@@ -60,6 +60,7 @@ function owning(engine: TrainingEngine, gpu: GpuContext): TrainingEngine {
     keepBest: () => engine.keepBest(),
     restoreBest: () => engine.restoreBest(),
     step: (rows) => engine.step(rows),
+    settle: engine.settle && (() => engine.settle!()),
     epochStats: () => engine.epochStats(),
     evaluate: (split) => engine.evaluate(split),
     predict: (x, rows) => engine.predict(x, rows),

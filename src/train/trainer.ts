@@ -10,6 +10,34 @@ export interface EpochRecord {
   valAccuracy: number;
 }
 
+/**
+ * Training diverged: the validation loss is no longer a finite number, a learning rate too large
+ * for the data. A QmoeInputError (exit 2 on the CLI) naming --lr.
+ */
+export class TrainingDivergedError extends QmoeInputError {
+  constructor(epoch: number, loss: number) {
+    super('--lr', undefined, 'training diverged');
+    this.name = 'TrainingDivergedError';
+    this.message = `training diverged: validation loss ${loss} at epoch ${epoch}; use a smaller --lr`;
+  }
+}
+
+/** Where an epoch is: batch `batch` (1-based) of `batches` of epoch `epoch`, `rows` rows stepped so far. */
+export interface BatchProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  rows: number;
+}
+
+/** A timed report within an epoch: batches done of `batches`, `seconds` of work since the epoch began. */
+export interface EpochProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  seconds: number;
+}
+
 export interface TrainOptions {
   /** Most epochs, default 100. */
   epochs?: number;
@@ -24,23 +52,23 @@ export interface TrainOptions {
   /** Called after every epoch (a progress bar, a page redrawing its pictures); a returned promise is awaited. */
   onEpoch?: (record: EpochRecord, state: { bestEpoch: number; bestValLoss: number }) => unknown;
   /**
-   * Called after every batch is queued (progress within an epoch; the browser app also waits
-   * there for the engine, lets messages in and pauses); a returned promise is awaited.
+   * Called after every batch is queued (the browser app waits there for the engine, lets
+   * messages in and pauses); a returned promise is awaited.
    */
   onBatch?: (at: BatchProgress) => unknown;
+  /**
+   * Progress within an epoch, for slow runs: called about every `progressSeconds` of work while
+   * an epoch lasts longer than that (never for fast epochs). The engine finishes its queued steps
+   * (settle) before each call, so `seconds` is the work done, not the time to queue it.
+   */
+  onProgress?: (progress: EpochProgress) => unknown;
+  /** Seconds between onProgress calls, default 2. */
+  progressSeconds?: number;
   /**
    * Checked before every epoch and after every batch: true stops training there. The best
    * epoch's parameters are restored as at any end (an unfinished epoch's steps are dropped).
    */
   stopRequested?: () => boolean;
-}
-
-/** Where an epoch is: batch `batch` (1-based) of `batches` of epoch `epoch`, `rows` rows stepped so far. */
-export interface BatchProgress {
-  epoch: number;
-  batch: number;
-  batches: number;
-  rows: number;
 }
 
 export interface TrainResult {
@@ -56,14 +84,16 @@ export interface TrainResult {
 }
 
 /** Checks the trainer's options and fills the defaults. */
-export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOptions, 'onEpoch' | 'onBatch' | 'stopRequested'>> {
+export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOptions, 'onEpoch' | 'onBatch' | 'onProgress' | 'stopRequested'>> {
   const epochs = checkInt('--epochs', options.epochs ?? 100, 1, 1_000_000);
   const batch = checkInt('--batch', options.batch ?? 32, 1, 1 << 24);
   const seed = checkSeed('--seed', options.seed ?? 0);
   const patience = checkInt('--patience', options.patience ?? 10, 0, 1_000_000);
   const minDelta = options.minDelta ?? 0;
   if (typeof minDelta !== 'number' || !Number.isFinite(minDelta) || minDelta < 0) throw new QmoeInputError('minDelta', minDelta, 'must be a finite number >= 0');
-  return { epochs, batch, seed, patience, minDelta };
+  const progressSeconds = options.progressSeconds ?? 2;
+  if (typeof progressSeconds !== 'number' || !(progressSeconds >= 0 && progressSeconds <= 86400)) throw new QmoeInputError('progressSeconds', progressSeconds, 'must be a number of seconds from 0 to 86400');
+  return { epochs, batch, seed, patience, minDelta, progressSeconds };
 }
 
 /**
@@ -79,7 +109,7 @@ export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOp
  * engine itself (keepBest, on the GPU for the WebGPU engine) and read back once at the end.
  */
 export async function train(engine: TrainingEngine, data: { train: TrainingData; validation: TrainingData }, options: TrainOptions = {}): Promise<TrainResult> {
-  const { epochs, batch, seed, patience, minDelta } = trainSettings(options);
+  const { epochs, batch, seed, patience, minDelta, progressSeconds } = trainSettings(options);
   if (typeof data !== 'object' || data === null || !data.train || !data.validation) {
     throw new QmoeInputError('data', data, 'must be { train, validation } training data');
   }
@@ -92,6 +122,7 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
   let best = Infinity;
   let bestEpoch = 0;
   await engine.keepBest();
+  const pace = { perBatch: undefined as number | undefined };
   let since = 0;
   let stoppedEarly = false;
   let stoppedByRequest = false;
@@ -102,19 +133,13 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
     }
     for (let i = 0; i < trainRows; i++) order[i] = i;
     rng.shuffle(order);
-    const batches = Math.ceil(trainRows / batch);
-    for (let b = 0; b < batches && !stoppedByRequest; b++) {
-      const end = Math.min((b + 1) * batch, trainRows);
-      engine.step(order.slice(b * batch, end));
-      await options.onBatch?.({ epoch, batch: b + 1, batches, rows: end });
-      stoppedByRequest = options.stopRequested?.() === true;
-    }
+    stoppedByRequest = await runEpoch(engine, order, batch, epoch, options, progressSeconds, pace);
     if (stoppedByRequest) break;
     const t = await engine.epochStats();
     const v = await engine.evaluate('validation');
     const record: EpochRecord = { epoch, trainLoss: t.loss, trainAccuracy: t.accuracy, valLoss: v.loss, valAccuracy: v.accuracy };
     history.push(record);
-    if (!Number.isFinite(v.loss)) throw new Error(`training diverged: validation loss ${v.loss} at epoch ${epoch} (try a smaller --lr)`);
+    if (!Number.isFinite(v.loss)) throw new TrainingDivergedError(epoch, v.loss);
     if (v.loss < best - minDelta) {
       best = v.loss;
       bestEpoch = epoch;
@@ -132,6 +157,51 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
   await engine.restoreBest();
   const bestParams = await engine.getParams();
   return { params: bestParams, history, bestEpoch, epochsRun: history.length, stoppedEarly, stoppedByRequest };
+}
+
+/**
+ * One epoch's steps over `order` in batches; returns true when stopRequested() ended it early.
+ * onBatch is called after every queued step. Without onProgress the steps are queued and the
+ * engine runs them at its pace. With it, the engine settles every `every` batches so that a
+ * report comes about every `interval` seconds: `every` follows from the time per batch measured
+ * so far (the first batch of the run is settled to measure it), and an epoch expected to take
+ * less than `interval` is not interrupted at all.
+ */
+async function runEpoch(
+  engine: TrainingEngine,
+  order: Int32Array,
+  batch: number,
+  epoch: number,
+  options: TrainOptions,
+  interval: number,
+  pace: { perBatch: number | undefined },
+): Promise<boolean> {
+  const { onBatch, onProgress, stopRequested } = options;
+  const rows = order.length;
+  const batches = Math.ceil(rows / batch);
+  const t0 = performance.now();
+  const everyFor = (perBatch: number) => (perBatch * batches < interval ? Infinity : Math.max(1, Math.floor(interval / Math.max(perBatch, 1e-9))));
+  let every = !onProgress || !engine.settle ? Infinity : pace.perBatch === undefined ? 1 : everyFor(pace.perBatch);
+  for (let b = 0; b < batches; b++) {
+    const end = Math.min((b + 1) * batch, rows);
+    engine.step(order.slice(b * batch, end));
+    await onBatch?.({ epoch, batch: b + 1, batches, rows: end });
+    if (stopRequested?.() === true) return true;
+    if ((b + 1) % every !== 0 || b + 1 === batches) continue;
+    await engine.settle!();
+    const seconds = (performance.now() - t0) / 1000;
+    if (pace.perBatch === undefined) {
+      pace.perBatch = seconds / (b + 1);
+      every = everyFor(pace.perBatch);
+      if (every === Infinity) continue;
+    }
+    await onProgress!({ epoch, batch: b + 1, batches, seconds });
+  }
+  if (onProgress && engine.settle) {
+    await engine.settle();
+    pace.perBatch = (performance.now() - t0) / 1000 / batches;
+  }
+  return false;
 }
 
 /**

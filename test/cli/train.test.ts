@@ -75,6 +75,10 @@ describe('qmoe train and eval', () => {
       qmoe('train', '--router', 'mlp', '--out', out, '--hidden', '16,x'),
       qmoe('train', '--router', 'linear'),
       qmoe('eval', '--model', join(dir, 'missing.json')),
+      qmoe('train', '--router', 'mlp', '--out', out, '--hidden', '65536,65536'),
+      qmoe('train', '--router', 'linear', '--out', out, '--noise', '1e308'),
+      qmoe('train', '--router', 'linear', '--out', out, '--lr', '0x10'),
+      qmoe('train', '--router', 'linear', '--out', out, '--experts', '-1'),
     ]);
     expectUserError(runs[0], /--experts/, /at most 4/);
     expectUserError(runs[1], /--epochs/);
@@ -84,6 +88,11 @@ describe('qmoe train and eval', () => {
     expectUserError(runs[5], /--hidden/);
     expectUserError(runs[6], /--out DIR is required/);
     expectUserError(runs[7], /no such file/);
+    expectUserError(runs[8], /--hidden: "65536,65536" is invalid; the model would have 4295491612 parameters; at most 2\^25/);
+    expectUserError(runs[9], /--noise "1e308": must be a number from 0 to 1000000/);
+    expectUserError(runs[10], /--lr "0x10": must be a number \(decimal/);
+    expectUserError(runs[11], /--experts "-1": must be an integer from 1 to 65536/);
+    expect(runs[11].stderr).not.toMatch(/ambiguous/);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -39,8 +39,10 @@ const small = (out: string, seeds = 1): AblationOptions => ({
 describe('qmoe ablation', () => {
   it('runs end to end on the CPU engine and writes valid JSON, Markdown and images', async () => {
     const out = join(dir, 'cli');
-    const r = await qmoe('ablation', '--dataset', 'moons', '--samples', '120', '--seeds', '1', '--epochs', '2', '--backend', 'cpu', '--out', out);
+    // QMOE_PROGRESS_SECONDS=0: progress within every epoch too (84 training rows: 3 batches of 32).
+    const r = await runQmoe(['ablation', '--dataset', 'moons', '--samples', '120', '--seeds', '1', '--epochs', '2', '--backend', 'cpu', '--out', out], 120_000, { QMOE_PROGRESS_SECONDS: '0' });
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/ablation 2\/3: B quantum seed 0 epoch 1\/2 batch 1\/3, \d+\.\d\d s\/batch, about \d+s left in the epoch \| ETA/);
     expect(r.stderr).toMatch(/ablation 1\/3: A linear seed 0 epoch 2\/2 .*ETA/);
     expect(r.stderr).toMatch(/ablation 3\/3: C mlp seed 0 done: test accuracy/);
     const json = JSON.parse(readFileSync(join(out, 'ablation.json'), 'utf8'));

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyticKernel, computeKernel, embeddingCircuit, gramFromStates } from '../../src/experiments/kernel.js';
+import { analyticQuantumKernel, computeQuantumKernel, embeddingCircuit, gramFromStates } from '../../src/experiments/quantum-kernel.js';
 import { buildReport } from '../../src/experiments/report.js';
 import { runSweep } from '../../src/experiments/sweep.js';
 import { CpuBackend } from '../../src/sim/cpu.js';
@@ -25,37 +25,37 @@ const y = Int32Array.from([0, 0, 0, 1, 1, 1]);
 describe('quantum kernel', () => {
   it('matches the closed form prod cos^2((x_i - x_j)/2) on the CPU backend, for both embeddings', async () => {
     for (const preset of ['paper', 'code'] as const) {
-      const r = await computeKernel(new CpuBackend(), embeddingCircuit(preset, 3), x, y);
+      const r = await computeQuantumKernel(new CpuBackend(), embeddingCircuit(preset, 3), x, y);
       expect(r.maxError).toBeLessThan(1e-12);
-      for (let i = 0; i < 6; i++) expect(r.kernel[i * 6 + i]).toBeCloseTo(1, 12);
+      for (let i = 0; i < 6; i++) expect(r.matrix[i * 6 + i]).toBeCloseTo(1, 12);
     }
     // cos^2(pi/2 / 2)^3 = (1/2)^3 between (0,0,0) and (pi/2, pi/2, pi/2).
-    const k = analyticKernel([0, 0, 0, Math.PI / 2, Math.PI / 2, Math.PI / 2], 2, 3);
+    const k = analyticQuantumKernel([0, 0, 0, Math.PI / 2, Math.PI / 2, Math.PI / 2], 2, 3);
     expect(k[1]).toBeCloseTo(0.125, 14);
     // Two explicit states: |0> and (|0> + |1>)/sqrt2 -> overlap 1/2.
     expect(gramFromStates([1, 0, 0, 0, Math.SQRT1_2, 0, Math.SQRT1_2, 0], 2, 1)[1]).toBeCloseTo(0.5, 14);
   });
 
-  it.skipIf(skipGpu)('computes the same kernel from WebGPU states', async () => {
+  it.skipIf(skipGpu)('computes the same quantum kernel from WebGPU states', async () => {
     const gpu = await testGpu();
     try {
-      const r = await computeKernel(new WebGpuBackend(gpu), embeddingCircuit('paper', 3), x, y);
+      const r = await computeQuantumKernel(new WebGpuBackend(gpu), embeddingCircuit('paper', 3), x, y);
       expect(r.maxError).toBeLessThan(1e-5);
     } finally {
       gpu.destroy();
     }
   });
 
-  it('qmoe kernel writes the matrix as JSON and a heat map', async () => {
-    const out = join(dir, 'kernel');
-    const r = await qmoe('kernel', '--samples', '120', '--points', '16', '--backend', 'cpu', '--out', out, '--json');
+  it('qmoe quantum-kernel writes the matrix as JSON and a heat map', async () => {
+    const out = join(dir, 'quantum-kernel');
+    const r = await qmoe('quantum-kernel', '--samples', '120', '--points', '16', '--backend', 'cpu', '--out', out, '--json');
     expect(r.code, r.stderr).toBe(0);
-    const j = JSON.parse(readFileSync(join(out, 'kernel.json'), 'utf8'));
+    const j = JSON.parse(readFileSync(join(out, 'quantum-kernel.json'), 'utf8'));
     expect(j.points).toBe(16);
-    expect(j.kernel).toHaveLength(256);
+    expect(j.matrix).toHaveLength(256);
     expect(j.labels).toEqual([...Array(8).fill(0), ...Array(8).fill(1)]);
     expect(j.maxErrorVsClosedForm).toBeLessThan(1e-12);
-    expect(Array.from(readFileSync(join(out, 'kernel.png')).subarray(0, 8))).toEqual(PNG);
+    expect(Array.from(readFileSync(join(out, 'quantum-kernel.png')).subarray(0, 8))).toEqual(PNG);
   });
 });
 
@@ -92,7 +92,7 @@ describe('parameter sweep and report', () => {
     await runSweep({ ...opts, onTrain: (id) => trained.push(id) });
     expect(trained).toEqual([]);
 
-    const html = buildReport([out, join(dir, 'kernel')], 'test report');
+    const html = buildReport([out, join(dir, 'quantum-kernel')], 'test report');
     expect(html).toContain('<table>');
     expect(html).toContain('Parameter sweep');
     expect(html).toContain('Quantum kernel');

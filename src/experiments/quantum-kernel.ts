@@ -9,7 +9,7 @@ import type { PreparedData } from '../train/dataset.js';
  * The quantum kernel of the router's embedding: K(x, x') = |<psi(x)|psi(x')>|^2 with |psi(x)>
  * the angle embedding of the preset (paper: RY(x_i) on qubit i; code: RX(x_i)). The trainable
  * layers U(theta) do not change it (U is unitary: <psi|U^dag U|psi'> = <psi|psi'>), so this is
- * the kernel of every quantum router of the preset. For a product embedding it has the closed
+ * the quantum kernel of every quantum router of the preset. For a product embedding it has the closed
  * form prod_i cos^2((x_i - x'_i) / 2), which the command checks the simulated states against.
  */
 export function embeddingCircuit(preset: Preset, features: number, qubits = features): Circuit {
@@ -49,7 +49,7 @@ export function gramFromStates(states: ArrayLike<number>, rows: number, qubits: 
 }
 
 /** The closed form prod_i cos^2((x_i - x'_i) / 2) of a product angle embedding. */
-export function analyticKernel(x: ArrayLike<number>, rows: number, features: number): Float64Array {
+export function analyticQuantumKernel(x: ArrayLike<number>, rows: number, features: number): Float64Array {
   const k = new Float64Array(rows * rows);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < rows; j++) {
@@ -62,7 +62,7 @@ export function analyticKernel(x: ArrayLike<number>, rows: number, features: num
 }
 
 /** `count` test rows, half of each class (as far as they go), ordered by class, then by row. */
-export function kernelPoints(data: PreparedData, count: number): { x: Float64Array; y: Int32Array } {
+export function quantumKernelPoints(data: PreparedData, count: number): { x: Float64Array; y: Int32Array } {
   const d = data.splits.test;
   checkInt('--points', count, 2, 2048);
   const byClass: number[][] = Array.from({ length: d.classes }, () => []);
@@ -74,8 +74,9 @@ export function kernelPoints(data: PreparedData, count: number): { x: Float64Arr
   return { x, y: Int32Array.from(rows, (r) => d.y[r]) };
 }
 
-export interface KernelResult {
-  kernel: Float64Array;
+export interface QuantumKernelResult {
+  /** K(x_i, x_j) at i * rows + j. */
+  matrix: Float64Array;
   rows: number;
   /** Largest |K - closed form|. */
   maxError: number;
@@ -85,30 +86,30 @@ export interface KernelResult {
 }
 
 /** Simulates the embedding for every point on `backend` and forms the Gram matrix. */
-export async function computeKernel(backend: Backend, circuit: Circuit, x: Float64Array, y: Int32Array): Promise<KernelResult> {
+export async function computeQuantumKernel(backend: Backend, circuit: Circuit, x: Float64Array, y: Int32Array): Promise<QuantumKernelResult> {
   const rows = y.length;
   const t0 = performance.now();
   const states = await backend.states(circuit, { rows, features: x, params: [] });
-  const kernel = gramFromStates(states, rows, circuit.qubits);
+  const matrix = gramFromStates(states, rows, circuit.qubits);
   const seconds = (performance.now() - t0) / 1000;
-  const exact = analyticKernel(x, rows, circuit.features);
+  const exact = analyticQuantumKernel(x, rows, circuit.features);
   let maxError = 0;
-  for (let i = 0; i < kernel.length; i++) maxError = Math.max(maxError, Math.abs(kernel[i] - exact[i]));
+  for (let i = 0; i < matrix.length; i++) maxError = Math.max(maxError, Math.abs(matrix[i] - exact[i]));
   const acc = { within0: [0, 0], within1: [0, 0], between: [0, 0] };
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < rows; j++) {
       if (i === j) continue;
       const key = y[i] !== y[j] ? 'between' : y[i] === 0 ? 'within0' : 'within1';
-      acc[key][0] += kernel[i * rows + j];
+      acc[key][0] += matrix[i * rows + j];
       acc[key][1]++;
     }
   }
   const m = (a: number[]) => (a[1] ? a[0] / a[1] : NaN);
-  return { kernel, rows, maxError, means: { within0: m(acc.within0), within1: m(acc.within1), between: m(acc.between) }, seconds };
+  return { matrix, rows, maxError, means: { within0: m(acc.within0), within1: m(acc.within1), between: m(acc.between) }, seconds };
 }
 
-/** A heat map of the kernel (vega-lite rect marks, viridis), points ordered by class. */
-export async function kernelSvg(k: Float64Array, y: Int32Array, title: string): Promise<string> {
+/** A heat map of the quantum kernel (vega-lite rect marks, viridis), points ordered by class. */
+export async function quantumKernelSvg(k: Float64Array, y: Int32Array, title: string): Promise<string> {
   const { vegaLiteToSvg } = await import('../plot/render.js');
   const { BASE_CONFIG } = await import('../plot/render.js');
   const n = y.length;

@@ -1,0 +1,98 @@
+import { MAX_SEED } from '../data/rng.js';
+import { MAX_NOISE } from '../data/moons.js';
+import { INITS, MAX_ROUTER_QUBITS, PRESETS, type SpecOptions } from '../moe/models.js';
+import type { Preset } from '../moe/spec.js';
+import type { Budget } from '../experiments/runner.js';
+import { DATASETS, DEFAULT_MOONS, DEFAULT_SPLIT, type DatasetSettings } from '../train/dataset.js';
+import { ENGINE_CHOICES } from '../train/select-engine.js';
+import { presetTraining } from '../train/trainer.js';
+import { UsageError, choice, flag, int, ints, num, text, type OptionValues } from './args.js';
+import { IMAGE_OPTIONS, withImageOptions } from './image-options.js';
+
+/**
+ * The options several commands share, each defined once (kind and limits), and what they mean:
+ * the data set (train, eval, ablation, sweep, noise-sweep, quantum-kernel), the training budget
+ * and model sizes (train and the study commands) and the study commands' common set.
+ */
+
+/** Largest learning rate: Adam with a larger step only diverges. */
+export const MAX_LR = 1000;
+
+export const PRESET_OPTION = { preset: choice(PRESETS) } as const;
+export const ENGINE_OPTION = { backend: choice(ENGINE_CHOICES) } as const;
+
+/** Two Moons data: --dataset, --samples, --noise, --data-seed. */
+export const DATA_OPTIONS = {
+  dataset: choice(DATASETS),
+  samples: int(20, 1 << 24),
+  noise: num(0, MAX_NOISE),
+  'data-seed': int(0, MAX_SEED),
+} as const;
+
+/** The training budget: --epochs, --batch, --lr, --patience, --init. */
+export const BUDGET_OPTIONS = {
+  epochs: int(1, 1_000_000),
+  batch: int(1, 1 << 24),
+  lr: num(0, MAX_LR, { above: true }),
+  patience: int(0, 1_000_000),
+  init: choice(INITS),
+} as const;
+
+/** Model sizes over the preset's defaults: --qubits, --layers, --hidden, --experts. */
+export const SIZE_OPTIONS = {
+  qubits: int(1, MAX_ROUTER_QUBITS),
+  layers: int(0, 10000),
+  hidden: ints(1, 1 << 16),
+  experts: int(1, 1 << 16),
+} as const;
+
+/** What every study command (ablation, sweep, noise-sweep) takes. */
+export const STUDY_OPTIONS = {
+  ...DATA_OPTIONS,
+  ...IMAGE_OPTIONS,
+  ...PRESET_OPTION,
+  ...BUDGET_OPTIONS,
+  ...ENGINE_OPTION,
+  seeds: int(1, 1000),
+  out: text(),
+  quiet: flag(),
+} as const;
+
+/** The value of a required option; a UsageError naming it when it is missing or empty. */
+export function required<V>(command: string, option: string, what: string, value: V | undefined, usage: string): V {
+  if (value === undefined || value === '') throw new UsageError(`${command}: --${option} ${what} is required`, usage);
+  return value;
+}
+
+/** Data set settings: `base` with the data options given (image settings are added by withImageOptions). */
+export function datasetFrom(values: OptionValues<typeof DATA_OPTIONS>, base: DatasetSettings): DatasetSettings {
+  return {
+    name: values.dataset ?? base.name,
+    samples: values.samples ?? base.samples,
+    noise: values.noise ?? base.noise,
+    seed: values['data-seed'] ?? base.seed,
+    split: base.split,
+  };
+}
+
+/** The data set of train, the study commands and quantum-kernel: Two Moons by default, with the data and image options. */
+export function dataFrom(command: string, values: OptionValues<typeof DATA_OPTIONS & typeof IMAGE_OPTIONS>, usage: string): DatasetSettings {
+  return withImageOptions(command, values, datasetFrom(values, { ...DEFAULT_MOONS, split: DEFAULT_SPLIT }), usage);
+}
+
+/** The budget options over the preset's training defaults (`epochs` replaces the preset's epochs). */
+export function budgetFrom(values: OptionValues<typeof BUDGET_OPTIONS>, preset: Preset, epochs?: number): Budget {
+  const d = presetTraining(preset);
+  return {
+    lr: values.lr ?? d.lr,
+    epochs: values.epochs ?? epochs ?? d.epochs,
+    batch: values.batch ?? d.batch,
+    patience: values.patience ?? d.patience,
+    init: values.init ?? 'uniform',
+  };
+}
+
+/** The size options given (makeSpec fills in the rest and checks them together). */
+export function sizesFrom(values: OptionValues<typeof SIZE_OPTIONS>): Pick<SpecOptions, 'qubits' | 'layers' | 'hidden' | 'experts'> {
+  return { qubits: values.qubits, layers: values.layers, hidden: values.hidden, experts: values.experts };
+}

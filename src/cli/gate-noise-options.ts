@@ -1,0 +1,37 @@
+import { QmoeInputError } from '../errors.js';
+import { MAX_SHOTS } from '../noise/shots.js';
+import type { NoisyEngineOptions } from '../noise/training.js';
+import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
+import { UsageError, int, num, type OptionValues } from './args.js';
+
+/** Noise-aware training of `qmoe train`: --gate-noise P [--trajectories T] [--shots S]. */
+export const GATE_NOISE_OPTIONS = {
+  'gate-noise': num(0, 1, { what: 'an error rate' }),
+  trajectories: int(1, MAX_TRAJECTORIES),
+  shots: int(1, MAX_SHOTS),
+} as const;
+
+/**
+ * The noisy engine's options: undefined without --gate-noise; an error for --trajectories or
+ * --shots without --gate-noise and for a router other than quantum. `note` says why --backend
+ * auto trains on the CPU.
+ */
+export function gateNoiseFrom(
+  cmd: string,
+  values: OptionValues<typeof GATE_NOISE_OPTIONS>,
+  router: string,
+  backend: string,
+  seed: number,
+  usage: string,
+): { options: Omit<NoisyEngineOptions, 'lr'>; note?: string } | undefined {
+  const p = values['gate-noise'];
+  if (p === undefined) {
+    if (values.trajectories !== undefined) throw new UsageError(`${cmd}: --trajectories applies with --gate-noise only`, usage);
+    if (values.shots !== undefined) throw new UsageError(`${cmd}: --shots applies with --gate-noise only (--gate-noise 0 for shot noise alone)`, usage);
+    return undefined;
+  }
+  if (router !== 'quantum') throw new QmoeInputError('--gate-noise', p, `applies to the quantum router only (got --router ${router})`);
+  const note =
+    backend === 'auto' ? 'noise-aware training (--gate-noise): the CPU engine with the circuit in float64 (--backend webgpu runs the noisy circuit and its gradient on the GPU)' : undefined;
+  return { options: { p, trajectories: values.trajectories, seed, shots: values.shots }, note };
+}
