@@ -64,6 +64,8 @@ export interface TrainOptions {
   onProgress?: (progress: EpochProgress) => unknown;
   /** Seconds between onProgress calls, default 2. */
   progressSeconds?: number;
+  /** The clock that paces onProgress, in milliseconds (default performance.now; tests pass their own). */
+  now?: () => number;
   /**
    * Checked before every epoch and after every batch: true stops training there. The best
    * epoch's parameters are restored as at any end (an unfinished epoch's steps are dropped).
@@ -84,7 +86,7 @@ export interface TrainResult {
 }
 
 /** Checks the trainer's options and fills the defaults. */
-export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOptions, 'onEpoch' | 'onBatch' | 'onProgress' | 'stopRequested'>> {
+export function trainSettings(options: TrainOptions = {}): Required<Omit<TrainOptions, 'onEpoch' | 'onBatch' | 'onProgress' | 'stopRequested' | 'now'>> {
   const epochs = checkInt('--epochs', options.epochs ?? 100, 1, 1_000_000);
   const batch = checkInt('--batch', options.batch ?? 32, 1, 1 << 24);
   const seed = checkSeed('--seed', options.seed ?? 0);
@@ -177,9 +179,10 @@ async function runEpoch(
   pace: { perBatch: number | undefined },
 ): Promise<boolean> {
   const { onBatch, onProgress, stopRequested } = options;
+  const now = options.now ?? (() => performance.now());
   const rows = order.length;
   const batches = Math.ceil(rows / batch);
-  const t0 = performance.now();
+  const t0 = now();
   const everyFor = (perBatch: number) => (perBatch * batches < interval ? Infinity : Math.max(1, Math.floor(interval / Math.max(perBatch, 1e-9))));
   let every = !onProgress || !engine.settle ? Infinity : pace.perBatch === undefined ? 1 : everyFor(pace.perBatch);
   for (let b = 0; b < batches; b++) {
@@ -189,7 +192,7 @@ async function runEpoch(
     if (stopRequested?.() === true) return true;
     if ((b + 1) % every !== 0 || b + 1 === batches) continue;
     await engine.settle!();
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = (now() - t0) / 1000;
     if (pace.perBatch === undefined) {
       pace.perBatch = seconds / (b + 1);
       every = everyFor(pace.perBatch);
@@ -199,7 +202,7 @@ async function runEpoch(
   }
   if (onProgress && engine.settle) {
     await engine.settle();
-    pace.perBatch = (performance.now() - t0) / 1000 / batches;
+    pace.perBatch = (now() - t0) / 1000 / batches;
   }
   return false;
 }
