@@ -11,7 +11,7 @@ import { modelJson } from '../train/checkpoint.js';
 import { savedModel } from '../train/model-file.js';
 import { DATASETS, DEFAULT_MOONS, DEFAULT_SPLIT, prepareData, type DatasetName, type DatasetSettings, type PreparedData } from '../train/dataset.js';
 import type { TrainingEngine } from '../train/engine.js';
-import { accuracy, efficiency, f1 } from '../train/metrics.js';
+import { classificationReport, efficiency, type ClassificationReport } from '../train/metrics.js';
 import { ENGINE_CHOICES, createEngine, type EngineChoice } from '../train/select-engine.js';
 import { presetTraining, shuffleSeed, train, type EpochRecord } from '../train/trainer.js';
 import { UsageError, parseOptions } from './args.js';
@@ -110,12 +110,12 @@ export function argmaxRows(probs: ArrayLike<number>, rows: number, classes: numb
   return out;
 }
 
-/** Accuracy and F1 of the engine's predictions on one split of prepared data. */
-export async function scoreSplit(engine: TrainingEngine, data: PreparedData, split: 'train' | 'validation' | 'test'): Promise<{ accuracy: number; f1: number; rows: number }> {
+/** Accuracy, F1, macro F1 and the confusion matrix of the engine's predictions on one split. */
+export async function scoreSplit(engine: TrainingEngine, data: PreparedData, split: 'train' | 'validation' | 'test'): Promise<ClassificationReport & { rows: number }> {
   const d = data.splits[split];
   const probs = await engine.predict(d.x, d.rows);
   const pred = argmaxRows(probs, d.rows, d.classes);
-  return { accuracy: accuracy(d.y, pred), f1: f1(d.y, pred, d.classes), rows: d.rows };
+  return { ...classificationReport(d.y, pred, d.classes), rows: d.rows };
 }
 
 /** Progress on stderr: a cli-progress bar on a terminal, else a line per epoch (per 10 epochs past 20). */
@@ -123,16 +123,16 @@ function progress(epochs: number, label: string): { update: (r: EpochRecord) => 
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} [{bar}] epoch {value}/{total} | loss {loss} acc {acc} | val loss {vloss} acc {vacc}`,
+        format: `${label} [{bar}] epoch {value}/{total} | loss {loss} acc {acc} | val loss {vloss} acc {vacc} | {rps} rows/s`,
         stream: process.stderr,
         hideCursor: true,
         clearOnComplete: false,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(epochs, 0, { loss: '-', acc: '-', vloss: '-', vacc: '-' });
+    bar.start(epochs, 0, { loss: '-', acc: '-', vloss: '-', vacc: '-', rps: '-' });
     return {
-      update: (r) => bar.update(r.epoch, { loss: r.trainLoss.toFixed(4), acc: r.trainAccuracy.toFixed(3), vloss: r.valLoss.toFixed(4), vacc: r.valAccuracy.toFixed(3) }),
+      update: (r) => bar.update(r.epoch, { loss: r.trainLoss.toFixed(4), acc: r.trainAccuracy.toFixed(3), vloss: r.valLoss.toFixed(4), vacc: r.valAccuracy.toFixed(3), rps: Math.round(r.rowsPerSecond) }),
       stop: () => bar.stop(),
     };
   }
@@ -140,7 +140,7 @@ function progress(epochs: number, label: string): { update: (r: EpochRecord) => 
   return {
     update: (r) => {
       if (r.epoch % every === 0 || r.epoch === 1 || r.epoch === epochs) {
-        process.stderr.write(`${label} epoch ${r.epoch}/${epochs} loss ${r.trainLoss.toFixed(4)} acc ${r.trainAccuracy.toFixed(3)} val loss ${r.valLoss.toFixed(4)} acc ${r.valAccuracy.toFixed(3)}\n`);
+        process.stderr.write(`${label} epoch ${r.epoch}/${epochs} loss ${r.trainLoss.toFixed(4)} acc ${r.trainAccuracy.toFixed(3)} val loss ${r.valLoss.toFixed(4)} acc ${r.valAccuracy.toFixed(3)} ${r.seconds.toFixed(2)} s ${Math.round(r.rowsPerSecond)} rows/s\n`);
       }
     },
     stop: () => {},
@@ -304,6 +304,10 @@ export async function trainCommand(args: string[]): Promise<number> {
       backend: engine.kind,
       accuracy: test.accuracy,
       f1: test.f1,
+      macroF1: test.macroF1,
+      classes: data.classNames,
+      confusion: test.confusion,
+      data: data.source,
       testLoss: testLoss.loss,
       testRows: test.rows,
       validation: valStats,
