@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { QmoeInputError } from '../errors.js';
+import { SKLEARN_VERSION } from '../data/moons-sklearn.js';
 import { MAX_SEED } from '../data/rng.js';
 import { countParams, INITS, initParams, makeSpec, PRESETS, ROUTERS, type InitKind } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
@@ -19,7 +20,7 @@ import { IMAGE_HELP, IMAGE_OPTIONS, defaultLayers, withImageOptions } from '../e
 import { createNoisyCpuEngine, parseGateNoise } from '../noise/training.js';
 
 export const TRAIN_USAGE =
-  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
+  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion | --data-file F.csv [--label-column NAME]] [--classes 0,1|LIST|all] [--train-size N|all] [--test-size N|all] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
@@ -31,11 +32,22 @@ Models (--router): linear (A: softmax(Vx + c)), mlp (C: ReLU layers --hidden, th
 quantum (B: a circuit router; --preset paper: RY embedding, RY + CZ layers, basis-state
 probabilities; --preset code: RX embedding, StronglyEntanglingLayers, <Z> and a linear adapter).
 
-  --dataset NAME     moons (scikit-learn's make_moons; the default), mnist (digits 0 vs 1) or
-                     fashion (Fashion-MNIST T-shirt/top vs Trouser); the image sets are standard
-                     scaled and reduced by PCA (fitted on the training rows), then angle scaled
+  --dataset NAME     moons (Two Moons; the default), mnist (digits 0 vs 1: the official MNIST
+                     files) or fashion (Fashion-MNIST T-shirt/top vs Trouser); the image sets are
+                     standard scaled and reduced by PCA (fitted on the training rows), then angle
+                     scaled
 ${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X   gaussian noise (default 0.1)
   --data-seed N      seed of the data and of the stratified 70/15/15 train/validation/test split (42)
+  Which Two Moons:   the defaults (--samples 1000 --noise 0.1 --data-seed 42) and --samples 500
+                     are scikit-learn's make_moons(n_samples, noise=0.1, random_state=42) point for
+                     point (a fixture made with scikit-learn ${SKLEARN_VERSION}); any other --samples,
+                     --noise or --data-seed: qmoe's own generator (the same distribution, other
+                     numbers). The run's output and metrics.json's "data" say which one it used.
+  --data-file F.csv  your own data: a header row, then one row per sample; the label column
+                     (any text) is --label-column NAME (default the last), every other column a
+                     number; split 70/15/15 and scaled like moons. A bad row (a missing or extra
+                     cell, NaN, text in a numeric column, a single class) exits 2 naming the line
+                     and the column
   --preset P         paper (the study's text; default) or code (its published notebooks)
   --qubits N         router qubits (default: one per feature)    --layers N  circuit layers
                      (defaults 12 for paper: 24 angles as Table I; 3 for code: 18 angles + 6 adapter)
@@ -60,8 +72,9 @@ ${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X 
   --out DIR          output directory (created when missing)
   --json             print metrics.json (without the history) on stdout
 
-Features are min-max scaled to angles [0, pi] on the training split. Accuracy and F1 are on the
-test split. efficiency = accuracy / ln(1 + total parameters) (metrics.json also has the router-only
+Features are min-max scaled to angles [0, pi] on the training split. Accuracy, F1 (binary F1 of
+class 1 for two classes, else macro F1), macroF1 and the confusion matrix (confusion[true][predicted])
+are on the test split. efficiency = accuracy / ln(1 + total parameters) (metrics.json also has the router-only
 count, the study's count, as routerEfficiency).
 `;
 
@@ -96,7 +109,17 @@ export function datasetSettings(command: string, values: Record<string, unknown>
   const noise = numberOption(command, 'noise', values.noise as string | undefined, usage) ?? base.noise;
   if (noise < 0) throw new QmoeInputError('--noise', noise, 'must be >= 0');
   const seed = intOption(command, 'data-seed', values['data-seed'] as string | undefined, 0, MAX_SEED, usage) ?? base.seed;
-  return { name, samples, noise, seed, split: base.split };
+  // Your own data: --data-file F.csv [--label-column NAME] (src/data/csv.ts), split like moons.
+  const file = values['data-file'] as string | undefined;
+  const labelColumn = values['label-column'] as string | undefined;
+  if (file === undefined) {
+    if (labelColumn !== undefined) throw new UsageError(`${command}: --label-column needs --data-file F.csv`, usage);
+    if (name === 'csv' && values.dataset !== undefined) throw new UsageError(`${command}: --dataset csv needs --data-file F.csv`, usage);
+    return { name, samples, noise, seed, split: base.split, ...(name === 'csv' ? { csv: base.csv } : {}) };
+  }
+  if (values.dataset !== undefined && name !== 'csv') throw new UsageError(`${command}: --data-file reads a CSV data set: give it without --dataset ${name}`, usage);
+  if (file === '') throw new UsageError(`${command}: --data-file needs a file name`, usage);
+  return { name: 'csv', samples, noise: 0, seed, split: base.split, csv: { file, labelColumn } };
 }
 
 /** Argmax per row of rows x classes probabilities. */
@@ -213,6 +236,8 @@ export async function trainCommand(args: string[]): Promise<number> {
       samples: { type: 'string' },
       noise: { type: 'string' },
       'data-seed': { type: 'string' },
+      'data-file': { type: 'string' },
+      'label-column': { type: 'string' },
       init: { type: 'string' },
       backend: { type: 'string' },
       'gate-noise': { type: 'string' },
@@ -352,7 +377,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     } else {
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
       process.stdout.write(
-        `${label} on ${dataset.name} (${data.settings.samples} samples${dataset.name === 'moons' ? `, noise ${dataset.noise}` : `, ${data.features} PCA features`}), ${engine.kind} engine\n` +
+        `${label} on ${dataset.name} (${data.settings.samples} samples${dataset.name === 'moons' ? `, noise ${dataset.noise}` : dataset.name === 'csv' ? `, ${data.features} features` : `, ${data.features} PCA features`}, ${data.classes} classes), ${engine.kind} engine\n` +
+          `data        ${data.source}\n` +
           `epochs      ${result.epochsRun} (best ${result.bestEpoch}${result.stoppedEarly ? ', stopped early' : ''}), ${seconds.toFixed(1)} s\n` +
           `test        accuracy ${pct(test.accuracy)}, F1 ${test.f1.toFixed(4)}, loss ${testLoss.loss.toFixed(4)} (${test.rows} rows)\n` +
           `params      router ${params.router}, experts ${params.experts}, total ${params.total}\n` +
