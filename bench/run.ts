@@ -3,7 +3,7 @@
  *
  *   --quick            small sizes (default when the adapter is SwiftShader)
  *   --full             full sizes even on SwiftShader
- *   --only forward|states|training|noise
+ *   --only forward|states|training|noise|data
  *   --real-only        single states: skip the complex variant
  *   --out FILE         JSON file (default bench/out/bench-<ISO time>.json)
  *
@@ -16,6 +16,9 @@
  *    training steps (forward + loss + adjoint backward + Adam) on the WebGPU engine and on the
  *    CPU float64 engine, k steps then one epochStats() readback; and the wall time of
  *    `qmoe train --dataset moons --router quantum` (study settings) per backend, as a child process.
+ * 4. noise: bench/noise.ts.
+ * 5. data: PCA fit time on 60,000 x 784 images and one training epoch over the 60,000 MNIST
+ *    training images (10 classes, 8 qubits x 4 layers, 16 experts), rows per second (bench/data.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -37,6 +40,7 @@ import {
   type TrainRunRow,
 } from './training.js';
 import { NOISE_FULL, NOISE_QUICK, NOISE_TEXT, benchNoise, noiseTable, type NoiseRow } from './noise.js';
+import { DATA_FULL, DATA_QUICK, DATA_SPEC_TEXT, DATA_TEXT, benchData, epochTable, pcaTable, type EpochRow, type PcaRow } from './data.js';
 
 /** A bad command line: printed without a stack. */
 class UsageError extends Error {}
@@ -44,7 +48,7 @@ class UsageError extends Error {}
 interface Args {
   quick: boolean;
   full: boolean;
-  only: 'forward' | 'states' | 'training' | 'noise' | null;
+  only: 'forward' | 'states' | 'training' | 'noise' | 'data' | null;
   realOnly: boolean;
   out: string | null;
 }
@@ -63,11 +67,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--real-only') args.realOnly = true;
     else if (a.startsWith('--only')) {
       const v = value();
-      if (v !== 'forward' && v !== 'states' && v !== 'training' && v !== 'noise') throw new UsageError(`--only takes forward, states, training or noise, not ${v}`);
+      if (v !== 'forward' && v !== 'states' && v !== 'training' && v !== 'noise' && v !== 'data') throw new UsageError(`--only takes forward, states, training, noise or data, not ${v}`);
       args.only = v;
     } else if (a.startsWith('--out')) args.out = value();
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick | --full] [--only forward|states|training|noise] [--real-only] [--out FILE]');
+      console.log('usage: npm run bench -- [--quick | --full] [--only forward|states|training|noise|data] [--real-only] [--out FILE]');
       process.exit(0);
     } else throw new UsageError(`unknown option ${a} (try --help)`);
   }
@@ -244,6 +248,7 @@ async function main(): Promise<number> {
     const states: StateRow[] | null = run('states') ? [] : null;
     const training: { steps: StepRow[]; runs: TrainRunRow[] } | null = run('training') ? { steps: [], runs: [] } : null;
     const noise: NoiseRow[] | null = run('noise') ? [] : null;
+    const data: { pca: PcaRow[]; epochs: EpochRow[] } | null = run('data') ? { pca: [], epochs: [] } : null;
     let stall: string | null = null;
     try {
       if (forward) await benchForward(gpu, sizes.forward, sizes.timing, sizes.limitMs, log, forward.rows, forward.cpu);
@@ -253,6 +258,7 @@ async function main(): Promise<number> {
         await benchTrainRuns(sizes.training, log, training.runs);
       }
       if (noise) await benchNoise(gpu, quick ? NOISE_QUICK : NOISE_FULL, log, noise);
+      if (data) await benchData(gpu, quick ? DATA_QUICK : DATA_FULL, log, data);
     } catch (e) {
       if (!(e instanceof StallError)) throw e;
       stall = e.message;
@@ -316,6 +322,11 @@ async function main(): Promise<number> {
       console.log(NOISE_TEXT + '\n');
       console.log(noiseTable(noise));
     }
+    if (data) {
+      console.log(DATA_TEXT + (quick ? ' QUICK MODE (SwiftShader): the WebGPU engine ran the first rows only.' : '') + '\n');
+      console.log(pcaTable(data.pca) + '\n');
+      console.log(epochTable(data.epochs));
+    }
     const wallSeconds = (performance.now() - started) / 1000;
     const out = resolve(args.out ?? `bench/out/bench-${date.toISOString().replace(/:/g, '-')}.json`);
     const json = {
@@ -345,6 +356,7 @@ async function main(): Promise<number> {
         runs: training.runs,
       },
       noise: noise && { p: 0.01, layers: 4, rows: noise },
+      data: data && { model: DATA_SPEC_TEXT, pca: data.pca, epochs: data.epochs },
       uncapturedErrors: gpu.uncapturedErrors,
       stall,
       wallSeconds,
@@ -353,7 +365,7 @@ async function main(): Promise<number> {
     writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
     console.log(`\nwall time ${wallSeconds.toFixed(1)} s`);
     console.log(`JSON: ${out}`);
-    const failed = [...(forward?.rows ?? []), ...(states ?? []), ...(training?.steps ?? []), ...(training?.runs ?? [])].some((r) => r.status === 'error');
+    const failed = [...(forward?.rows ?? []), ...(states ?? []), ...(training?.steps ?? []), ...(training?.runs ?? []), ...(data?.epochs ?? [])].some((r) => r.status === 'error');
     return failed || stall ? 1 : 0;
   } finally {
     gpu.destroy();

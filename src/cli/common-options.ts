@@ -21,12 +21,14 @@ export const MAX_LR = 1000;
 export const PRESET_OPTION = { preset: choice(PRESETS) } as const;
 export const ENGINE_OPTION = { backend: choice(ENGINE_CHOICES) } as const;
 
-/** Two Moons data: --dataset, --samples, --noise, --data-seed. */
+/** Two Moons data: --dataset, --samples, --noise, --data-seed; your own: --data-file, --label-column. */
 export const DATA_OPTIONS = {
   dataset: choice(DATASETS),
   samples: int(20, 1 << 24),
   noise: num(0, MAX_NOISE),
   'data-seed': int(0, MAX_SEED),
+  'data-file': text(),
+  'label-column': text(),
 } as const;
 
 /** The training budget: --epochs, --batch, --lr, --patience, --init. */
@@ -64,20 +66,30 @@ export function required<V>(command: string, option: string, what: string, value
   return value;
 }
 
-/** Data set settings: `base` with the data options given (image settings are added by withImageOptions). */
-export function datasetFrom(values: OptionValues<typeof DATA_OPTIONS>, base: DatasetSettings): DatasetSettings {
-  return {
-    name: values.dataset ?? base.name,
-    samples: values.samples ?? base.samples,
-    noise: values.noise ?? base.noise,
-    seed: values['data-seed'] ?? base.seed,
-    split: base.split,
-  };
+/**
+ * Data set settings: `base` with the data options given (image settings are added by
+ * withImageOptions). Your own data: --data-file F.csv [--label-column NAME] (src/data/csv.ts),
+ * split like moons.
+ */
+export function datasetFrom(command: string, values: OptionValues<typeof DATA_OPTIONS>, base: DatasetSettings, usage: string): DatasetSettings {
+  const name = values.dataset ?? base.name;
+  const samples = values.samples ?? base.samples;
+  const seed = values['data-seed'] ?? base.seed;
+  const file = values['data-file'];
+  const labelColumn = values['label-column'];
+  if (file === undefined) {
+    if (labelColumn !== undefined) throw new UsageError(`${command}: --label-column needs --data-file F.csv`, usage);
+    if (name === 'csv' && values.dataset !== undefined) throw new UsageError(`${command}: --dataset csv needs --data-file F.csv`, usage);
+    return { name, samples, noise: values.noise ?? base.noise, seed, split: base.split, ...(name === 'csv' ? { csv: base.csv } : {}) };
+  }
+  if (values.dataset !== undefined && name !== 'csv') throw new UsageError(`${command}: --data-file reads a CSV data set: give it without --dataset ${name}`, usage);
+  if (file === '') throw new UsageError(`${command}: --data-file needs a file name`, usage);
+  return { name: 'csv', samples, noise: 0, seed, split: base.split, csv: { file, labelColumn } };
 }
 
 /** The data set of train, the study commands and quantum-kernel: Two Moons by default, with the data and image options. */
 export function dataFrom(command: string, values: OptionValues<typeof DATA_OPTIONS & typeof IMAGE_OPTIONS>, usage: string): DatasetSettings {
-  return withImageOptions(command, values, datasetFrom(values, { ...DEFAULT_MOONS, split: DEFAULT_SPLIT }), usage);
+  return withImageOptions(command, values, datasetFrom(command, values, { ...DEFAULT_MOONS, split: DEFAULT_SPLIT }, usage), usage);
 }
 
 /** The budget options over the preset's training defaults (`epochs` replaces the preset's epochs). */

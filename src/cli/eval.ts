@@ -35,7 +35,7 @@ export const EVAL = defineCommand({
     // A model in a result set whose writer was killed mid-way: finish that write first (see src/train/result-set.ts).
     finishInterruptedWrite(dirname(path));
     const model = loadModel(path);
-    const picked = datasetFrom(values, model.dataset);
+    const picked = datasetFrom(cmd, values, model.dataset, EVAL_USAGE);
     if (picked.name !== model.dataset.name && featureCount(picked) !== model.spec.features) {
       throw new QmoeInputError(
         '--dataset',

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
+import { SKLEARN_VERSION } from '../data/moons-sklearn.js';
 import { MAX_SEED } from '../data/rng.js';
 import { countParams, defaultLayers, initParams, makeSpec, ROUTERS } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
@@ -22,7 +23,7 @@ import { IMAGE_HELP, IMAGE_OPTIONS } from './image-options.js';
 import { trainProgress } from './train-progress.js';
 
 export const TRAIN_USAGE =
-  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
+  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion | --data-file F.csv [--label-column NAME]] [--classes 0,1|LIST|all] [--train-size N|all] [--test-size N|all] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
@@ -35,11 +36,22 @@ Models (--router): linear (A: softmax(Vx + c)), mlp (C: ReLU layers --hidden, th
 quantum (B: a circuit router; --preset paper: RY embedding, RY + CZ layers, basis-state
 probabilities; --preset code: RX embedding, StronglyEntanglingLayers, <Z> and a linear adapter).
 
-  --dataset NAME     moons (scikit-learn's make_moons; the default), mnist (digits 0 vs 1) or
-                     fashion (Fashion-MNIST T-shirt/top vs Trouser); the image sets are standard
-                     scaled and reduced by PCA (fitted on the training rows), then angle scaled
+  --dataset NAME     moons (Two Moons; the default), mnist (digits 0 vs 1: the official MNIST
+                     files) or fashion (Fashion-MNIST T-shirt/top vs Trouser); the image sets are
+                     standard scaled and reduced by PCA (fitted on the training rows), then angle
+                     scaled
 ${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X   gaussian noise (default 0.1)
   --data-seed N      seed of the data and of the stratified 70/15/15 train/validation/test split (42)
+  Which Two Moons:   the defaults (--samples 1000 --noise 0.1 --data-seed 42) and --samples 500
+                     are scikit-learn's make_moons(n_samples, noise=0.1, random_state=42) point for
+                     point (a fixture made with scikit-learn ${SKLEARN_VERSION}); any other --samples,
+                     --noise or --data-seed: qmoe's own generator (the same distribution, other
+                     numbers). The run's output and metrics.json's "data" say which one it used.
+  --data-file F.csv  your own data: a header row, then one row per sample; the label column
+                     (any text) is --label-column NAME (default the last), every other column a
+                     number; split 70/15/15 and scaled like moons. A bad row (a missing or extra
+                     cell, NaN, text in a numeric column, a single class) exits 2 naming the line
+                     and the column
   --preset P         paper (the study's text; default) or code (its published notebooks)
   --qubits N         router qubits (default: one per feature)    --layers N  circuit layers
                      (defaults 12 for paper: 24 angles as Table I; 3 for code: 18 angles + 6 adapter)
@@ -65,8 +77,9 @@ ${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X 
                      measured before training: one writer at a time)
   --json             print metrics.json (without the history) on stdout
 
-Features are min-max scaled to angles [0, pi] on the training split. Accuracy and F1 are on the
-test split. efficiency = accuracy / ln(1 + total parameters) (metrics.json also has the router-only
+Features are min-max scaled to angles [0, pi] on the training split. Accuracy, F1 (binary F1 of
+class 1 for two classes, else macro F1), macroF1 and the confusion matrix (confusion[true][predicted])
+are on the test split. efficiency = accuracy / ln(1 + total parameters) (metrics.json also has the router-only
 count, the study's count, as routerEfficiency). Slow epochs report their batches on stderr (time
 per batch and what is left), every second on a terminal, else every 10 s (QMOE_PROGRESS_SECONDS).
 `;
@@ -167,6 +180,10 @@ async function trainMetrics(req: TrainRequest, spec: ModelSpec, data: PreparedDa
     backend: engine.kind,
     accuracy: test.accuracy,
     f1: test.f1,
+    macroF1: test.macroF1,
+    classes: data.classNames,
+    confusion: test.confusion,
+    data: data.source,
     testLoss: testLoss.loss,
     testRows: test.rows,
     validation,
@@ -246,7 +263,8 @@ function printSummary(req: TrainRequest, data: PreparedData, run: TrainOutcome, 
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
   const d = req.dataset;
   process.stdout.write(
-    `${req.router}/${req.preset} on ${d.name} (${data.settings.samples} samples${d.name === 'moons' ? `, noise ${d.noise}` : `, ${data.features} PCA features`}), ${m.backend} engine\n` +
+    `${req.router}/${req.preset} on ${d.name} (${data.settings.samples} samples${d.name === 'moons' ? `, noise ${d.noise}` : d.name === 'csv' ? `, ${data.features} features` : `, ${data.features} PCA features`}, ${data.classes} classes), ${m.backend} engine\n` +
+      `data        ${m.data}\n` +
       `epochs      ${result.epochsRun} (best ${result.bestEpoch}${result.stoppedEarly ? ', stopped early' : ''}), ${m.seconds.toFixed(1)} s\n` +
       `test        accuracy ${pct(m.accuracy)}, F1 ${m.f1.toFixed(4)}, loss ${m.testLoss.toFixed(4)} (${m.testRows} rows)\n` +
       `params      router ${m.params.router}, experts ${m.params.experts}, total ${m.params.total}\n` +

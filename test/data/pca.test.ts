@@ -79,13 +79,28 @@ describe('PCA', () => {
     for (let m = 1; m < n; m++) expect(values[m]).toBeLessThanOrEqual(values[m - 1]);
   });
 
-  it('agrees with ml-pca (an independent implementation) on 12 columns (Jacobi path)', () => {
+  it('agrees with ml-pca (an independent implementation) on 12 dense columns', () => {
     compareWithMlPca(correlated(200, 12, 1), 12, 5);
   });
 
-  it('agrees with ml-pca on 90 columns (subspace-iteration path)', () => {
+  it('agrees with ml-pca on 90 dense columns', () => {
     // 10 latent factors of distinct scales: the 8 leading components are well separated.
     compareWithMlPca(correlated(300, 90, 2, 10), 90, 8);
+  });
+
+  it('agrees with ml-pca on sparse, image-like rows (the sparse covariance path) and odd sizes', () => {
+    // Mostly zeros with a bright blob whose place and size depend on a latent class: like MNIST.
+    const rows = 257;
+    const width = 81;
+    const rng = new Rng(9);
+    const x = new Float64Array(rows * width);
+    for (let r = 0; r < rows; r++) {
+      const c = rng.int(3);
+      const at = 10 + 25 * c + rng.int(6);
+      const len = 4 + 3 * c + rng.int(4);
+      for (let j = at; j < Math.min(width, at + len); j++) x[r * width + j] = Math.round(255 * rng.next()) / 255;
+    }
+    compareWithMlPca(x, width, 6);
   });
 
   it('fits on the given (training) rows only', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QmoeInputError } from '../../src/errors.js';
-import { accuracy, confusionMatrix, efficiency, f1, perClassF1, predictedClasses } from '../../src/train/metrics.js';
+import { accuracy, classificationReport, confusionMatrix, efficiency, f1, macroF1, perClassF1, predictedClasses } from '../../src/train/metrics.js';
 
 describe('metrics', () => {
   it('predictedClasses: the argmax of each row, the lowest index on ties', () => {
@@ -44,6 +44,13 @@ describe('metrics', () => {
     expect(f1(t, p, 3)).toBeCloseTo(2 / 3, 15);
     // An absent class (3) counts as 0 in the macro mean.
     expect(f1(t, p, 4)).toBeCloseTo(2 / 4, 15);
+    expect(macroF1(t, p, 3)).toBeCloseTo(2 / 3, 15);
+    expect(classificationReport(t, p, 3)).toEqual({ accuracy: 4 / 6, f1: f1(t, p, 3), macroF1: f1(t, p, 3), perClassF1: [1, 0.5, 0.5], confusion: [[2, 0, 0], [0, 1, 1], [0, 1, 1]] });
+    // Two classes: f1 is the binary F1 of class 1, macroF1 the mean of both.
+    const two = classificationReport([0, 0, 1, 1], [0, 1, 1, 1], 2);
+    expect(two.f1).toBeCloseTo(0.8, 15);
+    expect(two.macroF1).toBeCloseTo((2 / 3 + 0.8) / 2, 15);
+    expect(two.confusion).toEqual([[1, 1], [0, 2]]);
   });
 
   it('efficiency is accuracy / ln(1 + params)', () => {

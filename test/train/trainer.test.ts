@@ -75,6 +75,11 @@ describe('train', () => {
     expect([...e2].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(e1).not.toEqual(e2);
     expect(r.history[0].trainAccuracy).toBe(10); // the scripted engine reports rows stepped
+    // Progress per epoch: its wall time and the training rows per second.
+    for (const h of r.history) {
+      expect(h.seconds).toBeGreaterThanOrEqual(0);
+      expect(h.rowsPerSecond).toBeGreaterThan(0);
+    }
   });
 
   it('minDelta: improvements smaller than it do not count', async () => {
