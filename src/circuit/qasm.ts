@@ -312,7 +312,7 @@ export function toQasm(circuit: Circuit, bind?: { features?: ArrayLike<number>; 
 
   const lines = ['OPENQASM 2.0;', 'include "qelib1.inc";', `qreg q[${circuit.qubits}];`];
   for (const op of circuit.ops) {
-    const name = op.gate === 'cnot' ? 'cx' : op.gate;
+    const name = GATES[op.gate].qasm;
     const angle = op.angle ? `(${formatReal(value(op.angle))})` : '';
     lines.push(`${name}${angle} ${op.wires.map((w) => `q[${w}]`).join(',')};`);
   }

@@ -23,6 +23,8 @@ import { mulberry32, randomCircuit } from '../helpers/random.js';
 
 const TOL = 1e-9;
 const CIRCUITS = 40;
+/** Gates of the model whose qelib1 names quantum-circuit knows (it lacks c3x, c4x and c3sqrtx). */
+const KNOWN: GateName[] = (Object.keys(GATES) as GateName[]).filter((g) => !['c3x', 'c4x', 'c3sqrtx'].includes(g));
 
 function reverseBits(k: number, n: number): number {
   let r = 0;
@@ -56,7 +58,7 @@ describe('CPU reference vs quantum-circuit', () => {
     const seen = new Set<GateName>();
     for (let t = 0; t < CIRCUITS; t++) {
       const n = 1 + (t % 6); // every size 1..6 appears
-      const generated = randomCircuit(rng, { qubits: n, gates: 1 + Math.floor(rng() * 25) });
+      const generated = randomCircuit(rng, { qubits: n, gates: 1 + Math.floor(rng() * 25), gateSet: KNOWN });
       const qasm = toQasm(generated);
       // The CPU side runs our parse of the text, so the importer is checked too.
       const circuit = parseQasm(qasm);
@@ -73,7 +75,7 @@ describe('CPU reference vs quantum-circuit', () => {
         expect(Math.abs(psi[2 * k + 1] - ref[2 * k + 1]), where).toBeLessThanOrEqual(TOL);
       }
     }
-    // The draw must have exercised every gate of the model.
-    expect([...seen].sort()).toEqual(Object.keys(GATES).sort());
+    // The draw must have exercised every gate quantum-circuit knows.
+    expect([...seen].sort()).toEqual([...KNOWN].sort());
   });
 });
