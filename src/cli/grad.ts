@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseQasm } from '../circuit/qasm.js';
+import { parameterGradient, parseQasmProgram, type QasmParameter, type QasmProgram } from '../circuit/qasm.js';
 import type { Circuit, Op } from '../circuit/types.js';
 import { QmoeGpuError, QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -12,16 +12,19 @@ export const GRAD_USAGE = 'usage: qmoe grad --qasm FILE --weights W.json [--back
 export const GRAD_HELP = `${GRAD_USAGE}
 
 Differentiates L = sum_k w_k p_k, the weighted basis-state probabilities of an OpenQASM 2.0
-circuit run once from |0...0>, with respect to every rotation angle (rx ry rz crx cry crz), by the
-adjoint method. The gradient lists one entry per rotation gate, in the order the gates appear in
-the file. Qubit 0 is the most significant bit of the basis index k.
+circuit run once from |0...0>, with respect to every angle argument of the file (rx, u3's theta,
+phi and lambda, p, cu1, rzz, the arguments of user gates, ...), by the adjoint method and the
+chain rule through the angle expressions. The gradient lists one entry per angle argument of each
+gate application (a broadcast repeats it), in file order. Qubit 0 is the most significant bit of
+the basis index k.
 
   --qasm FILE      the OpenQASM 2.0 program
   --weights FILE   a JSON array of 2^n numbers w_k
   --backend NAME   cpu (float64 reference), webgpu (float32 kernels; an error without an adapter
                    or when two states do not fit the adjoint kernel's workgroup memory) or auto
                    (webgpu when an adapter is found and the circuit fits, else cpu; the default)
-  --json           one JSON object: {loss, gradient, backend, adapter}
+  --json           one JSON object: {loss, gradient, parameters, backend, adapter}; parameters[i]
+                   names gradient[i]: {gate, qubits, name, line, value}
 `;
 
 const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
@@ -56,19 +59,28 @@ export function readWeights(path: string, dim: number, qubits: number): number[]
 }
 
 /**
- * The circuit with every constant rotation angle turned into a trainable parameter, numbered in
- * the order the gates appear, and the parameter values.
+ * The circuit with every constant angle turned into a trainable parameter of its own, numbered in
+ * the order of the ops, the parameter values, and per op its parameter (-1 for ops without one).
  */
-export function constantsToParams(circuit: Circuit): { circuit: Circuit; params: number[]; gates: Op[] } {
+export function constantsToParams(circuit: Circuit): { circuit: Circuit; params: number[]; opParam: Int32Array } {
   const params: number[] = [];
-  const gates: Op[] = [];
-  const ops = circuit.ops.map((op): Op => {
+  const opParam = new Int32Array(circuit.ops.length).fill(-1);
+  const ops = circuit.ops.map((op, g): Op => {
     if (op.angle?.kind !== 'const') return op;
-    gates.push(op);
+    opParam[g] = params.length;
     params.push(op.angle.value);
     return { ...op, angle: { kind: 'param', index: params.length - 1 } };
   });
-  return { circuit: { ...circuit, ops, params: params.length }, params, gates };
+  return { circuit: { ...circuit, ops, params: params.length }, params, opParam };
+}
+
+/** `u3 q[0] theta`: a file parameter as the table shows it. */
+function parameterLabel(program: QasmProgram, p: QasmParameter, many: boolean): string {
+  const name = (w: number) => {
+    const r = program.qregs.find((r) => w >= r.offset && w < r.offset + r.size)!;
+    return `${r.name}[${w - r.offset}]`;
+  };
+  return `${p.gate} ${p.qubits.map(name).join(', ')}${many ? ` ${p.name}` : ''}`;
 }
 
 function fmt(x: number): string {
@@ -99,16 +111,22 @@ export async function grad(args: string[]): Promise<number> {
     throw new UsageError(`qmoe grad: --backend ${JSON.stringify(choice)}: must be cpu, webgpu or auto`, GRAD_USAGE);
   }
   const path = values.qasm;
-  let parsed: Circuit;
+  let program: QasmProgram;
   try {
-    parsed = parseQasm(readText('--qasm', path));
+    program = parseQasmProgram(readText('--qasm', path));
+    if (program.dynamic) {
+      const d = program.dynamic;
+      throw new QmoeInputError(`qasm line ${d.line}`, d.reason, 'grad differentiates the final probabilities of a unitary circuit; this one measures, resets or branches in the middle');
+    }
   } catch (e) {
     if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
     throw e;
   }
+  const parsed = program.circuit;
   const dim = 2 ** parsed.qubits;
   const weights = readWeights(values.weights, dim, parsed.qubits);
-  const { circuit, params, gates } = constantsToParams(parsed);
+  // Each op's angle becomes a parameter; the chain rule maps dL/d(op angles) to the file's angles.
+  const { circuit, params, opParam } = constantsToParams(parsed);
   const input = { rows: 1, params };
   const output = { kind: 'probabilities' as const };
 
@@ -141,17 +159,25 @@ export async function grad(args: string[]): Promise<number> {
     for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
     const g = await backend.gradient(circuit, input, output, weights);
     if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
+    const opGradient = Float64Array.from(opParam, (k) => (k < 0 ? 0 : g.params[k]));
+    const gradient = parameterGradient(program, opGradient);
+    gradient.forEach((v, i) => {
+      const p = program.parameters[i];
+      if (!Number.isFinite(v)) throw new QmoeInputError(`${path}: qasm line ${p.line}`, `${p.gate} ${p.name}`, 'the angle expressions are not differentiable at this value (e.g. x^y with x <= 0, sqrt or ln at 0)');
+    });
     const adapter = gpu ? gpu.adapterName : null;
     if (values.json) {
-      process.stdout.write(JSON.stringify({ loss, gradient: Array.from(g.params), backend: backend.kind, adapter }) + '\n');
+      const parameters = program.parameters.map((p) => ({ gate: p.gate, qubits: p.qubits, name: p.name, line: p.line, value: p.value }));
+      process.stdout.write(JSON.stringify({ loss, gradient: Array.from(gradient), parameters, backend: backend.kind, adapter }) + '\n');
       return 0;
     }
     const lines = [`backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${circuit.qubits}`, `loss     ${fmt(loss)}`, ''];
-    const rows = gates.map((op, i) => [String(i), `${op.gate} q[${op.wires.join('], q[')}]`, fmt(params[i]), fmt(g.params[i])]);
+    const many = new Set(program.parameters.filter((p) => p.argument > 0).map((p) => p.gate));
+    const rows = program.parameters.map((p, i) => [String(i), parameterLabel(program, p, many.has(p.gate)), fmt(p.value), fmt(gradient[i])]);
     const header = ['#', 'gate', 'angle', 'dL/dangle'];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)) + 2);
     for (const r of [header, ...rows]) lines.push(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join(''));
-    if (rows.length === 0) lines.push('(no rotation gates)');
+    if (rows.length === 0) lines.push('(no angle arguments)');
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
   } finally {

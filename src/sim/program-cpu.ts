@@ -1,0 +1,154 @@
+import { controlMask, targetMatrix, targetWire } from '../circuit/gates.js';
+import type { QasmCondition, QasmProgram } from '../circuit/qasm/program.js';
+import { QmoeInputError, checkInt } from '../errors.js';
+import { CPU_MAX_QUBITS, applyMatrix, applySwap } from './cpu.js';
+
+/** Most shots of one call. */
+export const MAX_PROGRAM_SHOTS = 1 << 24;
+
+export interface ProgramShotOptions {
+  shots: number;
+  /** u32 seed of the outcomes; default 0. */
+  seed?: number;
+}
+
+export interface ProgramShotResult {
+  shots: number;
+  /** Shots ending in each basis state (as if every qubit were measured at the end), 2^n long. */
+  counts: Uint32Array;
+  /** counts / shots. */
+  frequencies: Float64Array;
+  /**
+   * Shots per value of the classical bits (all cregs in declaration order), as a string of 0s and
+   * 1s with classical bit 0 first (the first creg's bit 0 leftmost, like qubit 0 in basis labels).
+   */
+  classical: Record<string, number>;
+}
+
+/** mulberry32: a small seeded generator; two draws make a 53-bit uniform in [0, 1). */
+class Rng {
+  private a: number;
+  constructor(seed: number) {
+    this.a = seed >>> 0;
+  }
+  private next32(): number {
+    this.a = (this.a + 0x6d2b79f5) >>> 0;
+    let t = this.a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+  uniform(): number {
+    return ((this.next32() >>> 5) * 67108864 + (this.next32() >>> 6)) / 9007199254740992;
+  }
+}
+
+/**
+ * Runs a program with measurements, resets and `if` in the middle `shots` times on the CPU in
+ * float64, sampling each measurement's collapse. Shots that have seen the same outcomes so far
+ * share one state: at a measurement the shots on a branch split binomially (one uniform draw per
+ * shot) between the two collapsed states, so the outcome statistics are those of independent
+ * shots while a program with m measurements costs at most min(shots, 2^m) state simulations. The
+ * smaller branch runs first on a copy, so at most log2(shots) states are alive at once.
+ */
+export function simulateProgramShots(program: QasmProgram, options: ProgramShotOptions): ProgramShotResult {
+  const n = program.circuit.qubits;
+  checkInt('circuit.qubits', n, 1, CPU_MAX_QUBITS);
+  const shots = checkInt('shots', options.shots, 1, MAX_PROGRAM_SHOTS);
+  const rng = new Rng(checkInt('seed', options.seed ?? 0, 0, 0xffffffff));
+  const dim = 2 ** n;
+  const bit = (q: number) => 2 ** (n - 1 - q);
+  const ops = program.circuit.ops;
+  const steps = program.steps;
+  const counts = new Uint32Array(dim);
+  const classical: Record<string, number> = {};
+
+  const holds = (c: QasmCondition, bits: Uint8Array) => {
+    let v = 0;
+    for (let b = c.size - 1; b >= 0; b--) v = v * 2 + bits[c.offset + b];
+    return v === c.value;
+  };
+  const oneProbability = (psi: Float64Array, s: number) => {
+    let p = 0;
+    for (let i = 0; i < dim; i++) if (i & s) p += psi[2 * i] ** 2 + psi[2 * i + 1] ** 2;
+    return p;
+  };
+  /** Keeps the amplitudes with bit s equal to `outcome`, renormalized. */
+  const collapse = (psi: Float64Array, s: number, outcome: number, p: number) => {
+    const scale = 1 / Math.sqrt(p);
+    for (let i = 0; i < dim; i++) {
+      const keep = ((i & s) !== 0) === (outcome === 1);
+      psi[2 * i] = keep ? psi[2 * i] * scale : 0;
+      psi[2 * i + 1] = keep ? psi[2 * i + 1] * scale : 0;
+    }
+  };
+  const finish = (psi: Float64Array, bits: Uint8Array, m: number) => {
+    const cdf = new Float64Array(dim);
+    let acc = 0;
+    for (let k = 0; k < dim; k++) cdf[k] = acc += psi[2 * k] ** 2 + psi[2 * k + 1] ** 2;
+    for (let t = 0; t < m; t++) {
+      const target = rng.uniform() * acc;
+      let lo = 0, hi = dim - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cdf[mid] > target) hi = mid;
+        else lo = mid + 1;
+      }
+      counts[lo]++;
+    }
+    const key = Array.from(bits).join('');
+    classical[key] = (classical[key] ?? 0) + m;
+  };
+
+  const run = (from: number, psi: Float64Array, bits: Uint8Array, m: number): void => {
+    for (let i = from; i < steps.length; i++) {
+      const step = steps[i];
+      if (step.condition && !holds(step.condition, bits)) continue;
+      if (step.kind === 'gates') {
+        for (let g = step.start; g < step.end; g++) {
+          const op = ops[g];
+          if (op.gate === 'swap') applySwap(psi, dim, bit(op.wires[0]), bit(op.wires[1]));
+          else applyMatrix(psi, dim, bit(targetWire(op)), controlMask(op, n), targetMatrix(op.gate, op.angle?.kind === 'const' ? op.angle.value : 0));
+        }
+        continue;
+      }
+      const s = bit(step.qubit);
+      const p1 = Math.min(1, Math.max(0, oneProbability(psi, s)));
+      let ones = 0;
+      for (let t = 0; t < m; t++) if (rng.uniform() < p1) ones++;
+      const record = (b: Uint8Array, outcome: number) => {
+        if (step.kind === 'measure' && step.clbit >= 0) b[step.clbit] = outcome;
+      };
+      const settle = (state: Float64Array, outcome: number) => {
+        collapse(state, s, outcome, outcome === 1 ? p1 : 1 - p1);
+        // reset: measure, then flip a 1 back to 0.
+        if (step.kind === 'reset' && outcome === 1) applyMatrix(state, dim, s, 0, targetMatrix('x'));
+      };
+      if (ones > 0 && ones < m) {
+        const small = ones <= m - ones ? 1 : 0;
+        const copy = Float64Array.from(psi);
+        const copyBits = Uint8Array.from(bits);
+        settle(copy, small);
+        record(copyBits, small);
+        run(i + 1, copy, copyBits, small === 1 ? ones : m - ones);
+        m = small === 1 ? m - ones : ones;
+        settle(psi, 1 - small);
+        record(bits, 1 - small);
+      } else {
+        const outcome = ones === m ? 1 : 0;
+        settle(psi, outcome);
+        record(bits, outcome);
+      }
+    }
+    finish(psi, bits, m);
+  };
+
+  if (program.circuit.ops.some((op) => op.angle && op.angle.kind !== 'const')) {
+    throw new QmoeInputError('program.circuit', 'feature or param angles', 'shot simulation of a program runs constant angles only');
+  }
+  const psi = new Float64Array(2 * dim);
+  psi[0] = 1;
+  run(0, psi, new Uint8Array(program.clbits), shots);
+  const frequencies = Float64Array.from(counts, (c) => c / shots);
+  return { shots, counts, frequencies, classical };
+}
