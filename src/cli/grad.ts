@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parameterGradient, parseQasmProgram, type QasmParameter, type QasmProgram } from '../circuit/qasm.js';
-import type { Circuit, Op } from '../circuit/types.js';
+import { parseQasmProgram, type QasmParameter, type QasmProgram } from '../circuit/qasm.js';
 import { QmoeGpuError, QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend } from '../sim/backend.js';
 import { CpuBackend } from '../sim/cpu.js';
+import { fileAngleGradient } from '../sim/file-gradient.js';
 import { UsageError, parseOptions } from './args.js';
 
 export const GRAD_USAGE = 'usage: qmoe grad --qasm FILE --weights W.json [--backend cpu|webgpu|auto] [--json]';
@@ -58,22 +58,6 @@ export function readWeights(path: string, dim: number, qubits: number): number[]
   return value as number[];
 }
 
-/**
- * The circuit with every constant angle turned into a trainable parameter of its own, numbered in
- * the order of the ops, the parameter values, and per op its parameter (-1 for ops without one).
- */
-export function constantsToParams(circuit: Circuit): { circuit: Circuit; params: number[]; opParam: Int32Array } {
-  const params: number[] = [];
-  const opParam = new Int32Array(circuit.ops.length).fill(-1);
-  const ops = circuit.ops.map((op, g): Op => {
-    if (op.angle?.kind !== 'const') return op;
-    opParam[g] = params.length;
-    params.push(op.angle.value);
-    return { ...op, angle: { kind: 'param', index: params.length - 1 } };
-  });
-  return { circuit: { ...circuit, ops, params: params.length }, params, opParam };
-}
-
 /** `u3 q[0] theta`: a file parameter as the table shows it. */
 function parameterLabel(program: QasmProgram, p: QasmParameter, many: boolean): string {
   const name = (w: number) => {
@@ -114,10 +98,6 @@ export async function grad(args: string[]): Promise<number> {
   let program: QasmProgram;
   try {
     program = parseQasmProgram(readText('--qasm', path));
-    if (program.dynamic) {
-      const d = program.dynamic;
-      throw new QmoeInputError(`qasm line ${d.line}`, d.reason, 'grad differentiates the final probabilities of a unitary circuit; this one measures, resets or branches in the middle');
-    }
   } catch (e) {
     if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
     throw e;
@@ -125,9 +105,6 @@ export async function grad(args: string[]): Promise<number> {
   const parsed = program.circuit;
   const dim = 2 ** parsed.qubits;
   const weights = readWeights(values.weights, dim, parsed.qubits);
-  // Each op's angle becomes a parameter; the chain rule maps dL/d(op angles) to the file's angles.
-  const { circuit, params, opParam } = constantsToParams(parsed);
-  const input = { rows: 1, params };
   const output = { kind: 'probabilities' as const };
 
   let gpu: GpuContext | null = null;
@@ -139,10 +116,10 @@ export async function grad(args: string[]): Promise<number> {
       if (gpu) {
         const { adjointShape, checkAdjointFits } = await import('../sim/gradient-runner.js');
         const { compileCircuit } = await import('../sim/compile.js');
-        const real = compileCircuit(circuit).real;
+        const real = compileCircuit(parsed).real;
         // auto: circuits too large for the fused adjoint kernel run on the CPU; webgpu: say why not.
-        if (choice === 'webgpu') checkAdjointFits(gpu, circuit.qubits, real);
-        else if (adjointShape(gpu, circuit.qubits, real) === null) {
+        if (choice === 'webgpu') checkAdjointFits(gpu, parsed.qubits, real);
+        else if (adjointShape(gpu, parsed.qubits, real) === null) {
           gpu.destroy();
           gpu = null;
         }
@@ -154,24 +131,24 @@ export async function grad(args: string[]): Promise<number> {
     } else {
       backend = new CpuBackend();
     }
-    const probs = await backend.evaluate(circuit, input, output);
+    const probs = await backend.evaluate(parsed, { rows: 1 }, output);
     let loss = 0;
     for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
-    const g = await backend.gradient(circuit, input, output, weights);
+    let gradient: Float64Array;
+    try {
+      gradient = await fileAngleGradient(backend, program, output, weights);
+    } catch (e) {
+      if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
+      throw e;
+    }
     if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
-    const opGradient = Float64Array.from(opParam, (k) => (k < 0 ? 0 : g.params[k]));
-    const gradient = parameterGradient(program, opGradient);
-    gradient.forEach((v, i) => {
-      const p = program.parameters[i];
-      if (!Number.isFinite(v)) throw new QmoeInputError(`${path}: qasm line ${p.line}`, `${p.gate} ${p.name}`, 'the angle expressions are not differentiable at this value (e.g. x^y with x <= 0, sqrt or ln at 0)');
-    });
     const adapter = gpu ? gpu.adapterName : null;
     if (values.json) {
       const parameters = program.parameters.map((p) => ({ gate: p.gate, qubits: p.qubits, name: p.name, line: p.line, value: p.value }));
       process.stdout.write(JSON.stringify({ loss, gradient: Array.from(gradient), parameters, backend: backend.kind, adapter }) + '\n');
       return 0;
     }
-    const lines = [`backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${circuit.qubits}`, `loss     ${fmt(loss)}`, ''];
+    const lines = [`backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${parsed.qubits}`, `loss     ${fmt(loss)}`, ''];
     const many = new Set(program.parameters.filter((p) => p.argument > 0).map((p) => p.gate));
     const rows = program.parameters.map((p, i) => [String(i), parameterLabel(program, p, many.has(p.gate)), fmt(p.value), fmt(gradient[i])]);
     const header = ['#', 'gate', 'angle', 'dL/dangle'];
