@@ -9,6 +9,8 @@ import type { QasmCondition, QasmParameter, QasmProgram, QasmRegister, QasmStep 
 
 /** Most ops a program may expand to (user gates can multiply); about 1 GB of ops. */
 export const MAX_OPS = 1 << 23;
+/** Most ops one gate definition may expand to (checked before it is expanded). */
+export const MAX_GATE_OPS = 1 << 20;
 /** Widest creg an `if` can compare (its value must be an exact float64 integer). */
 const MAX_CONDITION_BITS = 53;
 
@@ -292,7 +294,7 @@ class Parser {
       this.expect(';', "';' or ','");
       if (wires.length !== callee.qubits) fail(bline, wires.length, `${word} takes ${callee.qubits} qubit argument(s)`);
       if (new Set(wires).size !== wires.length) fail(bline, word, `the qubits of ${word} must differ`);
-      if (ops.length + callee.ops.length > MAX_OPS) fail(bline, name, `gate ${name} expands to more than ${MAX_OPS} gates`);
+      if (ops.length + callee.ops.length > MAX_GATE_OPS) fail(bline, name, `gate ${name} expands to more than ${MAX_GATE_OPS} gates`);
       for (const op of callee.ops) {
         ops.push({ gate: op.gate, wires: op.wires.map((w) => wires[w]), angle: op.angle && substitute(op.angle, args, bline) });
       }
@@ -401,7 +403,7 @@ class Parser {
   /** Lowers one application of `t` to ops, with the parameters and Jacobian entries of its angles. */
   private apply(name: string, t: Template, values: number[], wires: number[], line: number, condition: QasmCondition | undefined): void {
     for (const w of wires) {
-      if (this.measured[w] && !this.dynamic) this.dynamic = { line, reason: `${name} acts on ${this.qubitName(w)} after its measurement at line ${this.measured[w]}` };
+      if (this.measured[w] && !this.dynamic) this.dynamic = { line, reason: `${name} on ${this.qubitName(w)} after measure ${this.qubitName(w)} at line ${this.measured[w]}` };
       this.touched[w] = true;
     }
     if (this.ops.length + t.ops.length > MAX_OPS) fail(line, name, `the program expands to more than ${MAX_OPS} gates`);
@@ -506,7 +508,7 @@ class Parser {
       const qubit = q.reg.offset + (q.index < 0 ? k : q.index);
       // A reset of a qubit nothing has touched yet leaves |0> as it is.
       if (!this.touched[qubit] && !condition) continue;
-      if (!this.dynamic) this.dynamic = { line, reason: `reset of ${this.qubitName(qubit)} after it was used` };
+      if (!this.dynamic) this.dynamic = { line, reason: `reset ${this.qubitName(qubit)} after gates on it` };
       this.closeRun();
       this.steps.push(condition ? { kind: 'reset', qubit, condition } : { kind: 'reset', qubit });
       this.measured[qubit] = 0;
@@ -529,7 +531,7 @@ class Parser {
     this.expect('==', "'=='");
     const value = this.integer('the value to compare with');
     this.expect(')');
-    if (!this.dynamic) this.dynamic = { line, reason: 'if (classically controlled operations)' };
+    if (!this.dynamic) this.dynamic = { line, reason: `if (${name}==${value}): an operation conditioned on measured bits` };
     const condition: QasmCondition = { creg: name, offset: reg.offset, size: reg.size, value };
     const word = this.lex.text;
     if (this.lex.at(ID) && word === 'measure') {
