@@ -1,6 +1,7 @@
 import { controlMask, targetMatrix, targetWire } from '../circuit/gates.js';
 import type { QasmCondition, QasmProgram } from '../circuit/qasm/program.js';
 import { QmoeInputError, checkInt } from '../errors.js';
+import { Rng } from '../data/rng.js';
 import { CPU_MAX_QUBITS, applyMatrix, applySwap } from './cpu.js';
 
 /** Most shots of one call. */
@@ -23,24 +24,6 @@ export interface ProgramShotResult {
    * 1s with classical bit 0 first (the first creg's bit 0 leftmost, like qubit 0 in basis labels).
    */
   classical: Record<string, number>;
-}
-
-/** mulberry32: a small seeded generator; two draws make a 53-bit uniform in [0, 1). */
-class Rng {
-  private a: number;
-  constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
-  private next32(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  uniform(): number {
-    return ((this.next32() >>> 5) * 67108864 + (this.next32() >>> 6)) / 9007199254740992;
-  }
 }
 
 /**
@@ -87,7 +70,7 @@ export function simulateProgramShots(program: QasmProgram, options: ProgramShotO
     let acc = 0;
     for (let k = 0; k < dim; k++) cdf[k] = acc += psi[2 * k] ** 2 + psi[2 * k + 1] ** 2;
     for (let t = 0; t < m; t++) {
-      const target = rng.uniform() * acc;
+      const target = rng.next() * acc;
       let lo = 0, hi = dim - 1;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
@@ -115,7 +98,7 @@ export function simulateProgramShots(program: QasmProgram, options: ProgramShotO
       const s = bit(step.qubit);
       const p1 = Math.min(1, Math.max(0, oneProbability(psi, s)));
       let ones = 0;
-      for (let t = 0; t < m; t++) if (rng.uniform() < p1) ones++;
+      for (let t = 0; t < m; t++) if (rng.next() < p1) ones++;
       const record = (b: Uint8Array, outcome: number) => {
         if (step.kind === 'measure' && step.clbit >= 0) b[step.clbit] = outcome;
       };

@@ -24,7 +24,7 @@ interface Template {
   user?: boolean;
 }
 
-/** One qubit argument: a whole register (index -1) or one qubit. */
+/** One register argument: a whole register (index -1) or one of its (qu)bits. */
 interface QArg {
   reg: QasmRegister;
   index: number;
@@ -335,11 +335,15 @@ class Parser {
 
   // --- gate applications ---
   private qarg(): QArg {
+    return this.registerArg(this.qregs, this.cregs, 'a qubit register', 'is a classical register; gates need a qreg', 'unknown qubit register');
+  }
+  /** `name` or `name[i]` of a register in `regs` (index -1 for the whole register). */
+  private registerArg(regs: Map<string, QasmRegister>, others: Map<string, QasmRegister>, what: string, isOther: string, unknown: string): QArg {
     const lex = this.lex;
     const line = lex.line;
-    const name = this.ident('a qubit register');
-    const reg = this.qregs.get(name);
-    if (!reg) fail(line, name, this.cregs.has(name) ? 'is a classical register; gates need a qreg' : 'unknown qubit register');
+    const name = this.ident(what);
+    const reg = regs.get(name);
+    if (!reg) fail(line, name, others.has(name) ? isOther : unknown);
     if (!this.accept('[')) return { reg, index: -1 };
     const { text, line: iline } = lex;
     if (!lex.at(NUM) || !/^\d+$/.test(text) || Number(text) >= reg.size) {
@@ -447,26 +451,14 @@ class Parser {
   }
 
   // --- measurement, reset, barrier, if ---
-  private carg(): { reg: QasmRegister; index: number } {
-    const lex = this.lex;
-    const line = lex.line;
-    const name = this.ident('a classical register');
-    const reg = this.cregs.get(name);
-    if (!reg) fail(line, name, this.qregs.has(name) ? 'is a qubit register; measure writes into a creg' : 'unknown classical register');
-    if (!this.accept('[')) return { reg, index: -1 };
-    const { text, line: iline } = lex;
-    if (!lex.at(NUM) || !/^\d+$/.test(text) || Number(text) >= reg.size) {
-      fail(iline, `${name}[${text}]`, `index out of range: register ${name} has size ${reg.size} (indices 0 to ${reg.size - 1})`);
-    }
-    lex.advance();
-    this.expect(']');
-    return { reg, index: Number(text) };
+  private carg(): QArg {
+    return this.registerArg(this.cregs, this.qregs, 'a classical register', 'is a qubit register; measure writes into a creg', 'unknown classical register');
   }
 
   private measure(condition: QasmCondition | undefined): void {
     const line = this.lex.line;
     const q = this.qarg();
-    let c: { reg: QasmRegister; index: number } | null = null;
+    let c: QArg | null = null;
     if (this.accept('->')) c = this.carg();
     else if (this.version === 2) fail(this.lex.line, this.lex.text, "expected '->' and a classical register after measure q");
     this.expect(';');
@@ -481,7 +473,7 @@ class Parser {
     this.expect(';');
     this.measurePairs(q, c, line, undefined);
   }
-  private measurePairs(q: QArg, c: { reg: QasmRegister; index: number } | null, line: number, condition: QasmCondition | undefined): void {
+  private measurePairs(q: QArg, c: QArg | null, line: number, condition: QasmCondition | undefined): void {
     if (c && (q.index < 0) !== (c.index < 0)) {
       fail(line, `${q.reg.name}${q.index < 0 ? '' : `[${q.index}]`} -> ${c.reg.name}${c.index < 0 ? '' : `[${c.index}]`}`, 'measure a register into a register or one qubit into one bit');
     }
