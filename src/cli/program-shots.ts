@@ -1,5 +1,7 @@
 import { dynamicError } from '../circuit/qasm.js';
 import type { QasmProgram } from '../circuit/qasm/program.js';
+import { fileGatePlacement } from '../noise/file-gates.js';
+import { noiseSchedule } from '../noise/model.js';
 import { foldExperts } from '../sim/experts.js';
 import { simulateProgramShots } from '../sim/program-cpu.js';
 import { UsageError } from './args.js';
@@ -11,28 +13,32 @@ function fmt(p: number): string {
 
 /**
  * `qmoe simulate` of a program with a measurement, reset or `if` in the middle: only per shot
- * (--shots S), on the CPU, without noise; the JSON holds the shot frequencies of the final basis
- * states (as `probabilities` and `frequencies`), their counts, and the counts of the classical bits.
+ * (--shots S), on the CPU, with --noise each shot one trajectory; the JSON holds the shot
+ * frequencies of the final basis states (as `probabilities` and `frequencies`), their counts, and
+ * the counts of the classical bits.
  */
 export async function simulateProgram(program: QasmProgram, noise: NoiseCli | null, opts: { backend: 'cpu' | 'webgpu' | 'auto'; experts?: number; json: boolean }, usage: string): Promise<number> {
   const d = program.dynamic!;
   if (noise?.shots === undefined) throw dynamicError(program);
-  if (noise.model) {
-    throw new UsageError(`qmoe simulate: --noise: the circuit measures or resets in the middle (line ${d.line}: ${d.reason}); noise with mid-circuit measurement is not supported, drop --noise`, usage);
+  if (noise.trajectories !== undefined) {
+    throw new UsageError(`qmoe simulate: --trajectories: the circuit measures or resets in the middle (line ${d.line}: ${d.reason}), so every shot is one noise trajectory; drop --trajectories`, usage);
   }
   if (opts.backend === 'webgpu') {
     throw new UsageError(`qmoe simulate: --backend webgpu: the circuit measures or resets in the middle (line ${d.line}: ${d.reason}), which runs per shot on the CPU only; use --backend cpu or auto`, usage);
   }
-  const res = simulateProgramShots(program, { shots: noise.shots, seed: noise.seed });
+  // Noise: one channel per gate of the file, every shot a trajectory.
+  const schedule = noise.model ? noiseSchedule(program.circuit, { ...noise.model, placement: fileGatePlacement(program) }) : undefined;
+  const res = simulateProgramShots(program, { shots: noise.shots, seed: noise.seed, noise: schedule });
   const n = program.circuit.qubits;
   const dim = 2 ** n;
   const experts = opts.experts !== undefined ? foldExperts(res.frequencies, 1, dim, opts.experts) : undefined;
-  const method = 'shots (mid-circuit measurement)';
+  const method = schedule ? 'shots (mid-circuit measurement, one noise trajectory per shot)' : 'shots (mid-circuit measurement)';
   if (opts.json) {
     const out: Record<string, unknown> = {
       qubits: n, probabilities: Array.from(res.frequencies), backend: 'cpu', adapter: null, method,
       shots: res.shots, seed: noise.seed, counts: Array.from(res.counts), frequencies: Array.from(res.frequencies), classical: res.classical,
     };
+    if (noise.model) out.noise = { p: noise.model.p, p2: noise.model.p2 ?? noise.model.p, readout: noise.model.readout ?? 0, placement: 'every-gate' };
     if (experts) out.experts = Array.from(experts);
     process.stdout.write(JSON.stringify(out) + '\n');
     return 0;

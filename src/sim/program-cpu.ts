@@ -2,6 +2,8 @@ import { controlMask, targetMatrix, targetWire } from '../circuit/gates.js';
 import type { QasmCondition, QasmProgram } from '../circuit/qasm/program.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import { Rng } from '../data/rng.js';
+import type { NoiseSchedule } from '../noise/model.js';
+import { applyDrawnPauli, drawPauli, trajectoryPrefix } from '../noise/trajectories-cpu.js';
 import { CPU_MAX_QUBITS, applyMatrix, applySwap } from './cpu.js';
 
 /** Most shots of one call. */
@@ -9,8 +11,16 @@ export const MAX_PROGRAM_SHOTS = 1 << 24;
 
 export interface ProgramShotOptions {
   shots: number;
-  /** u32 seed of the outcomes; default 0. */
+  /** u32 seed of the outcomes (and of the noise); default 0. */
   seed?: number;
+  /**
+   * Noise: the channels of this schedule of program.circuit (e.g. noiseSchedule(circuit,
+   * { p, placement: fileGatePlacement(program) })), each shot one Monte-Carlo trajectory whose
+   * Paulis come from the counter-based hash of (seed, trajectory = shot, channel), as in
+   * src/noise/trajectories-cpu.ts; its readout error flips every recorded bit and every bit of
+   * the final basis state.
+   */
+  noise?: NoiseSchedule;
 }
 
 export interface ProgramShotResult {
@@ -32,7 +42,8 @@ export interface ProgramShotResult {
  * share one state: at a measurement the shots on a branch split binomially (one uniform draw per
  * shot) between the two collapsed states, so the outcome statistics are those of independent
  * shots while a program with m measurements costs at most min(shots, 2^m) state simulations. The
- * smaller branch runs first on a copy, so at most log2(shots) states are alive at once.
+ * smaller branch runs first on a copy, so at most log2(shots) states are alive at once. With
+ * noise every shot is a trajectory of its own (shots x circuit cost).
  */
 export function simulateProgramShots(program: QasmProgram, options: ProgramShotOptions): ProgramShotResult {
   const n = program.circuit.qubits;
@@ -45,6 +56,26 @@ export function simulateProgramShots(program: QasmProgram, options: ProgramShotO
   const steps = program.steps;
   const counts = new Uint32Array(dim);
   const classical: Record<string, number> = {};
+  const noise = options.noise;
+  if (noise && noise.circuit !== program.circuit) throw new QmoeInputError('noise.circuit', 'another circuit', 'the noise schedule must be of program.circuit');
+  const readout = noise?.readout ?? 0;
+  // Per op, its gate step in the noise schedule (the channels after it follow it).
+  const opStep = new Int32Array(ops.length + 1);
+  if (noise) {
+    noise.steps.forEach((st, i) => {
+      if (st.kind === 'gate') opStep[st.op] = i;
+    });
+    opStep[ops.length] = noise.steps.length;
+  }
+  let prefix = 0;
+  const channel = (psi: Float64Array, i: number) => {
+    const st = noise!.steps[i];
+    if (st.kind !== 'gate') applyDrawnPauli(psi, n, st, drawPauli(prefix, st));
+  };
+  const applyOp = (psi: Float64Array, op: (typeof ops)[number]) => {
+    if (op.gate === 'swap') applySwap(psi, dim, bit(op.wires[0]), bit(op.wires[1]));
+    else applyMatrix(psi, dim, bit(targetWire(op)), controlMask(op, n), targetMatrix(op.gate, op.angle?.kind === 'const' ? op.angle.value : 0));
+  };
 
   const holds = (c: QasmCondition, bits: Uint8Array) => {
     let v = 0;
@@ -77,6 +108,7 @@ export function simulateProgramShots(program: QasmProgram, options: ProgramShotO
         if (cdf[mid] > target) hi = mid;
         else lo = mid + 1;
       }
+      if (readout > 0) for (let q = 0; q < n; q++) if (rng.next() < readout) lo ^= bit(q);
       counts[lo]++;
     }
     const key = Array.from(bits).join('');
@@ -88,10 +120,14 @@ export function simulateProgramShots(program: QasmProgram, options: ProgramShotO
       const step = steps[i];
       if (step.condition && !holds(step.condition, bits)) continue;
       if (step.kind === 'gates') {
-        for (let g = step.start; g < step.end; g++) {
-          const op = ops[g];
-          if (op.gate === 'swap') applySwap(psi, dim, bit(op.wires[0]), bit(op.wires[1]));
-          else applyMatrix(psi, dim, bit(targetWire(op)), controlMask(op, n), targetMatrix(op.gate, op.angle?.kind === 'const' ? op.angle.value : 0));
+        if (noise) {
+          for (let k = opStep[step.start]; k < opStep[step.end]; k++) {
+            const st = noise.steps[k];
+            if (st.kind === 'gate') applyOp(psi, ops[st.op]);
+            else channel(psi, k);
+          }
+        } else {
+          for (let g = step.start; g < step.end; g++) applyOp(psi, ops[g]);
         }
         continue;
       }
@@ -100,7 +136,8 @@ export function simulateProgramShots(program: QasmProgram, options: ProgramShotO
       let ones = 0;
       for (let t = 0; t < m; t++) if (rng.next() < p1) ones++;
       const record = (b: Uint8Array, outcome: number) => {
-        if (step.kind === 'measure' && step.clbit >= 0) b[step.clbit] = outcome;
+        // Readout error flips the recorded bit, not the collapse (shots are one each with noise).
+        if (step.kind === 'measure' && step.clbit >= 0) b[step.clbit] = readout > 0 && rng.next() < readout ? 1 - outcome : outcome;
       };
       const settle = (state: Float64Array, outcome: number) => {
         collapse(state, s, outcome, outcome === 1 ? p1 : 1 - p1);
@@ -129,9 +166,22 @@ export function simulateProgramShots(program: QasmProgram, options: ProgramShotO
   if (program.circuit.ops.some((op) => op.angle && op.angle.kind !== 'const')) {
     throw new QmoeInputError('program.circuit', 'feature or param angles', 'shot simulation of a program runs constant angles only');
   }
-  const psi = new Float64Array(2 * dim);
-  psi[0] = 1;
-  run(0, psi, new Uint8Array(program.clbits), shots);
+  const fresh = () => {
+    const psi = new Float64Array(2 * dim);
+    psi[0] = 1;
+    return psi;
+  };
+  if (!noise) {
+    run(0, fresh(), new Uint8Array(program.clbits), shots);
+  } else {
+    for (let t = 0; t < shots; t++) {
+      prefix = trajectoryPrefix(options.seed ?? 0, 0, 0, t);
+      const psi = fresh();
+      // Channels placed before the first op (ChannelPoint after: -1).
+      for (let k = 0; k < opStep[0]; k++) channel(psi, k);
+      run(0, psi, new Uint8Array(program.clbits), 1);
+    }
+  }
   const frequencies = Float64Array.from(counts, (c) => c / shots);
   return { shots, counts, frequencies, classical };
 }

@@ -90,9 +90,21 @@ describe.concurrent('qmoe simulate: measurement in the middle', () => {
     expect(text.stdout).toMatch(/classical bits\s+count/);
   });
 
-  it('refuses --backend webgpu and --noise for such circuits with the reason', async () => {
+  it('refuses --backend webgpu and --trajectories for such circuits with the reason', async () => {
     expectUserError(await qmoe('simulate', '--qasm', teleport, '--shots', '10', '--backend', 'webgpu'), /--backend webgpu/, /per shot on the CPU only/);
-    expectUserError(await qmoe('simulate', '--qasm', teleport, '--shots', '10', '--noise', '0.01'), /--noise/, /not supported/);
+    expectUserError(await qmoe('simulate', '--qasm', teleport, '--shots', '10', '--noise', '0.01', '--trajectories', '5'), /--trajectories/, /every shot is one noise trajectory/);
+  });
+
+  it('adds noise with one trajectory per shot', async () => {
+    // x, measure, x: P(c = 1) = 1 - 2p/3 (X and Y flip the bit); the final bit is 1 with 2 q (1 - q), q = 2p/3.
+    const p = 0.3, q = (2 * p) / 3, shots = 20000;
+    const path = file('noisy-mid.qasm', `${HEAD}qreg r[1];\ncreg c[1];\nx r[0];\nmeasure r[0] -> c[0];\nx r[0];\n`);
+    const out = json(await qmoe('simulate', '--qasm', path, '--shots', String(shots), '--noise', String(p), '--json'));
+    expect(out.method).toMatch(/one noise trajectory per shot/);
+    const c1 = (out.classical as Record<string, number>)['1'];
+    expect(Math.abs(c1 - shots * (1 - q))).toBeLessThan(5 * Math.sqrt(shots * q * (1 - q)));
+    const final1 = (out.counts as number[])[1], pf = 2 * q * (1 - q);
+    expect(Math.abs(final1 - shots * pf)).toBeLessThan(5 * Math.sqrt(shots * pf * (1 - pf)));
   });
 
   it('checks measure arguments (issue 15; every case in test/circuit/qasm.test.ts)', async () => {

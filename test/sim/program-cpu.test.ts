@@ -7,6 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseQasmProgram, type QasmProgram } from '../../src/circuit/qasm.js';
 import { CpuBackend } from '../../src/sim/cpu.js';
+import { fileGatePlacement } from '../../src/noise/file-gates.js';
+import { noiseSchedule } from '../../src/noise/model.js';
+import { noisyProbabilities } from '../../src/noise/simulate.js';
 import { simulateProgramShots } from '../../src/sim/program-cpu.js';
 import { mulberry32, randomInt } from '../helpers/random.js';
 
@@ -196,6 +199,26 @@ if (b==1) x q[2];\nif (a==1) z q[2];\n`);
       }
       expect(chi, `program ${t} final-state marginal`).toBeLessThan(bound(Math.max(cells, 1)));
     }
+  });
+
+  it('with noise, each shot a trajectory: matches the exact density matrix of the same channels (chi-square)', async () => {
+    // No measurement in the middle, so the exact noisy distribution is the density matrix's.
+    const program = parseQasmProgram(`${HEAD}qreg q[3];\nh q[0];\nu3(1.1, 0.3, -0.7) q[1];\ncx q[0], q[1];\nrzz(0.8) q[1], q[2];\nccx q[0], q[1], q[2];\nsx q[2];\n`);
+    const model = { p: 0.08, p2: 0.15, readout: 0.1, placement: fileGatePlacement(program) };
+    const exact = (await noisyProbabilities(program.circuit, { rows: 1 }, model, { method: 'density-matrix' })).probabilities;
+    const shots = 20000;
+    const r = simulateProgramShots(program, { shots, seed: 2, noise: noiseSchedule(program.circuit, model) });
+    let chi2 = 0, cells = -1;
+    exact.forEach((p, k) => {
+      chi2 += (r.counts[k] - p * shots) ** 2 / (p * shots);
+      cells++;
+    });
+    expect(chi2, `counts ${Array.from(r.counts)} vs ${Array.from(exact, (p) => (p * shots).toFixed(0))}`).toBeLessThan(bound(cells));
+    // Without the noise the distribution is another one: the test can tell them apart.
+    const clean = simulateProgramShots(program, { shots, seed: 2 });
+    let chiClean = 0;
+    exact.forEach((p, k) => (chiClean += (clean.counts[k] - p * shots) ** 2 / (p * shots)));
+    expect(chiClean).toBeGreaterThan(10 * bound(cells));
   });
 
   it('is reproducible for a seed and names bad arguments', () => {
