@@ -90,6 +90,15 @@ describe('parseQasm', () => {
     expectQasmError('', 'qasm line 1', /OPENQASM 2\.0/);
   });
 
+  it('reads the OpenQASM 3 subset and names OpenQASM 3 syntax in an OpenQASM 2 file', () => {
+    const c = parseQasm('OPENQASM 3;\ninclude "stdgates.inc";\nqubit q0;\nqubit[2] q;\nbit[3] c;\nphase(0.5) q0;\ncphase(0.25) q[0], q[1];\nU(0.1, 0.2, 0.3) q[1];\nrx(τ/4) q0;\nc[0] = measure q0;\nmeasure q[1];\ngphase(pi);\n');
+    expect(c.qubits).toBe(3);
+    expect(c.ops.map((o) => o.gate)).toEqual(['p', 'cp', 'p', 'ry', 'p', 'rx']);
+    expect(c.ops[5].angle).toEqual({ kind: 'const', value: Math.PI / 2 });
+    expectQasmError(`${HEAD}qubit[2] q;`, 'qasm line 3', /"qubit".*OpenQASM 3 syntax: declare qreg q\[n\]; in OpenQASM 2/);
+    expectQasmError('OPENQASM 3.0;\nqubit[1] q;\nctrl @ x q[0];', 'qasm line 3', /"ctrl".*beyond the common subset/);
+  });
+
   it('rejects unknown gates, listing the gates of qelib1.inc', () => {
     expectQasmError(`${HEAD}qreg q[2];\n\nfoo q[0],q[1];`, 'qasm line 5', /"foo".*unknown gate.*qelib1\.inc: c3sqrtx, .*ccx, .*u3, x, y, z/);
     // A definition is needed before the call.

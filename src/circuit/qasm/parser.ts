@@ -76,6 +76,8 @@ class Parser {
   private dynamic: QasmProgram['dynamic'] = null;
   /** Per qubit: the line of its last measurement (0: none since its last reset). */
   private measured: number[] = [];
+  /** OpenQASM 3 registers declared without a size (`qubit q;`): one qubit or bit. */
+  private readonly scalars = new Set<string>();
   /** Per qubit: a gate, measurement or reset has acted on it. */
   private touched: boolean[] = [];
 
@@ -164,7 +166,7 @@ class Parser {
           lex.advance();
           return this.declare(word === 'qubit', false);
         }
-        break;
+        fail(line, word, `is OpenQASM 3 syntax: declare ${word === 'qubit' ? 'qreg q[n];' : 'creg c[n];'} in OpenQASM 2 (or start the file with OPENQASM 3.0;)`);
       case 'gate':
         lex.advance();
         return this.define(false);
@@ -214,12 +216,16 @@ class Parser {
       size = this.size();
       this.expect(']');
     } else {
+      let scalar = true;
       if (this.accept('[')) {
         size = this.size();
         this.expect(']');
+        scalar = false;
       }
       line = lex.line;
       name = this.ident('a register name');
+      // OpenQASM 3's `qubit q;` is one qubit, named without an index.
+      if (scalar) this.scalars.add(name);
     }
     this.expect(';');
     if (this.qregs.has(name) || this.cregs.has(name)) fail(line, name, 'register already declared');
@@ -344,7 +350,7 @@ class Parser {
     const name = this.ident(what);
     const reg = regs.get(name);
     if (!reg) fail(line, name, others.has(name) ? isOther : unknown);
-    if (!this.accept('[')) return { reg, index: -1 };
+    if (!this.accept('[')) return { reg, index: this.scalars.has(name) ? 0 : -1 };
     const { text, line: iline } = lex;
     if (!lex.at(NUM) || !/^\d+$/.test(text) || Number(text) >= reg.size) {
       fail(iline, `${name}[${text}]`, `index out of range: register ${name} has size ${reg.size} (indices 0 to ${reg.size - 1})`);
@@ -446,7 +452,7 @@ class Parser {
   }
 
   private qubitName(w: number): string {
-    for (const r of this.qregs.values()) if (w >= r.offset && w < r.offset + r.size) return `${r.name}[${w - r.offset}]`;
+    for (const r of this.qregs.values()) if (w >= r.offset && w < r.offset + r.size) return this.scalars.has(r.name) ? r.name : `${r.name}[${w - r.offset}]`;
     return `qubit ${w}`;
   }
 
