@@ -39,7 +39,7 @@ function expectUserError(run: CliRun, ...mentions: (string | RegExp)[]): void {
   expect(run.stderr).not.toMatch(/internal error|RangeError|Maximum call stack/);
 }
 
-describe.concurrent('qmoe simulate: qelib1, user gates, OpenQASM 3', () => {
+describe('qmoe simulate: qelib1, user gates, OpenQASM 3', () => {
   it('runs u3, ccx and a user gate (probabilities exact)', async () => {
     // u3(theta, 0, 0) is RY(theta); ccx copies the AND of q[0], q[1] into q[2].
     const path = file('mix.qasm', `${HEAD}gate flip2 a, b { x a; x b; }\nqreg q[3];\nu3(pi/3, 0.4, 0.1) q[0];\nflip2 q[1], q[2];\nccx q[0], q[1], q[2];\n`);
@@ -49,12 +49,10 @@ describe.concurrent('qmoe simulate: qelib1, user gates, OpenQASM 3', () => {
     (out.probabilities as number[]).forEach((p, k) => expect(p).toBeCloseTo(want[k], 12));
   });
 
-  it('reads the OpenQASM 3 subset: qubit[n], stdgates.inc, c = measure q, gphase', async () => {
+  it('reads the OpenQASM 3 subset: qubit[n], stdgates.inc, c = measure q, gphase (errors: test/circuit/qasm.test.ts)', async () => {
     const path = file('v3.qasm', 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nh q[0];\ngphase(0.7);\ncx q[0], q[1];\nc = measure q;\n');
     const out = json(await qmoe('simulate', '--qasm', path, '--backend', 'cpu', '--json'));
     expect(out.probabilities).toEqual([expect.closeTo(0.5, 12), 0, 0, expect.closeTo(0.5, 12)]);
-    const bad = file('v3-for.qasm', 'OPENQASM 3.0;\nqubit[1] q;\nfor int i in [0:2] { x q[0]; }\n');
-    expectUserError(await qmoe('simulate', '--qasm', bad, '--backend', 'cpu'), /line 3/, /"for"/, /beyond the common subset/);
   });
 
   it('puts one noise channel after each gate of the file, not after each op it is lowered to', async () => {
@@ -67,7 +65,7 @@ describe.concurrent('qmoe simulate: qelib1, user gates, OpenQASM 3', () => {
   });
 });
 
-describe.concurrent('qmoe simulate: measurement in the middle', () => {
+describe('qmoe simulate: measurement in the middle', () => {
   const teleport = 'examples/teleport.qasm';
 
   it('exits 2 without --shots, naming the line and --shots', async () => {
@@ -112,7 +110,7 @@ describe.concurrent('qmoe simulate: measurement in the middle', () => {
   });
 });
 
-describe.concurrent('qmoe simulate: issue 15 broadcasts and expressions', () => {
+describe('qmoe simulate: issue 15 broadcasts and expressions', () => {
   it('refuses a broadcast of registers of unequal sizes instead of reading into the next register', async () => {
     const head = `${HEAD}qreg a[1];\nqreg b[3];\n`;
     expectUserError(await qmoe('simulate', '--qasm', file('bc1.qasm', `${head}x b[0];\ncx a,b;\n`), '--backend', 'cpu'), /qasm line 6/, /"a, b"/, /equal sizes \(a has 1, b has 3\)/);
@@ -126,12 +124,9 @@ describe.concurrent('qmoe simulate: issue 15 broadcasts and expressions', () => 
     expectUserError(await qmoe('simulate', '--qasm', file('deep.qasm', deep), '--backend', 'cpu'), /qasm line 4/, /nested too deeply: at most 256 levels/);
   });
 
-  it('names an opaque gate when it is used', async () => {
-    expectUserError(await qmoe('simulate', '--qasm', file('opaque.qasm', `${HEAD}opaque magic(t) a;\nqreg q[1];\nmagic(0.1) q[0];\n`), '--backend', 'cpu'), /qasm line 5/, /"magic"/, /opaque/);
-  });
 });
 
-describe.concurrent('qmoe grad on qelib1 gates and user gates', () => {
+describe('qmoe grad on qelib1 gates and user gates', () => {
   const example = 'examples/qelib1-gates.qasm';
   const weights = 'examples/qelib1-gates.weights.json';
 
@@ -151,10 +146,12 @@ describe.concurrent('qmoe grad on qelib1 gates and user gates', () => {
   });
 
   it.skipIf(skipGpu)('gives the same gradient on WebGPU (f32)', async () => {
-    const cpu = json(await qmoe('grad', '--qasm', example, '--weights', weights, '--backend', 'cpu', '--json'));
+    const { readFileSync } = await import('node:fs');
+    const program = parseQasmProgram(readFileSync(example, 'utf8'));
+    const want = await fileAngleGradient(new CpuBackend(), program, { kind: 'probabilities' }, JSON.parse(readFileSync(weights, 'utf8')) as number[]);
     const gpu = json(await qmoe('grad', '--qasm', example, '--weights', weights, '--backend', 'webgpu', '--json'));
     expect(gpu.backend).toBe('webgpu');
-    (gpu.gradient as number[]).forEach((g, i) => expect(Math.abs(g - (cpu.gradient as number[])[i])).toBeLessThan(1e-4));
+    (gpu.gradient as number[]).forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThan(1e-4));
   });
 
   it('refuses a circuit that measures in the middle', async () => {

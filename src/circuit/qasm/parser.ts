@@ -506,7 +506,7 @@ class Parser {
       const qubit = q.reg.offset + (q.index < 0 ? k : q.index);
       // A reset of a qubit nothing has touched yet leaves |0> as it is.
       if (!this.touched[qubit] && !condition) continue;
-      if (!this.dynamic) this.dynamic = { line, reason: `reset ${this.qubitName(qubit)} after gates on it` };
+      if (!this.dynamic) this.dynamic = { line, reason: `reset ${this.qubitName(qubit)} after gates or a measurement on it` };
       this.closeRun();
       this.steps.push(condition ? { kind: 'reset', qubit, condition } : { kind: 'reset', qubit });
       this.measured[qubit] = 0;
