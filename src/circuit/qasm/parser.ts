@@ -65,7 +65,8 @@ class Parser {
   private qubits = 0;
   private clbits = 0;
   private readonly ops: Op[] = [];
-  private readonly parameters: QasmParameter[] = [];
+  /** The file's angle arguments in columns: value, line, position and application of each. */
+  private readonly params = { value: [] as number[], line: [] as number[], arg: [] as number[], app: [] as number[], apps: [] as { gate: string; qubits: number[]; names: string[] }[] };
   private readonly jStart: number[] = [0];
   private readonly jParam: number[] = [];
   private readonly jCoef: number[] = [];
@@ -124,10 +125,20 @@ class Parser {
     this.expect(';');
     while (!lex.at(EOF)) this.statement();
     this.closeRun();
+    const cols = this.params;
+    let list: QasmParameter[] | undefined;
     return {
       version: this.version,
       circuit: { qubits: this.qubits, features: 0, params: 0, ops: this.ops },
-      parameters: this.parameters,
+      // Made on first access: parsing a 10 MB file for its probabilities never builds them.
+      get parameters(): QasmParameter[] {
+        const { value, line, arg, app, apps } = cols;
+        list ??= value.map((v, i) => {
+          const a = apps[app[i]];
+          return { gate: a.gate, qubits: a.qubits, argument: arg[i], name: a.names[arg[i]], line: line[i], value: v };
+        });
+        return list;
+      },
       jacobian: { start: Uint32Array.from(this.jStart), param: Uint32Array.from(this.jParam), coef: Float64Array.from(this.jCoef) },
       gateOps: Uint32Array.from(this.gateOps),
       qregs: [...this.qregs.values()],
@@ -418,17 +429,32 @@ class Parser {
     }
     if (this.ops.length + t.ops.length > MAX_OPS) fail(line, name, `the program expands to more than ${MAX_OPS} gates`);
     if (condition) this.closeRun();
-    const env: Dual[] = values.map((v, i) => {
-      this.parameters.push({ gate: name, qubits: wires, argument: i, name: t.params[i], line, value: v });
-      return { v, d: [this.parameters.length - 1, 1] };
-    });
+    // Parameters are stored in columns and made objects only when asked for (10 MB files).
+    const first = this.params.value.length;
+    if (values.length) {
+      this.params.apps.push({ gate: name, qubits: wires, names: t.params });
+      for (let i = 0; i < values.length; i++) {
+        this.params.value.push(values[i]);
+        this.params.line.push(line);
+        this.params.arg.push(i);
+        this.params.app.push(this.params.apps.length - 1);
+      }
+    }
+    let env: Dual[] | null = null;
     const begin = this.ops.length;
     for (const op of t.ops) {
-      const mapped = op.wires.map((w) => wires[w]);
+      // A model gate called directly keeps the call's wires.
+      const mapped = t.ops.length === 1 && op.wires.every((w, i) => w === i) && op.wires.length === wires.length ? wires : op.wires.map((w) => wires[w]);
       if (!op.angle) {
         this.ops.push({ gate: op.gate, wires: mapped });
+      } else if (op.angle.k === 'arg') {
+        // The angle is a parameter itself: derivative 1.
+        this.ops.push({ gate: op.gate, wires: mapped, angle: { kind: 'const', value: values[op.angle.i] } });
+        this.jParam.push(first + op.angle.i);
+        this.jCoef.push(1);
       } else {
-        const a = op.angle.k === 'arg' ? env[op.angle.i] : evaluate(op.angle, env);
+        env ??= values.map((v, i) => ({ v, d: [first + i, 1] }));
+        const a = evaluate(op.angle, env);
         if (!Number.isFinite(a.v)) fail(line, a.v, `the angle of ${op.gate} in ${name} must evaluate to a finite number`);
         this.ops.push({ gate: op.gate, wires: mapped, angle: { kind: 'const', value: a.v } });
         for (let e = 0; e < a.d.length; e += 2) {
