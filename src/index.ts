@@ -1,8 +1,10 @@
 /** qmoe's public API: circuits as data, the CPU and WebGPU backends, GPU acquisition. */
 export type { Angle, Circuit, GateName, Op } from './circuit/types.js';
-export { GATES, targetMatrix } from './circuit/gates.js';
+export { GATES, targetMatrix, derivativeMatrix } from './circuit/gates.js';
 export { angleEmbedding, rot, ryCzLayers, routerCircuit } from './circuit/builders.js';
-export { parseQasm, toQasm } from './circuit/qasm.js';
+export { parseQasm, parseQasmProgram, parameterGradient, toQasm, type QasmProgram, type QasmParameter, type QasmStep } from './circuit/qasm.js';
+export { simulateProgramShots, type ProgramShotResult } from './sim/program-cpu.js';
+export { fileAngleGradient } from './sim/file-gradient.js';
 export { validateCircuit, isRealCircuit } from './circuit/validate.js';
 export type { Backend, BatchInput, RealArray } from './sim/backend.js';
 export { CpuBackend } from './sim/cpu.js';
@@ -23,6 +25,7 @@ export { createWebGpuEngine } from './train/gpu-engine.js';
 export { train, shuffleSeed, type TrainOptions, type TrainResult, type EpochRecord } from './train/trainer.js';
 // Noise.
 export { everyGateNoise, embeddingAndOutputNoise, type NoiseModel } from './noise/model.js';
+export { fileGatePlacement } from './noise/file-gates.js';
 export { noisyProbabilities, noisyEvaluate } from './noise/simulate.js';
 export { sampleShots } from './noise/shots.js';
 export { NoisyBackend } from './noise/backend.js';

@@ -1,9 +1,13 @@
-/** Gates of the circuit model (OpenQASM 2 qelib1 names in lower case). */
-export type FixedGate = 'h' | 'x' | 'y' | 'z' | 's' | 't';
-export type RotationGate = 'rx' | 'ry' | 'rz';
-export type ControlledRotationGate = 'crx' | 'cry' | 'crz';
-export type TwoQubitGate = 'cnot' | 'cz' | 'swap';
-export type GateName = FixedGate | RotationGate | ControlledRotationGate | TwoQubitGate;
+/**
+ * Gates of the circuit model. Each is a 2x2 target matrix with zero or more control wires, or a
+ * swap: the primitive every kernel runs. OpenQASM gates that are not of that form (u3, rzz, cswap,
+ * rccx, user `gate` definitions, ...) are lowered to these by the parser (src/circuit/qasm/).
+ */
+export type FixedGate = 'id' | 'h' | 'x' | 'y' | 'z' | 's' | 'sdg' | 't' | 'tdg' | 'sx' | 'sxdg';
+export type RotationGate = 'rx' | 'ry' | 'rz' | 'p';
+export type ControlledFixedGate = 'cnot' | 'cy' | 'cz' | 'ch' | 'csx' | 'ccx' | 'c3x' | 'c4x' | 'c3sqrtx';
+export type ControlledRotationGate = 'crx' | 'cry' | 'crz' | 'cp';
+export type GateName = FixedGate | RotationGate | ControlledFixedGate | ControlledRotationGate | 'swap';
 
 /**
  * Where a rotation angle comes from: a constant, column `index` of the input row of each

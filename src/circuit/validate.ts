@@ -22,8 +22,8 @@ export function validateCircuit(circuit: Circuit): Circuit {
       throw new QmoeInputError(`${where}.wires`, op.wires, `${op.gate} acts on ${info.arity} wire(s)`);
     }
     op.wires.forEach((w, k) => checkInt(`${where}.wires[${k}]`, w, 0, circuit.qubits - 1));
-    if (info.arity === 2 && op.wires[0] === op.wires[1]) {
-      throw new QmoeInputError(`${where}.wires`, op.wires, 'the two wires of a gate must differ');
+    for (let i = 1; i < op.wires.length; i++) {
+      if (op.wires.indexOf(op.wires[i]) < i) throw new QmoeInputError(`${where}.wires`, op.wires, 'the wires of a gate must differ');
     }
     if (!info.parametric) {
       if (op.angle !== undefined) throw new QmoeInputError(`${where}.angle`, op.angle, `${op.gate} takes no angle`);
@@ -34,6 +34,8 @@ export function validateCircuit(circuit: Circuit): Circuit {
     if (a.kind === 'const') {
       if (!Number.isFinite(a.value)) throw new QmoeInputError(`${where}.angle.value`, a.value, 'must be a finite number');
     } else if (a.kind === 'feature') {
+      // The kernels rotate per-sample angles about an axis; a phase gate has none.
+      if (info.axis === undefined) throw new QmoeInputError(`${where}.angle`, a, `${op.gate} cannot read an input feature (only rx, ry, rz, crx, cry, crz can); use a const or param angle`);
       checkInt(`${where}.angle.index`, a.index, 0, circuit.features - 1);
     } else if (a.kind === 'param') {
       checkInt(`${where}.angle.index`, a.index, 0, circuit.params - 1);

@@ -1,27 +1,31 @@
-import type { Circuit, Op } from '../circuit/types.js';
+import { parseQasmProgram, type QasmParameter, type QasmProgram } from '../circuit/qasm.js';
 import { QmoeGpuError, QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend } from '../sim/backend.js';
 import { CpuBackend } from '../sim/cpu.js';
+import { fileAngleGradient } from '../sim/file-gradient.js';
 import { choice, flag, defineCommand, text } from './args.js';
 import { required } from './common-options.js';
-import { readQasmOption, readTextOption } from './read-file.js';
+import { readTextOption } from './read-file.js';
 
 export const GRAD_USAGE = 'usage: qmoe grad --qasm FILE --weights W.json [--backend cpu|webgpu|auto] [--json]';
 
 export const GRAD_HELP = `${GRAD_USAGE}
 
 Differentiates L = sum_k w_k p_k, the weighted basis-state probabilities of an OpenQASM 2.0
-circuit run once from |0...0>, with respect to every rotation angle (rx ry rz crx cry crz), by the
-adjoint method. The gradient lists one entry per rotation gate, in the order the gates appear in
-the file. Qubit 0 is the most significant bit of the basis index k.
+circuit run once from |0...0>, with respect to every angle argument of the file (rx, u3's theta,
+phi and lambda, p, cu1, rzz, the arguments of user gates, ...), by the adjoint method and the
+chain rule through the angle expressions. The gradient lists one entry per angle argument of each
+gate application (a broadcast repeats it), in file order. Qubit 0 is the most significant bit of
+the basis index k.
 
   --qasm FILE      the OpenQASM 2.0 program
   --weights FILE   a JSON array of 2^n numbers w_k
   --backend NAME   cpu (float64 reference), webgpu (float32 kernels; an error without an adapter
                    or when two states do not fit the adjoint kernel's workgroup memory) or auto
                    (webgpu when an adapter is found and the circuit fits, else cpu; the default)
-  --json           one JSON object: {loss, gradient, backend, adapter}
+  --json           one JSON object: {loss, gradient, parameters, backend, adapter}; parameters[i]
+                   names gradient[i]: {gate, qubits, name, line, value}
 `;
 
 const GRAD_OPTIONS = { qasm: text(), weights: text(), backend: choice(['cpu', 'webgpu', 'auto']), json: flag() } as const;
@@ -45,20 +49,13 @@ export function readWeights(path: string, dim: number, qubits: number): number[]
   return value as number[];
 }
 
-/**
- * The circuit with every constant rotation angle turned into a trainable parameter, numbered in
- * the order the gates appear, and the parameter values.
- */
-export function constantsToParams(circuit: Circuit): { circuit: Circuit; params: number[]; gates: Op[] } {
-  const params: number[] = [];
-  const gates: Op[] = [];
-  const ops = circuit.ops.map((op): Op => {
-    if (op.angle?.kind !== 'const') return op;
-    gates.push(op);
-    params.push(op.angle.value);
-    return { ...op, angle: { kind: 'param', index: params.length - 1 } };
-  });
-  return { circuit: { ...circuit, ops, params: params.length }, params, gates };
+/** `u3 q[0] theta`: a file parameter as the table shows it. */
+function parameterLabel(program: QasmProgram, p: QasmParameter, many: boolean): string {
+  const name = (w: number) => {
+    const r = program.qregs.find((r) => w >= r.offset && w < r.offset + r.size)!;
+    return `${r.name}[${w - r.offset}]`;
+  };
+  return `${p.gate} ${p.qubits.map(name).join(', ')}${many ? ` ${p.name}` : ''}`;
 }
 
 function fmt(x: number): string {
@@ -71,11 +68,17 @@ export const GRAD = defineCommand({
     const path = required(cmd, 'qasm', 'FILE', values.qasm, GRAD_USAGE);
     const weightsPath = required(cmd, 'weights', 'FILE', values.weights, GRAD_USAGE);
     const choice = values.backend ?? 'auto';
-    const parsed = readQasmOption('--qasm', path);
+    let program: QasmProgram;
+    try {
+      program = parseQasmProgram(readTextOption('--qasm', path));
+    } catch (e) {
+      // Name the file in front of "qasm line N: ...".
+      if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
+      throw e;
+    }
+    const parsed = program.circuit;
     const dim = 2 ** parsed.qubits;
     const weights = readWeights(weightsPath, dim, parsed.qubits);
-    const { circuit, params, gates } = constantsToParams(parsed);
-    const input = { rows: 1, params };
     const output = { kind: 'probabilities' as const };
 
     let gpu: GpuContext | null = null;
@@ -87,10 +90,10 @@ export const GRAD = defineCommand({
         if (gpu) {
           const { adjointShape, checkAdjointFits } = await import('../sim/gradient-runner.js');
           const { compileCircuit } = await import('../sim/compile.js');
-          const real = compileCircuit(circuit).real;
+          const real = compileCircuit(parsed).real;
           // auto: circuits too large for the fused adjoint kernel run on the CPU; webgpu: say why not.
-          if (choice === 'webgpu') checkAdjointFits(gpu, circuit.qubits, real);
-          else if (adjointShape(gpu, circuit.qubits, real) === null) {
+          if (choice === 'webgpu') checkAdjointFits(gpu, parsed.qubits, real);
+          else if (adjointShape(gpu, parsed.qubits, real) === null) {
             gpu.destroy();
             gpu = null;
           }
@@ -102,22 +105,30 @@ export const GRAD = defineCommand({
       } else {
         backend = new CpuBackend();
       }
-      const probs = await backend.evaluate(circuit, input, output);
+      const probs = await backend.evaluate(parsed, { rows: 1 }, output);
       let loss = 0;
       for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
-      const g = await backend.gradient(circuit, input, output, weights);
+      let gradient: Float64Array;
+      try {
+        gradient = await fileAngleGradient(backend, program, output, weights);
+      } catch (e) {
+        if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
+        throw e;
+      }
       if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
       const adapter = gpu ? gpu.adapterName : null;
       if (values.json) {
-        process.stdout.write(JSON.stringify({ loss, gradient: Array.from(g.params), backend: backend.kind, adapter }) + '\n');
+        const parameters = program.parameters.map((p) => ({ gate: p.gate, qubits: p.qubits, name: p.name, line: p.line, value: p.value }));
+        process.stdout.write(JSON.stringify({ loss, gradient: Array.from(gradient), parameters, backend: backend.kind, adapter }) + '\n');
         return 0;
       }
-      const lines = [`backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${circuit.qubits}`, `loss     ${fmt(loss)}`, ''];
-      const rows = gates.map((op, i) => [String(i), `${op.gate} q[${op.wires.join('], q[')}]`, fmt(params[i]), fmt(g.params[i])]);
+      const lines = [`backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${parsed.qubits}`, `loss     ${fmt(loss)}`, ''];
+      const many = new Set(program.parameters.filter((p) => p.argument > 0).map((p) => p.gate));
+      const rows = program.parameters.map((p, i) => [String(i), parameterLabel(program, p, many.has(p.gate)), fmt(p.value), fmt(gradient[i])]);
       const header = ['#', 'gate', 'angle', 'dL/dangle'];
       const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)) + 2);
       for (const r of [header, ...rows]) lines.push(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join(''));
-      if (rows.length === 0) lines.push('(no rotation gates)');
+      if (rows.length === 0) lines.push('(no angle arguments)');
       process.stdout.write(lines.join('\n') + '\n');
       return 0;
     } finally {

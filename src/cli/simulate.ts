@@ -1,4 +1,6 @@
-import { QmoeGpuError, checkInt } from '../errors.js';
+import { parseQasmProgram, type QasmProgram } from '../circuit/qasm.js';
+import { fileGatePlacement } from '../noise/file-gates.js';
+import { QmoeGpuError, QmoeInputError, checkInt } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend, RealArray } from '../sim/backend.js';
 import { CpuBackend } from '../sim/cpu.js';
@@ -6,7 +8,8 @@ import { expertBounds } from '../sim/experts.js';
 import { choice, flag, int, defineCommand, text } from './args.js';
 import { required } from './common-options.js';
 import { NOISE_HELP, NOISE_OPTIONS, parseNoiseOptions, simulateNoisy } from './noise-simulate.js';
-import { readQasmOption } from './read-file.js';
+import { simulateProgram } from './program-shots.js';
+import { readTextOption } from './read-file.js';
 import { TABLE_TOP, writeJsonRecord, writeStateTable } from './state-output.js';
 
 export const SIMULATE_USAGE = 'usage: qmoe simulate --qasm FILE [--backend cpu|webgpu|auto] [--experts N] [--noise P [--p2 P] [--readout R] [--trajectories T] [--seed N]] [--shots S] [--json] [--all]';
@@ -15,9 +18,12 @@ export const SIMULATE_HELP = `${SIMULATE_USAGE}
 
 Runs an OpenQASM 2.0 circuit once (one input row) from |0...0> and prints the probability of
 every basis state. Qubit 0 is the most significant bit of the basis index (leftmost in the
-bitstrings).
+bitstrings). A circuit that measures, resets or branches (if) in the middle runs per shot on the
+CPU with --shots S (the collapse sampled per shot); it prints shot frequencies and the counts of
+the classical bits.
 
-  --qasm FILE      the OpenQASM 2.0 program (qelib1 gates h x y z s t rx ry rz cx cz swap crx cry crz)
+  --qasm FILE      the OpenQASM 2.0 program: every gate of qelib1.inc, gate definitions, measure,
+                   reset, if; or the common subset of OpenQASM 3 (qubit[n], stdgates.inc, gphase)
   --backend NAME   cpu (float64 reference), webgpu (float32 kernels; an error without an adapter)
                    or auto (webgpu when a WebGPU adapter is found, else cpu; the default)
   --experts N      also print the probabilities of N experts: contiguous blocks of basis states
@@ -44,13 +50,34 @@ export const SIMULATE = defineCommand({
   async run(values, { command: cmd }) {
     const path = required(cmd, 'qasm', 'FILE', values.qasm, SIMULATE_USAGE);
     const choice = values.backend ?? 'auto';
-    const circuit = readQasmOption('--qasm', path);
+    let program: QasmProgram;
+    try {
+      program = parseQasmProgram(readTextOption('--qasm', path));
+    } catch (e) {
+      // Name the file in front of "qasm line N: ...".
+      if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
+      throw e;
+    }
+    const circuit = program.circuit;
     const experts = values.experts;
     if (experts !== undefined) checkInt('--experts', experts, 1, 2 ** circuit.qubits);
     const all = values.all === true;
-    // Noise and shots (src/cli/noise-simulate.ts).
+    // Noise and shots (src/cli/noise-simulate.ts); measurements in the middle (src/cli/program-shots.ts).
     const noise = parseNoiseOptions(values, SIMULATE_USAGE);
-    if (noise) return simulateNoisy(circuit, noise, { backend: choice, experts, json: values.json === true, all });
+    const opts = { backend: choice, experts, json: values.json === true, all };
+    if (program.dynamic) {
+      try {
+        return await simulateProgram(program, noise, opts, SIMULATE_USAGE);
+      } catch (e) {
+        if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
+        throw e;
+      }
+    }
+    if (noise) {
+      // One channel per gate of the file, however many ops it was lowered to.
+      if (noise.model) noise.model.placement = fileGatePlacement(program);
+      return simulateNoisy(circuit, noise, opts);
+    }
 
     let gpu: GpuContext | null = null;
     let backend: Backend | undefined;

@@ -1,4 +1,4 @@
-import { GATES, targetMatrix } from '../circuit/gates.js';
+import { GATES, controlMask, targetMatrix, targetWire } from '../circuit/gates.js';
 import { isRealCircuit } from '../circuit/validate.js';
 import { QmoeInputError } from '../errors.js';
 import type { NoiseSchedule } from './model.js';
@@ -10,7 +10,6 @@ export const KIND_FEATURE_ROTATION = 1;
 export const KIND_SWAP = 2;
 export const KIND_CHANNEL1 = 3;
 export const KIND_CHANNEL2 = 4;
-const AXIS: Record<string, number> = { rx: 0, crx: 0, ry: 1, cry: 1, rz: 2, crz: 2 };
 
 /** Most channels in one circuit (the site index has 28 bits of the op word). */
 export const MAX_CHANNELS = 1 << 28;
@@ -53,14 +52,13 @@ export function compileNoise(schedule: NoiseSchedule, channelWord: 'rate' | 'thr
       rec = [KIND_CHANNEL2 | (step.site << 4), stride(step.wires[0]), stride(step.wires[1]), word(step.p)];
     } else {
       const op = circuit.ops[step.op];
-      const info = GATES[op.gate];
       if (op.gate === 'swap') {
         rec = [KIND_SWAP, stride(op.wires[0]), stride(op.wires[1]), 0];
       } else {
-        const target = stride(op.wires[info.controlled ? 1 : 0]);
-        const control = info.controlled ? stride(op.wires[0]) : 0;
+        const target = stride(targetWire(op));
+        const control = controlMask(op, n);
         if (op.angle?.kind === 'feature') {
-          rec = [KIND_FEATURE_ROTATION | (AXIS[op.gate] << 4), target, control, op.angle.index];
+          rec = [KIND_FEATURE_ROTATION | (GATES[op.gate].axis! << 4), target, control, op.angle.index];
         } else {
           rec = [KIND_MATRIX, target, control, matrixOps.length];
           matrixOps.push(step.op);

@@ -1,4 +1,4 @@
-import { GATES, targetMatrix, type Matrix2 } from '../circuit/gates.js';
+import { controlMask, targetMatrix, targetWire, type Matrix2 } from '../circuit/gates.js';
 import { QmoeInputError } from '../errors.js';
 import type { BatchInput } from '../sim/backend.js';
 import { applyMatrix } from '../sim/cpu.js';
@@ -126,9 +126,8 @@ export function densityRow(schedule: NoiseSchedule, input: BatchInput, row: numb
     }
     const angle = op.angle ? resolveAngle(op.angle, input, circuit.features, row) : 0;
     const m = targetMatrix(op.gate, angle);
-    const controlled = GATES[op.gate].controlled;
-    const target = bit(op.wires[controlled ? 1 : 0]);
-    const mask = controlled ? bit(op.wires[0]) : 0;
+    const target = bit(targetWire(op));
+    const mask = controlMask(op, n);
     applyMatrix(rho, dim2, target * dim, mask * dim, m);
     applyMatrix(rho, dim2, target, mask, conj(m));
   }

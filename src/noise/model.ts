@@ -8,7 +8,7 @@ import { QmoeInputError, checkInt } from '../errors.js';
  *
  * - `every-gate` (the study's text, preset `paper`): after every op, a channel on the op's wires:
  *   a one-qubit channel of rate `p` after a one-qubit gate, a two-qubit channel of rate `p2`
- *   after a two-qubit gate.
+ *   after a two-qubit gate, a one-qubit channel of rate `p` on each wire of a larger gate.
  * - `points` (the study's published code, preset `code`): channels after chosen ops only.
  */
 export type NoisePlacement = { kind: 'every-gate' } | { kind: 'points'; points: ChannelPoint[] };
@@ -118,8 +118,11 @@ export function noiseSchedule(circuit: Circuit, model: NoiseModel): NoiseSchedul
   circuit.ops.forEach((op, g) => {
     steps.push({ kind: 'gate', op: g });
     if (placement.kind === 'every-gate') {
-      if (GATES[op.gate].arity === 1) steps.push({ kind: 'channel1', wire: op.wires[0], p: p1, site: site++ });
-      else steps.push({ kind: 'channel2', wires: [op.wires[0], op.wires[1]], p: p2, site: site++ });
+      const arity = GATES[op.gate].arity;
+      if (arity === 1) steps.push({ kind: 'channel1', wire: op.wires[0], p: p1, site: site++ });
+      else if (arity === 2) steps.push({ kind: 'channel2', wires: [op.wires[0], op.wires[1]], p: p2, site: site++ });
+      // Gates on 3+ qubits (ccx, c3x, ...): an independent one-qubit channel on each wire.
+      else for (const w of op.wires) steps.push({ kind: 'channel1', wire: w, p: p1, site: site++ });
     } else {
       emitPoints(g);
     }

@@ -1,4 +1,4 @@
-import { GATES, targetMatrix } from '../circuit/gates.js';
+import { controlMask, targetMatrix, targetWire } from '../circuit/gates.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import type { BatchInput } from '../sim/backend.js';
 import { applyMatrix, applySwap } from '../sim/cpu.js';
@@ -126,8 +126,7 @@ export function trajectoryRow(schedule: NoiseSchedule, input: BatchInput, row: n
       continue;
     }
     const angle = op.angle ? resolveAngle(op.angle, input, circuit.features, row) : 0;
-    const controlled = GATES[op.gate].controlled;
-    applyMatrix(psi, dim, bit(op.wires[controlled ? 1 : 0]), controlled ? bit(op.wires[0]) : 0, targetMatrix(op.gate, angle));
+    applyMatrix(psi, dim, bit(targetWire(op)), controlMask(op, n), targetMatrix(op.gate, angle));
   }
 }
 

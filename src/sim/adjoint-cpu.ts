@@ -1,4 +1,4 @@
-import { GATES, targetMatrix, type Matrix2 } from '../circuit/gates.js';
+import { controlMask, derivativeMatrix, targetMatrix, targetWire, type Matrix2 } from '../circuit/gates.js';
 import type { Circuit } from '../circuit/types.js';
 import { QmoeInputError } from '../errors.js';
 import type { BatchInput, CircuitOutput } from './backend.js';
@@ -6,13 +6,8 @@ import { applyMatrix, applySwap, simulateRow } from './cpu.js';
 import { expertBounds, outputCount } from './experts.js';
 import { resolveAngle } from './input.js';
 
-/**
- * dU/dtheta of a rotation gate's target matrix. Every rotation is R(theta) = exp(-i theta P / 2)
- * with entries linear in (cos(theta/2), sin(theta/2)), so dR/dtheta = R(theta + pi) / 2.
- */
-export function derivativeMatrix(gate: Circuit['ops'][number]['gate'], angle: number): Matrix2 {
-  return targetMatrix(gate, angle + Math.PI).map((v) => v / 2) as Matrix2;
-}
+/** dU/dangle of a gate's target matrix (src/circuit/gates.ts), re-exported for the adjoint hosts. */
+export { derivativeMatrix };
 
 /** The conjugate transpose of a 2x2 complex matrix. */
 export function adjointMatrix(m: Matrix2): Matrix2 {
@@ -133,9 +128,8 @@ export function adjointRow(
     }
     const angle = op.angle ? resolveAngle(op.angle, input, circuit.features, row) : 0;
     const m = targetMatrix(op.gate, angle);
-    const controlled = GATES[op.gate].controlled;
-    const target = bit(op.wires[controlled ? 1 : 0]);
-    const mask = controlled ? bit(op.wires[0]) : 0;
+    const target = bit(targetWire(op));
+    const mask = controlMask(op, n);
     const inv = adjointMatrix(m);
     applyMatrix(psi, dim, target, mask, inv);
     const a = op.angle;

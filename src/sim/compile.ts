@@ -1,4 +1,4 @@
-import { GATES, targetMatrix } from '../circuit/gates.js';
+import { GATES, controlMask, derivativeMatrix, targetMatrix, targetWire } from '../circuit/gates.js';
 import type { Angle, Circuit, GateName } from '../circuit/types.js';
 import { isRealCircuit } from '../circuit/validate.js';
 import { schedulePasses } from './passes.js';
@@ -7,7 +7,6 @@ import { schedulePasses } from './passes.js';
 const KIND_MATRIX = 0;
 const KIND_FEATURE_ROTATION = 1;
 const KIND_SWAP = 2;
-const AXIS: Partial<Record<GateName, number>> = { rx: 0, crx: 0, ry: 1, cry: 1, rz: 2, crz: 2 };
 
 /** A circuit lowered to the op table of shaders/statevector.wgsl. */
 export interface CompiledCircuit {
@@ -32,15 +31,14 @@ export function compileCircuit(circuit: Circuit, forceComplex = false): Compiled
   const ops = new Uint32Array(4 * circuit.ops.length);
   const matrixOps: CompiledCircuit['matrixOps'] = [];
   circuit.ops.forEach((op, g) => {
-    const info = GATES[op.gate];
     let record: [number, number, number, number];
     if (op.gate === 'swap') {
       record = [KIND_SWAP, stride(op.wires[0]), stride(op.wires[1]), 0];
     } else {
-      const target = stride(op.wires[info.controlled ? 1 : 0]);
-      const control = info.controlled ? stride(op.wires[0]) : 0;
+      const target = stride(targetWire(op));
+      const control = controlMask(op, n);
       if (op.angle?.kind === 'feature') {
-        record = [KIND_FEATURE_ROTATION | (AXIS[op.gate]! << 4), target, control, op.angle.index];
+        record = [KIND_FEATURE_ROTATION | (GATES[op.gate].axis! << 4), target, control, op.angle.index];
       } else {
         record = [KIND_MATRIX, target, control, matrixOps.length];
         matrixOps.push({ gate: op.gate, angle: op.angle });
@@ -86,8 +84,8 @@ export function paramOfMatrix(compiled: CompiledCircuit): Uint32Array {
 }
 
 /**
- * The matrix table followed by the derivative table dU/dtheta = U(theta + pi) / 2 of every entry
- * (zeros for fixed gates), both in float64 rounded to f32, in matrixTable's layout. The
+ * The matrix table followed by the derivative table dU/dtheta of every entry (gates.ts's
+ * derivativeMatrix; zeros for fixed gates), both in float64 rounded to f32, in matrixTable's layout. The
  * derivatives start at matrix index `derivativeOffset(compiled)`.
  */
 export function matrixAndDerivativeTable(compiled: CompiledCircuit, params: ArrayLike<number> | undefined): Float32Array {
@@ -98,7 +96,7 @@ export function matrixAndDerivativeTable(compiled: CompiledCircuit, params: Arra
   compiled.matrixOps.forEach((op, i) => {
     if (!op.angle || op.angle.kind === 'feature') return;
     const angle = op.angle.kind === 'const' ? op.angle.value : (params?.[op.angle.index] ?? 0);
-    const m = targetMatrix(op.gate, angle + Math.PI).map((v) => v / 2);
+    const m = derivativeMatrix(op.gate, angle);
     if (compiled.real) table.set([m[0], m[2], m[4], m[6]], (count + i) * 4);
     else table.set(m, (count + i) * 8);
   });

@@ -1,4 +1,4 @@
-import { GATES, targetMatrix, type Matrix2 } from '../circuit/gates.js';
+import { controlMask, targetMatrix, targetWire, type Matrix2 } from '../circuit/gates.js';
 import type { Circuit } from '../circuit/types.js';
 import { validateCircuit } from '../circuit/validate.js';
 import { checkInt } from '../errors.js';
@@ -49,10 +49,7 @@ export function simulateRow(circuit: Circuit, input: BatchInput, row: number, ps
       continue;
     }
     const angle = op.angle ? resolveAngle(op.angle, input, circuit.features, row) : 0;
-    const m = targetMatrix(op.gate, angle);
-    const controlled = GATES[op.gate].controlled;
-    const target = bit(op.wires[controlled ? 1 : 0]);
-    applyMatrix(psi, dim, target, controlled ? bit(op.wires[0]) : 0, m);
+    applyMatrix(psi, dim, bit(targetWire(op)), controlMask(op, n), targetMatrix(op.gate, angle));
   }
 }
 

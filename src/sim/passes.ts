@@ -1,5 +1,5 @@
 import { GATES } from '../circuit/gates.js';
-import type { Circuit, GateName } from '../circuit/types.js';
+import type { Circuit } from '../circuit/types.js';
 
 /** Pass kinds of the fused kernel (shaders/statevector.wgsl, FUSED). */
 export const PASS_SINGLE = 0;
@@ -7,13 +7,10 @@ export const PASS_CUBE2 = 1;
 export const PASS_DIAGONAL = 2;
 export const PASS_CUBE3 = 3;
 
-/** Gates whose matrix is diagonal for every angle: they only scale amplitudes. */
-const DIAGONAL: ReadonlySet<GateName> = new Set(['z', 's', 't', 'rz', 'cz', 'crz']);
-
 /**
  * Groups a circuit's ops into the fused kernel's passes, each followed by one workgroup barrier
  * instead of one barrier per gate:
- *  - consecutive diagonal gates (Z, S, T, RZ, CZ, CRZ) form one pass that scales every amplitude
+ *  - consecutive diagonal gates (GATES[g].diagonal: Z, S, T, RZ, P, CZ, CRZ, CP, ...) form one pass that scales every amplitude
  *    by the product of their diagonal entries (diagonal matrices commute);
  *  - two or three consecutive uncontrolled one-qubit gates on distinct qubits form a cube pass:
  *    each invocation holds the 4 or 8 amplitudes spanned by those qubits in registers and applies
@@ -50,7 +47,7 @@ export function schedulePasses(circuit: Circuit, ops: Uint32Array, grouping = tr
   };
   circuit.ops.forEach((op, g) => {
     const info = GATES[op.gate];
-    if (DIAGONAL.has(op.gate)) {
+    if (info.diagonal) {
       if (group?.kind !== 'diagonal') flush();
       group ??= { kind: 'diagonal', ops: [] };
       group.ops.push(g);

@@ -86,13 +86,23 @@ describe('parseQasm', () => {
 
   it('rejects a missing or wrong header', () => {
     expectQasmError('include "qelib1.inc";\nqreg q[1];', 'qasm line 1', /OPENQASM 2\.0/);
-    expectQasmError('OPENQASM 3.0;\nqreg q[1];', 'qasm line 1', /only OpenQASM 2\.0/);
+    expectQasmError('OPENQASM 4.0;\nqreg q[1];', 'qasm line 1', /only OpenQASM 2\.0/);
     expectQasmError('', 'qasm line 1', /OPENQASM 2\.0/);
   });
 
-  it('rejects unknown gates, listing the supported ones', () => {
-    expectQasmError(`${HEAD}qreg q[2];\n\nccx q[0],q[1],q[1];`, 'qasm line 5', /"ccx".*supported gates: h, x, y, z, s, t, rx, ry, rz, cx, cz, swap, crx, cry, crz/);
-    expectQasmError(`${HEAD}qreg q[1];\nu3(1,2,3) q[0];`, 'qasm line 4', /"u3".*unsupported gate/);
+  it('reads the OpenQASM 3 subset and names OpenQASM 3 syntax in an OpenQASM 2 file', () => {
+    const c = parseQasm('OPENQASM 3;\ninclude "stdgates.inc";\nqubit q0;\nqubit[2] q;\nbit[3] c;\nphase(0.5) q0;\ncphase(0.25) q[0], q[1];\nU(0.1, 0.2, 0.3) q[1];\nrx(τ/4) q0;\nc[0] = measure q0;\nmeasure q[1];\ngphase(pi);\n');
+    expect(c.qubits).toBe(3);
+    expect(c.ops.map((o) => o.gate)).toEqual(['p', 'cp', 'p', 'ry', 'p', 'rx']);
+    expect(c.ops[5].angle).toEqual({ kind: 'const', value: Math.PI / 2 });
+    expectQasmError(`${HEAD}qubit[2] q;`, 'qasm line 3', /"qubit".*OpenQASM 3 syntax: declare qreg q\[n\]; in OpenQASM 2/);
+    expectQasmError('OPENQASM 3.0;\nqubit[1] q;\nctrl @ x q[0];', 'qasm line 3', /"ctrl".*beyond the common subset/);
+  });
+
+  it('rejects unknown gates, listing the gates of qelib1.inc', () => {
+    expectQasmError(`${HEAD}qreg q[2];\n\nfoo q[0],q[1];`, 'qasm line 5', /"foo".*unknown gate.*qelib1\.inc: c3sqrtx, .*ccx, .*u3, x, y, z/);
+    // A definition is needed before the call.
+    expectQasmError(`${HEAD}qreg q[1];\ng q[0];\ngate g a { h a; }`, 'qasm line 4', /"g".*unknown gate/);
   });
 
   it('rejects wires out of range, naming register, index and size', () => {
@@ -127,11 +137,84 @@ describe('parseQasm', () => {
     expectQasmError(`${HEAD}qreg q[31];`, 'qasm line 3', /at most 30 qubits/);
   });
 
-  it('rejects unsupported constructs by name', () => {
-    expectQasmError(`${HEAD}qreg q[1];\nreset q[0];`, 'qasm line 4', /'reset' is not supported/);
-    expectQasmError(`${HEAD}gate g a { h a; }`, 'qasm line 3', /'gate' is not supported/);
-    expectQasmError(`${HEAD}opaque g a;`, 'qasm line 3', /'opaque' is not supported/);
-    expectQasmError(`${HEAD}qreg q[1];\ncreg c[1];\nif (c==1) x q[0];`, 'qasm line 5', /'if' is not supported/);
+  it('refuses opaque gates by name when they are used', () => {
+    expect(parseQasm(`${HEAD}opaque g(a) b;\nqreg q[1];\nh q[0];`).ops).toHaveLength(1);
+    expectQasmError(`${HEAD}opaque g(a) b;\nqreg q[1];\ng(0.5) q[0];`, 'qasm line 5', /"g".*opaque/);
+  });
+
+  it('refuses circuits whose outcome depends on a measurement in the middle, naming the statement and --shots', () => {
+    expectQasmError(`${HEAD}qreg q[1];\ncreg c[1];\nh q[0];\nreset q[0];`, 'qasm line 6', /reset q\[0\] after gates.*--shots S/);
+    expectQasmError(`${HEAD}qreg q[1];\ncreg c[1];\nh q[0];\nmeasure q[0] -> c[0];\nh q[0];`, 'qasm line 7', /h on q\[0\] after measure q\[0\] at line 6.*--shots/);
+    expectQasmError(`${HEAD}qreg q[1];\ncreg c[1];\nif (c==1) x q[0];`, 'qasm line 5', /if.*--shots/);
+    // A reset before any gate is a no-op, and gates on other qubits after a measurement are fine.
+    const c = parseQasm(`${HEAD}qreg q[2];\ncreg c[2];\nreset q;\nh q[0];\nmeasure q[0] -> c[0];\nx q[1];\nmeasure q[1] -> c[1];`);
+    expect(c.ops).toEqual([{ gate: 'h', wires: [0] }, { gate: 'x', wires: [1] }]);
+  });
+});
+
+describe('parseQasm: measure arguments and expression depth (issue 15)', () => {
+  it('checks that measured qubits and bits exist and that registers match', () => {
+    const cases: [string, RegExp][] = [
+      ['measure q[2] -> c[0];', /"q\[2\]".*index out of range: register q has size 2/],
+      ['measure q[0] -> c[2];', /"c\[2\]".*index out of range: register c has size 2/],
+      ['measure q -> d;', /"d".*unknown classical register/],
+      ["measure q -> e;", /"q -> e".*equal sizes \(q has 2, e has 3\)/],
+      ['measure q -> c[0];', /a register into a register or one qubit into one bit/],
+      ['measure q[0] -> c;', /a register into a register or one qubit into one bit/],
+      ['measure r[0] -> c[0];', /"r".*unknown qubit register/],
+      ['measure c[0] -> q[0];', /"c".*classical register/],
+      ['measure q[0] -> q[1];', /"q".*is a qubit register/],
+      ['measure q[0];', /expected '->'/],
+    ];
+    for (const [body, message] of cases) expectQasmError(`${HEAD}qreg q[2];\ncreg c[2];\ncreg e[3];\n${body}`, 'qasm line 6', message);
+  });
+
+  it('limits the depth of angle expressions with a clear error (no stack overflow)', () => {
+    expectQasmError(`${HEAD}qreg q[1];\nrx(${'('.repeat(100000)}1${')'.repeat(100000)}) q[0];`, 'qasm line 4', /nested too deeply: at most 256 levels/);
+    expectQasmError(`${HEAD}qreg q[1];\nrx(${'-'.repeat(100000)}1) q[0];`, 'qasm line 4', /nested too deeply/);
+    expectQasmError(`${HEAD}qreg q[1];\nrx(2${'^2'.repeat(100000)}) q[0];`, 'qasm line 4', /nested too deeply/);
+    // Long flat chains fold to constants; in a gate body they are trees, limited in depth too.
+    expect(parseQasm(`${HEAD}qreg q[1];\nrx(${'1+'.repeat(100000)}1) q[0];`).ops[0].angle).toEqual({ kind: 'const', value: 100001 });
+    expectQasmError(`${HEAD}gate g(t) a { rx(${'t+'.repeat(1000)}t) a; }\nqreg q[1];`, 'qasm line 3', /too deep: at most 256 nested operations/);
+    // Depth through nested definitions is counted after substituting arguments.
+    const chain = Array.from({ length: 300 }, (_, i) => (i === 0 ? 'gate g0(t) a { rx(t) a; }' : `gate g${i}(t) a { g${i - 1}(t*2) a; }`)).join('\n');
+    expectQasmError(`${HEAD}${chain}\nqreg q[1];`, /qasm line \d+/, /too deep.*after substituting gate arguments/);
+    // 100 nested parentheses are fine.
+    expect(parseQasm(`${HEAD}qreg q[1];\nrx(${'('.repeat(100)}0.5${')'.repeat(100)}) q[0];`).ops[0].angle).toEqual({ kind: 'const', value: 0.5 });
+  });
+});
+
+describe('parseQasm: gate definitions', () => {
+  it('expands user gates with parameters, nested calls and broadcasting at parse time', () => {
+    const c = parseQasm(`${HEAD}gate r(t) a { ry(t/2) a; }\ngate pair(t, s) a, b { r(t*2) a; cx a, b; rz(s) b; barrier a, b; }\nqreg q[2];\nqreg w[2];\npair(0.5, -1) q, w;`);
+    expect(c.ops).toEqual([
+      { gate: 'ry', wires: [0], angle: { kind: 'const', value: 0.5 } },
+      { gate: 'cnot', wires: [0, 2] },
+      { gate: 'rz', wires: [2], angle: { kind: 'const', value: -1 } },
+      { gate: 'ry', wires: [1], angle: { kind: 'const', value: 0.5 } },
+      { gate: 'cnot', wires: [1, 3] },
+      { gate: 'rz', wires: [3], angle: { kind: 'const', value: -1 } },
+    ]);
+  });
+
+  it('names what is wrong in a definition', () => {
+    expectQasmError(`${HEAD}gate g a { h b; }`, 'qasm line 3', /"b".*not a qubit of gate g/);
+    expectQasmError(`${HEAD}gate g a { h a[0]; }`, 'qasm line 3', /without indices/);
+    expectQasmError(`${HEAD}gate g a, b { cx a, a; }`, 'qasm line 3', /qubits of cx must differ/);
+    expectQasmError(`${HEAD}gate g(t) a { rx(u) a; }`, 'qasm line 3', /"u".*unknown name.*gate's parameters \(t\)/);
+    expectQasmError(`${HEAD}gate g a, a { h a; }`, 'qasm line 3', /must differ/);
+    expectQasmError(`${HEAD}gate g a { h a; }\ngate g a { x a; }`, 'qasm line 4', /already defined/);
+    expectQasmError(`${HEAD}gate g a { h a;`, 'qasm line 3', /expected '}'/);
+    expectQasmError(`${HEAD}gate g(t) a { rx(t) a; }\nqreg q[1];\ng q[0];`, 'qasm line 5', /g takes 1 angle/);
+    expectQasmError(`${HEAD}gate g a, b { cx a, b; }\nqreg q[2];\ng q[0];`, 'qasm line 5', /g takes 2 qubit/);
+    // Nested definitions cannot expand without bound: each level here calls the previous 16 times.
+    const calls = (g: string) => Array.from({ length: 16 }, () => `${g} a;`).join(' ');
+    const blowup = Array.from({ length: 8 }, (_, i) => (i === 0 ? 'gate d0 a { x a; x a; }' : `gate d${i} a { ${calls(`d${i - 1}`)} }`)).join('\n');
+    expectQasmError(`${HEAD}${blowup}`, 'qasm line 8', /"d5".*gate d5 expands to more than 1048576 gates/);
+  });
+
+  it('lets a file define a gate qelib1 already has (its definition wins)', () => {
+    expect(parseQasm(`${HEAD}gate rzz(t) a, b { cx a, b; rz(t) b; cx a, b; }\nqreg q[2];\nrzz(0.3) q[0], q[1];`).ops.map((o) => o.gate)).toEqual(['cnot', 'rz', 'cnot']);
   });
 });
 

@@ -34,11 +34,21 @@ export interface RandomCircuitOptions {
   gateSet?: GateName[];
 }
 
+/** `count` distinct random wires of `qubits` (a partial Fisher-Yates shuffle). */
+export function distinctWires(rng: () => number, qubits: number, count: number): number[] {
+  const all = Array.from({ length: qubits }, (_, i) => i);
+  for (let i = 0; i < count; i++) {
+    const j = i + randomInt(rng, qubits - i);
+    [all[i], all[j]] = [all[j], all[i]];
+  }
+  return all.slice(0, count);
+}
+
 /**
  * A random valid circuit: each op is drawn uniformly from `gateSet` (those that fit `qubits`),
  * on distinct random wires. Each angle is, with equal odds among the sources available, a
- * constant uniform in [-2pi, 2pi], a random feature column (if features > 0) or a random
- * param (if params > 0).
+ * constant uniform in [-2pi, 2pi], a random feature column (if features > 0 and the gate is a
+ * rotation) or a random param (if params > 0).
  */
 export function randomCircuit(rng: () => number, opts: RandomCircuitOptions): Circuit {
   const { qubits, gates } = opts;
@@ -53,16 +63,11 @@ export function randomCircuit(rng: () => number, opts: RandomCircuitOptions): Ci
   const ops: Op[] = [];
   for (let k = 0; k < gates; k++) {
     const gate = set[randomInt(rng, set.length)];
-    const a = randomInt(rng, qubits);
-    let wires = [a];
-    if (GATES[gate].arity === 2) {
-      // Second wire drawn from the other qubits, so the two always differ.
-      const b = (a + 1 + randomInt(rng, qubits - 1)) % qubits;
-      wires = [a, b];
-    }
-    const op: Op = { gate, wires };
+    const op: Op = { gate, wires: distinctWires(rng, qubits, GATES[gate].arity) };
     if (GATES[gate].parametric) {
-      const kind = sources[randomInt(rng, sources.length)];
+      // Only rotations (gates with an axis) may read features.
+      const allowed = GATES[gate].axis === undefined ? sources.filter((s) => s !== 'feature') : sources;
+      const kind = allowed[randomInt(rng, allowed.length)];
       op.angle =
         kind === 'const'
           ? { kind, value: (rng() * 2 - 1) * 2 * Math.PI }

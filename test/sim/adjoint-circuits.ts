@@ -1,16 +1,16 @@
 import { GATES } from '../../src/circuit/gates.js';
 import type { Circuit, GateName, Op } from '../../src/circuit/types.js';
-import { mulberry32, randomCircuit, randomInt } from '../helpers/random.js';
+import { distinctWires, mulberry32, randomCircuit, randomInt } from '../helpers/random.js';
 
 export { mulberry32 };
 
-export const PARAMETRIC: GateName[] = ['rx', 'ry', 'rz', 'crx', 'cry', 'crz'];
 export const ALL_GATES = Object.keys(GATES) as GateName[];
+export const PARAMETRIC: GateName[] = ALL_GATES.filter((g) => GATES[g].parametric);
 export const REAL_GATES = ALL_GATES.filter((g) => GATES[g].real);
 
 /**
  * A random circuit over `gateSet` (default: every gate) with, interleaved, each parametric gate of
- * the set at least once reading a param and once reading a feature (3 features, 4 params).
+ * the set at least once reading a param and (rotations) once reading a feature (3 features, 4 params).
  */
 export function gradientTestCircuit(rng: () => number, qubits: number, gateSet: GateName[] = ALL_GATES): Circuit {
   const fits = gateSet.filter((g) => GATES[g].arity <= qubits);
@@ -18,10 +18,9 @@ export function gradientTestCircuit(rng: () => number, qubits: number, gateSet: 
   const extra: Op[] = [];
   for (const gate of PARAMETRIC) {
     if (!fits.includes(gate)) continue;
-    const wires = [randomInt(rng, qubits)];
-    if (GATES[gate].arity === 2) wires.push((wires[0] + 1 + randomInt(rng, qubits - 1)) % qubits);
+    const wires = distinctWires(rng, qubits, GATES[gate].arity);
     extra.push({ gate, wires, angle: { kind: 'param', index: randomInt(rng, 4) } });
-    extra.push({ gate, wires: [...wires].reverse(), angle: { kind: 'feature', index: randomInt(rng, 3) } });
+    if (GATES[gate].axis !== undefined) extra.push({ gate, wires: [...wires].reverse(), angle: { kind: 'feature', index: randomInt(rng, 3) } });
   }
   const ops = [...base.ops];
   for (const op of extra) ops.splice(randomInt(rng, ops.length + 1), 0, op);

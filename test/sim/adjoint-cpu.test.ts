@@ -55,7 +55,7 @@ describe('CPU adjoint gradient', () => {
     });
   }
 
-  it('matches the parameter-shift rule per gate (two-term for rx/ry/rz, four-term for crx/cry/crz)', async () => {
+  it('matches the parameter-shift rule per gate (two-term for rx/ry/rz/p, four-term for controlled rotations)', async () => {
     const rng = mulberry32(7);
     const circuit = testCircuit(rng, 3);
     const input = randomBatch(rng, circuit, 2);
