@@ -1,0 +1,241 @@
+import type { CircuitOutput } from '../sim/backend.js';
+import { expertBounds } from '../sim/experts.js';
+import type { BoundProgram } from './bind.js';
+import { applyDense, undoDenseAccumulate } from './dense.js';
+import { applyDiagonalPass, applySampleMatrices, initProduct, initZero, probabilityRow, sampleDerivative, sampleMatrices } from './kernels.js';
+import { allocState, type ChunkState, type Precision, type Real } from './layout.js';
+
+/**
+ * One chunk of the batch through a bound program: the forward pass with its outputs, and the
+ * adjoint sweep. Pure functions of their arguments, run on the calling thread or in a worker
+ * (pool.ts); the batch's results are put together from the chunks in chunk order, so they do not
+ * depend on how many threads ran them.
+ */
+
+/** What a forward chunk writes: a circuit output, or the amplitudes (interleaved re, im). */
+export type ChunkOutput = CircuitOutput | { kind: 'states' };
+
+export function chunkOutputWidth(n: number, output: ChunkOutput): number {
+  if (output.kind === 'states') return 2 * 2 ** n;
+  if (output.kind === 'experts') return output.experts;
+  if (output.kind === 'expectZ') return n;
+  return 2 ** n;
+}
+
+/** Reusable state arrays of one thread, keyed by shape. */
+export class Workspace {
+  private states = new Map<string, ChunkState[]>();
+  private rows = new Map<number, Float64Array[]>();
+
+  state(D: number, S: number, complex: boolean, precision: Precision, slot: number): ChunkState {
+    const key = `${D}:${S}:${complex}:${precision}`;
+    let list = this.states.get(key);
+    if (!list) this.states.set(key, (list = []));
+    while (list.length <= slot) list.push(allocState(D, S, complex, precision));
+    return list[slot];
+  }
+
+  /** A zeroed scratch array of `length` doubles (slot distinguishes several at once). */
+  scratch(length: number, slot: number): Float64Array {
+    let list = this.rows.get(length);
+    if (!list) this.rows.set(length, (list = []));
+    while (list.length <= slot) list.push(new Float64Array(length));
+    const a = list[slot];
+    a.fill(0);
+    return a;
+  }
+
+  clear(): void {
+    this.states.clear();
+    this.rows.clear();
+  }
+}
+
+export interface ChunkInput {
+  program: BoundProgram;
+  precision: Precision;
+  /** Features of the whole batch (row-major) or of this chunk only (row0 = 0). */
+  features: ArrayLike<number>;
+  row0: number;
+  rows: number;
+}
+
+/** The forward pass of one chunk: the final states. */
+export function forwardStates(job: ChunkInput, ws: Workspace): ChunkState {
+  const bp = job.program;
+  const D = 2 ** bp.qubits;
+  const S = job.rows;
+  const psi = ws.state(D, S, !bp.real, job.precision, 0);
+  if (bp.prefix) initProduct(psi, bp.prefix, job.features, bp.features, job.row0, job.rows, ws.scratch(8 * S, 0));
+  else initZero(psi);
+  const m = ws.scratch(8 * S, 0);
+  for (const p of bp.passes) {
+    if (p.kind === 'dense') applyDense(psi, p, false);
+    else if (p.kind === 'diagonal') applyDiagonalPass(psi, p, false);
+    else {
+      sampleMatrices(p.gate, p.feature, job.features, bp.features, job.row0, S, job.rows, m, false);
+      applySampleMatrices(psi, p, m, false);
+    }
+  }
+  return psi;
+}
+
+/** Writes the chunk's outputs into out (row-major, `width` per row) at row job.row0 - outRow0. */
+export function writeOutputs(psi: ChunkState, n: number, output: ChunkOutput, out: Real, outRow: number, ws: Workspace): void {
+  const { S, D, re, im } = psi;
+  const width = chunkOutputWidth(n, output);
+  const base = outRow * width;
+  if (output.kind === 'states') {
+    for (let k = 0; k < D; k++) {
+      const o = k * S;
+      for (let b = 0; b < S; b++) {
+        out[base + b * width + 2 * k] = re[o + b];
+        out[base + b * width + 2 * k + 1] = im ? im[o + b] : 0;
+      }
+    }
+    return;
+  }
+  const p = ws.scratch(S, 1);
+  if (output.kind === 'probabilities') {
+    for (let k = 0; k < D; k++) {
+      probabilityRow(psi, k, p);
+      for (let b = 0; b < S; b++) out[base + b * width + k] = p[b];
+    }
+    return;
+  }
+  const acc = ws.scratch(S * width, 2); // acc[o * S + b]
+  if (output.kind === 'experts') {
+    const bounds = expertBounds(D, output.experts);
+    for (let e = 0; e < output.experts; e++) {
+      for (let k = bounds[e]; k < bounds[e + 1]; k++) {
+        probabilityRow(psi, k, p);
+        for (let b = 0; b < S; b++) acc[e * S + b] += p[b];
+      }
+    }
+  } else {
+    for (let k = 0; k < D; k++) {
+      probabilityRow(psi, k, p);
+      for (let i = 0; i < n; i++) {
+        const o = i * S;
+        if ((k >> (n - 1 - i)) & 1) for (let b = 0; b < S; b++) acc[o + b] -= p[b];
+        else for (let b = 0; b < S; b++) acc[o + b] += p[b];
+      }
+    }
+  }
+  for (let o = 0; o < width; o++) for (let b = 0; b < S; b++) out[base + b * width + o] = acc[o * S + b];
+}
+
+/** lambda = 2 (dL/dp) psi, with dL/dp of every basis index from the upstream gradient rows. */
+function initAdjoint(psi: ChunkState, lam: ChunkState, n: number, output: CircuitOutput, up: ArrayLike<number>, row0: number, ws: Workspace): void {
+  const { S, D } = psi;
+  const width = chunkOutputWidth(n, output);
+  const w = ws.scratch(S, 1);
+  const bounds = output.kind === 'experts' ? expertBounds(D, output.experts) : null;
+  let e = 0;
+  for (let k = 0; k < D; k++) {
+    if (output.kind === 'probabilities') for (let b = 0; b < S; b++) w[b] = up[(row0 + b) * width + k];
+    else if (bounds) {
+      while (k >= bounds[e + 1]) e++;
+      for (let b = 0; b < S; b++) w[b] = up[(row0 + b) * width + e];
+    } else {
+      for (let b = 0; b < S; b++) {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc += (k >> (n - 1 - i)) & 1 ? -up[(row0 + b) * width + i] : up[(row0 + b) * width + i];
+        w[b] = acc;
+      }
+    }
+    const o = k * S;
+    for (let b = 0; b < S; b++) lam.re[o + b] = 2 * w[b] * psi.re[o + b];
+    if (lam.im && psi.im) for (let b = 0; b < S; b++) lam.im[o + b] = 2 * w[b] * psi.im[o + b];
+  }
+}
+
+/** Sizes of the C matrices of a program's gradient passes (2 L^2 doubles each), and their total. */
+export function gradientLayout(bp: BoundProgram): { offsets: number[]; total: number } {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const i of bp.gradPasses) {
+    const p = bp.passes[i];
+    if (p.kind !== 'dense') continue;
+    const L = 1 << p.strides.length;
+    offsets.push(total);
+    total += 2 * L * L;
+  }
+  return { offsets, total };
+}
+
+/**
+ * The adjoint sweep of one chunk. Adds, into `C` (gradientLayout), every gradient pass's
+ * sum of psi_in lambda_out^dagger over the chunk; when `featureGrad` is given (and the program has
+ * no prefix), dL/dfeature of every row into featureGrad[(row0 + b) * features + i] (at outRow).
+ */
+export function adjointChunk(
+  job: ChunkInput, output: CircuitOutput, up: ArrayLike<number>, upRow0: number, C: Float64Array, featureGrad: Float64Array | null, featureRow0: number, ws: Workspace,
+): void {
+  const bp = job.program;
+  const n = bp.qubits;
+  const D = 2 ** n;
+  const S = job.rows;
+  const psi = forwardStates(job, ws);
+  const lam = ws.state(D, S, !bp.real, job.precision, 1);
+  initAdjoint(psi, lam, n, output, up, upRow0, ws);
+  const { offsets } = gradientLayout(bp);
+  let earliest = bp.passes.length;
+  for (const i of bp.gradPasses) earliest = Math.min(earliest, i);
+  if (featureGrad) bp.passes.forEach((p, i) => (earliest = p.kind === 'sample' ? Math.min(earliest, i) : earliest));
+  let g = bp.gradPasses.length - 1;
+  const m = ws.scratch(8 * S, 0);
+  const dm = ws.scratch(8 * S, 3);
+  const acc = ws.scratch(S, 4);
+  for (let i = bp.passes.length - 1; i >= earliest; i--) {
+    const p = bp.passes[i];
+    if (p.kind === 'dense') {
+      if (g >= 0 && bp.gradPasses[g] === i) {
+        const L = 1 << p.strides.length;
+        undoDenseAccumulate(psi, lam, p, C.subarray(offsets[g], offsets[g] + 2 * L * L), i > earliest);
+        g--;
+      } else {
+        applyDense(psi, p, true);
+        applyDense(lam, p, true);
+      }
+    } else if (p.kind === 'diagonal') {
+      applyDiagonalPass(psi, p, true);
+      applyDiagonalPass(lam, p, true);
+    } else {
+      sampleMatrices(p.gate, p.feature, job.features, bp.features, job.row0, S, job.rows, m, false);
+      applySampleMatrices(psi, p, m, true);
+      if (featureGrad) {
+        sampleMatrices(p.gate, p.feature, job.features, bp.features, job.row0, S, job.rows, dm, true);
+        acc.fill(0);
+        sampleDerivative(psi, lam, p, dm, acc);
+        for (let b = 0; b < S; b++) featureGrad[(featureRow0 + b) * bp.features + p.feature] += acc[b];
+      }
+      applySampleMatrices(lam, p, m, true);
+    }
+  }
+}
+
+/** dL/dparams from the summed C matrices: Re tr(X C) for every parametric gate of every gradient pass. */
+export function paramGradient(bp: BoundProgram, C: Float64Array): Float64Array {
+  const grad = new Float64Array(bp.params);
+  const { offsets } = gradientLayout(bp);
+  bp.gradPasses.forEach((i, g) => {
+    const p = bp.passes[i];
+    if (p.kind !== 'dense') return;
+    const L = 1 << p.strides.length;
+    const LL = L * L;
+    const cr = C.subarray(offsets[g], offsets[g] + LL);
+    const ci = C.subarray(offsets[g] + LL, offsets[g] + 2 * LL);
+    for (const x of p.grads) {
+      let s = 0;
+      for (let r = 0; r < L; r++) {
+        for (let c = 0; c < L; c++) {
+          // tr(X C) = sum_{r,c} X[r][c] C[c][r]
+          s += x.re[r * L + c] * cr[c * L + r] - (x.im ? x.im[r * L + c] * ci[c * L + r] : 0);
+        }
+      }
+      grad[x.param] += s;
+    }
+  });
+  return grad;
+}
