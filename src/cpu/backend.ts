@@ -40,6 +40,28 @@ export function chunkRowsFor(qubits: number, complex: boolean, precision: Precis
 
 type Mode = 'probabilities' | 'states' | 'gradient' | 'gradient-features';
 
+function copyCircuit(c: Circuit): Circuit {
+  return { qubits: c.qubits, features: c.features, params: c.params, ops: c.ops.map((op) => ({ gate: op.gate, wires: [...op.wires], angle: op.angle && { ...op.angle } })) };
+}
+
+/** Structural equality of two validated circuits (no allocation: it runs on every call). */
+function sameCircuit(a: Circuit, b: Circuit): boolean {
+  if (a.qubits !== b.qubits || a.features !== b.features || a.params !== b.params || a.ops.length !== b.ops.length) return false;
+  for (let i = 0; i < a.ops.length; i++) {
+    const x = a.ops[i], y = b.ops[i];
+    if (x.gate !== y.gate || x.wires.length !== y.wires.length) return false;
+    for (let w = 0; w < x.wires.length; w++) if (x.wires[w] !== y.wires[w]) return false;
+    const p = x.angle, q = y.angle;
+    if (!p || !q) {
+      if (p !== q) return false;
+      continue;
+    }
+    if (p.kind !== q.kind) return false;
+    if (p.kind === 'const' ? p.value !== (q as typeof p).value : p.index !== (q as typeof p).index) return false;
+  }
+  return true;
+}
+
 /**
  * The fast CPU backend: the Backend interface over compiled programs (program.ts) run on chunks
  * of the batch laid out across samples (layout.ts), on the calling thread and a worker pool.
@@ -51,7 +73,7 @@ export class FastCpuBackend implements Backend {
   private readonly chunkRows: number | undefined;
   private readonly maxBlock: number | undefined;
   private readonly parallelWork: number;
-  private readonly programs = new Map<string, Program>();
+  private programs = new WeakMap<Circuit, { copy: Circuit; byMode: Map<Mode, Program> }>();
   private readonly ws = new Workspace();
 
   constructor(options: FastCpuOptions = {}) {
@@ -69,49 +91,81 @@ export class FastCpuBackend implements Backend {
     return 1 + (this.pool?.size ?? 0);
   }
 
+  /** Validates a call's circuit (once per circuit object while it is unchanged) and input. */
   private check(circuit: Circuit, input: BatchInput): void {
-    validateCircuit(circuit);
-    checkInt('circuit.qubits', circuit.qubits, 1, FAST_MAX_QUBITS);
+    const entry = this.programs.get(circuit);
+    if (!entry || !sameCircuit(entry.copy, circuit)) {
+      validateCircuit(circuit);
+      checkInt('circuit.qubits', circuit.qubits, 1, FAST_MAX_QUBITS);
+    }
     validateInput(circuit, input);
   }
 
-  /** The compiled program of a circuit for a mode, cached by the circuit's structure. */
+  /** The compiled program of a circuit for a mode, cached per circuit object (recompiled if it was changed). */
   program(circuit: Circuit, mode: Mode): Program {
-    const key = `${mode}|${this.maxBlock ?? ''}|${JSON.stringify(circuit)}`;
-    let p = this.programs.get(key);
+    let entry = this.programs.get(circuit);
+    if (!entry || !sameCircuit(entry.copy, circuit)) {
+      entry = { copy: copyCircuit(circuit), byMode: new Map() };
+      this.programs.set(circuit, entry);
+    }
+    let p = entry.byMode.get(mode);
     if (p) return p;
     const compile = (prefix: boolean) =>
       this.maxBlock === undefined
         ? bestProgram(circuit, { prefix, dropTrailingDiagonal: mode !== 'states' })
         : compileProgram(circuit, { prefix, dropTrailingDiagonal: mode !== 'states', maxBlock: this.maxBlock });
-    p = compile(mode !== 'gradient-features');
-    // The adjoint sweep stops at the prefix: a prefix with trainable angles needs plain passes.
-    if (mode === 'gradient' && p.prefix?.some((ops) => ops.some((op) => op.angle?.kind === 'param'))) p = compile(false);
-    if (this.programs.size > 256) this.programs.clear();
-    this.programs.set(key, p);
+    if (mode === 'gradient') {
+      // The adjoint sweep stops at the prefix: a prefix with trainable angles needs plain passes.
+      // Otherwise the forward program serves (and its bound matrices are reused, see bind()).
+      p = this.program(circuit, 'probabilities');
+      if (p.prefix?.some((ops) => ops.some((op) => op.angle?.kind === 'param'))) p = compile(false);
+    } else p = compile(mode !== 'gradient-features');
+    entry.byMode.set(mode, p);
     return p;
   }
 
-  private slices(bp: BoundProgram, input: BatchInput, rowsPerChunk: number, up?: ArrayLike<number>, upWidth = 0): ChunkSlice[] {
+  private lastBound: { program: Program; params: Float64Array; bound: BoundProgram } | null = null;
+
+  /** bindProgram, reused when the same program is bound to the same parameters again (a forward, then its gradient). */
+  private bind(program: Program, params: ArrayLike<number> | undefined): BoundProgram {
+    const last = this.lastBound;
+    const n = params?.length ?? 0;
+    if (last && last.program === program && last.params.length === n) {
+      let same = true;
+      for (let i = 0; i < n && same; i++) same = last.params[i] === params![i];
+      if (same) return last.bound;
+    }
+    const bound = bindProgram(program, params);
+    this.lastBound = { program, params: Float64Array.from(params ?? []), bound };
+    return bound;
+  }
+
+  /** The batch cut into chunks; views of the caller's arrays when nothing crosses to a worker. */
+  private slices(bp: BoundProgram, input: BatchInput, rowsPerChunk: number, copy: boolean, up?: ArrayLike<number>, upWidth = 0): ChunkSlice[] {
     const F = bp.features;
     const out: ChunkSlice[] = [];
+    const view = (a: ArrayLike<number> | undefined, from: number, to: number): Float64Array => {
+      if (!copy && a instanceof Float64Array) return a.subarray(from, to);
+      const c = new Float64Array(to - from);
+      for (let i = from; i < to; i++) c[i - from] = a![i];
+      return c;
+    };
     for (let at = 0; at < input.rows; at += rowsPerChunk) {
       const rows = Math.min(rowsPerChunk, input.rows - at);
-      const features = new Float64Array(rows * F);
-      for (let i = 0; i < rows * F; i++) features[i] = input.features![at * F + i];
-      const slice: ChunkSlice = { rows, features };
-      if (up) {
-        slice.up = new Float64Array(rows * upWidth);
-        for (let i = 0; i < rows * upWidth; i++) slice.up[i] = up[at * upWidth + i];
-      }
+      const slice: ChunkSlice = { rows, features: F > 0 ? view(input.features, at * F, (at + rows) * F) : new Float64Array(0) };
+      if (up) slice.up = view(up, at * upWidth, (at + rows) * upWidth);
       out.push(slice);
     }
     return out;
   }
 
+  /** Threads a call of this much work uses. */
+  private threadsFor(work: number): number {
+    return work >= this.parallelWork ? this.threads : 1;
+  }
+
   /** Runs a job's chunks: the calling thread takes the first range, pool workers the others. */
-  private async run(job: ChunkJob, work: number): Promise<ChunkResult[]> {
-    const threads = work >= this.parallelWork ? this.threads : 1;
+  private async run(job: ChunkJob, threads: number): Promise<ChunkResult[]> {
     const ranges = splitRanges(job.chunks.length, threads);
     if (ranges.length <= 1) return runJob(job, this.ws);
     const remote = ranges.slice(1).map(([a, b], i) =>
@@ -132,10 +186,12 @@ export class FastCpuBackend implements Backend {
 
   private async forward(circuit: Circuit, input: BatchInput, output: ChunkOutput): Promise<RealArray> {
     const program = this.program(circuit, output.kind === 'states' ? 'states' : 'probabilities');
-    const bp = bindProgram(program, input.params);
-    const chunks = this.slices(bp, input, this.rowsPerChunk(program));
-    const results = await this.run({ op: 'forward', program: bp, precision: this.precision, output, chunks }, programCost(program) * input.rows);
+    const bp = this.bind(program, input.params);
+    const threads = this.threadsFor(programCost(program) * input.rows);
+    const chunks = this.slices(bp, input, this.rowsPerChunk(program), threads > 1);
+    const results = await this.run({ op: 'forward', program: bp, precision: this.precision, output, chunks }, threads);
     const width = chunkOutputWidth(circuit.qubits, output);
+    if (results.length === 1) return results[0].out!;
     const out = this.precision === 'f32' ? new Float32Array(input.rows * width) : new Float64Array(input.rows * width);
     let at = 0;
     results.forEach((r, i) => {
@@ -156,16 +212,14 @@ export class FastCpuBackend implements Backend {
   }
 
   async expertProbabilities(circuit: Circuit, input: BatchInput, experts: number): Promise<RealArray> {
-    validateCircuit(circuit);
-    checkInt('experts', experts, 1, 2 ** circuit.qubits);
     this.check(circuit, input);
+    checkInt('experts', experts, 1, 2 ** circuit.qubits);
     return this.forward(circuit, input, { kind: 'experts', experts });
   }
 
   async evaluate(circuit: Circuit, input: BatchInput, output: CircuitOutput): Promise<RealArray> {
-    validateCircuit(circuit);
-    validateOutput(circuit.qubits, output);
     this.check(circuit, input);
+    validateOutput(circuit.qubits, output);
     return this.forward(circuit, input, output);
   }
 
@@ -177,9 +231,10 @@ export class FastCpuBackend implements Backend {
     validateUpstream(dLdOut, input.rows, outputs);
     const withFeatures = options.features === true;
     const program = this.program(circuit, withFeatures ? 'gradient-features' : 'gradient');
-    const bp = bindProgram(program, input.params);
-    const chunks = this.slices(bp, input, this.rowsPerChunk(program), dLdOut, outputs);
-    const results = await this.run({ op: 'adjoint', program: bp, precision: this.precision, output, withFeatures, chunks }, 3 * programCost(program) * input.rows);
+    const bp = this.bind(program, input.params);
+    const threads = this.threadsFor(3 * programCost(program) * input.rows);
+    const chunks = this.slices(bp, input, this.rowsPerChunk(program), threads > 1, dLdOut, outputs);
+    const results = await this.run({ op: 'adjoint', program: bp, precision: this.precision, output, withFeatures, chunks }, threads);
     const C = new Float64Array(gradientLayout(bp).total);
     for (const r of results) for (let i = 0; i < C.length; i++) C[i] += r.C![i];
     const params = paramGradient(bp, C);
@@ -195,6 +250,7 @@ export class FastCpuBackend implements Backend {
 
   dispose(): void {
     this.ws.clear();
-    this.programs.clear();
+    this.programs = new WeakMap();
+    this.lastBound = null;
   }
 }

@@ -16,6 +16,20 @@ export interface PhaseTerms {
   im: Float64Array;
 }
 
+/**
+ * A gate of a dense block in the block's local index space (L = 2^k amplitudes): a 2x2 matrix m
+ * on local bit `t` where the local bits `c` are set, or (swap) the exchange of local bits a and b.
+ */
+export interface LocalGate {
+  swap: boolean;
+  t: number;
+  c: number;
+  m: Matrix2;
+  /** dm/dtheta = m(theta + pi) / 2 for a gate that reads trainable parameter `param`, else null. */
+  dm: Matrix2 | null;
+  param: number;
+}
+
 export interface BoundDense {
   kind: 'dense';
   /** Strides of the block's qubits in the state index, the most significant local bit first. */
@@ -26,11 +40,11 @@ export interface BoundDense {
   /** Diagonal applied before B, or null. */
   pre: PhaseTerms | null;
   /**
-   * For each gate of the block that reads a trainable parameter: X = A dG P, where P are the
-   * block's gates before it and A those after it, so that its gradient contribution is
-   * Re tr(X C) with C = sum over samples and groups of psi_in lambda_out^dagger (src/cpu/kernels.ts).
+   * The block's gates in order, kept when one reads a trainable parameter: its gradient is
+   * Re tr(dG_j P_j C A_j) with P_j the gates before it, A_j those after it and C the sum over
+   * samples and groups of psi_in lambda_out^dagger (paramGradient in chunk.ts).
    */
-  grads: { param: number; re: Float64Array; im: Float64Array | null }[];
+  gates: LocalGate[] | null;
 }
 
 export interface BoundDiagonal {
@@ -70,49 +84,105 @@ function angleValue(angle: Angle | undefined, params: ArrayLike<number> | undefi
   throw new Error('a feature angle has no shared value');
 }
 
-/** The gate as an L x L complex matrix on the block's qubits (its derivative when `derivative`). */
-function blockMatrix(op: Op, qubits: number[], angle: number, derivative: boolean): { re: Float64Array; im: Float64Array } {
+function localBit(qubits: number[], k: number, q: number): number {
+  return 1 << (k - 1 - qubits.indexOf(q));
+}
+
+function halved(m: Matrix2): Matrix2 {
+  for (let i = 0; i < 8; i++) m[i] /= 2;
+  return m;
+}
+
+/** 2^(n - 1 - q): the stride of qubit q in an n-qubit basis index. */
+function stride(n: number, q: number): number {
+  return 2 ** (n - 1 - q);
+}
+
+/** A gate of a dense block in the block's local bits (the first block qubit is the most significant). */
+function localGate(op: Op, qubits: number[], params: ArrayLike<number> | undefined): LocalGate {
   const k = qubits.length;
-  const L = 1 << k;
-  const re = new Float64Array(L * L);
-  const im = new Float64Array(L * L);
-  const bit = (q: number) => 1 << (k - 1 - qubits.indexOf(q));
-  if (op.gate === 'swap') {
-    const a = bit(op.wires[0]), b = bit(op.wires[1]);
-    for (let c = 0; c < L; c++) {
-      const r = ((c & a) !== 0) === ((c & b) !== 0) ? c : c ^ a ^ b;
-      re[r * L + c] = 1;
-    }
-    return { re, im };
-  }
+  const angle = angleValue(op.angle, params);
+  if (op.gate === 'swap') return { swap: true, t: localBit(qubits, k, op.wires[0]), c: localBit(qubits, k, op.wires[1]), m: [1, 0, 0, 0, 0, 0, 1, 0], dm: null, param: -1 };
   const controlled = GATES[op.gate].controlled;
-  const t = bit(op.wires[controlled ? 1 : 0]);
-  const cb = controlled ? bit(op.wires[0]) : 0;
-  const m = derivative ? targetMatrix(op.gate, angle + Math.PI).map((v) => v / 2) : targetMatrix(op.gate, angle);
+  const param = op.angle?.kind === 'param' ? op.angle.index : -1;
+  return {
+    swap: false,
+    t: localBit(qubits, k, op.wires[controlled ? 1 : 0]),
+    c: controlled ? localBit(qubits, k, op.wires[0]) : 0,
+    m: targetMatrix(op.gate, angle),
+    dm: param >= 0 ? halved(targetMatrix(op.gate, angle + Math.PI)) : null,
+    param,
+  };
+}
+
+/** An L x L complex matrix, row-major. */
+export interface Square {
+  re: Float64Array;
+  im: Float64Array;
+}
+
+/** M <- G M: the gate on the rows of M. */
+export function gateRows(g: LocalGate, M: Square, L: number): void {
+  const { re, im } = M;
   for (let i = 0; i < L; i++) {
-    if ((i & t) !== 0) continue;
-    const j = i | t;
-    if ((i & cb) !== cb) {
-      if (!derivative) {
-        re[i * L + i] = 1;
-        re[j * L + j] = 1;
+    if (g.swap) {
+      // Rows i (bit a = 1, bit b = 0) and i ^ a ^ b exchange.
+      if ((i & g.t) === 0 || (i & g.c) !== 0) continue;
+      const j = i ^ g.t ^ g.c;
+      for (let x = 0; x < L; x++) {
+        const r = re[i * L + x], m = im[i * L + x];
+        re[i * L + x] = re[j * L + x];
+        im[i * L + x] = im[j * L + x];
+        re[j * L + x] = r;
+        im[j * L + x] = m;
       }
       continue;
     }
-    re[i * L + i] = m[0];
-    im[i * L + i] = m[1];
-    re[i * L + j] = m[2];
-    im[i * L + j] = m[3];
-    re[j * L + i] = m[4];
-    im[j * L + i] = m[5];
-    re[j * L + j] = m[6];
-    im[j * L + j] = m[7];
+    if ((i & g.t) !== 0 || (i & g.c) !== g.c) continue;
+    const j = i | g.t;
+    const m = g.m;
+    for (let x = 0; x < L; x++) {
+      const ar = re[i * L + x], ai = im[i * L + x], br = re[j * L + x], bi = im[j * L + x];
+      re[i * L + x] = m[0] * ar - m[1] * ai + m[2] * br - m[3] * bi;
+      im[i * L + x] = m[0] * ai + m[1] * ar + m[2] * bi + m[3] * br;
+      re[j * L + x] = m[4] * ar - m[5] * ai + m[6] * br - m[7] * bi;
+      im[j * L + x] = m[4] * ai + m[5] * ar + m[6] * bi + m[7] * br;
+    }
   }
-  return { re, im };
+}
+
+/** M <- M G^dagger: the gate's adjoint on the columns of M. */
+export function gateColumnsDagger(g: LocalGate, M: Square, L: number): void {
+  const { re, im } = M;
+  for (let i = 0; i < L; i++) {
+    if (g.swap) {
+      if ((i & g.t) === 0 || (i & g.c) !== 0) continue;
+      const j = i ^ g.t ^ g.c;
+      for (let x = 0; x < L; x++) {
+        const r = re[x * L + i], m = im[x * L + i];
+        re[x * L + i] = re[x * L + j];
+        im[x * L + i] = im[x * L + j];
+        re[x * L + j] = r;
+        im[x * L + j] = m;
+      }
+      continue;
+    }
+    if ((i & g.t) !== 0 || (i & g.c) !== g.c) continue;
+    const j = i | g.t;
+    const m = g.m;
+    for (let x = 0; x < L; x++) {
+      // (M G^dagger)[x][i] = M[x][i] conj(m00) + M[x][j] conj(m01); [x][j] with m10, m11.
+      const ar = re[x * L + i], ai = im[x * L + i], br = re[x * L + j], bi = im[x * L + j];
+      re[x * L + i] = ar * m[0] + ai * m[1] + br * m[2] + bi * m[3];
+      im[x * L + i] = ai * m[0] - ar * m[1] + bi * m[2] - br * m[3];
+      re[x * L + j] = ar * m[4] + ai * m[5] + br * m[6] + bi * m[7];
+      im[x * L + j] = ai * m[4] - ar * m[5] + bi * m[6] - br * m[7];
+    }
+  }
 }
 
 /** a b for L x L complex matrices. */
-function multiply(a: { re: Float64Array; im: Float64Array }, b: { re: Float64Array; im: Float64Array }, L: number) {
+export function multiply(a: Square, b: Square, L: number): Square {
   const re = new Float64Array(L * L);
   const im = new Float64Array(L * L);
   for (let r = 0; r < L; r++) {
@@ -130,10 +200,21 @@ function multiply(a: { re: Float64Array; im: Float64Array }, b: { re: Float64Arr
   return { re, im };
 }
 
-function identity(L: number) {
-  const re = new Float64Array(L * L);
-  for (let i = 0; i < L; i++) re[i * L + i] = 1;
-  return { re, im: new Float64Array(L * L) };
+/** Re tr(dG M) for a gate's derivative dG (zero where its control bits are clear). */
+export function traceDerivative(g: LocalGate, M: Square, L: number): number {
+  const d = g.dm!;
+  const { re, im } = M;
+  let s = 0;
+  for (let i = 0; i < L; i++) {
+    if ((i & g.t) !== 0 || (i & g.c) !== g.c) continue;
+    const j = i | g.t;
+    // tr(dG M) over the pair: d00 M[i][i] + d01 M[j][i] + d10 M[i][j] + d11 M[j][j]
+    s += d[0] * re[i * L + i] - d[1] * im[i * L + i];
+    s += d[2] * re[j * L + i] - d[3] * im[j * L + i];
+    s += d[4] * re[i * L + j] - d[5] * im[i * L + j];
+    s += d[6] * re[j * L + j] - d[7] * im[j * L + j];
+  }
+  return s;
 }
 
 /** The phase terms of fixed diagonal gates on an n-qubit state. */
@@ -141,11 +222,10 @@ export function phaseTerms(ops: Op[], n: number): PhaseTerms {
   const masks: number[] = [];
   const re: number[] = [];
   const im: number[] = [];
-  const stride = (q: number) => 2 ** (n - 1 - q);
   for (const op of ops) {
     const controlled = GATES[op.gate].controlled;
-    const t = stride(op.wires[controlled ? 1 : 0]);
-    const c = controlled ? stride(op.wires[0]) : 0;
+    const t = stride(n, op.wires[controlled ? 1 : 0]);
+    const c = controlled ? stride(n, op.wires[0]) : 0;
     const m = targetMatrix(op.gate, angleValue(op.angle, undefined));
     // diag(m00, m11) on the target where the control is set: m00 on the subspace, then m11 / m00 where the target is 1.
     const d0r = m[0], d0i = m[1], d1r = m[6], d1i = m[7];
@@ -163,7 +243,6 @@ export function phaseTerms(ops: Op[], n: number): PhaseTerms {
 }
 
 function bindPass(pass: Pass, n: number, real: boolean, params: ArrayLike<number> | undefined): BoundPass {
-  const stride = (q: number) => 2 ** (n - 1 - q);
   if (pass.kind === 'diagonal') return { kind: 'diagonal', terms: phaseTerms(pass.ops, n) };
   if (pass.kind === 'sample') {
     const controlled = GATES[pass.op.gate].controlled;
@@ -172,38 +251,23 @@ function bindPass(pass: Pass, n: number, real: boolean, params: ArrayLike<number
       kind: 'sample',
       gate: pass.op.gate,
       feature: angle.index,
-      target: stride(pass.op.wires[controlled ? 1 : 0]),
-      control: controlled ? stride(pass.op.wires[0]) : 0,
+      target: stride(n, pass.op.wires[controlled ? 1 : 0]),
+      control: controlled ? stride(n, pass.op.wires[0]) : 0,
     };
   }
   const L = 1 << pass.qubits.length;
-  const gates = pass.ops.map((op) => blockMatrix(op, pass.qubits, angleValue(op.angle, params), false));
-  // before[j] = G_{j-1} ... G_1, after[j] = G_t ... G_{j+1}.
-  const before = [identity(L)];
-  for (const g of gates) before.push(multiply(g, before[before.length - 1], L));
-  const full = before[gates.length];
-  const grads: BoundDense['grads'] = [];
-  if (pass.hasParams) {
-    const after: { re: Float64Array; im: Float64Array }[] = new Array(gates.length);
-    let acc = identity(L);
-    for (let j = gates.length - 1; j >= 0; j--) {
-      after[j] = acc;
-      acc = multiply(acc, gates[j], L);
-    }
-    pass.ops.forEach((op, j) => {
-      if (op.angle?.kind !== 'param') return;
-      const d = blockMatrix(op, pass.qubits, angleValue(op.angle, params), true);
-      const x = multiply(multiply(after[j], d, L), before[j], L);
-      grads.push({ param: op.angle.index, re: x.re, im: real ? null : x.im });
-    });
-  }
+  const gates: LocalGate[] = [];
+  for (const op of pass.ops) gates.push(localGate(op, pass.qubits, params));
+  const B: Square = { re: new Float64Array(L * L), im: new Float64Array(L * L) };
+  for (let i = 0; i < L; i++) B.re[i * L + i] = 1;
+  for (const g of gates) gateRows(g, B, L);
   return {
     kind: 'dense',
-    strides: pass.qubits.map(stride),
-    re: full.re,
-    im: real ? null : full.im,
+    strides: pass.qubits.map((q) => stride(n, q)),
+    re: B.re,
+    im: real ? null : B.im,
     pre: pass.pre.length > 0 ? phaseTerms(pass.pre, n) : null,
-    grads,
+    gates: pass.hasParams ? gates : null,
   };
 }
 
@@ -218,7 +282,7 @@ export function bindProgram(program: Program, params: ArrayLike<number> | undefi
   const passes = program.passes.map((p) => bindPass(p, program.qubits, program.real, params));
   const gradPasses: number[] = [];
   passes.forEach((p, i) => {
-    if (p.kind === 'dense' && p.grads.length > 0) gradPasses.push(i);
+    if (p.kind === 'dense' && p.gates) gradPasses.push(i);
   });
   return {
     qubits: program.qubits,

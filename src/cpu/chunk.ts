@@ -1,6 +1,6 @@
 import type { CircuitOutput } from '../sim/backend.js';
 import { expertBounds } from '../sim/experts.js';
-import type { BoundProgram } from './bind.js';
+import { gateColumnsDagger, gateRows, multiply, traceDerivative, type BoundProgram, type Square } from './bind.js';
 import { applyDense, undoDenseAccumulate } from './dense.js';
 import { applyDiagonalPass, applySampleMatrices, initProduct, initZero, probabilityRow, sampleDerivative, sampleMatrices } from './kernels.js';
 import { allocState, type ChunkState, type Precision, type Real } from './layout.js';
@@ -215,26 +215,24 @@ export function adjointChunk(
   }
 }
 
-/** dL/dparams from the summed C matrices: Re tr(X C) for every parametric gate of every gradient pass. */
+/**
+ * dL/dparams from the summed C matrices: for gate j of a gradient pass, Re tr(dG_j M_j) with
+ * M_j = P_j C A_j, swept through the block as M_1 = C B G_1^dagger, M_{j+1} = G_j M_j G_{j+1}^dagger.
+ */
 export function paramGradient(bp: BoundProgram, C: Float64Array): Float64Array {
   const grad = new Float64Array(bp.params);
   const { offsets } = gradientLayout(bp);
   bp.gradPasses.forEach((i, g) => {
     const p = bp.passes[i];
-    if (p.kind !== 'dense') return;
+    if (p.kind !== 'dense' || !p.gates) return;
     const L = 1 << p.strides.length;
     const LL = L * L;
-    const cr = C.subarray(offsets[g], offsets[g] + LL);
-    const ci = C.subarray(offsets[g] + LL, offsets[g] + 2 * LL);
-    for (const x of p.grads) {
-      let s = 0;
-      for (let r = 0; r < L; r++) {
-        for (let c = 0; c < L; c++) {
-          // tr(X C) = sum_{r,c} X[r][c] C[c][r]
-          s += x.re[r * L + c] * cr[c * L + r] - (x.im ? x.im[r * L + c] * ci[c * L + r] : 0);
-        }
-      }
-      grad[x.param] += s;
+    const c: Square = { re: C.slice(offsets[g], offsets[g] + LL), im: C.slice(offsets[g] + LL, offsets[g] + 2 * LL) };
+    const M = multiply(c, { re: p.re, im: p.im ?? new Float64Array(LL) }, L);
+    for (const gate of p.gates) {
+      gateColumnsDagger(gate, M, L);
+      if (gate.dm) grad[gate.param] += traceDerivative(gate, M, L);
+      gateRows(gate, M, L);
     }
   });
   return grad;

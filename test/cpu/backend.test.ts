@@ -94,7 +94,7 @@ describe('FastCpuBackend on the study circuits', () => {
     const fast = new FastCpuBackend({ precision: 'f32' });
     const loss = async (features: number[], params: number[]) => {
       const o = await new FastCpuBackend({ precision: 'f64' }).evaluate(c, { rows: 3, features, params }, out);
-      return o.reduce((s, v, i) => s + v * up[i], 0);
+      return Array.from(o).reduce((s, v, i) => s + v * up[i], 0);
     };
     const g = await fast.gradient(c, batch, out, up, { features: true });
     const h = 1e-5;
