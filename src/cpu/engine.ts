@@ -14,6 +14,9 @@ export interface FastCpuEngineOptions extends AdamOptions {
   ownPool?: boolean;
   /** Rows per forward call in evaluate() and predict(). Default 4096. */
   chunk?: number;
+  /** Passed to the backend (FastCpuOptions): samples per chunk and the work under which a call stays on one thread. */
+  chunkRows?: number;
+  parallelWork?: number;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface FastCpuEngineOptions extends AdamOptions {
  * routers have no circuit and train exactly as on the float64 engine.
  */
 export function createFastCpuEngine(spec: ModelSpec, options: FastCpuEngineOptions = {}): TrainingEngine {
-  const backend = new FastCpuBackend({ precision: options.precision, pool: options.pool });
+  const backend = new FastCpuBackend({ precision: options.precision, pool: options.pool, chunkRows: options.chunkRows, parallelWork: options.parallelWork });
   const engine = createCpuEngine(spec, { ...options, circuitBackend: backend });
   const dispose = engine.dispose.bind(engine);
   engine.dispose = () => {
