@@ -5,7 +5,7 @@ import { ENGINE_CHOICES, createEngine, type EngineChoice } from '../train/select
 import { UsageError, parseOptions } from './args.js';
 import { choiceOption, datasetSettings, scoreSplit } from './train.js';
 
-export const EVAL_USAGE = 'usage: qmoe eval --model FILE [--dataset moons] [--samples N] [--noise X] [--data-seed N] [--split test|validation|train] [--backend cpu|webgpu|auto] [--json]';
+export const EVAL_USAGE = 'usage: qmoe eval --model FILE [--dataset moons] [--samples N] [--noise X] [--data-seed N] [--split test|validation|train] [--backend cpu|cpu64|webgpu|auto] [--json]';
 
 export const EVAL_HELP = `${EVAL_USAGE}
 

@@ -4,10 +4,10 @@ import type { Circuit, Op } from '../circuit/types.js';
 import { QmoeGpuError, QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { BACKEND_CHOICES, cpuBackendFor, describeCpu, hardwareOnly } from '../cpu/select.js';
 import { UsageError, parseOptions } from './args.js';
 
-export const GRAD_USAGE = 'usage: qmoe grad --qasm FILE --weights W.json [--backend cpu|webgpu|auto] [--json]';
+export const GRAD_USAGE = 'usage: qmoe grad --qasm FILE --weights W.json [--backend cpu|cpu64|webgpu|auto] [--json]';
 
 export const GRAD_HELP = `${GRAD_USAGE}
 
@@ -18,13 +18,14 @@ the file. Qubit 0 is the most significant bit of the basis index k.
 
   --qasm FILE      the OpenQASM 2.0 program
   --weights FILE   a JSON array of 2^n numbers w_k
-  --backend NAME   cpu (float64 reference), webgpu (float32 kernels; an error without an adapter
-                   or when two states do not fit the adjoint kernel's workgroup memory) or auto
-                   (webgpu when an adapter is found and the circuit fits, else cpu; the default)
+  --backend NAME   cpu (the fast CPU engine, here in float64), cpu64 (the float64 reference),
+                   webgpu (float32 kernels; an error without an adapter or when two states do not
+                   fit the adjoint kernel's workgroup memory) or auto (webgpu on a hardware
+                   adapter when the circuit fits, else cpu; the default)
   --json           one JSON object: {loss, gradient, backend, adapter}
 `;
 
-const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
+const BACKENDS = BACKEND_CHOICES;
 
 function readText(option: string, path: string): string {
   try {
@@ -96,7 +97,7 @@ export async function grad(args: string[]): Promise<number> {
   if (values.weights === undefined) throw new UsageError('qmoe grad: --weights FILE is required', GRAD_USAGE);
   const choice = values.backend as (typeof BACKENDS)[number];
   if (!(BACKENDS as readonly string[]).includes(choice)) {
-    throw new UsageError(`qmoe grad: --backend ${JSON.stringify(choice)}: must be cpu, webgpu or auto`, GRAD_USAGE);
+    throw new UsageError(`qmoe grad: --backend ${JSON.stringify(choice)}: must be ${BACKENDS.join(', ')}`, GRAD_USAGE);
   }
   const path = values.qasm;
   let parsed: Circuit;
@@ -115,9 +116,9 @@ export async function grad(args: string[]): Promise<number> {
   let gpu: GpuContext | null = null;
   let backend: Backend | undefined;
   try {
-    if (choice !== 'cpu') {
+    if (choice !== 'cpu' && choice !== 'cpu64') {
       const { acquireForBackend } = await import('../gpu/acquire.js');
-      gpu = await acquireForBackend(choice);
+      gpu = hardwareOnly(choice, await acquireForBackend(choice));
       if (gpu) {
         const { adjointShape, checkAdjointFits } = await import('../sim/gradient-runner.js');
         const { compileCircuit } = await import('../sim/compile.js');
@@ -134,7 +135,7 @@ export async function grad(args: string[]): Promise<number> {
       const { WebGpuBackend } = await import('../sim/webgpu.js');
       backend = new WebGpuBackend(gpu);
     } else {
-      backend = new CpuBackend();
+      backend = await cpuBackendFor(choice, 'f64', 1);
     }
     const probs = await backend.evaluate(circuit, input, output);
     let loss = 0;
@@ -146,7 +147,7 @@ export async function grad(args: string[]): Promise<number> {
       process.stdout.write(JSON.stringify({ loss, gradient: Array.from(g.params), backend: backend.kind, adapter }) + '\n');
       return 0;
     }
-    const lines = [`backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${circuit.qubits}`, `loss     ${fmt(loss)}`, ''];
+    const lines = [`backend  ${backend.kind} (${adapter ?? describeCpu(backend)})`, `qubits   ${circuit.qubits}`, `loss     ${fmt(loss)}`, ''];
     const rows = gates.map((op, i) => [String(i), `${op.gate} q[${op.wires.join('], q[')}]`, fmt(params[i]), fmt(g.params[i])]);
     const header = ['#', 'gate', 'angle', 'dL/dangle'];
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)) + 2);

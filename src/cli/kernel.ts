@@ -4,7 +4,7 @@ import { QmoeGpuError } from '../errors.js';
 import { PRESETS } from '../moe/models.js';
 import type { Preset } from '../moe/spec.js';
 import type { Backend } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { BACKEND_CHOICES, cpuBackendFor, describeCpu, hardwareOnly } from '../cpu/select.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import { DEFAULT_MOONS, DEFAULT_SPLIT, prepareData } from '../train/dataset.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, withImageOptions } from '../experiments/data-options.js';
@@ -12,7 +12,7 @@ import { computeKernel, embeddingCircuit, kernelPoints, kernelSvg } from '../exp
 import { UsageError, parseOptions } from './args.js';
 import { choiceOption, datasetSettings, intOption } from './train.js';
 
-export const KERNEL_USAGE = 'usage: qmoe kernel --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--points N] [--backend webgpu|cpu|auto] [data options] [--json]';
+export const KERNEL_USAGE = 'usage: qmoe kernel --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--points N] [--backend webgpu|cpu|cpu64|auto] [data options] [--json]';
 
 export const KERNEL_HELP = `${KERNEL_USAGE}
 
@@ -24,8 +24,8 @@ the kernel of every quantum router of the preset (paper: RY embedding; code: RX)
 Writes DIR/kernel.json (the matrix, labels, class means, error) and DIR/kernel.svg/png (heat map).
 
   --points N       points (default 100)
-  --backend NAME   webgpu (an error without an adapter), cpu, or auto (default: webgpu when an
-                   adapter exists, SwiftShader included, else cpu)
+  --backend NAME   webgpu (an error without an adapter), cpu (the fast CPU engine), cpu64 (the
+                   float64 reference) or auto (default: webgpu on a hardware adapter, else cpu)
 ${IMAGE_HELP}`;
 
 export async function kernelCommand(args: string[]): Promise<number> {
@@ -54,7 +54,7 @@ export async function kernelCommand(args: string[]): Promise<number> {
   }
   if (!values.out) throw new UsageError(`${cmd}: --out DIR is required`, KERNEL_USAGE);
   const preset = choiceOption<Preset>(cmd, 'preset', values.preset, PRESETS, KERNEL_USAGE) ?? 'paper';
-  const choice = choiceOption(cmd, 'backend', values.backend, ['webgpu', 'cpu', 'auto'] as const, KERNEL_USAGE) ?? 'auto';
+  const choice = choiceOption(cmd, 'backend', values.backend, BACKEND_CHOICES, KERNEL_USAGE) ?? 'auto';
   const points = intOption(cmd, 'points', values.points, 2, 2048, KERNEL_USAGE) ?? 100;
   const dataset = withImageOptions(cmd, values, datasetSettings(cmd, values, { ...DEFAULT_MOONS, split: DEFAULT_SPLIT }, KERNEL_USAGE), KERNEL_USAGE);
   const data = prepareData(dataset, preset);
@@ -62,25 +62,27 @@ export async function kernelCommand(args: string[]): Promise<number> {
   const circuit = embeddingCircuit(preset, data.features);
 
   let backend: Backend;
-  let adapter = 'cpu (float64)';
+  let adapter = '';
   let destroy = () => {};
-  if (choice === 'cpu') {
-    backend = new CpuBackend();
+  if (choice === 'cpu' || choice === 'cpu64') {
+    backend = await cpuBackendFor(choice, 'f32');
   } else {
     const { acquireGpu } = await import('../gpu/acquire.js');
     const { WebGpuBackend } = await import('../sim/webgpu.js');
     const acq = await acquireGpu();
-    if (acq.gpu) {
-      const gpu = acq.gpu;
+    const found = hardwareOnly(choice, acq.gpu);
+    if (found) {
+      const gpu = found;
       backend = new WebGpuBackend(gpu);
       adapter = `webgpu (${gpu.source}: ${gpu.adapterName})`;
       destroy = () => gpu.destroy();
     } else if (choice === 'webgpu') {
       throw new QmoeGpuError('--backend webgpu: no WebGPU adapter was found (try --backend cpu)');
     } else {
-      backend = new CpuBackend();
+      backend = await cpuBackendFor(choice, 'f32');
     }
   }
+  adapter ||= `cpu (${describeCpu(backend)})`;
   try {
     const r = await computeKernel(backend, circuit, x, y);
     const title = `Quantum kernel |<psi(x)|psi(x')>|^2 (${data.settings.name}, ${preset} embedding, ${data.features} qubits)`;

@@ -4,12 +4,12 @@ import type { Circuit } from '../circuit/types.js';
 import { QmoeGpuError, QmoeInputError, checkInt } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend, RealArray } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { BACKEND_CHOICES, cpuBackendFor, describeCpu, hardwareOnly, type BackendChoice } from '../cpu/select.js';
 import { expertBounds } from '../sim/experts.js';
 import { UsageError, parseOptions } from './args.js';
 import { NOISE_HELP, NOISE_OPTIONS, parseNoiseOptions, simulateNoisy } from './noise-simulate.js';
 
-export const SIMULATE_USAGE = 'usage: qmoe simulate --qasm FILE [--backend cpu|webgpu|auto] [--experts N] [--noise P [--p2 P] [--readout R] [--trajectories T] [--seed N]] [--shots S] [--json]';
+export const SIMULATE_USAGE = 'usage: qmoe simulate --qasm FILE [--backend cpu|cpu64|webgpu|auto] [--experts N] [--noise P [--p2 P] [--readout R] [--trajectories T] [--seed N]] [--shots S] [--json]';
 
 export const SIMULATE_HELP = `${SIMULATE_USAGE}
 
@@ -18,14 +18,14 @@ every basis state. Qubit 0 is the most significant bit of the basis index (leftm
 bitstrings).
 
   --qasm FILE      the OpenQASM 2.0 program (qelib1 gates h x y z s t rx ry rz cx cz swap crx cry crz)
-  --backend NAME   cpu (float64 reference), webgpu (float32 kernels; an error without an adapter)
-                   or auto (webgpu when a WebGPU adapter is found, else cpu; the default)
+  --backend NAME   cpu (the fast CPU engine, here in float64), cpu64 (the float64 reference),
+                   webgpu (float32 kernels; an error without an adapter) or auto (webgpu on a
+                   hardware adapter, else cpu; the default)
   --experts N      also print the probabilities of N experts: contiguous blocks of basis states
   --json           one JSON object: {qubits, probabilities, backend, adapter[, experts]}
 ${NOISE_HELP}`;
 
-const BACKENDS = ['cpu', 'webgpu', 'auto'] as const;
-type BackendChoice = (typeof BACKENDS)[number];
+const BACKENDS = BACKEND_CHOICES;
 
 /** Probabilities below this are left out of the human table. */
 const SHOW_MIN = 1e-12;
@@ -75,7 +75,7 @@ export async function simulate(args: string[]): Promise<number> {
   if (values.qasm === undefined) throw new UsageError('qmoe simulate: --qasm FILE is required', SIMULATE_USAGE);
   const choice = values.backend as BackendChoice;
   if (!(BACKENDS as readonly string[]).includes(choice)) {
-    throw new UsageError(`qmoe simulate: --backend ${JSON.stringify(choice)}: must be cpu, webgpu or auto`, SIMULATE_USAGE);
+    throw new UsageError(`qmoe simulate: --backend ${JSON.stringify(choice)}: must be ${BACKENDS.join(', ')}`, SIMULATE_USAGE);
   }
   let experts: number | undefined;
   if (values.experts !== undefined) {
@@ -95,18 +95,21 @@ export async function simulate(args: string[]): Promise<number> {
   if (experts !== undefined) checkInt('--experts', experts, 1, 2 ** circuit.qubits);
   // Noise and shots (src/cli/noise-simulate.ts).
   const noise = parseNoiseOptions(values, SIMULATE_USAGE);
-  if (noise) return simulateNoisy(circuit, noise, { backend: choice as BackendChoice, experts, json: values.json === true });
+  if (noise) return simulateNoisy(circuit, noise, { backend: choice === 'cpu64' ? 'cpu' : choice, experts, json: values.json === true });
 
   let gpu: GpuContext | null = null;
   let backend: Backend | undefined;
   try {
-    const { acquireForBackend } = await import('../gpu/acquire.js');
-    gpu = await acquireForBackend(choice);
+    if (choice !== 'cpu' && choice !== 'cpu64') {
+      const { acquireForBackend } = await import('../gpu/acquire.js');
+      gpu = hardwareOnly(choice, await acquireForBackend(choice));
+    }
     if (gpu) {
       const { WebGpuBackend } = await import('../sim/webgpu.js');
       backend = new WebGpuBackend(gpu);
     } else {
-      backend = new CpuBackend();
+      // One circuit: float64 costs nothing here, and the printed digits are exact.
+      backend = await cpuBackendFor(choice, 'f64', 1);
     }
     const input = { rows: 1 };
     const probs: RealArray = await backend.probabilities(circuit, input);
@@ -121,7 +124,7 @@ export async function simulate(args: string[]): Promise<number> {
       return 0;
     }
     const n = circuit.qubits;
-    let text = `backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}\nqubits   ${n}\n\n`;
+    let text = `backend  ${backend.kind} (${adapter ?? describeCpu(backend)})\nqubits   ${n}\n\n`;
     const rows: [string, string][] = [];
     for (let k = 0; k < probs.length; k++) {
       if (probs[k] >= SHOW_MIN) rows.push([k.toString(2).padStart(n, '0'), fmt(probs[k])]);

@@ -13,7 +13,7 @@ import { STUDY_OPTIONS } from './study-options.js';
 import { choiceOption, datasetSettings, intOption } from './train.js';
 
 export const SWEEP_USAGE =
-  'usage: qmoe sweep --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits-list 2,3,4] [--layers-list 1,2,4,8] [--widths 2,4,8,16,32,64] [--seeds K] [--epochs N] [--lr X] [--batch N] [--patience N] [--backend cpu|webgpu|auto] [data options] [--quiet]';
+  'usage: qmoe sweep --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits-list 2,3,4] [--layers-list 1,2,4,8] [--widths 2,4,8,16,32,64] [--seeds K] [--epochs N] [--lr X] [--batch N] [--patience N] [--backend cpu|cpu64|webgpu|auto] [data options] [--quiet]';
 
 export const SWEEP_HELP = `${SWEEP_USAGE}
 
@@ -28,7 +28,7 @@ DIR/runs/ (one file per run, written atomically: an interrupted sweep resumes).
   --seeds K         seeds per point (default 1)
   --epochs N --lr X --batch N --patience N   the budget (preset defaults as qmoe train)
   --samples N --noise X --data-seed N        moons data
-${IMAGE_HELP}  --backend NAME    cpu, webgpu or auto (default auto)
+${IMAGE_HELP}  --backend NAME    cpu (fast CPU engine), cpu64 (float64 reference), webgpu or auto (default auto)
 `;
 
 function list(cmd: string, name: string, v: unknown, min: number, max: number): number[] | undefined {

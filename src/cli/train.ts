@@ -19,7 +19,7 @@ import { IMAGE_HELP, IMAGE_OPTIONS, defaultLayers, withImageOptions } from '../e
 import { createNoisyCpuEngine, parseGateNoise } from '../noise/training.js';
 
 export const TRAIN_USAGE =
-  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
+  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|cpu64|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
@@ -46,7 +46,9 @@ ${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X 
                      stopping). The parameters of the epoch with the lowest validation loss are kept.
   --seed N           seed of the initial parameters and the shuffles (default 0)
   --init NAME        circuit angles: uniform in [0, 2 pi) (default) or small (normal, sd 0.1)
-  --backend NAME     cpu (float64), webgpu, or auto (webgpu when available, else cpu; default)
+  --backend NAME     cpu (the fast CPU engine: float32 circuits, every core), cpu64 (the float64
+                     reference engine), webgpu, or auto (webgpu on a hardware adapter, else cpu;
+                     the default)
   --gate-noise P     noise-aware training of the quantum router: depolarizing channels of rate P
                      (paper: after every gate; code: on every qubit after the embedding and after
                      the last layer); losses from exact density matrices, gradients by the adjoint
@@ -348,7 +350,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     } else {
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
       process.stdout.write(
-        `${label} on ${dataset.name} (${data.settings.samples} samples${dataset.name === 'moons' ? `, noise ${dataset.noise}` : `, ${data.features} PCA features`}), ${engine.kind} engine\n` +
+        `${label} on ${dataset.name} (${data.settings.samples} samples${dataset.name === 'moons' ? `, noise ${dataset.noise}` : `, ${data.features} PCA features`}), ${engine.label ?? `${engine.kind} engine`}\n` +
           `epochs      ${result.epochsRun} (best ${result.bestEpoch}${result.stoppedEarly ? ', stopped early' : ''}), ${seconds.toFixed(1)} s\n` +
           `test        accuracy ${pct(test.accuracy)}, F1 ${test.f1.toFixed(4)}, loss ${testLoss.loss.toFixed(4)} (${test.rows} rows)\n` +
           `params      router ${params.router}, experts ${params.experts}, total ${params.total}\n` +

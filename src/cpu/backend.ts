@@ -24,6 +24,8 @@ export interface FastCpuOptions {
    * does not dispose a pool it was given.
    */
   pool?: WorkerPool | null;
+  /** Dispose the pool with the backend. */
+  ownPool?: boolean;
   /** Samples per chunk (default: chunkRowsFor, about 128 KiB of state). Results depend on it, not on the pool. */
   chunkRows?: number;
   /** Largest fused block in qubits, 1 to 4 (default: the cost model's choice of 1 or 2). */
@@ -70,6 +72,7 @@ export class FastCpuBackend implements Backend {
   readonly kind = 'cpu' as const;
   readonly precision: Precision;
   private readonly pool: WorkerPool | null;
+  private readonly ownPool: boolean;
   private readonly chunkRows: number | undefined;
   private readonly maxBlock: number | undefined;
   private readonly parallelWork: number;
@@ -81,6 +84,7 @@ export class FastCpuBackend implements Backend {
     if (precision !== 'f32' && precision !== 'f64') throw new QmoeInputError('precision', precision, "must be 'f32' or 'f64'");
     this.precision = precision;
     this.pool = options.pool ?? null;
+    this.ownPool = options.ownPool === true;
     this.chunkRows = options.chunkRows === undefined ? undefined : checkInt('chunkRows', options.chunkRows, 1, 1 << 20);
     this.maxBlock = options.maxBlock === undefined ? undefined : checkInt('maxBlock', options.maxBlock, 1, 4);
     this.parallelWork = options.parallelWork ?? 2e6;
@@ -252,5 +256,6 @@ export class FastCpuBackend implements Backend {
     this.ws.clear();
     this.programs = new WeakMap();
     this.lastBound = null;
+    if (this.ownPool) this.pool?.dispose();
   }
 }

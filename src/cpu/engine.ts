@@ -9,7 +9,7 @@ import type { WorkerPool } from './pool.js';
 export interface FastCpuEngineOptions extends AdamOptions {
   /** 'f32' (default) or 'f64' circuit arithmetic; the classical parts are float64. */
   precision?: Precision;
-  /** Worker threads for the circuit's chunks (threads.ts createPool); the engine disposes it with itself when `ownPool`. */
+  /** Worker threads for the circuit's chunks (threads.ts createPool); disposed with the engine when `ownPool`. */
   pool?: WorkerPool | null;
   ownPool?: boolean;
   /** Rows per forward call in evaluate() and predict(). Default 4096. */
@@ -26,15 +26,16 @@ export interface FastCpuEngineOptions extends AdamOptions {
  * routers have no circuit and train exactly as on the float64 engine.
  */
 export function createFastCpuEngine(spec: ModelSpec, options: FastCpuEngineOptions = {}): TrainingEngine {
-  const backend = new FastCpuBackend({ precision: options.precision, pool: options.pool, chunkRows: options.chunkRows, parallelWork: options.parallelWork });
+  const backend = new FastCpuBackend({ precision: options.precision, pool: options.pool, ownPool: options.ownPool, chunkRows: options.chunkRows, parallelWork: options.parallelWork });
   const engine = createCpuEngine(spec, { ...options, circuitBackend: backend });
+  const threads = backend.threads;
+  Object.defineProperty(engine, 'label', { value: `fast CPU engine, ${backend.precision === 'f32' ? 'float32' : 'float64'}, ${threads} thread${threads > 1 ? 's' : ''}` });
   const dispose = engine.dispose.bind(engine);
   engine.dispose = () => {
     try {
       dispose();
     } finally {
       backend.dispose();
-      if (options.ownPool) options.pool?.dispose();
     }
   };
   return engine;
