@@ -32,12 +32,22 @@ export interface FastCpuOptions {
   maxBlock?: number;
   /** Estimated multiply-adds under which a call stays on the calling thread (default 2e6: about a millisecond). */
   parallelWork?: number;
+  /**
+   * 'wasm' (default): float32 dense passes in the WebAssembly SIMD kernels where the environment
+   * has them; 'js': typed-array JavaScript only. float64 always runs the JavaScript kernels.
+   */
+  kernels?: 'wasm' | 'js';
 }
 
-/** Samples per chunk: about 128 KiB of state per chunk (it and the adjoint state stay in the core's L2 cache). */
+/**
+ * Samples per chunk: about 2 MiB of state (psi and the adjoint state stay in the cache next to
+ * the core), 16 to 1024 samples, a multiple of 4 (the SIMD kernels take 4 samples at a time).
+ * Larger chunks spread each pass's fixed costs (a group's matrix, a kernel call) over more samples.
+ */
 export function chunkRowsFor(qubits: number, complex: boolean, precision: Precision): number {
   const bytes = 2 ** qubits * (precision === 'f32' ? 4 : 8) * (complex ? 2 : 1);
-  return Math.max(1, Math.min(1024, Math.floor((128 * 1024) / bytes)));
+  const rows = Math.max(16, Math.min(1024, Math.floor((2 * 1024 * 1024) / bytes)));
+  return rows - (rows % 4);
 }
 
 type Mode = 'probabilities' | 'states' | 'gradient' | 'gradient-features';
@@ -77,7 +87,7 @@ export class FastCpuBackend implements Backend {
   private readonly maxBlock: number | undefined;
   private readonly parallelWork: number;
   private programs = new WeakMap<Circuit, { copy: Circuit; byMode: Map<Mode, Program> }>();
-  private readonly ws = new Workspace();
+  private readonly ws: Workspace;
 
   constructor(options: FastCpuOptions = {}) {
     const precision = options.precision ?? 'f32';
@@ -88,6 +98,14 @@ export class FastCpuBackend implements Backend {
     this.chunkRows = options.chunkRows === undefined ? undefined : checkInt('chunkRows', options.chunkRows, 1, 1 << 20);
     this.maxBlock = options.maxBlock === undefined ? undefined : checkInt('maxBlock', options.maxBlock, 1, 4);
     this.parallelWork = options.parallelWork ?? 2e6;
+    const kernels = options.kernels ?? 'wasm';
+    if (kernels !== 'wasm' && kernels !== 'js') throw new QmoeInputError('kernels', kernels, "must be 'wasm' or 'js'");
+    this.ws = new Workspace(kernels === 'wasm' && precision === 'f32');
+  }
+
+  /** The kernels float32 chunks run: 'wasm' (SIMD) or 'js'. */
+  get kernels(): 'wasm' | 'js' {
+    return this.ws.wasm ? 'wasm' : 'js';
   }
 
   /** Threads a call may use: the calling one and the pool's. */
@@ -193,7 +211,7 @@ export class FastCpuBackend implements Backend {
     const bp = this.bind(program, input.params);
     const threads = this.threadsFor(programCost(program) * input.rows);
     const chunks = this.slices(bp, input, this.rowsPerChunk(program), threads > 1);
-    const results = await this.run({ op: 'forward', program: bp, precision: this.precision, output, chunks }, threads);
+    const results = await this.run({ op: 'forward', program: bp, precision: this.precision, output, chunks, wasm: this.ws.wasm }, threads);
     const width = chunkOutputWidth(circuit.qubits, output);
     if (results.length === 1) return results[0].out!;
     const out = this.precision === 'f32' ? new Float32Array(input.rows * width) : new Float64Array(input.rows * width);
@@ -238,7 +256,7 @@ export class FastCpuBackend implements Backend {
     const bp = this.bind(program, input.params);
     const threads = this.threadsFor(3 * programCost(program) * input.rows);
     const chunks = this.slices(bp, input, this.rowsPerChunk(program), threads > 1, dLdOut, outputs);
-    const results = await this.run({ op: 'adjoint', program: bp, precision: this.precision, output, withFeatures, chunks }, threads);
+    const results = await this.run({ op: 'adjoint', program: bp, precision: this.precision, output, withFeatures, chunks, wasm: this.ws.wasm }, threads);
     const C = new Float64Array(gradientLayout(bp).total);
     for (const r of results) for (let i = 0; i < C.length; i++) C[i] += r.C![i];
     const params = paramGradient(bp, C);

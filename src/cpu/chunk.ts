@@ -3,7 +3,8 @@ import { expertBounds } from '../sim/experts.js';
 import { gateColumnsDagger, gateRows, multiply, traceDerivative, type BoundProgram, type Square } from './bind.js';
 import { applyDense, undoDenseAccumulate } from './dense.js';
 import { applyDiagonalPass, applySampleMatrices, initProduct, initZero, probabilityRow, sampleDerivative, sampleMatrices } from './kernels.js';
-import { allocState, type ChunkState, type Precision, type Real } from './layout.js';
+import { allocPair, type ChunkState, type Precision, type Real } from './layout.js';
+import { WasmArena, wasmSimdAvailable } from './wasm.js';
 
 /**
  * One chunk of the batch through a bound program: the forward pass with its outputs, and the
@@ -22,17 +23,47 @@ export function chunkOutputWidth(n: number, output: ChunkOutput): number {
   return 2 ** n;
 }
 
-/** Reusable state arrays of one thread, keyed by shape. */
+/**
+ * Reusable state arrays of one thread: a pair (psi, lambda) per shape, sized for the largest
+ * chunk seen. With `wasm`, float32 states live in this thread's WebAssembly arena (one shape at a
+ * time) and the SIMD kernels run on them.
+ */
 export class Workspace {
-  private states = new Map<string, ChunkState[]>();
+  private pairs = new Map<string, { capacity: number; arrays: Real[] }>();
   private rows = new Map<number, Float64Array[]>();
+  private readonly arena: WasmArena | null;
+  private arenaKey = '';
 
-  state(D: number, S: number, complex: boolean, precision: Precision, slot: number): ChunkState {
-    const key = `${D}:${S}:${complex}:${precision}`;
-    let list = this.states.get(key);
-    if (!list) this.states.set(key, (list = []));
-    while (list.length <= slot) list.push(allocState(D, S, complex, precision));
-    return list[slot];
+  constructor(wasm = false) {
+    this.arena = wasm && wasmSimdAvailable() ? new WasmArena() : null;
+  }
+
+  /** True when float32 chunks run the WebAssembly SIMD kernels. */
+  get wasm(): boolean {
+    return this.arena !== null;
+  }
+
+  /** psi and lambda for a chunk of S samples. */
+  pair(D: number, S: number, complex: boolean, precision: Precision): [ChunkState, ChunkState] {
+    const key = `${D}:${complex}:${precision}`;
+    const inArena = this.arena !== null && precision === 'f32';
+    let entry = this.pairs.get(key);
+    if (!entry || entry.capacity < S || (inArena && this.arenaKey !== key)) {
+      if (inArena) {
+        // The arena holds one shape: the others' views are gone after it is reused.
+        for (const k of [...this.pairs.keys()]) if (k.endsWith(':f32')) this.pairs.delete(k);
+        this.arenaKey = key;
+      }
+      entry = { capacity: Math.max(S, entry?.capacity ?? 0), arrays: [] };
+      entry.arrays = allocPair(D, entry.capacity, complex, precision, inArena ? this.arena : null);
+      this.pairs.set(key, entry);
+    }
+    const a = entry.arrays.map((x) => x.subarray(0, D * S));
+    const arena = inArena ? this.arena! : undefined;
+    return [
+      { S, D, re: a[0], im: complex ? a[2] : null, arena },
+      { S, D, re: a[1], im: complex ? a[3] : null, arena },
+    ];
   }
 
   /** A zeroed scratch array of `length` doubles (slot distinguishes several at once). */
@@ -46,8 +77,10 @@ export class Workspace {
   }
 
   clear(): void {
-    this.states.clear();
+    this.pairs.clear();
     this.rows.clear();
+    this.arena?.reset();
+    this.arenaKey = '';
   }
 }
 
@@ -65,7 +98,7 @@ export function forwardStates(job: ChunkInput, ws: Workspace): ChunkState {
   const bp = job.program;
   const D = 2 ** bp.qubits;
   const S = job.rows;
-  const psi = ws.state(D, S, !bp.real, job.precision, 0);
+  const psi = ws.pair(D, S, !bp.real, job.precision)[0];
   if (bp.prefix) initProduct(psi, bp.prefix, job.features, bp.features, job.row0, job.rows, ws.scratch(8 * S, 0));
   else initZero(psi);
   const m = ws.scratch(8 * S, 0);
@@ -96,23 +129,29 @@ export function writeOutputs(psi: ChunkState, n: number, output: ChunkOutput, ou
     return;
   }
   const p = ws.scratch(S, 1);
-  if (output.kind === 'probabilities') {
+  if (output.kind === 'probabilities' || output.kind === 'experts') {
+    // Straight into the row-major output: probabilities, or their sums over each expert's block.
+    const bounds = output.kind === 'experts' ? expertBounds(D, output.experts) : null;
+    if (bounds) out.fill(0, base, base + S * width);
+    let e = 0;
     for (let k = 0; k < D; k++) {
-      probabilityRow(psi, k, p);
-      for (let b = 0; b < S; b++) out[base + b * width + k] = p[b];
+      const o = k * S;
+      let col = k;
+      if (bounds) {
+        while (k >= bounds[e + 1]) e++;
+        col = e;
+      }
+      const at = base + col;
+      if (im) {
+        if (bounds) for (let b = 0; b < S; b++) out[at + b * width] += re[o + b] * re[o + b] + im[o + b] * im[o + b];
+        else for (let b = 0; b < S; b++) out[at + b * width] = re[o + b] * re[o + b] + im[o + b] * im[o + b];
+      } else if (bounds) for (let b = 0; b < S; b++) out[at + b * width] += re[o + b] * re[o + b];
+      else for (let b = 0; b < S; b++) out[at + b * width] = re[o + b] * re[o + b];
     }
     return;
   }
   const acc = ws.scratch(S * width, 2); // acc[o * S + b]
-  if (output.kind === 'experts') {
-    const bounds = expertBounds(D, output.experts);
-    for (let e = 0; e < output.experts; e++) {
-      for (let k = bounds[e]; k < bounds[e + 1]; k++) {
-        probabilityRow(psi, k, p);
-        for (let b = 0; b < S; b++) acc[e * S + b] += p[b];
-      }
-    }
-  } else {
+  {
     for (let k = 0; k < D; k++) {
       probabilityRow(psi, k, p);
       for (let i = 0; i < n; i++) {
@@ -177,7 +216,7 @@ export function adjointChunk(
   const D = 2 ** n;
   const S = job.rows;
   const psi = forwardStates(job, ws);
-  const lam = ws.state(D, S, !bp.real, job.precision, 1);
+  const lam = ws.pair(D, S, !bp.real, job.precision)[1];
   initAdjoint(psi, lam, n, output, up, upRow0, ws);
   const { offsets } = gradientLayout(bp);
   let earliest = bp.passes.length;

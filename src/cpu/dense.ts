@@ -184,7 +184,20 @@ export function applyDense(st: ChunkState, p: BoundDense, dagger: boolean): void
       groupPhases(p.pre, o, dr, di, phase);
       groupMatrix(p, dagger, L, dr, di, gr, gi);
     }
-    if (real) {
+    const w = st.arena;
+    if (w && k <= 2) {
+      // The SIMD kernels (wasm/cpu-kernels.ts): the group's matrix and row offsets go through the arena's scratch.
+      for (let j = 0; j < L * L; j++) w.mat[j] = gr[j];
+      if (real) {
+        if (k === 2) w.k.real2(re.byteOffset, S, o[0] * S, o[1] * S, o[2] * S, o[3] * S, w.matPtr);
+        else w.k.real1(re.byteOffset, S, o[0] * S, o[1] * S, w.matPtr);
+      } else {
+        for (let j = 0; j < L * L; j++) w.mat[L * L + j] = gi[j];
+        for (let j = 0; j < L; j++) w.offs[j] = o[j] * S;
+        if (k === 2) w.k.complex2(re.byteOffset, im!.byteOffset, S, w.offsPtr, w.matPtr);
+        else w.k.complex1(re.byteOffset, im!.byteOffset, S, w.offsPtr, w.matPtr);
+      }
+    } else if (real) {
       if (k === 2) real2(re, S, o, gr);
       else if (k === 1) real1(re, S, o, gr);
       else generic(re, null, S, o, gr, gi, xr, xi);
@@ -222,7 +235,14 @@ export function undoDenseAccumulate(psi: ChunkState, lam: ChunkState, p: BoundDe
       groupPhases(p.pre, o, dr, di, phase);
       for (let j = 0; j < L; j++) di[j] = -di[j];
     }
-    if (real && k === 2) accumulateReal2(psi.re, lam.re, S, o, hr, dr, C, undoLambda);
+    const w = psi.arena;
+    if (w && real && k <= 2) {
+      for (let j = 0; j < LL; j++) w.mat[j] = hr[j];
+      for (let j = 0; j < L; j++) w.diag[j] = dr[j];
+      if (k === 2) w.k.acc2r(psi.re.byteOffset, lam.re.byteOffset, S, o[0] * S, o[1] * S, o[2] * S, o[3] * S, w.matPtr, w.diagPtr, undoLambda ? 1 : 0, w.outPtr);
+      else w.k.acc1r(psi.re.byteOffset, lam.re.byteOffset, S, o[0] * S, o[1] * S, w.matPtr, w.diagPtr, undoLambda ? 1 : 0, w.outPtr);
+      for (let j = 0; j < LL; j++) C[j] += w.out[j];
+    } else if (real && k === 2) accumulateReal2(psi.re, lam.re, S, o, hr, dr, C, undoLambda);
     else if (real && k === 1) accumulateReal1(psi.re, lam.re, S, o, hr, dr, C, undoLambda);
     else accumulateGeneric(psi, lam, o, hr, hi, dr, di, C, undoLambda, xr, xi, yr, yi);
   }

@@ -24,6 +24,8 @@ export interface ChunkJob {
   output: ChunkOutput;
   /** Adjoint: also dL/dfeatures per row. */
   withFeatures?: boolean;
+  /** float32 states in WebAssembly memory with the SIMD kernels (every thread of a call uses the same kernels). */
+  wasm: boolean;
   chunks: ChunkSlice[];
 }
 

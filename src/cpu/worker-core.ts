@@ -19,11 +19,16 @@ export function resultBuffers(results: ChunkResult[]): ArrayBuffer[] {
 }
 
 export function createWorkerHandler(): (request: WorkerRequest & { id: number }) => { response: WorkerResponse; transfer: ArrayBuffer[] } {
-  const ws = new Workspace();
+  const spaces = new Map<boolean, Workspace>();
+  const workspace = (wasm: boolean) => {
+    let ws = spaces.get(wasm);
+    if (!ws) spaces.set(wasm, (ws = new Workspace(wasm)));
+    return ws;
+  };
   return (request) => {
     try {
       if (request.type === 'chunks') {
-        const results = runJob(request.job, ws);
+        const results = runJob(request.job, workspace(request.job.wasm));
         return { response: { id: request.id, type: 'chunks', results }, transfer: resultBuffers(results) };
       }
       return { response: { id: request.id, type: 'error', message: `unknown request ${JSON.stringify((request as { type: unknown }).type)}` }, transfer: [] };

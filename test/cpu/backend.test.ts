@@ -28,10 +28,20 @@ function outputsFor(n: number): CircuitOutput[] {
   return [{ kind: 'probabilities' }, { kind: 'expectZ' }, { kind: 'experts', experts: Math.max(1, 2 ** n - 1) }];
 }
 
-describe.each(['f32', 'f64'] as const)('FastCpuBackend %s against the float64 reference', (precision) => {
+const SETUPS = [
+  { precision: 'f32', kernels: 'wasm' },
+  { precision: 'f32', kernels: 'js' },
+  { precision: 'f64', kernels: 'js' },
+] as const;
+
+describe.each(SETUPS)('FastCpuBackend $precision ($kernels kernels) against the float64 reference', ({ precision, kernels }) => {
+  it('runs the kernels it was asked for', () => {
+    expect(new FastCpuBackend({ precision, kernels }).kernels).toBe(kernels);
+  });
+
   it.each([1, 2, 3, 4])('forward: random circuits over every gate and the real gates, maxBlock %i', async (maxBlock) => {
     const rng = mulberry32(100 + maxBlock);
-    const fast = new FastCpuBackend({ precision, maxBlock, chunkRows: 3 });
+    const fast = new FastCpuBackend({ precision, kernels, maxBlock, chunkRows: 5 });
     for (const n of [1, 2, 3, 5]) {
       for (const gateSet of [ALL_GATES, REAL_GATES]) {
         const c = randomCircuit(rng, { qubits: n, gates: 6 * n + 2, features: 3, params: 4, gateSet });
@@ -44,7 +54,7 @@ describe.each(['f32', 'f64'] as const)('FastCpuBackend %s against the float64 re
 
   it.each([1, 2, 4])('adjoint gradient (parameters and features), maxBlock %i', async (maxBlock) => {
     const rng = mulberry32(200 + maxBlock);
-    const fast = new FastCpuBackend({ precision, maxBlock, chunkRows: 3 });
+    const fast = new FastCpuBackend({ precision, kernels, maxBlock, chunkRows: 6 });
     for (const n of [1, 2, 4]) {
       for (const gateSet of [ALL_GATES, REAL_GATES]) {
         const c = gradientTestCircuit(rng, n, gateSet);
