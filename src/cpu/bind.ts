@@ -121,64 +121,47 @@ export interface Square {
   im: Float64Array;
 }
 
-/** M <- G M: the gate on the rows of M. */
-export function gateRows(g: LocalGate, M: Square, L: number): void {
+/**
+ * The gate on the lines of M: rows (M <- G M) or, with `columns`, columns with the conjugated
+ * matrix (M <- M G^dagger: (M G^dagger)[x][i] = conj(m00) M[x][i] + conj(m01) M[x][j], and so on).
+ */
+function gateLines(g: LocalGate, M: Square, L: number, columns: boolean): void {
   const { re, im } = M;
+  const line = columns ? 1 : L, step = columns ? L : 1;
+  const m = g.m;
+  const sign = columns ? -1 : 1;
   for (let i = 0; i < L; i++) {
-    if (g.swap) {
-      // Rows i (bit a = 1, bit b = 0) and i ^ a ^ b exchange.
-      if ((i & g.t) === 0 || (i & g.c) !== 0) continue;
-      const j = i ^ g.t ^ g.c;
-      for (let x = 0; x < L; x++) {
-        const r = re[i * L + x], m = im[i * L + x];
-        re[i * L + x] = re[j * L + x];
-        im[i * L + x] = im[j * L + x];
-        re[j * L + x] = r;
-        im[j * L + x] = m;
-      }
-      continue;
-    }
-    if ((i & g.t) !== 0 || (i & g.c) !== g.c) continue;
-    const j = i | g.t;
-    const m = g.m;
+    const swap = g.swap;
+    // swap: lines i (bit t set, bit c clear) and i ^ t ^ c exchange; else pairs (i, i | t) with the control bits set.
+    if (swap ? (i & g.t) === 0 || (i & g.c) !== 0 : (i & g.t) !== 0 || (i & g.c) !== g.c) continue;
+    const j = swap ? i ^ g.t ^ g.c : i | g.t;
     for (let x = 0; x < L; x++) {
-      const ar = re[i * L + x], ai = im[i * L + x], br = re[j * L + x], bi = im[j * L + x];
-      re[i * L + x] = m[0] * ar - m[1] * ai + m[2] * br - m[3] * bi;
-      im[i * L + x] = m[0] * ai + m[1] * ar + m[2] * bi + m[3] * br;
-      re[j * L + x] = m[4] * ar - m[5] * ai + m[6] * br - m[7] * bi;
-      im[j * L + x] = m[4] * ai + m[5] * ar + m[6] * bi + m[7] * br;
+      const a = i * line + x * step, b = j * line + x * step;
+      const ar = re[a], ai = im[a], br = re[b], bi = im[b];
+      if (swap) {
+        re[a] = br;
+        im[a] = bi;
+        re[b] = ar;
+        im[b] = ai;
+        continue;
+      }
+      const m1 = sign * m[1], m3 = sign * m[3], m5 = sign * m[5], m7 = sign * m[7];
+      re[a] = m[0] * ar - m1 * ai + m[2] * br - m3 * bi;
+      im[a] = m[0] * ai + m1 * ar + m[2] * bi + m3 * br;
+      re[b] = m[4] * ar - m5 * ai + m[6] * br - m7 * bi;
+      im[b] = m[4] * ai + m5 * ar + m[6] * bi + m7 * br;
     }
   }
 }
 
+/** M <- G M: the gate on the rows of M. */
+export function gateRows(g: LocalGate, M: Square, L: number): void {
+  gateLines(g, M, L, false);
+}
+
 /** M <- M G^dagger: the gate's adjoint on the columns of M. */
 export function gateColumnsDagger(g: LocalGate, M: Square, L: number): void {
-  const { re, im } = M;
-  for (let i = 0; i < L; i++) {
-    if (g.swap) {
-      if ((i & g.t) === 0 || (i & g.c) !== 0) continue;
-      const j = i ^ g.t ^ g.c;
-      for (let x = 0; x < L; x++) {
-        const r = re[x * L + i], m = im[x * L + i];
-        re[x * L + i] = re[x * L + j];
-        im[x * L + i] = im[x * L + j];
-        re[x * L + j] = r;
-        im[x * L + j] = m;
-      }
-      continue;
-    }
-    if ((i & g.t) !== 0 || (i & g.c) !== g.c) continue;
-    const j = i | g.t;
-    const m = g.m;
-    for (let x = 0; x < L; x++) {
-      // (M G^dagger)[x][i] = M[x][i] conj(m00) + M[x][j] conj(m01); [x][j] with m10, m11.
-      const ar = re[x * L + i], ai = im[x * L + i], br = re[x * L + j], bi = im[x * L + j];
-      re[x * L + i] = ar * m[0] + ai * m[1] + br * m[2] + bi * m[3];
-      im[x * L + i] = ai * m[0] - ar * m[1] + bi * m[2] - br * m[3];
-      re[x * L + j] = ar * m[4] + ai * m[5] + br * m[6] + bi * m[7];
-      im[x * L + j] = ai * m[4] - ar * m[5] + bi * m[6] - br * m[7];
-    }
-  }
+  gateLines(g, M, L, true);
 }
 
 /** a b for L x L complex matrices. */

@@ -7,8 +7,11 @@ export function nodeThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
+/** The worker's entry, named through a variable: bundlers (Vite) must not take it for a browser worker. */
+const ENTRY = './worker-node.mjs';
+
 function spawnNode(): PortLike {
-  const worker = new Worker(new URL('./worker-node.mjs', import.meta.url));
+  const worker = new Worker(new URL(ENTRY, import.meta.url));
   return {
     post: (m, t) => worker.postMessage(m, t),
     onMessage: (fn) => worker.on('message', fn),
