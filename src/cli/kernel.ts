@@ -24,8 +24,9 @@ the kernel of every quantum router of the preset (paper: RY embedding; code: RX)
 Writes DIR/kernel.json (the matrix, labels, class means, error) and DIR/kernel.svg/png (heat map).
 
   --points N       points (default 100)
-  --backend NAME   webgpu (an error without an adapter), cpu (the fast CPU engine), cpu64 (the
-                   float64 reference) or auto (default: webgpu on a hardware adapter, else cpu)
+  --backend NAME   webgpu (an error without an adapter), cpu (the fast CPU engine, here in
+                   float64: the check against the closed form is to 1e-12), cpu64 (the float64
+                   reference) or auto (default: webgpu on a hardware adapter, else cpu)
 ${IMAGE_HELP}`;
 
 export async function kernelCommand(args: string[]): Promise<number> {
@@ -65,7 +66,7 @@ export async function kernelCommand(args: string[]): Promise<number> {
   let adapter = '';
   let destroy = () => {};
   if (choice === 'cpu' || choice === 'cpu64') {
-    backend = await cpuBackendFor(choice, 'f32');
+    backend = await cpuBackendFor(choice, 'f64');
   } else {
     const { acquireGpu } = await import('../gpu/acquire.js');
     const { WebGpuBackend } = await import('../sim/webgpu.js');
@@ -79,7 +80,7 @@ export async function kernelCommand(args: string[]): Promise<number> {
     } else if (choice === 'webgpu') {
       throw new QmoeGpuError('--backend webgpu: no WebGPU adapter was found (try --backend cpu)');
     } else {
-      backend = await cpuBackendFor(choice, 'f32');
+      backend = await cpuBackendFor(choice, 'f64');
     }
   }
   adapter ||= `cpu (${describeCpu(backend)})`;

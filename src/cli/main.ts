@@ -33,7 +33,7 @@ commands:
   help       this text; 'qmoe help <command>' for one command
 
 backends (--backend of every command that runs circuits):
-  cpu        the fast CPU engine: float32 states (simulate and grad: float64), compiled and fused
+  cpu        the fast CPU engine: float32 states (simulate, grad, kernel: float64), compiled and fused
              circuits, WebAssembly SIMD, every core
   cpu64      the float64 reference: one state at a time, one thread (the tests' oracle)
   webgpu     WebGPU kernels (an error without an adapter)

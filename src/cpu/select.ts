@@ -7,8 +7,8 @@ import { createPool } from './threads.js';
 
 /**
  * What `--backend` means on the CPU, for every command:
- *  - cpu: the fast CPU engine (float32 for batches; simulate and grad, one circuit, in float64),
- *    on every core;
+ *  - cpu: the fast CPU engine on every core (float32 for training; simulate, grad and kernel,
+ *    whose printed digits are checked, in float64);
  *  - cpu64: the float64 reference (CpuBackend and the float64 training engine), one thread;
  *  - auto: a hardware GPU when there is one, else the fast CPU engine (SwiftShader, a WebGPU
  *    adapter that runs on the CPU, is slower than it).
