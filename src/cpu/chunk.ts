@@ -29,7 +29,7 @@ export function chunkOutputWidth(n: number, output: ChunkOutput): number {
  * time) and the SIMD kernels run on them.
  */
 export class Workspace {
-  private pairs = new Map<string, { capacity: number; arrays: Real[] }>();
+  private pairs = new Map<string, { capacity: number; arrays: Real[]; views: Map<number, [ChunkState, ChunkState]> }>();
   private rows = new Map<number, Float64Array[]>();
   private readonly arena: WasmArena | null;
   private arenaKey = '';
@@ -54,16 +54,21 @@ export class Workspace {
         for (const k of [...this.pairs.keys()]) if (k.endsWith(':f32')) this.pairs.delete(k);
         this.arenaKey = key;
       }
-      entry = { capacity: Math.max(S, entry?.capacity ?? 0), arrays: [] };
+      entry = { capacity: Math.max(S, entry?.capacity ?? 0), arrays: [], views: new Map() };
       entry.arrays = allocPair(D, entry.capacity, complex, precision, inArena ? this.arena : null);
       this.pairs.set(key, entry);
     }
-    const a = entry.arrays.map((x) => x.subarray(0, D * S));
-    const arena = inArena ? this.arena! : undefined;
-    return [
-      { S, D, re: a[0], im: complex ? a[2] : null, arena },
-      { S, D, re: a[1], im: complex ? a[3] : null, arena },
-    ];
+    let views = entry.views.get(S);
+    if (!views) {
+      const a = entry.arrays.map((x) => x.subarray(0, D * S));
+      const arena = inArena ? this.arena! : undefined;
+      views = [
+        { S, D, re: a[0], im: complex ? a[2] : null, arena },
+        { S, D, re: a[1], im: complex ? a[3] : null, arena },
+      ];
+      entry.views.set(S, views);
+    }
+    return views;
   }
 
   /** A zeroed scratch array of `length` doubles (slot distinguishes several at once). */
@@ -99,7 +104,7 @@ export function forwardStates(job: ChunkInput, ws: Workspace): ChunkState {
   const D = 2 ** bp.qubits;
   const S = job.rows;
   const psi = ws.pair(D, S, !bp.real, job.precision)[0];
-  if (bp.prefix) initProduct(psi, bp.prefix, job.features, bp.features, job.row0, job.rows, ws.scratch(8 * S, 0));
+  if (bp.prefix) initProduct(psi, bp.prefix, job.features, bp.features, job.row0, job.rows, ws.scratch(8 * S, 0), ws.scratch(4 * S, 5));
   else initZero(psi);
   const m = ws.scratch(8 * S, 0);
   for (const p of bp.passes) {

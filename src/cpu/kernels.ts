@@ -75,13 +75,13 @@ export function sampleMatrices(
  * amplitude k = prod_q v_q[bit_q(k)], built one qubit at a time from the most significant.
  */
 export function initProduct(
-  st: ChunkState, prefix: PrefixStep[][], features: ArrayLike<number>, width: number, row0: number, rows: number, scratch: Float64Array,
+  st: ChunkState, prefix: PrefixStep[][], features: ArrayLike<number>, width: number, row0: number, rows: number, scratch: Float64Array, v: Float64Array,
 ): void {
   const { S, re, im } = st;
   const n = prefix.length;
   re.fill(1, 0, S);
   im?.fill(0, 0, S);
-  const v = new Float64Array(4 * S); // v0 re, v0 im, v1 re, v1 im
+  // v (4 S): qubit q's vector per sample, v0 re, v0 im, v1 re, v1 im.
   const cs = new Float64Array(2);
   for (let q = 0; q < n; q++) {
     const steps = prefix[q];
