@@ -203,12 +203,13 @@ export function cpuTables(s: CpuSection): string {
       pair(c.js1.fwdMs, c.js1.gradMs),
       pair(c.reference.fwdMs, c.reference.gradMs),
       pair(t?.fwdMs, t?.gradMs),
+      `${ratio(t?.fwdMs, c.fast1.fwdMs)} / ${ratio(t?.gradMs, c.fast1.gradMs)}`,
       `${ratio(t?.fwdMs, c.fastAll.fwdMs)} / ${ratio(t?.gradMs, c.fastAll.gradMs)}`,
       `${c.maxProbErr.toExponential(1)} / ${c.maxGradErr.toExponential(1)}`,
     ];
   });
   const main = table(
-    ['case', 'fast 1 thread', `fast ${s.threads} threads`, 'fast JS 1 thread', 'float64 reference', 'PyTorch f32', 'PyTorch / fast', 'err p / rel. grad'],
+    ['case', 'fast 1 thread', `fast ${s.threads} threads`, 'fast JS 1 thread', 'float64 reference', 'PyTorch f32', 'PyTorch / fast 1', `PyTorch / fast ${s.threads}`, 'err p / rel. grad'],
     rows,
   );
   const c64 = s.cases.map((c) => {

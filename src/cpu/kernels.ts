@@ -1,8 +1,8 @@
-import { GATES, targetMatrix } from '../circuit/gates.js';
+import { targetMatrix } from '../circuit/gates.js';
 import type { GateName } from '../circuit/types.js';
 import type { BoundDiagonal, BoundSample, PhaseTerms, PrefixStep } from './bind.js';
 import { phaseAt } from './dense.js';
-import type { ChunkState, Real } from './layout.js';
+import type { ChunkState } from './layout.js';
 
 /**
  * The per-sample kernels of the fast CPU engine over the chunk layout (layout.ts): the initial
@@ -238,12 +238,3 @@ export function probabilityRow(st: ChunkState, k: number, p: Float64Array): void
   if (im) for (let b = 0; b < S; b++) p[b] = re[o + b] * re[o + b] + im[o + b] * im[o + b];
   else for (let b = 0; b < S; b++) p[b] = re[o + b] * re[o + b];
 }
-
-/** The target and control strides of a controlled or one-qubit gate. */
-export function gateStrides(gate: GateName, wires: number[], n: number): { target: number; control: number } {
-  const controlled = GATES[gate].controlled;
-  const stride = (q: number) => 2 ** (n - 1 - q);
-  return { target: stride(wires[controlled ? 1 : 0]), control: controlled ? stride(wires[0]) : 0 };
-}
-
-export type { Real };
