@@ -52,6 +52,13 @@ export function chunkRowsFor(qubits: number, complex: boolean, precision: Precis
 
 type Mode = 'probabilities' | 'states' | 'gradient' | 'gradient-features';
 
+/** The buffers of chunks copied for a worker (moved, not cloned). */
+function transferOf(chunks: ChunkSlice[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const c of chunks) for (const a of [c.features, c.up]) if (a && a.byteLength > 0) out.push(a.buffer as ArrayBuffer);
+  return out;
+}
+
 function copyCircuit(c: Circuit): Circuit {
   return { qubits: c.qubits, features: c.features, params: c.params, ops: c.ops.map((op) => ({ gate: op.gate, wires: [...op.wires], angle: op.angle && { ...op.angle } })) };
 }
@@ -162,20 +169,26 @@ export class FastCpuBackend implements Backend {
     return bound;
   }
 
-  /** The batch cut into chunks; views of the caller's arrays when nothing crosses to a worker. */
-  private slices(bp: BoundProgram, input: BatchInput, rowsPerChunk: number, copy: boolean, up?: ArrayLike<number>, upWidth = 0): ChunkSlice[] {
+  /**
+   * The batch cut into chunks: views of the caller's arrays for the chunks this thread runs, copies
+   * (transferred, not cloned) for those that go to a worker.
+   */
+  private slices(bp: BoundProgram, input: BatchInput, rowsPerChunk: number, threads: number, up?: ArrayLike<number>, upWidth = 0): ChunkSlice[] {
     const F = bp.features;
     const out: ChunkSlice[] = [];
-    const view = (a: ArrayLike<number> | undefined, from: number, to: number): Float64Array => {
+    const view = (a: ArrayLike<number> | undefined, from: number, to: number, copy: boolean): Float64Array => {
       if (!copy && a instanceof Float64Array) return a.subarray(from, to);
       const c = new Float64Array(to - from);
       for (let i = from; i < to; i++) c[i - from] = a![i];
       return c;
     };
-    for (let at = 0; at < input.rows; at += rowsPerChunk) {
+    const count = Math.ceil(input.rows / rowsPerChunk);
+    const local = splitRanges(count, threads)[0]?.[1] ?? count;
+    for (let at = 0, index = 0; at < input.rows; at += rowsPerChunk, index++) {
+      const copy = index >= local;
       const rows = Math.min(rowsPerChunk, input.rows - at);
-      const slice: ChunkSlice = { rows, features: F > 0 ? view(input.features, at * F, (at + rows) * F) : new Float64Array(0) };
-      if (up) slice.up = view(up, at * upWidth, (at + rows) * upWidth);
+      const slice: ChunkSlice = { rows, features: F > 0 ? view(input.features, at * F, (at + rows) * F, copy) : new Float64Array(0) };
+      if (up) slice.up = view(up, at * upWidth, (at + rows) * upWidth, copy);
       out.push(slice);
     }
     return out;
@@ -191,7 +204,7 @@ export class FastCpuBackend implements Backend {
     const ranges = splitRanges(job.chunks.length, threads);
     if (ranges.length <= 1) return runJob(job, this.ws);
     const remote = ranges.slice(1).map(([a, b], i) =>
-      this.pool!.call(i, { type: 'chunks', job: { ...job, chunks: job.chunks.slice(a, b) } }).then((r) => {
+      this.pool!.call(i, { type: 'chunks', job: { ...job, chunks: job.chunks.slice(a, b) } }, transferOf(job.chunks.slice(a, b))).then((r) => {
         if (r.type !== 'chunks') throw new Error('fast CPU worker: unexpected response');
         return r.results;
       }),
@@ -210,7 +223,7 @@ export class FastCpuBackend implements Backend {
     const program = this.program(circuit, output.kind === 'states' ? 'states' : 'probabilities');
     const bp = this.bind(program, input.params);
     const threads = this.threadsFor(programCost(program) * input.rows);
-    const chunks = this.slices(bp, input, this.rowsPerChunk(program), threads > 1);
+    const chunks = this.slices(bp, input, this.rowsPerChunk(program), threads);
     const results = await this.run({ op: 'forward', program: bp, precision: this.precision, output, chunks, wasm: this.ws.wasm }, threads);
     const width = chunkOutputWidth(circuit.qubits, output);
     if (results.length === 1) return results[0].out!;
@@ -255,7 +268,7 @@ export class FastCpuBackend implements Backend {
     const program = this.program(circuit, withFeatures ? 'gradient-features' : 'gradient');
     const bp = this.bind(program, input.params);
     const threads = this.threadsFor(3 * programCost(program) * input.rows);
-    const chunks = this.slices(bp, input, this.rowsPerChunk(program), threads > 1, dLdOut, outputs);
+    const chunks = this.slices(bp, input, this.rowsPerChunk(program), threads, dLdOut, outputs);
     const results = await this.run({ op: 'adjoint', program: bp, precision: this.precision, output, withFeatures, chunks, wasm: this.ws.wasm }, threads);
     const C = new Float64Array(gradientLayout(bp).total);
     for (const r of results) for (let i = 0; i < C.length; i++) C[i] += r.C![i];
