@@ -30,7 +30,11 @@ export interface FastCpuOptions {
   chunkRows?: number;
   /** Largest fused block in qubits, 1 to 4 (default: the cost model's choice of 1 or 2). */
   maxBlock?: number;
-  /** Estimated multiply-adds under which a call stays on the calling thread (default 2e6: about a millisecond). */
+  /**
+   * Estimated multiply-adds (programCost x rows) under which a call stays on the calling thread:
+   * default 2e7, about 10 ms of work. Sending a chunk to a worker costs copies and messages; on 2
+   * cores the 2-qubit router at 65536 rows (6e6) was slower on two threads than on one.
+   */
   parallelWork?: number;
   /**
    * 'wasm' (default): float32 dense passes in the WebAssembly SIMD kernels where the environment
@@ -104,7 +108,7 @@ export class FastCpuBackend implements Backend {
     this.ownPool = options.ownPool === true;
     this.chunkRows = options.chunkRows === undefined ? undefined : checkInt('chunkRows', options.chunkRows, 1, 1 << 20);
     this.maxBlock = options.maxBlock === undefined ? undefined : checkInt('maxBlock', options.maxBlock, 1, 4);
-    this.parallelWork = options.parallelWork ?? 2e6;
+    this.parallelWork = options.parallelWork ?? 2e7;
     const kernels = options.kernels ?? 'wasm';
     if (kernels !== 'wasm' && kernels !== 'js') throw new QmoeInputError('kernels', kernels, "must be 'wasm' or 'js'");
     this.ws = new Workspace(kernels === 'wasm' && precision === 'f32');
