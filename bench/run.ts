@@ -3,7 +3,9 @@
  *
  *   --quick            small sizes (default when the adapter is SwiftShader)
  *   --full             full sizes even on SwiftShader
- *   --only forward|states|training|noise|data
+ *   --only SECTION     one of forward|states|training|noise|data|cpu (cpu: the CPU engines beside
+ *                      PyTorch on the CPU, bench/cpu.ts; needs no GPU; --quick takes 3 samples
+ *                      instead of 5)
  *   --real-only        single states: skip the complex variant
  *   --out FILE         JSON file (default bench/out/bench-<ISO time>.json)
  *
@@ -41,6 +43,11 @@ import {
 } from './training.js';
 import { NOISE_FULL, NOISE_QUICK, NOISE_TEXT, benchNoise, noiseTable, type NoiseRow } from './noise.js';
 import { DATA_FULL, DATA_QUICK, DATA_SPEC_TEXT, DATA_TEXT, benchData, epochTable, pcaTable, type EpochRow, type PcaRow } from './data.js';
+import { benchCpu, cpuMachine, cpuTables } from './cpu.js';
+
+/** The sections `--only` picks. */
+const SECTIONS = ['forward', 'states', 'training', 'noise', 'data', 'cpu'] as const;
+type Section = (typeof SECTIONS)[number];
 
 /** A bad command line: printed without a stack. */
 class UsageError extends Error {}
@@ -48,7 +55,7 @@ class UsageError extends Error {}
 interface Args {
   quick: boolean;
   full: boolean;
-  only: 'forward' | 'states' | 'training' | 'noise' | 'data' | null;
+  only: Section | null;
   realOnly: boolean;
   out: string | null;
 }
@@ -67,11 +74,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--real-only') args.realOnly = true;
     else if (a.startsWith('--only')) {
       const v = value();
-      if (v !== 'forward' && v !== 'states' && v !== 'training' && v !== 'noise' && v !== 'data') throw new UsageError(`--only takes forward, states, training, noise or data, not ${v}`);
-      args.only = v;
+      if (!(SECTIONS as readonly string[]).includes(v)) throw new UsageError(`--only takes ${SECTIONS.join(', ')}, not ${v}`);
+      args.only = v as Section;
     } else if (a.startsWith('--out')) args.out = value();
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick | --full] [--only forward|states|training|noise|data] [--real-only] [--out FILE]');
+      console.log(`usage: npm run bench -- [--quick | --full] [--only ${SECTIONS.join('|')}] [--real-only] [--out FILE]`);
       process.exit(0);
     } else throw new UsageError(`unknown option ${a} (try --help)`);
   }
@@ -221,8 +228,23 @@ function runsTable(rows: TrainRunRow[]): string {
   );
 }
 
+/** `--only cpu`: the CPU engines beside PyTorch on the CPU (bench/cpu.ts); needs no GPU. */
+async function mainCpu(args: Args): Promise<number> {
+  const date = new Date();
+  const started = performance.now();
+  console.log(`qmoe bench --only cpu: ${cpuMachine()}, node ${process.version}, ${date.toISOString()}`);
+  const section = await benchCpu(log, { repeats: args.quick ? 3 : 5, moonsCommands: true });
+  console.log(cpuTables(section));
+  const out = resolve(args.out ?? `bench/out/bench-cpu-${date.toISOString().replace(/:/g, '-')}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ machine: cpuMachine(), node: process.version, date: date.toISOString(), argv: process.argv.slice(2), cpu: section, wallSeconds: (performance.now() - started) / 1000 }, null, 2) + '\n');
+  console.log(`\nwall time ${((performance.now() - started) / 1000).toFixed(1)} s\nJSON: ${out}`);
+  return section.moons.commands.some((r) => r.status === 'error') || section.torch.status === 'error' ? 1 : 0;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.only === 'cpu') return mainCpu(args);
   const started = performance.now();
   const date = new Date();
   const acquisition = await acquireGpu();
@@ -243,7 +265,7 @@ async function main(): Promise<number> {
         'then one queue.onSubmittedWorkDone(), divided by k; one warm-up run first',
     );
 
-    const run = (section: NonNullable<Args['only']>) => args.only === null || args.only === section;
+    const run = (section: Exclude<NonNullable<Args['only']>, 'cpu'>) => args.only === null || args.only === section;
     const forward: { rows: ForwardRow[]; cpu: CpuRow[] } | null = run('forward') ? { rows: [], cpu: [] } : null;
     const states: StateRow[] | null = run('states') ? [] : null;
     const training: { steps: StepRow[]; runs: TrainRunRow[] } | null = run('training') ? { steps: [], runs: [] } : null;

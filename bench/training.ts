@@ -46,7 +46,7 @@ export interface TrainingSizes {
   gpuTiming: StepTimingOptions;
   cpuTiming: StepTimingOptions;
   /** `qmoe train` runs: backend and --epochs (null: the command's default). */
-  runs: { backend: 'cpu' | 'webgpu'; epochs: number | null }[];
+  runs: { backend: 'cpu' | 'cpu64' | 'webgpu'; epochs: number | null }[];
   /** Longest one `qmoe train` child may run. */
   runLimitMs: number;
 }
@@ -80,7 +80,7 @@ export interface StepRow {
 }
 
 export interface TrainRunRow {
-  backend: 'cpu' | 'webgpu';
+  backend: 'cpu' | 'cpu64' | 'webgpu';
   /** --epochs given (null: the command's default, i.e. study settings). */
   epochsArg: number | null;
   argv: string[];
@@ -270,7 +270,8 @@ export async function benchTrainRuns(sizes: TrainingSizes, log: (line: string) =
         stoppedEarly: typeof m.stoppedEarly === 'boolean' ? m.stoppedEarly : undefined,
         accuracy: num('accuracy'),
       });
-      if (row.engine !== undefined && row.engine !== backend) {
+      // Both CPU engines report kind 'cpu' (cpu64 is the float64 one).
+      if (row.engine !== undefined && row.engine !== (backend === 'cpu64' ? 'cpu' : backend)) {
         row.status = 'error';
         row.reason = `asked for --backend ${backend}, metrics.json says ${row.engine}`;
       }

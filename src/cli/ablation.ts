@@ -5,7 +5,7 @@ import { SIZE_OPTIONS, STUDY_OPTIONS, budgetFrom, dataFrom, required, sizesFrom 
 import { IMAGE_HELP } from './image-options.js';
 
 export const ABLATION_USAGE =
-  'usage: qmoe ablation --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--seeds K] [--epochs N] [--batch N] [--lr X] [--patience N] [--layers N] [--qubits N] [--hidden 16,8,4] [--experts N] [--backend cpu|webgpu|auto] [data options] [--quiet]';
+  'usage: qmoe ablation --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--seeds K] [--epochs N] [--batch N] [--lr X] [--patience N] [--layers N] [--qubits N] [--hidden 16,8,4] [--experts N] [--backend cpu|cpu64|webgpu|auto] [data options] [--quiet]';
 
 export const ABLATION_HELP = `${ABLATION_USAGE}
 
@@ -28,7 +28,8 @@ router) and C (deep MLP router) with the same linear experts, data and budget, f
   --epochs N --batch N --lr X --patience N   the budget (preset defaults as qmoe train)
   --layers N --qubits N --hidden LIST --experts N   model sizes (preset defaults otherwise)
   --samples N --noise X --data-seed N        moons data (1000, 0.1, 42)
-${IMAGE_HELP}  --backend NAME   cpu, webgpu or auto (default auto: webgpu on a hardware adapter, else cpu)
+${IMAGE_HELP}  --backend NAME   cpu (fast CPU engine), cpu64 (float64 reference), webgpu or auto (default auto:
+                   webgpu on a hardware adapter, else cpu)
   --quiet          no progress on stderr
 
 Progress (model, seed, epoch, ETA) goes to stderr; the table is printed on stdout at the end.

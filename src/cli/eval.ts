@@ -8,7 +8,7 @@ import { createEngine } from '../train/select-engine.js';
 import { choice, flag, defineCommand, text } from './args.js';
 import { DATA_OPTIONS, ENGINE_OPTION, datasetFrom, required } from './common-options.js';
 
-export const EVAL_USAGE = 'usage: qmoe eval --model FILE [--dataset moons] [--samples N] [--noise X] [--data-seed N] [--split test|validation|train] [--backend cpu|webgpu|auto] [--json]';
+export const EVAL_USAGE = 'usage: qmoe eval --model FILE [--dataset moons] [--samples N] [--noise X] [--data-seed N] [--split test|validation|train] [--backend cpu|cpu64|webgpu|auto] [--json]';
 
 export const EVAL_HELP = `${EVAL_USAGE}
 

@@ -2,13 +2,13 @@ import { parseQasmProgram, type QasmParameter, type QasmProgram } from '../circu
 import { QmoeGpuError, QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { BACKEND_CHOICES, cpuBackendFor, describeCpu, hardwareOnly } from '../cpu/select.js';
 import { fileAngleGradient } from '../sim/file-gradient.js';
 import { choice, flag, defineCommand, text } from './args.js';
 import { required } from './common-options.js';
 import { readTextOption } from './read-file.js';
 
-export const GRAD_USAGE = 'usage: qmoe grad --qasm FILE --weights W.json [--backend cpu|webgpu|auto] [--json]';
+export const GRAD_USAGE = 'usage: qmoe grad --qasm FILE --weights W.json [--backend cpu|cpu64|webgpu|auto] [--json]';
 
 export const GRAD_HELP = `${GRAD_USAGE}
 
@@ -21,14 +21,15 @@ the basis index k.
 
   --qasm FILE      the OpenQASM 2.0 program
   --weights FILE   a JSON array of 2^n numbers w_k
-  --backend NAME   cpu (float64 reference), webgpu (float32 kernels; an error without an adapter
-                   or when two states do not fit the adjoint kernel's workgroup memory) or auto
-                   (webgpu when an adapter is found and the circuit fits, else cpu; the default)
+  --backend NAME   cpu (the fast CPU engine, here in float64), cpu64 (the float64 reference),
+                   webgpu (float32 kernels; an error without an adapter or when two states do not
+                   fit the adjoint kernel's workgroup memory) or auto (webgpu on a hardware
+                   adapter when the circuit fits, else cpu; the default)
   --json           one JSON object: {loss, gradient, parameters, backend, adapter}; parameters[i]
                    names gradient[i]: {gate, qubits, name, line, value}
 `;
 
-const GRAD_OPTIONS = { qasm: text(), weights: text(), backend: choice(['cpu', 'webgpu', 'auto']), json: flag() } as const;
+const GRAD_OPTIONS = { qasm: text(), weights: text(), backend: choice(BACKEND_CHOICES), json: flag() } as const;
 
 /** Reads the weights file: a JSON array of exactly `dim` finite numbers. */
 export function readWeights(path: string, dim: number, qubits: number): number[] {
@@ -84,9 +85,9 @@ export const GRAD = defineCommand({
     let gpu: GpuContext | null = null;
     let backend: Backend | undefined;
     try {
-      if (choice !== 'cpu') {
+      if (choice !== 'cpu' && choice !== 'cpu64') {
         const { acquireForBackend } = await import('../gpu/acquire.js');
-        gpu = await acquireForBackend(choice);
+        gpu = hardwareOnly(choice, await acquireForBackend(choice));
         if (gpu) {
           const { adjointShape, checkAdjointFits } = await import('../sim/gradient-runner.js');
           const { compileCircuit } = await import('../sim/compile.js');
@@ -103,7 +104,7 @@ export const GRAD = defineCommand({
         const { WebGpuBackend } = await import('../sim/webgpu.js');
         backend = new WebGpuBackend(gpu);
       } else {
-        backend = new CpuBackend();
+        backend = await cpuBackendFor(choice, 'f64', 1);
       }
       const probs = await backend.evaluate(parsed, { rows: 1 }, output);
       let loss = 0;
@@ -122,7 +123,7 @@ export const GRAD = defineCommand({
         process.stdout.write(JSON.stringify({ loss, gradient: Array.from(gradient), parameters, backend: backend.kind, adapter }) + '\n');
         return 0;
       }
-      const lines = [`backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${parsed.qubits}`, `loss     ${fmt(loss)}`, ''];
+      const lines = [`backend  ${backend.kind} (${adapter ?? describeCpu(backend)})`, `qubits   ${parsed.qubits}`, `loss     ${fmt(loss)}`, ''];
       const many = new Set(program.parameters.filter((p) => p.argument > 0).map((p) => p.gate));
       const rows = program.parameters.map((p, i) => [String(i), parameterLabel(program, p, many.has(p.gate)), fmt(p.value), fmt(gradient[i])]);
       const header = ['#', 'gate', 'angle', 'dL/dangle'];

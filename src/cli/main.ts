@@ -33,6 +33,13 @@ commands:
   report     one offline HTML page of result folders (qmoe report DIR... --out FILE)
   help       this text; 'qmoe help <command>' for one command
 
+backends (--backend of every command that runs circuits):
+  cpu        the fast CPU engine: float32 states (simulate, grad, kernel: float64), compiled and fused
+             circuits, WebAssembly SIMD, every core
+  cpu64      the float64 reference: one state at a time, one thread (the tests' oracle)
+  webgpu     WebGPU kernels (an error without an adapter)
+  auto       webgpu on a hardware GPU, else cpu (SwiftShader counts as none); the default
+
 options:
   --help, -h     this text
   --version      the qmoe version

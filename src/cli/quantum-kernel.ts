@@ -1,6 +1,6 @@
 import { QmoeGpuError } from '../errors.js';
 import type { Backend } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { BACKEND_CHOICES, cpuBackendFor, describeCpu, hardwareOnly, type BackendChoice } from '../cpu/select.js';
 import { prepareData } from '../train/dataset.js';
 import { openResultDir } from '../train/result-set.js';
 import { computeQuantumKernel, embeddingCircuit, quantumKernelPoints, quantumKernelSvg } from '../experiments/quantum-kernel.js';
@@ -8,7 +8,7 @@ import { choice, flag, int, defineCommand, text } from './args.js';
 import { DATA_OPTIONS, PRESET_OPTION, dataFrom, required } from './common-options.js';
 import { IMAGE_HELP, IMAGE_OPTIONS } from './image-options.js';
 
-export const QUANTUM_KERNEL_USAGE = 'usage: qmoe quantum-kernel --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--points N] [--backend webgpu|cpu|auto] [data options] [--json]';
+export const QUANTUM_KERNEL_USAGE = 'usage: qmoe quantum-kernel --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--points N] [--backend webgpu|cpu|cpu64|auto] [data options] [--json]';
 
 export const QUANTUM_KERNEL_HELP = `${QUANTUM_KERNEL_USAGE}
 
@@ -21,8 +21,9 @@ Writes DIR/quantum-kernel.json (the matrix, labels, class means, error) and DIR/
 (heat map), as one result set (README, "Result sets").
 
   --points N       points (default 100)
-  --backend NAME   webgpu (an error without an adapter), cpu, or auto (default: webgpu when an
-                   adapter exists, SwiftShader included, else cpu)
+  --backend NAME   webgpu (an error without an adapter), cpu (the fast CPU engine, here in
+                   float64: the check against the closed form is to 1e-12), cpu64 (the float64
+                   reference) or auto (default: webgpu on a hardware adapter, else cpu)
 ${IMAGE_HELP}`;
 
 const QUANTUM_KERNEL_OPTIONS = {
@@ -30,7 +31,7 @@ const QUANTUM_KERNEL_OPTIONS = {
   ...IMAGE_OPTIONS,
   ...PRESET_OPTION,
   points: int(2, 2048),
-  backend: choice(['webgpu', 'cpu', 'auto']),
+  backend: choice(BACKEND_CHOICES),
   out: text(),
   json: flag(),
 } as const;
@@ -38,18 +39,18 @@ const QUANTUM_KERNEL_OPTIONS = {
 /** The files of the result set. */
 const FILES = ['quantum-kernel.json', 'quantum-kernel.svg', 'quantum-kernel.png'];
 
-async function simulationBackend(choice: 'webgpu' | 'cpu' | 'auto'): Promise<{ backend: Backend; adapter: string; destroy: () => void }> {
-  if (choice !== 'cpu') {
+async function simulationBackend(choice: BackendChoice): Promise<{ backend: Backend; adapter: string; destroy: () => void }> {
+  if (choice !== 'cpu' && choice !== 'cpu64') {
     const { acquireGpu } = await import('../gpu/acquire.js');
     const { WebGpuBackend } = await import('../sim/webgpu.js');
-    const acq = await acquireGpu();
-    if (acq.gpu) {
-      const gpu = acq.gpu;
+    const gpu = hardwareOnly(choice, (await acquireGpu()).gpu);
+    if (gpu) {
       return { backend: new WebGpuBackend(gpu), adapter: `webgpu (${gpu.source}: ${gpu.adapterName})`, destroy: () => gpu.destroy() };
     }
     if (choice === 'webgpu') throw new QmoeGpuError('--backend webgpu: no WebGPU adapter was found (try --backend cpu)');
   }
-  return { backend: new CpuBackend(), adapter: 'cpu (float64)', destroy: () => {} };
+  const backend = await cpuBackendFor(choice, 'f64');
+  return { backend, adapter: `cpu (${describeCpu(backend)})`, destroy: () => {} };
 }
 
 export const QUANTUM_KERNEL = defineCommand({

@@ -3,7 +3,7 @@ import { fileGatePlacement } from '../noise/file-gates.js';
 import { QmoeGpuError, QmoeInputError, checkInt } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend, RealArray } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { BACKEND_CHOICES, cpuBackendFor, describeCpu, hardwareOnly } from '../cpu/select.js';
 import { expertBounds } from '../sim/experts.js';
 import { choice, flag, int, defineCommand, text } from './args.js';
 import { required } from './common-options.js';
@@ -12,7 +12,7 @@ import { simulateProgram } from './program-shots.js';
 import { readTextOption } from './read-file.js';
 import { TABLE_TOP, writeJsonRecord, writeStateTable } from './state-output.js';
 
-export const SIMULATE_USAGE = 'usage: qmoe simulate --qasm FILE [--backend cpu|webgpu|auto] [--experts N] [--noise P [--p2 P] [--readout R] [--trajectories T] [--seed N]] [--shots S] [--json] [--all]';
+export const SIMULATE_USAGE = 'usage: qmoe simulate --qasm FILE [--backend cpu|cpu64|webgpu|auto] [--experts N] [--noise P [--p2 P] [--readout R] [--trajectories T] [--seed N]] [--shots S] [--json] [--all]';
 
 export const SIMULATE_HELP = `${SIMULATE_USAGE}
 
@@ -24,8 +24,9 @@ the classical bits.
 
   --qasm FILE      the OpenQASM 2.0 program: every gate of qelib1.inc, gate definitions, measure,
                    reset, if; or the common subset of OpenQASM 3 (qubit[n], stdgates.inc, gphase)
-  --backend NAME   cpu (float64 reference), webgpu (float32 kernels; an error without an adapter)
-                   or auto (webgpu when a WebGPU adapter is found, else cpu; the default)
+  --backend NAME   cpu (the fast CPU engine, here in float64), cpu64 (the float64 reference),
+                   webgpu (float32 kernels; an error without an adapter) or auto (webgpu on a
+                   hardware adapter, else cpu; the default)
   --experts N      also print the probabilities of N experts: contiguous blocks of basis states
   --json           one JSON object: {qubits, probabilities, backend, adapter[, experts]}, written
                    as it is produced (2^n probabilities: 25 qubits make about 700 MB of JSON)
@@ -34,7 +35,7 @@ ${NOISE_HELP}`;
 
 const SIMULATE_OPTIONS = {
   qasm: text(),
-  backend: choice(['cpu', 'webgpu', 'auto']),
+  backend: choice(BACKEND_CHOICES),
   experts: int(1, 2 ** 30),
   json: flag(),
   all: flag(),
@@ -64,7 +65,8 @@ export const SIMULATE = defineCommand({
     const all = values.all === true;
     // Noise and shots (src/cli/noise-simulate.ts); measurements in the middle (src/cli/program-shots.ts).
     const noise = parseNoiseOptions(values, SIMULATE_USAGE);
-    const opts = { backend: choice, experts, json: values.json === true, all };
+    // Noisy and per-shot runs have one CPU path, the float64 one.
+    const opts = { backend: choice === 'cpu64' ? ('cpu' as const) : choice, experts, json: values.json === true, all };
     if (program.dynamic) {
       try {
         return await simulateProgram(program, noise, opts, SIMULATE_USAGE);
@@ -82,13 +84,16 @@ export const SIMULATE = defineCommand({
     let gpu: GpuContext | null = null;
     let backend: Backend | undefined;
     try {
-      const { acquireForBackend } = await import('../gpu/acquire.js');
-      gpu = await acquireForBackend(choice);
+      if (choice !== 'cpu' && choice !== 'cpu64') {
+        const { acquireForBackend } = await import('../gpu/acquire.js');
+        gpu = hardwareOnly(choice, await acquireForBackend(choice));
+      }
       if (gpu) {
         const { WebGpuBackend } = await import('../sim/webgpu.js');
         backend = new WebGpuBackend(gpu);
       } else {
-        backend = new CpuBackend();
+        // One circuit: float64 costs nothing here, and the printed digits are exact.
+        backend = await cpuBackendFor(choice, 'f64', 1);
       }
       const input = { rows: 1 };
       const probs: RealArray = await backend.probabilities(circuit, input);
@@ -101,7 +106,7 @@ export const SIMULATE = defineCommand({
         return 0;
       }
       const n = circuit.qubits;
-      process.stdout.write(`backend  ${backend.kind}${adapter ? ` (${adapter})` : ' (float64 reference)'}\nqubits   ${n}\n\n`);
+      process.stdout.write(`backend  ${backend.kind} (${adapter ?? describeCpu(backend)})\nqubits   ${n}\n\n`);
       await writeStateTable(process.stdout, probs, n, { all });
       if (expertProbs && experts !== undefined) {
         const bounds = expertBounds(probs.length, experts);

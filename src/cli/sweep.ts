@@ -7,7 +7,7 @@ import { STUDY_OPTIONS, budgetFrom, dataFrom, required } from './common-options.
 import { IMAGE_HELP } from './image-options.js';
 
 export const SWEEP_USAGE =
-  'usage: qmoe sweep --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits-list 2,3,4] [--layers-list 1,2,4,8] [--widths 2,4,8,16,32,64] [--seeds K] [--epochs N] [--lr X] [--batch N] [--patience N] [--backend cpu|webgpu|auto] [data options] [--quiet]';
+  'usage: qmoe sweep --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits-list 2,3,4] [--layers-list 1,2,4,8] [--widths 2,4,8,16,32,64] [--seeds K] [--epochs N] [--lr X] [--batch N] [--patience N] [--backend cpu|cpu64|webgpu|auto] [data options] [--quiet]';
 
 export const SWEEP_HELP = `${SWEEP_USAGE}
 
@@ -22,7 +22,7 @@ DIR/runs/ (one file per run, written atomically: an interrupted sweep resumes).
   --seeds K         seeds per point (default 1)
   --epochs N --lr X --batch N --patience N   the budget (preset defaults as qmoe train)
   --samples N --noise X --data-seed N        moons data
-${IMAGE_HELP}  --backend NAME    cpu, webgpu or auto (default auto)
+${IMAGE_HELP}  --backend NAME    cpu (fast CPU engine), cpu64 (float64 reference), webgpu or auto (default auto)
 `;
 
 const SWEEP_OPTIONS = { ...STUDY_OPTIONS, 'qubits-list': ints(1, 20), 'layers-list': ints(1, 1000), widths: ints(1, 4096) } as const;

@@ -23,7 +23,7 @@ import { IMAGE_HELP, IMAGE_OPTIONS } from './image-options.js';
 import { trainProgress } from './train-progress.js';
 
 export const TRAIN_USAGE =
-  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion | --data-file F.csv [--label-column NAME]] [--classes 0,1|LIST|all] [--train-size N|all] [--test-size N|all] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
+  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion | --data-file F.csv [--label-column NAME]] [--classes 0,1|LIST|all] [--train-size N|all] [--test-size N|all] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|cpu64|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
@@ -62,7 +62,9 @@ ${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X 
                      stopping). The parameters of the epoch with the lowest validation loss are kept.
   --seed N           seed of the initial parameters and the shuffles (default 0)
   --init NAME        circuit angles: uniform in [0, 2 pi) (default) or small (normal, sd 0.1)
-  --backend NAME     cpu (float64), webgpu, or auto (webgpu when available, else cpu; default)
+  --backend NAME     cpu (the fast CPU engine: float32 circuits, every core), cpu64 (the float64
+                     reference engine), webgpu, or auto (webgpu on a hardware adapter, else cpu;
+                     the default)
   --gate-noise P     noise-aware training of the quantum router: depolarizing channels of rate P
                      (paper: after every gate; code: on every qubit after the embedding and after
                      the last layer); losses from exact density matrices, gradients by the adjoint
@@ -178,6 +180,7 @@ async function trainMetrics(req: TrainRequest, spec: ModelSpec, data: PreparedDa
     router: req.router,
     preset: req.preset,
     backend: engine.kind,
+    engine: engine.label ?? `${engine.kind} engine`,
     accuracy: test.accuracy,
     f1: test.f1,
     macroF1: test.macroF1,
@@ -263,7 +266,7 @@ function printSummary(req: TrainRequest, data: PreparedData, run: TrainOutcome, 
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
   const d = req.dataset;
   process.stdout.write(
-    `${req.router}/${req.preset} on ${d.name} (${data.settings.samples} samples${d.name === 'moons' ? `, noise ${d.noise}` : d.name === 'csv' ? `, ${data.features} features` : `, ${data.features} PCA features`}, ${data.classes} classes), ${m.backend} engine\n` +
+    `${req.router}/${req.preset} on ${d.name} (${data.settings.samples} samples${d.name === 'moons' ? `, noise ${d.noise}` : d.name === 'csv' ? `, ${data.features} features` : `, ${data.features} PCA features`}, ${data.classes} classes), ${m.engine}\n` +
       `data        ${m.data}\n` +
       `epochs      ${result.epochsRun} (best ${result.bestEpoch}${result.stoppedEarly ? ', stopped early' : ''}), ${m.seconds.toFixed(1)} s\n` +
       `test        accuracy ${pct(m.accuracy)}, F1 ${m.f1.toFixed(4)}, loss ${m.testLoss.toFixed(4)} (${m.testRows} rows)\n` +

@@ -55,8 +55,9 @@ export interface RunConfig {
 }
 
 /** A short description of where training ran. */
-export function deviceName(kind: 'cpu' | 'webgpu'): string {
+export function deviceName(kind: 'cpu' | 'webgpu', label?: string): string {
   const cpu = cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  if (label) return `${label}, ${cpu}`;
   return kind === 'cpu' ? `cpu engine (float64), ${cpu}` : `webgpu engine, host ${cpu}`;
 }
 
@@ -123,7 +124,7 @@ export async function trainOnEngine(
     seed,
     config,
     backend: engine.kind,
-    device: deviceName(engine.kind),
+    device: deviceName(engine.kind, engine.label),
     ...(await scoreAllSplits(engine, data)),
     params: countParams(spec),
     epochsRun: result.epochsRun,

@@ -24,6 +24,8 @@ export type Split = 'train' | 'validation' | 'test';
 
 export interface TrainingEngine {
   readonly kind: 'cpu' | 'webgpu';
+  /** Which engine of its kind, for people (e.g. "fast CPU engine, float32, 2 threads"); the float64 CPU engine has none. */
+  readonly label?: string;
   readonly spec: ModelSpec;
   /** Once per split, rows already scaled. */
   load(split: Split, data: TrainingData): Promise<void>;

@@ -5,42 +5,51 @@ import { createCpuEngine } from './cpu-engine.js';
 import type { TrainingEngine } from './engine.js';
 import { createWebGpuEngine } from './gpu-engine.js';
 
-export const ENGINE_CHOICES = ['cpu', 'webgpu', 'auto'] as const;
+export const ENGINE_CHOICES = ['cpu', 'cpu64', 'webgpu', 'auto'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
+/** The fast CPU engine (src/cpu/engine.ts: float32 circuits) on every core. */
+async function fastEngine(spec: ModelSpec, options: { lr: number }): Promise<TrainingEngine> {
+  const { createFastCpuEngine } = await import('../cpu/engine.js');
+  const { createPool } = await import('../cpu/threads.js');
+  return createFastCpuEngine(spec, { ...options, pool: await createPool(), ownPool: true });
+}
+
 /**
- * The engine for --backend: cpu (float64), webgpu (an error when the WebGPU engine or an adapter
- * is missing) or auto (webgpu on a hardware adapter when the engine starts, else cpu: SwiftShader
- * is skipped, it is slower than the CPU engine here). `note` says why auto fell back.
+ * The engine for --backend: cpu (the fast CPU engine), cpu64 (the float64 reference engine),
+ * webgpu (an error when the WebGPU engine or an adapter is missing) or auto (webgpu on a hardware
+ * adapter when the engine starts, else the fast CPU engine: SwiftShader is skipped, it is slower
+ * than the CPU here). `note` says why auto fell back.
  */
 export async function createEngine(spec: ModelSpec, choice: EngineChoice, options: { lr: number }): Promise<{ engine: TrainingEngine; note?: string }> {
   if (!ENGINE_CHOICES.includes(choice)) throw new QmoeInputError('--backend', choice, `must be one of ${ENGINE_CHOICES.join(', ')}`);
+  if (choice === 'cpu64') return { engine: createCpuEngine(spec, options) };
   if (choice !== 'cpu') {
     const { acquireForBackend } = await import('../gpu/acquire.js');
     const gpu = await acquireForBackend(choice);
     if (!gpu) {
-      return { engine: createCpuEngine(spec, options), note: 'no WebGPU adapter: training on the CPU' };
+      return { engine: await fastEngine(spec, options), note: 'no WebGPU adapter: training on the CPU' };
     }
     if (choice === 'auto' && isSoftwareAdapter(gpu)) {
-      // A software rasterizer on the CPU is slower than the float64 CPU engine for these models.
+      // A software rasterizer on the CPU is slower than the CPU engine for these models.
       gpu.destroy();
-      return { engine: createCpuEngine(spec, options), note: 'only a software WebGPU adapter (SwiftShader): training on the CPU engine (use --backend webgpu to force it)' };
+      return { engine: await fastEngine(spec, options), note: 'only a software WebGPU adapter (SwiftShader): training on the CPU engine (use --backend webgpu to force it)' };
     }
     try {
       return { engine: owning(await createWebGpuEngine(gpu, spec, options), gpu) };
     } catch (e) {
       gpu.destroy();
       if (choice === 'webgpu' || e instanceof QmoeInputError) throw e;
-      return { engine: createCpuEngine(spec, options), note: `WebGPU engine unavailable (${(e as Error).message}): training on the CPU` };
+      return { engine: await fastEngine(spec, options), note: `WebGPU engine unavailable (${(e as Error).message}): training on the CPU` };
     }
   }
-  return { engine: createCpuEngine(spec, options) };
+  return { engine: await fastEngine(spec, options) };
 }
 
 /**
  * A software WebGPU adapter (SwiftShader, a rasterizer running on the CPU: the acquisition step
- * that found it, or what the adapter says of itself, as in a browser), where the float64 CPU
- * engine is the faster choice for `auto`.
+ * that found it, or what the adapter says of itself, as in a browser), where the CPU engine is
+ * the faster choice for `auto`.
  */
 export function isSoftwareAdapter(gpu: Pick<GpuContext, 'source' | 'adapter' | 'adapterName'>): boolean {
   if (gpu.source === 'swiftshader') return true;

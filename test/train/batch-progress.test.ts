@@ -3,7 +3,8 @@ import { initParams, makeSpec } from '../../src/moe/models.js';
 import { createCpuEngine } from '../../src/train/cpu-engine.js';
 import type { TrainingData, TrainingEngine } from '../../src/train/engine.js';
 import { createWebGpuEngine } from '../../src/train/gpu-engine.js';
-import { train, type EpochProgress, type EpochRecord } from '../../src/train/trainer.js';
+import { train, type EpochProgress } from '../../src/train/trainer.js';
+import { untimed } from '../helpers/history.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 import { mulberry32 } from '../helpers/random.js';
 
@@ -19,11 +20,6 @@ const sets = { train: data(rng, 45), validation: data(rng, 9) };
 async function run(engine: TrainingEngine, onBatch?: (p: EpochProgress) => void, progressSeconds?: number, now?: () => number) {
   await engine.setParams(initParams(spec, { seed: 1 }));
   return train(engine, sets, { epochs: 2, batch: 5, patience: 0, seed: 4, onProgress: onBatch, progressSeconds, now });
-}
-
-/** The history without its wall-time fields, which differ between any two runs. */
-function untimed(h: EpochRecord[]) {
-  return h.map(({ seconds: _s, rowsPerSecond: _r, ...rest }) => rest);
 }
 
 function expectReports(reports: EpochProgress[], batchesEach: number[]): void {
