@@ -1,9 +1,10 @@
+import { join } from 'node:path';
 import { QmoeJobsError } from '../errors.js';
 import { EtaClock, batchLine, formatDuration, type ProgressSink } from '../experiments/progress.js';
 import { canonical, checkRunRecord, saveRun, type RunRecord, type StudyOptions } from '../experiments/runner.js';
 import { openResultDir } from '../train/result-set.js';
 import { makeExecutor } from './execution.js';
-import type { RunEvents, RunFailure } from './executor.js';
+import type { Executor, RunEvents, RunFailure } from './executor.js';
 import { findRun, runsDirectory } from './runs-dir.js';
 import { costEstimate, type RunSpec, type StudyName } from './spec.js';
 
@@ -39,7 +40,7 @@ export async function runStudy<R extends RunRecord, T>(o: StudyOptions, plan: St
   const log = o.progress ?? SILENT;
   const dir = openResultDir(o.out, { argument: '--out', bytes: EXPERIMENT_BYTES, command: o.command });
   try {
-    const runsDir = runsDirectory(o.out);
+    const runsDir = join(o.out, 'runs');
     const runs = new Map<string, R>();
     const clock = new EtaClock();
     let legacy = 0;
@@ -55,7 +56,16 @@ export async function runStudy<R extends RunRecord, T>(o: StudyOptions, plan: St
       const old = legacy > 0 ? ` (${legacy} under the names qmoe gave runs before stable ids)` : '';
       log.line(`${plan.name}: ${runs.size} of ${plan.specs.length} runs found in ${runsDir}${old}, ${todo.length} to train`);
     }
-    if (todo.length > 0) await trainMissing(o, plan, todo, { runs, clock, runsDir, log });
+    if (todo.length > 0) {
+      // The executor first (a queue that cannot be reached fails here), then DIR/runs.
+      const executor = await makeExecutor(o.execution, todo);
+      try {
+        runsDirectory(o.out);
+        await trainMissing(o, plan, todo, executor, { runs, clock, runsDir, log });
+      } finally {
+        await executor.close();
+      }
+    }
     const { result, files, setNames } = await plan.finish(runs, log);
     dir.commit(files, setNames);
     return result;
@@ -64,15 +74,15 @@ export async function runStudy<R extends RunRecord, T>(o: StudyOptions, plan: St
   }
 }
 
-/** Trains `todo` on the chosen executor, saving each record as it comes; throws when runs failed. */
+/** Trains `todo` on `executor`, saving each record as it comes; throws when runs failed. */
 async function trainMissing<R extends RunRecord>(
   o: StudyOptions,
   plan: StudyPlan<R, unknown>,
   todo: RunSpec[],
+  executor: Executor,
   c: { runs: Map<string, R>; clock: EtaClock; runsDir: string; log: ProgressSink },
 ): Promise<void> {
   const { runs, clock, runsDir, log } = c;
-  const executor = await makeExecutor(o.execution, todo);
   const total = plan.specs.length;
   const epochs = o.budget.epochs;
   const every = epochs <= 20 ? 1 : 10;
@@ -131,11 +141,7 @@ async function trainMissing<R extends RunRecord>(
     },
   };
   if (!executor.inProcess) log.line(`${plan.name}: ${todo.length} run${todo.length === 1 ? '' : 's'} to train on ${executor.description}`);
-  try {
-    await executor.run(executor.inProcess ? todo : longestFirst(todo), events, { progressSeconds: log.batchSeconds });
-  } finally {
-    await executor.close();
-  }
+  await executor.run(executor.inProcess ? todo : longestFirst(todo), events, { progressSeconds: log.batchSeconds });
   if (failures.length > 0) {
     const list = failures.map((f) => `  ${f.spec.label} (${f.spec.id}), ${f.failure.attempts} attempt${f.failure.attempts === 1 ? '' : 's'}: ${f.failure.message}`).join('\n');
     throw new QmoeJobsError(

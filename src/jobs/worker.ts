@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { QmoeJobsError } from '../errors.js';
 import { formatDuration } from '../experiments/progress.js';
 import type { RunRecord } from '../experiments/runner.js';
 import { WorkerPool } from './pool.js';
@@ -32,8 +33,8 @@ export function workerName(): string {
  * payload that is not a valid run spec fails alone, at once and for good (UnrecoverableError)
  * and the worker goes on; a run that throws is retried by the queue (3 attempts, on any worker).
  * The worker renews its jobs' locks while its processes train; if it is killed, its jobs go back
- * to the queue after `stallSeconds`. Resolves to the exit code: 0 when stopped by `signal`, 1
- * when Redis could not be reached or stopped answering.
+ * to the queue after `stallSeconds`. Resolves to 0 when stopped by `signal`; Redis that cannot be
+ * reached or stops answering is a QmoeJobsError (exit 1).
  */
 export async function runWorker(o: WorkerOptions): Promise<number> {
   const monitor = await RedisMonitor.open(o.target, o.timeoutSeconds);
@@ -83,19 +84,17 @@ export async function runWorker(o: WorkerOptions): Promise<number> {
     lastError = message;
   });
   o.log(`waiting for jobs on ${o.target.display} (queue ${QUEUE_NAME}), ${o.concurrency} at a time, as ${name}`);
-  const code = await new Promise<number>((resolve) => {
-    monitor.watch((message) => {
-      o.log(`${message}; stopping`);
-      resolve(1);
-    });
-    if (o.signal?.aborted) resolve(0);
+  const lost = await new Promise<string | undefined>((resolve) => {
+    monitor.watch((message) => resolve(message));
+    if (o.signal?.aborted) resolve(undefined);
     o.signal?.addEventListener('abort', () => {
       o.log('stopping: the runs in progress go back to the queue for another worker');
-      resolve(0);
+      resolve(undefined);
     });
   });
   monitor.close();
-  await pool.close();
   await Promise.race([worker.close(true).catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
-  return code;
+  await pool.close();
+  if (lost) throw new QmoeJobsError(`qmoe worker: ${lost}; stopped (its runs in progress go back to the queue)`);
+  return 0;
 }
