@@ -3,7 +3,7 @@
  *
  *   --quick            small sizes (default when the adapter is SwiftShader)
  *   --full             full sizes even on SwiftShader
- *   --only forward|states|training|noise
+ *   --only forward|states|training|noise|jobs
  *   --real-only        single states: skip the complex variant
  *   --out FILE         JSON file (default bench/out/bench-<ISO time>.json)
  *
@@ -16,6 +16,8 @@
  *    training steps (forward + loss + adjoint backward + Adam) on the WebGPU engine and on the
  *    CPU float64 engine, k steps then one epochStats() readback; and the wall time of
  *    `qmoe train --dataset moons --router quantum` (study settings) per backend, as a child process.
+ * 4. noise (bench/noise.ts). 5. jobs (bench/jobs.ts; needs no GPU): the moons ablation on 1 and 2
+ *    local worker processes, and the queue's own overhead per job on a local redis-server.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -37,6 +39,7 @@ import {
   type TrainRunRow,
 } from './training.js';
 import { NOISE_FULL, NOISE_QUICK, NOISE_TEXT, benchNoise, noiseTable, type NoiseRow } from './noise.js';
+import { JOBS_FULL, JOBS_QUICK, benchAblationWorkers, benchQueueOverhead, jobsJson, jobsReport, type AblationRow, type QueueRow } from './jobs.js';
 
 /** A bad command line: printed without a stack. */
 class UsageError extends Error {}
@@ -44,7 +47,7 @@ class UsageError extends Error {}
 interface Args {
   quick: boolean;
   full: boolean;
-  only: 'forward' | 'states' | 'training' | 'noise' | null;
+  only: 'forward' | 'states' | 'training' | 'noise' | 'jobs' | null;
   realOnly: boolean;
   out: string | null;
 }
@@ -63,11 +66,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--real-only') args.realOnly = true;
     else if (a.startsWith('--only')) {
       const v = value();
-      if (v !== 'forward' && v !== 'states' && v !== 'training' && v !== 'noise') throw new UsageError(`--only takes forward, states, training or noise, not ${v}`);
+      if (v !== 'forward' && v !== 'states' && v !== 'training' && v !== 'noise' && v !== 'jobs') throw new UsageError(`--only takes forward, states, training, noise or jobs, not ${v}`);
       args.only = v;
     } else if (a.startsWith('--out')) args.out = value();
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick | --full] [--only forward|states|training|noise] [--real-only] [--out FILE]');
+      console.log('usage: npm run bench -- [--quick | --full] [--only forward|states|training|noise|jobs] [--real-only] [--out FILE]');
       process.exit(0);
     } else throw new UsageError(`unknown option ${a} (try --help)`);
   }
@@ -217,10 +220,35 @@ function runsTable(rows: TrainRunRow[]): string {
   );
 }
 
+/** The jobs section (bench/jobs.ts): local workers and the queue; no GPU needed. */
+async function jobsSection(quick: boolean): Promise<{ text: string; json: unknown; failed: boolean }> {
+  const sizes = quick ? JOBS_QUICK : JOBS_FULL;
+  const ablation: AblationRow[] = [];
+  const queue: QueueRow[] = [];
+  await benchAblationWorkers(sizes, log, ablation);
+  await benchQueueOverhead(sizes, log, queue);
+  return { text: jobsReport(ablation, queue, table), json: jobsJson(sizes, ablation, queue), failed: [...ablation, ...queue].some((r) => r.status === 'error') };
+}
+
+/** `--only jobs`: without a GPU. */
+async function jobsOnly(args: Args, started: number, date: Date): Promise<number> {
+  console.log(`qmoe bench --only jobs: node ${process.version}, ${cpus().length} CPU cores (${cpus()[0]?.model ?? '?'}), ${date.toISOString()}, mode ${args.quick ? 'quick' : 'full'}`);
+  const jobs = await jobsSection(args.quick);
+  console.log(jobs.text);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const out = resolve(args.out ?? `bench/out/bench-jobs-${date.toISOString().replace(/:/g, '-')}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ node: process.version, cpuCores: cpus().length, cpuModel: cpus()[0]?.model, date: date.toISOString(), argv: process.argv.slice(2), jobs: jobs.json, wallSeconds }, null, 2) + '\n');
+  console.log(`\nwall time ${wallSeconds.toFixed(1)} s`);
+  console.log(`JSON: ${out}`);
+  return jobs.failed ? 1 : 0;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
   const date = new Date();
+  if (args.only === 'jobs') return jobsOnly(args, started, date);
   const acquisition = await acquireGpu();
   const gpu = acquisition.gpu;
   if (!gpu) {
@@ -245,6 +273,7 @@ async function main(): Promise<number> {
     const training: { steps: StepRow[]; runs: TrainRunRow[] } | null = run('training') ? { steps: [], runs: [] } : null;
     const noise: NoiseRow[] | null = run('noise') ? [] : null;
     let stall: string | null = null;
+    let jobs: Awaited<ReturnType<typeof jobsSection>> | null = null;
     try {
       if (forward) await benchForward(gpu, sizes.forward, sizes.timing, sizes.limitMs, log, forward.rows, forward.cpu);
       if (states) await benchStates(gpu, sizes.states, args.realOnly ? ['real'] : ['real', 'complex'], sizes.timing, sizes.limitMs, log, states);
@@ -253,6 +282,7 @@ async function main(): Promise<number> {
         await benchTrainRuns(sizes.training, log, training.runs);
       }
       if (noise) await benchNoise(gpu, quick ? NOISE_QUICK : NOISE_FULL, log, noise);
+      if (args.only === null) jobs = await jobsSection(quick);
     } catch (e) {
       if (!(e instanceof StallError)) throw e;
       stall = e.message;
@@ -316,6 +346,7 @@ async function main(): Promise<number> {
       console.log(NOISE_TEXT + '\n');
       console.log(noiseTable(noise));
     }
+    if (jobs) console.log(jobs.text);
     const wallSeconds = (performance.now() - started) / 1000;
     const out = resolve(args.out ?? `bench/out/bench-${date.toISOString().replace(/:/g, '-')}.json`);
     const json = {
@@ -345,6 +376,7 @@ async function main(): Promise<number> {
         runs: training.runs,
       },
       noise: noise && { p: 0.01, layers: 4, rows: noise },
+      jobs: jobs?.json ?? null,
       uncapturedErrors: gpu.uncapturedErrors,
       stall,
       wallSeconds,
@@ -354,7 +386,7 @@ async function main(): Promise<number> {
     console.log(`\nwall time ${wallSeconds.toFixed(1)} s`);
     console.log(`JSON: ${out}`);
     const failed = [...(forward?.rows ?? []), ...(states ?? []), ...(training?.steps ?? []), ...(training?.runs ?? [])].some((r) => r.status === 'error');
-    return failed || stall ? 1 : 0;
+    return failed || stall || jobs?.failed ? 1 : 0;
   } finally {
     gpu.destroy();
   }
