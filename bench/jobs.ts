@@ -16,7 +16,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +27,7 @@ import { queueExecutor } from '../src/jobs/queue.js';
 import { parseRedisUrl } from '../src/jobs/redis-url.js';
 import type { RunSpec } from '../src/jobs/spec.js';
 import { DEFAULT_SPLIT } from '../src/train/dataset.js';
+import { startRedis } from '../test/helpers/redis.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const qmoe = join(root, 'bin', 'qmoe.mjs');
@@ -93,17 +93,6 @@ export async function benchAblationWorkers(sizes: JobsSizes, log: (s: string) =>
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** The tiny runs of part b: seeds x (one quantum point, the linear router, MLP widths), 1 epoch each. */
 function tinySpecs(jobs: number, seedBase: number): RunSpec[] {
   const perSeed = 6;
@@ -166,27 +155,20 @@ export async function benchQueueOverhead(sizes: JobsSizes, log: (s: string) => v
     rows.push({ where: 'queue (1 qmoe worker)', jobs: n, load: load(), status: 'skipped', reason: 'no /usr/bin/redis-server (apt-get install redis-server)' });
     return;
   }
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'qmoe-bench-redis-'));
-  let redis: ChildProcess | undefined;
+  // Debian's redis-server on a free port and a temporary directory, as the tests start it.
+  const redis = await startRedis();
   let worker: ChildProcess | undefined;
   try {
-    redis = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const url = `redis://127.0.0.1:${port}/0`;
     // Its own process group: killing the group ends its worker process too.
-    worker = spawn(process.execPath, [qmoe, 'worker', '--queue', url, '--quiet'], { cwd: root, stdio: 'ignore', detached: true });
-    await measure('queue (1 qmoe worker)', () => queueExecutor(parseRedisUrl(url), 30));
+    worker = spawn(process.execPath, [qmoe, 'worker', '--queue', redis.url, '--quiet'], { cwd: root, stdio: 'ignore', detached: true });
+    await measure('queue (1 qmoe worker)', () => queueExecutor(parseRedisUrl(redis.url), 30));
   } finally {
-    const kill = (pid: number | undefined) => {
-      try {
-        if (pid) process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    };
-    kill(worker?.pid && -worker.pid);
-    kill(redis?.pid);
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      if (worker?.pid) process.kill(-worker.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+    await redis.stop();
   }
 }
 

@@ -73,14 +73,15 @@ export async function queueExecutor(target: RedisTarget, timeoutSeconds: number)
           if (!spec || checking.has(id) || over) return;
           checking.add(id);
           try {
-            const job = await queue.getJob(id);
+            // The state first, then the job: a job read after its state is at least that far along.
+            const state = await queue.getJobState(id);
+            const job = state === 'unknown' ? undefined : await queue.getJob(id);
             if (!pending.has(id)) return;
             if (!job) {
               // Gone from Redis (restarted without its data, or removed by hand): submit it again.
               await queue.add(spec.study, spec, jobOptions(spec));
               return;
             }
-            const state = await job.getState();
             if (job.attemptsMade > (attempts.get(id) ?? 0) && state !== 'failed' && state !== 'completed') {
               events.note(`${spec.label}: attempt ${job.attemptsMade} of ${ATTEMPTS} failed (${scrub(job.failedReason ?? '?', target)}); it goes back to the queue`);
             }

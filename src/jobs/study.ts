@@ -92,24 +92,28 @@ async function trainMissing<R extends RunRecord>(
     const t = clock.estimate(remaining);
     return `ETA ${t === undefined ? '?' : `<= ${formatDuration(t / executor.parallel())}`}`;
   };
-  const started = new Map<string, { n: number; t0: number; last: number }>();
-  let n = total - todo.length;
-  const head = (spec: RunSpec) => `${plan.name} ${started.get(spec.id)?.n ?? '?'}/${total}: ${spec.label}`;
+  /** Per started run: when it started, its last epoch seen and when. */
+  const started = new Map<string, { t0: number; last: number; epoch: number }>();
+  // A run is numbered by its place in the study (qmoe jobs list's index + 1), whatever order it runs in.
+  const number = new Map(plan.specs.map((s, i) => [s.id, i + 1]));
+  const head = (spec: RunSpec) => `${plan.name} ${number.get(spec.id)}/${total}: ${spec.label}`;
   const failures: { spec: RunSpec; failure: RunFailure }[] = [];
   const events: RunEvents = {
     started(spec) {
       if (started.has(spec.id)) return;
       const now = performance.now();
-      started.set(spec.id, { n: ++n, t0: now, last: now });
+      started.set(spec.id, { t0: now, last: now, epoch: 0 });
       o.onTrain?.(spec.id);
     },
     epoch(spec, r) {
       const s = started.get(spec.id);
-      if (!s) return;
+      if (!s || r.epoch <= s.epoch) return;
+      // A queue's workers report every epoch or about once a second: count the epochs since the last report.
       const now = performance.now();
-      clock.record(spec.kind, (now - s.last) / 1000, 1);
+      clock.record(spec.kind, (now - s.last) / 1000, r.epoch - s.epoch);
+      remaining.set(spec.kind, (remaining.get(spec.kind) ?? 0) - (r.epoch - s.epoch));
       s.last = now;
-      remaining.set(spec.kind, (remaining.get(spec.kind) ?? 0) - 1);
+      s.epoch = r.epoch;
       if (r.epoch % every === 0 || r.epoch === 1 || r.epoch === epochs) {
         log.status(`${head(spec)} epoch ${r.epoch}/${epochs} loss ${r.trainLoss.toFixed(4)} val acc ${r.valAccuracy.toFixed(3)} | ${eta()}`);
       }
@@ -126,9 +130,9 @@ async function trainMissing<R extends RunRecord>(
       }
       saveRun(runsDir, run);
       runs.set(spec.id, run as R);
-      // Epochs not run (early stopping) leave the estimate.
-      remaining.set(spec.kind, (remaining.get(spec.kind) ?? 0) - (epochs - run.epochsRun));
+      // Epochs not reported, or not run (early stopping), leave the estimate.
       const s = started.get(spec.id)!;
+      remaining.set(spec.kind, (remaining.get(spec.kind) ?? 0) - (spec.config.budget.epochs - s.epoch));
       const of = executor.parallel() > 1 || failures.length > 0 ? ` (${runs.size} of ${total} runs done)` : '';
       log.line(`${head(spec)} done: ${plan.done(run as R)}, ${run.epochsRun} epochs, ${formatDuration((performance.now() - s.t0) / 1000)}${of}`);
     },
