@@ -132,6 +132,21 @@ describe('studies on a BullMQ queue (real Redis)', () => {
     expect(sweepTables(out)).toEqual(reference);
   });
 
+  it('Redis restarts without its data mid-sweep: the lost jobs are submitted again', async () => {
+    const out = join(dir, 'amnesia');
+    const s = submit(out);
+    await until('the first run file', () => (existsSync(join(out, 'runs')) && readdirSync(join(out, 'runs')).some((f) => f.endsWith('.json'))) || undefined);
+    await redis.halt();
+    const doneAtStop = runNames(out).length;
+    // As a Redis without persistence comes back: empty.
+    for (const f of readdirSync(redis.dir)) if (f !== 'redis.log') rmSync(join(redis.dir, f), { recursive: true, force: true });
+    await redis.start();
+    const r = await s.exit;
+    expect(r.code, why(s)).toBe(0);
+    expect(doneAtStop).toBeLessThan(5);
+    expect(sweepTables(out)).toEqual(reference);
+  });
+
   it('a run that fails on every attempt: exit 1 naming it, the finished runs kept, a second submission finishes', async () => {
     for (const w of [a, b]) w.kill('SIGTERM');
     await Promise.all([a.exit, b.exit]);
