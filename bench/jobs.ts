@@ -35,15 +35,18 @@ const qmoe = join(root, 'bin', 'qmoe.mjs');
 export interface JobsSizes {
   /** Seeds of the ablations of part a. */
   ablationSeeds: number[];
+  /** Rounds of part a, each --workers 1 then --workers 2 (the machine's load changes between them: medians count). */
+  rounds: number;
   /** Runs per round of part b. */
   queueJobs: number;
 }
-export const JOBS_FULL: JobsSizes = { ablationSeeds: [3, 4], queueJobs: 96 };
-export const JOBS_QUICK: JobsSizes = { ablationSeeds: [2], queueJobs: 48 };
+export const JOBS_FULL: JobsSizes = { ablationSeeds: [3], rounds: 3, queueJobs: 96 };
+export const JOBS_QUICK: JobsSizes = { ablationSeeds: [2], rounds: 1, queueJobs: 48 };
 
 export interface AblationRow {
   seeds: number;
   workers: number;
+  round: number;
   wallSeconds?: number;
   load: number[];
   status: 'ok' | 'error';
@@ -79,13 +82,13 @@ function run(args: string[], limitMs: number, env: NodeJS.ProcessEnv = process.e
 /** a. The moons ablation with 1 and 2 local workers. */
 export async function benchAblationWorkers(sizes: JobsSizes, log: (s: string) => void, rows: AblationRow[]): Promise<void> {
   for (const seeds of sizes.ablationSeeds) {
-    for (const workers of [1, 2]) {
+    for (let round = 1; round <= sizes.rounds; round++) for (const workers of [1, 2]) {
       const dir = mkdtempSync(join(tmpdir(), 'qmoe-bench-jobs-'));
       try {
         log(`jobs: qmoe ablation --dataset moons --backend cpu --seeds ${seeds} --workers ${workers} (load ${load().join(', ')})`);
         const before = load();
         const r = await run(['ablation', '--dataset', 'moons', '--backend', 'cpu', '--seeds', String(seeds), '--workers', String(workers), '--quiet', '--out', join(dir, 'out')], 1_800_000);
-        rows.push(r.code === 0 ? { seeds, workers, wallSeconds: r.seconds, load: before, status: 'ok' } : { seeds, workers, load: before, status: 'error', reason: `exit ${r.code}: ${r.stderr.trim().split('\n').pop()}` });
+        rows.push(r.code === 0 ? { seeds, workers, round, wallSeconds: r.seconds, load: before, status: 'ok' } : { seeds, workers, round, load: before, status: 'error', reason: `exit ${r.code}: ${r.stderr.trim().split('\n').pop()}` });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -177,18 +180,24 @@ export function jobsReport(ablation: AblationRow[], queue: QueueRow[], table: (h
   const lines: string[] = [];
   lines.push(
     `\nJobs. a. qmoe ablation --dataset moons --backend cpu --seeds S (study settings otherwise: paper preset, up to 100 epochs with early stopping), ` +
-      `spawned with --workers 1 and --workers 2 into a fresh DIR; wall s = the whole process. ${availableParallelism()} cores here; goal: 2 workers <= 0.6x one on 2 cores.` +
+      `spawned with --workers 1 then --workers 2 into a fresh DIR, in rounds; wall s = the whole process. ${availableParallelism()} cores here; goal: 2 workers <= 0.6x one on 2 cores.` +
       ' load = 1/5/15-minute load average before the run (other work on the machine slows both sides unequally).\n',
   );
   lines.push(
     table(
-      ['seeds', 'workers', 'wall s', 'vs 1 worker', 'load', 'note'],
-      ablation.map((r) => {
-        const one = ablation.find((x) => x.seeds === r.seeds && x.workers === 1 && x.wallSeconds !== undefined);
-        return [String(r.seeds), String(r.workers), r.wallSeconds?.toFixed(1) ?? '-', r.wallSeconds && one?.wallSeconds ? `${(r.wallSeconds / one.wallSeconds).toFixed(2)}x` : '-', r.load.join(' '), r.status === 'ok' ? '' : `${r.status}: ${r.reason}`];
-      }),
+      ['seeds', 'round', 'workers', 'wall s', 'load', 'note'],
+      ablation.map((r) => [String(r.seeds), String(r.round), String(r.workers), r.wallSeconds?.toFixed(1) ?? '-', r.load.join(' '), r.status === 'ok' ? '' : `${r.status}: ${r.reason}`]),
     ),
   );
+  const medianOf = (seeds: number, workers: number) => {
+    const v = ablation.filter((r) => r.seeds === seeds && r.workers === workers && r.wallSeconds !== undefined).map((r) => r.wallSeconds!).sort((x, y) => x - y);
+    return v.length ? v[Math.floor((v.length - 1) / 2)] : undefined;
+  };
+  for (const seeds of [...new Set(ablation.map((r) => r.seeds))]) {
+    const one = medianOf(seeds, 1);
+    const two = medianOf(seeds, 2);
+    lines.push(`\n   --seeds ${seeds}: median wall ${one?.toFixed(1) ?? '-'} s with 1 worker, ${two?.toFixed(1) ?? '-'} s with 2: ${one && two ? `${(two / one).toFixed(2)}x` : '-'} (goal <= 0.6x)`);
+  }
   const base = queue.find((r) => r.where === 'in-process' && r.msPerJob !== undefined);
   lines.push(
     `\n   b. ${queue[0]?.jobs ?? '-'} tiny runs (1 epoch on 60 moons samples, a few ms each) timed as one round of the executor after a warm-up round:` +

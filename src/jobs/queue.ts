@@ -55,6 +55,8 @@ export async function queueExecutor(target: RedisTarget, timeoutSeconds: number)
       const attempts = new Map<string, number>();
       const running = new Set<string>();
       const checking = new Set<string>();
+      /** Jobs whose event came while they were being checked: checked once more after. */
+      const again = new Set<string>();
       return new Promise<void>((resolve, reject) => {
         let over = false;
         const end = (e?: Error) => {
@@ -67,10 +69,14 @@ export async function queueExecutor(target: RedisTarget, timeoutSeconds: number)
         const finishIfDone = () => {
           if (pending.size === 0) end();
         };
-        /** Reads one job's state and acts on it; jobs are checked one at a time each. */
+        /** Reads one job's state and acts on it; one check per job at a time, an event during it checks again. */
         const check = async (id: string) => {
           const spec = pending.get(id);
-          if (!spec || checking.has(id) || over) return;
+          if (!spec || over) return;
+          if (checking.has(id)) {
+            again.add(id);
+            return;
+          }
           checking.add(id);
           try {
             // The state first, then the job: a job read after its state is at least that far along.
@@ -107,6 +113,7 @@ export async function queueExecutor(target: RedisTarget, timeoutSeconds: number)
             if (!over) end(e as Error);
           } finally {
             checking.delete(id);
+            if (again.delete(id)) void check(id);
           }
         };
         queueEvents.on('active', ({ jobId }) => void check(jobId));
