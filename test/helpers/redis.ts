@@ -85,6 +85,12 @@ export async function startRedis(o: { password?: string; persist?: boolean } = {
     await exited(child, 10_000);
     child = undefined;
   };
+  // Should the test process exit without running its afterAll, no server or directory stays.
+  const atExit = () => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', atExit);
   try {
     await start();
   } catch (e) {
@@ -101,6 +107,7 @@ export async function startRedis(o: { password?: string; persist?: boolean } = {
     stop: async () => {
       await halt();
       rmSync(dir, { recursive: true, force: true });
+      process.off('exit', atExit);
     },
   };
 }
