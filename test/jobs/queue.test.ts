@@ -118,34 +118,28 @@ describe('studies on a BullMQ queue (real Redis)', () => {
     expect(await queue.getJobCounts('waiting', 'active', 'completed', 'failed')).toEqual({ waiting: 0, active: 0, completed: 0, failed: 0 });
   });
 
-  it('Redis restarts mid-sweep: the sweep finishes with the same tables', async () => {
-    const out = join(dir, 'restart');
+  /** Submits the sweep, stops Redis once the first run is written, `meanwhile`, starts it again; the sweep must finish. */
+  async function restartMidSweep(name: string, meanwhile: () => Promise<void> | void): Promise<void> {
+    const out = join(dir, name);
     const s = submit(out);
     await until('the first run file', () => (existsSync(join(out, 'runs')) && readdirSync(join(out, 'runs')).some((f) => f.endsWith('.json'))) || undefined);
     await redis.halt();
     const doneAtStop = runNames(out).length;
-    await new Promise((r) => setTimeout(r, 300));
+    await meanwhile();
     await redis.start();
     const r = await s.exit;
     expect(r.code, why(s)).toBe(0);
     expect(doneAtStop).toBeLessThan(5);
     expect(sweepTables(out)).toEqual(reference);
-  });
+  }
 
-  it('Redis restarts without its data mid-sweep: the lost jobs are submitted again', async () => {
-    const out = join(dir, 'amnesia');
-    const s = submit(out);
-    await until('the first run file', () => (existsSync(join(out, 'runs')) && readdirSync(join(out, 'runs')).some((f) => f.endsWith('.json'))) || undefined);
-    await redis.halt();
-    const doneAtStop = runNames(out).length;
-    // As a Redis without persistence comes back: empty.
-    for (const f of readdirSync(redis.dir)) if (f !== 'redis.log') rmSync(join(redis.dir, f), { recursive: true, force: true });
-    await redis.start();
-    const r = await s.exit;
-    expect(r.code, why(s)).toBe(0);
-    expect(doneAtStop).toBeLessThan(5);
-    expect(sweepTables(out)).toEqual(reference);
-  });
+  it('Redis restarts mid-sweep: the sweep finishes with the same tables', () => restartMidSweep('restart', () => new Promise((r) => setTimeout(r, 300))));
+
+  it('Redis restarts without its data mid-sweep: the lost jobs are submitted again', () =>
+    restartMidSweep('amnesia', () => {
+      // As a Redis without persistence comes back: empty.
+      for (const f of readdirSync(redis.dir)) if (f !== 'redis.log') rmSync(join(redis.dir, f), { recursive: true, force: true });
+    }));
 
   it('a run that fails on every attempt: exit 1 naming it, the finished runs kept, a second submission finishes', async () => {
     for (const w of [a, b]) w.kill('SIGTERM');
