@@ -3,9 +3,9 @@
  *
  *   --quick            small sizes (default when the adapter is SwiftShader)
  *   --full             full sizes even on SwiftShader
- *   --only SECTION     one of forward|states|training|noise|data|cpu (cpu: the CPU engines beside
+ *   --only SECTION     one of forward|states|training|noise|data|cpu|jobs (cpu: the CPU engines beside
  *                      PyTorch on the CPU, bench/cpu.ts; needs no GPU; --quick takes 3 samples
- *                      instead of 5)
+ *                      instead of 5; jobs: local worker processes and the queue, bench/jobs.ts, no GPU)
  *   --real-only        single states: skip the complex variant
  *   --out FILE         JSON file (default bench/out/bench-<ISO time>.json)
  *
@@ -21,6 +21,8 @@
  * 4. noise: bench/noise.ts.
  * 5. data: PCA fit time on 60,000 x 784 images and one training epoch over the 60,000 MNIST
  *    training images (10 classes, 8 qubits x 4 layers, 16 experts), rows per second (bench/data.ts).
+ * 6. jobs (bench/jobs.ts; needs no GPU): the moons ablation on 1 and 2 local worker processes,
+ *    and the queue's own overhead per job on a local redis-server.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -44,9 +46,10 @@ import {
 import { NOISE_FULL, NOISE_QUICK, NOISE_TEXT, benchNoise, noiseTable, type NoiseRow } from './noise.js';
 import { DATA_FULL, DATA_QUICK, DATA_SPEC_TEXT, DATA_TEXT, benchData, epochTable, pcaTable, type EpochRow, type PcaRow } from './data.js';
 import { benchCpu, cpuMachine, cpuTables } from './cpu.js';
+import { JOBS_FULL, JOBS_QUICK, benchAblationWorkers, benchQueueOverhead, jobsJson, jobsReport, type AblationRow, type QueueRow } from './jobs.js';
 
 /** The sections `--only` picks. */
-const SECTIONS = ['forward', 'states', 'training', 'noise', 'data', 'cpu'] as const;
+const SECTIONS = ['forward', 'states', 'training', 'noise', 'data', 'cpu', 'jobs'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** A bad command line: printed without a stack. */
@@ -242,11 +245,36 @@ async function mainCpu(args: Args): Promise<number> {
   return section.moons.commands.some((r) => r.status === 'error') || section.torch.status === 'error' ? 1 : 0;
 }
 
+/** The jobs section (bench/jobs.ts): local workers and the queue; no GPU needed. */
+async function jobsSection(quick: boolean): Promise<{ text: string; json: unknown; failed: boolean }> {
+  const sizes = quick ? JOBS_QUICK : JOBS_FULL;
+  const ablation: AblationRow[] = [];
+  const queue: QueueRow[] = [];
+  await benchAblationWorkers(sizes, log, ablation);
+  await benchQueueOverhead(sizes, log, queue);
+  return { text: jobsReport(ablation, queue, table), json: jobsJson(sizes, ablation, queue), failed: [...ablation, ...queue].some((r) => r.status === 'error') };
+}
+
+/** `--only jobs`: without a GPU. */
+async function jobsOnly(args: Args, started: number, date: Date): Promise<number> {
+  console.log(`qmoe bench --only jobs: node ${process.version}, ${cpus().length} CPU cores (${cpus()[0]?.model ?? '?'}), ${date.toISOString()}, mode ${args.quick ? 'quick' : 'full'}`);
+  const jobs = await jobsSection(args.quick);
+  console.log(jobs.text);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const out = resolve(args.out ?? `bench/out/bench-jobs-${date.toISOString().replace(/:/g, '-')}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ node: process.version, cpuCores: cpus().length, cpuModel: cpus()[0]?.model, date: date.toISOString(), argv: process.argv.slice(2), jobs: jobs.json, wallSeconds }, null, 2) + '\n');
+  console.log(`\nwall time ${wallSeconds.toFixed(1)} s`);
+  console.log(`JSON: ${out}`);
+  return jobs.failed ? 1 : 0;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.only === 'cpu') return mainCpu(args);
   const started = performance.now();
   const date = new Date();
+  if (args.only === 'jobs') return jobsOnly(args, started, date);
   const acquisition = await acquireGpu();
   const gpu = acquisition.gpu;
   if (!gpu) {
@@ -272,6 +300,7 @@ async function main(): Promise<number> {
     const noise: NoiseRow[] | null = run('noise') ? [] : null;
     const data: { pca: PcaRow[]; epochs: EpochRow[] } | null = run('data') ? { pca: [], epochs: [] } : null;
     let stall: string | null = null;
+    let jobs: Awaited<ReturnType<typeof jobsSection>> | null = null;
     try {
       if (forward) await benchForward(gpu, sizes.forward, sizes.timing, sizes.limitMs, log, forward.rows, forward.cpu);
       if (states) await benchStates(gpu, sizes.states, args.realOnly ? ['real'] : ['real', 'complex'], sizes.timing, sizes.limitMs, log, states);
@@ -281,6 +310,7 @@ async function main(): Promise<number> {
       }
       if (noise) await benchNoise(gpu, quick ? NOISE_QUICK : NOISE_FULL, log, noise);
       if (data) await benchData(gpu, quick ? DATA_QUICK : DATA_FULL, log, data);
+      if (args.only === null) jobs = await jobsSection(quick);
     } catch (e) {
       if (!(e instanceof StallError)) throw e;
       stall = e.message;
@@ -349,6 +379,7 @@ async function main(): Promise<number> {
       console.log(pcaTable(data.pca) + '\n');
       console.log(epochTable(data.epochs));
     }
+    if (jobs) console.log(jobs.text);
     const wallSeconds = (performance.now() - started) / 1000;
     const out = resolve(args.out ?? `bench/out/bench-${date.toISOString().replace(/:/g, '-')}.json`);
     const json = {
@@ -379,6 +410,7 @@ async function main(): Promise<number> {
       },
       noise: noise && { p: 0.01, layers: 4, rows: noise },
       data: data && { model: DATA_SPEC_TEXT, pca: data.pca, epochs: data.epochs },
+      jobs: jobs?.json ?? null,
       uncapturedErrors: gpu.uncapturedErrors,
       stall,
       wallSeconds,
@@ -388,7 +420,7 @@ async function main(): Promise<number> {
     console.log(`\nwall time ${wallSeconds.toFixed(1)} s`);
     console.log(`JSON: ${out}`);
     const failed = [...(forward?.rows ?? []), ...(states ?? []), ...(training?.steps ?? []), ...(training?.runs ?? []), ...(data?.epochs ?? [])].some((r) => r.status === 'error');
-    return failed || stall ? 1 : 0;
+    return failed || stall || jobs?.failed ? 1 : 0;
   } finally {
     gpu.destroy();
   }

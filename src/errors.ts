@@ -87,3 +87,16 @@ export function checkFinite(argument: string, value: unknown): number {
   }
   return value;
 }
+
+/**
+ * Runs of a study that failed on their workers, or a queue that cannot be reached or was lost:
+ * exit 1 on the CLI (2 when every failed run failed on bad input). The finished runs are kept.
+ */
+export class QmoeJobsError extends Error {
+  readonly exitCode: 1 | 2;
+  constructor(message: string, exitCode: 1 | 2 = 1) {
+    super(message);
+    this.name = 'QmoeJobsError';
+    this.exitCode = exitCode;
+  }
+}

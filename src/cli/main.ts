@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { QmoeGpuError, QmoeInputError } from '../errors.js';
+import { QmoeGpuError, QmoeInputError, QmoeJobsError } from '../errors.js';
 import { UsageError, runCommand, type Command } from './args.js';
 import { DOCTOR, DOCTOR_USAGE } from './doctor.js';
 import { GRAD, GRAD_USAGE } from './grad.js';
@@ -11,6 +11,8 @@ import { QUANTUM_KERNEL } from './quantum-kernel.js';
 import { SWEEP } from './sweep.js';
 import { REPORT } from './report.js';
 import { NOISE_SWEEP } from './noise-sweep.js';
+import { JOBS_HELP, JOBS_USAGE, runJobs } from './jobs.js';
+import { WORKER, WORKER_USAGE } from './worker.js';
 
 export const USAGE = `usage: qmoe <command> [options]
 
@@ -30,6 +32,12 @@ commands:
   quantum-kernel  the quantum kernel |<psi(x)|psi(x')>|^2 of the embedding as a heat map
              (qmoe help quantum-kernel)
   noise-sweep  the study's Table II: accuracy under depolarizing noise, resumable (qmoe help noise-sweep)
+             (the studies train in local worker processes with --workers N, or through a Redis
+             queue with --queue URL)
+  jobs       a study's runs for schedulers (Slurm arrays): list them, train one by index
+             ${JOBS_USAGE.replace('usage: ', '')}
+  worker     train the runs of studies submitted with --queue URL, on any machine
+             ${WORKER_USAGE.replace('usage: ', '')}
   report     one offline HTML page of result folders (qmoe report DIR... --out FILE)
   help       this text; 'qmoe help <command>' for one command
 
@@ -44,7 +52,8 @@ options:
   --help, -h     this text
   --version      the qmoe version
 
-Exit codes: 0 ok, 1 failure (no GPU, device lost, internal error), 2 bad command line or input
+Exit codes: 0 ok, 1 failure (no GPU, device lost, runs that failed on their workers, Redis
+unreachable, internal error), 2 bad command line or input
 (an option or file that is invalid, cannot be read or written, or an output directory in use).
 `;
 
@@ -61,6 +70,7 @@ const COMMANDS: Record<string, Command> = {
   report: REPORT,
   'quantum-kernel': QUANTUM_KERNEL,
   'noise-sweep': NOISE_SWEEP,
+  worker: WORKER,
 };
 
 function version(): string {
@@ -84,6 +94,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
+    if (rest[0] === 'jobs' && rest.length === 1) {
+      process.stdout.write(JOBS_HELP);
+      return 0;
+    }
     const cmd = COMMANDS[rest[0]];
     if (!cmd || rest.length > 1) throw new UsageError(`qmoe help: unknown command '${rest.join(' ')}'`);
     process.stdout.write(cmd.help);
@@ -95,8 +109,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first.startsWith('-')) throw new UsageError(`qmoe: unknown option '${first}' (options go after the command)`);
+  if (first === 'jobs') return runJobs(rest);
   const cmd = Object.prototype.hasOwnProperty.call(COMMANDS, first) ? COMMANDS[first] : undefined;
-  if (!cmd) throw new UsageError(`qmoe: unknown command '${first}' (commands: ${Object.keys(COMMANDS).join(', ')}, help)`);
+  if (!cmd) throw new UsageError(`qmoe: unknown command '${first}' (commands: ${Object.keys(COMMANDS).join(', ')}, jobs, help)`);
   return runCommand(first, cmd, rest);
 }
 
@@ -109,6 +124,10 @@ export function reportError(e: unknown): number {
   if (e instanceof QmoeInputError) {
     process.stderr.write(`qmoe: ${e.message}\n`);
     return 2;
+  }
+  if (e instanceof QmoeJobsError) {
+    process.stderr.write(`qmoe: ${e.message}\n`);
+    return e.exitCode;
   }
   if (e instanceof QmoeGpuError) {
     process.stderr.write(`qmoe: GPU error: ${e.message}\n`);

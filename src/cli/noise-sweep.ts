@@ -4,21 +4,24 @@ import { QmoeInputError } from '../errors.js';
 import { DEFAULT_GRADIENT_TRAJECTORIES } from '../noise/backend.js';
 import { noiseNeedsCpu } from '../noise/training.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
-import { CODE_NOISE_EPOCHS, checkRates, defaultRates, runNoiseSweep } from '../experiments/noise-sweep.js';
+import { CODE_NOISE_EPOCHS, checkRates, defaultRates, planNoiseSweep, runNoiseSweep, type NoiseSweepOptions } from '../experiments/noise-sweep.js';
 import { stderrProgress } from '../experiments/progress.js';
-import { UsageError, flag, int, nums, defineCommand } from './args.js';
+import { UsageError, flag, int, nums, defineCommand, type OptionValues } from './args.js';
 import { STUDY_OPTIONS, budgetFrom, dataFrom, required } from './common-options.js';
+import { EXECUTION_HELP, EXECUTION_OPTIONS, executionFrom, recordedCommand } from './execution-options.js';
 import { IMAGE_HELP } from './image-options.js';
+import type { StudyCommand } from './study-command.js';
 
 export const NOISE_SWEEP_USAGE =
-  'usage: qmoe noise-sweep --out DIR [--dataset moons] [--preset paper|code] [--seeds K] [--epochs E] [--rates 0,0.01,...] [--trajectories T] [--noise-aware] [--lr X] [--batch N] [--patience N] [--layers N] [data options] [--quiet]';
+  'usage: qmoe noise-sweep --out DIR [--dataset moons] [--preset paper|code] [--seeds K] [--epochs E] [--rates 0,0.01,...] [--trajectories T] [--noise-aware] [--lr X] [--batch N] [--patience N] [--layers N] [--workers N|auto | --queue URL] [data options] [--quiet]';
 
 export const NOISE_SWEEP_HELP = `${NOISE_SWEEP_USAGE}
 
 The study's robustness result (Table II): accuracy of the quantum router B under depolarizing
 noise, against the noiseless linear-router baseline A, for seeds 0..K-1. Writes into DIR:
-  runs/<id>.json         one file per training run (written atomically); a sweep run again with
-                         the same options trains only the runs that are missing
+  runs/<id>.json         one file per training run (written atomically; <id> is the run's name and
+                         a hash of its configuration and seed); a sweep run again with the same
+                         options trains only the runs that are missing
   noise.json             every run and evaluation, mean and std per error rate, the study's numbers
   noise.md               the table (mean ± std per p, baseline row, the study's numbers beside ours)
   noise.svg, noise.png   accuracy against p with error bars, the baseline as a horizontal line
@@ -41,47 +44,62 @@ noise, against the noiseless linear-router baseline A, for seeds 0..K-1. Writes 
   --samples N --noise X --data-seed N   moons data (1000, 0.1, 42; --noise is the data's
                      gaussian noise, not the gate noise)
 ${IMAGE_HELP}  --backend cpu|auto the CPU engine (default); noise-aware training has no GPU path yet
-  --quiet            no progress on stderr
+${EXECUTION_HELP}  --quiet            no progress on stderr
 
 Runs on the float64 CPU engine. Progress goes to stderr; the table is printed on stdout.
 `;
 
 const NOISE_SWEEP_OPTIONS = {
   ...STUDY_OPTIONS,
+  ...EXECUTION_OPTIONS,
   rates: nums(0, 1, { what: 'an error rate' }),
   trajectories: int(1, MAX_TRAJECTORIES),
   'noise-aware': flag(),
   layers: int(0, 10000),
 } as const;
 
+/** The noise sweep's options from the command line. */
+function noiseSweepOptions(values: OptionValues<typeof NOISE_SWEEP_OPTIONS>, cmd: string, args: string[]): NoiseSweepOptions {
+  const out = required(cmd, 'out', 'DIR', values.out, NOISE_SWEEP_USAGE);
+  const preset = values.preset ?? 'paper';
+  if (values.backend === 'webgpu') throw noiseNeedsCpu();
+  if (values['noise-aware'] && preset === 'code') {
+    throw new UsageError(`${cmd}: --noise-aware applies to --preset paper (the code preset always trains under noise)`, NOISE_SWEEP_USAGE);
+  }
+  const trajectories = values.trajectories;
+  if (trajectories !== undefined && preset === 'paper' && !values['noise-aware']) {
+    throw new QmoeInputError('--trajectories', trajectories, 'is for training under noise: add --noise-aware (the paper preset evaluates exactly otherwise) or use --preset code');
+  }
+  return {
+    dataset: dataFrom(cmd, values, NOISE_SWEEP_USAGE),
+    preset,
+    seeds: values.seeds ?? 3,
+    budget: budgetFrom(values, preset, preset === 'code' ? CODE_NOISE_EPOCHS : undefined),
+    rates: values.rates ? checkRates(values.rates) : defaultRates(preset),
+    trajectories,
+    noiseAware: values['noise-aware'] === true,
+    sizes: { layers: values.layers },
+    out,
+    execution: executionFrom(cmd, values, NOISE_SWEEP_USAGE),
+    command: recordedCommand('noise-sweep', args),
+    progress: stderrProgress(values.quiet),
+  };
+}
+
 export const NOISE_SWEEP = defineCommand({
   usage: NOISE_SWEEP_USAGE, help: NOISE_SWEEP_HELP, options: NOISE_SWEEP_OPTIONS,
   async run(values, { command: cmd, args }) {
-    const out = required(cmd, 'out', 'DIR', values.out, NOISE_SWEEP_USAGE);
-    const preset = values.preset ?? 'paper';
-    if (values.backend === 'webgpu') throw noiseNeedsCpu();
-    if (values['noise-aware'] && preset === 'code') {
-      throw new UsageError(`${cmd}: --noise-aware applies to --preset paper (the code preset always trains under noise)`, NOISE_SWEEP_USAGE);
-    }
-    const trajectories = values.trajectories;
-    if (trajectories !== undefined && preset === 'paper' && !values['noise-aware']) {
-      throw new QmoeInputError('--trajectories', trajectories, 'is for training under noise: add --noise-aware (the paper preset evaluates exactly otherwise) or use --preset code');
-    }
-    const result = await runNoiseSweep({
-      dataset: dataFrom(cmd, values, NOISE_SWEEP_USAGE),
-      preset,
-      seeds: values.seeds ?? 3,
-      budget: budgetFrom(values, preset, preset === 'code' ? CODE_NOISE_EPOCHS : undefined),
-      rates: values.rates ? checkRates(values.rates) : defaultRates(preset),
-      trajectories,
-      noiseAware: values['noise-aware'] === true,
-      sizes: { layers: values.layers },
-      out,
-      command: ['qmoe noise-sweep', ...args].join(' '),
-      progress: stderrProgress(values.quiet),
-    });
-    process.stdout.write(readFileSync(join(out, 'noise.md'), 'utf8'));
-    process.stdout.write(`\n${result.points.length} error rates x ${result.seeds} seed(s); wrote ${out}/{noise.json, noise.md, noise.svg, noise.png, runs/}\n`);
+    const o = noiseSweepOptions(values, cmd, args);
+    const result = await runNoiseSweep(o);
+    process.stdout.write(readFileSync(join(o.out, 'noise.md'), 'utf8'));
+    process.stdout.write(`\n${result.points.length} error rates x ${result.seeds} seed(s); wrote ${o.out}/{noise.json, noise.md, noise.svg, noise.png, runs/}\n`);
     return 0;
   },
 });
+
+export const NOISE_SWEEP_STUDY: StudyCommand = {
+  name: 'noise-sweep',
+  command: NOISE_SWEEP,
+  out: (values) => required('qmoe noise-sweep', 'out', 'DIR', (values as OptionValues<typeof NOISE_SWEEP_OPTIONS>).out, NOISE_SWEEP_USAGE),
+  plan: (values, { command, args }) => planNoiseSweep(noiseSweepOptions(values as OptionValues<typeof NOISE_SWEEP_OPTIONS>, command, args)),
+};

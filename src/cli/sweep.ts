@@ -1,20 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stderrProgress } from '../experiments/progress.js';
-import { runSweep } from '../experiments/sweep.js';
-import { ints, defineCommand } from './args.js';
+import { planSweep, runSweep, type SweepOptions } from '../experiments/sweep.js';
+import { ints, defineCommand, type OptionValues } from './args.js';
 import { STUDY_OPTIONS, budgetFrom, dataFrom, required } from './common-options.js';
+import { EXECUTION_HELP, EXECUTION_OPTIONS, executionFrom, recordedCommand } from './execution-options.js';
 import { IMAGE_HELP } from './image-options.js';
+import type { StudyCommand } from './study-command.js';
 
 export const SWEEP_USAGE =
-  'usage: qmoe sweep --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits-list 2,3,4] [--layers-list 1,2,4,8] [--widths 2,4,8,16,32,64] [--seeds K] [--epochs N] [--lr X] [--batch N] [--patience N] [--backend cpu|cpu64|webgpu|auto] [data options] [--quiet]';
+  'usage: qmoe sweep --out DIR [--dataset moons|mnist|fashion] [--preset paper|code] [--qubits-list 2,3,4] [--layers-list 1,2,4,8] [--widths 2,4,8,16,32,64] [--seeds K] [--epochs N] [--lr X] [--batch N] [--patience N] [--backend cpu|cpu64|webgpu|auto] [--workers N|auto | --queue URL] [data options] [--quiet]';
 
 export const SWEEP_HELP = `${SWEEP_USAGE}
 
 The study's Fig. 2: test accuracy against trainable router parameters, for the quantum router
 over qubits x layers and for the classical routers (linear, and one-hidden-layer MLPs of the given
 widths), same experts, data and budget. Writes DIR/sweep.json, DIR/sweep.md, DIR/sweep.svg/png and
-DIR/runs/ (one file per run, written atomically: an interrupted sweep resumes).
+DIR/runs/ (one file per run, <point>-seed<k>-<hash>.json, written atomically: an interrupted
+sweep resumes).
 
   --qubits-list L   quantum router qubit counts (default: the feature count, and +1 on moons)
   --layers-list L   circuit layers (default 1,2,4,8,12 on moons; 1,2,4,8 otherwise)
@@ -23,32 +26,45 @@ DIR/runs/ (one file per run, written atomically: an interrupted sweep resumes).
   --epochs N --lr X --batch N --patience N   the budget (preset defaults as qmoe train)
   --samples N --noise X --data-seed N        moons data
 ${IMAGE_HELP}  --backend NAME    cpu (fast CPU engine), cpu64 (float64 reference), webgpu or auto (default auto)
-`;
+${EXECUTION_HELP}`;
 
-const SWEEP_OPTIONS = { ...STUDY_OPTIONS, 'qubits-list': ints(1, 20), 'layers-list': ints(1, 1000), widths: ints(1, 4096) } as const;
+const SWEEP_OPTIONS = { ...STUDY_OPTIONS, ...EXECUTION_OPTIONS, 'qubits-list': ints(1, 20), 'layers-list': ints(1, 1000), widths: ints(1, 4096) } as const;
+
+/** The sweep's options from the command line. */
+function sweepOptions(values: OptionValues<typeof SWEEP_OPTIONS>, cmd: string, args: string[]): SweepOptions {
+  const preset = values.preset ?? 'paper';
+  const dataset = dataFrom(cmd, values, SWEEP_USAGE);
+  const features = dataset.name === 'moons' ? 2 : (dataset.image?.components ?? 8);
+  return {
+    dataset,
+    preset,
+    seeds: values.seeds ?? 1,
+    budget: budgetFrom(values, preset),
+    backend: values.backend ?? 'auto',
+    out: required(cmd, 'out', 'DIR', values.out, SWEEP_USAGE),
+    qubits: values['qubits-list'] ?? (dataset.name === 'moons' ? [2, 3] : [features]),
+    layers: values['layers-list'] ?? (dataset.name === 'moons' ? [1, 2, 4, 8, 12] : [1, 2, 4, 8]),
+    widths: values.widths ?? [2, 4, 8, 16, 32, 64],
+    execution: executionFrom(cmd, values, SWEEP_USAGE),
+    command: recordedCommand('sweep', args),
+    progress: stderrProgress(values.quiet),
+  };
+}
 
 export const SWEEP = defineCommand({
   usage: SWEEP_USAGE, help: SWEEP_HELP, options: SWEEP_OPTIONS,
   async run(values, { command: cmd, args }) {
-    const out = required(cmd, 'out', 'DIR', values.out, SWEEP_USAGE);
-    const preset = values.preset ?? 'paper';
-    const dataset = dataFrom(cmd, values, SWEEP_USAGE);
-    const features = dataset.name === 'moons' ? 2 : (dataset.image?.components ?? 8);
-    const r = await runSweep({
-      dataset,
-      preset,
-      seeds: values.seeds ?? 1,
-      budget: budgetFrom(values, preset),
-      backend: values.backend ?? 'auto',
-      out,
-      qubits: values['qubits-list'] ?? (dataset.name === 'moons' ? [2, 3] : [features]),
-      layers: values['layers-list'] ?? (dataset.name === 'moons' ? [1, 2, 4, 8, 12] : [1, 2, 4, 8]),
-      widths: values.widths ?? [2, 4, 8, 16, 32, 64],
-      command: ['qmoe sweep', ...args].join(' '),
-      progress: stderrProgress(values.quiet),
-    });
-    process.stdout.write(readFileSync(join(out, 'sweep.md'), 'utf8'));
-    process.stdout.write(`${r.points.length} points; wrote ${out}/{sweep.json, sweep.md, sweep.svg, sweep.png, runs/}\n`);
+    const o = sweepOptions(values, cmd, args);
+    const r = await runSweep(o);
+    process.stdout.write(readFileSync(join(o.out, 'sweep.md'), 'utf8'));
+    process.stdout.write(`${r.points.length} points; wrote ${o.out}/{sweep.json, sweep.md, sweep.svg, sweep.png, runs/}\n`);
     return 0;
   },
 });
+
+export const SWEEP_STUDY: StudyCommand = {
+  name: 'sweep',
+  command: SWEEP,
+  out: (values) => required('qmoe sweep', 'out', 'DIR', (values as OptionValues<typeof SWEEP_OPTIONS>).out, SWEEP_USAGE),
+  plan: (values, { command, args }) => planSweep(sweepOptions(values as OptionValues<typeof SWEEP_OPTIONS>, command, args)),
+};

@@ -6,7 +6,9 @@ import { prepareData, type DatasetSettings, type PreparedData } from '../train/d
 import { createCpuEngine } from '../train/cpu-engine.js';
 import type { EngineChoice } from '../train/select-engine.js';
 import { claimsFor, type Claim } from './claims.js';
-import { meanCurve, meanStd, runStudy, trainRun, type Budget, type RunRecord, type StudyOptions } from './runner.js';
+import { makeRunSpec } from '../jobs/spec.js';
+import { runStudy, type StudyPlan } from '../jobs/study.js';
+import { meanCurve, meanStd, type Budget, type RunRecord, type StudyOptions } from './runner.js';
 
 /** The study's three models: A linear router, B quantum router, C deep (MLP) router. */
 export const ABLATION_MODELS: { label: string; router: RouterKind; name: string }[] = [
@@ -72,29 +74,44 @@ export function ablationSpec(router: RouterKind, preset: Preset, data: PreparedD
 }
 
 /**
- * Runs (or resumes) an ablation: every model of ABLATION_MODELS for seeds 0..K-1 with the same
- * data, experts and budget. Each finished run is written atomically to DIR/runs/<router>-seed<k>.json;
- * a later call with the same configuration reuses those files and trains only the missing runs.
- * Then writes DIR/ablation.json, DIR/ablation.md and the figures.
+ * The ablation as a plan (src/jobs/study.ts): every model of ABLATION_MODELS for seeds 0..K-1
+ * with the same data, experts and budget, one run spec each (DIR/runs/<router>-seed<k>-<hash>.json),
+ * and the tables and figures made from their records (DIR/ablation.json, ablation.md, figures).
  */
-export async function runAblation(o: AblationOptions): Promise<AblationResult> {
+export function planAblation(o: AblationOptions): StudyPlan<RunRecord, AblationResult> {
   const data = prepareData(o.dataset, o.preset);
-  const jobs = Array.from({ length: o.seeds }, (_, seed) =>
+  const specs = Array.from({ length: o.seeds }, (_, seed) =>
     ABLATION_MODELS.map((model) => {
       const spec = ablationSpec(model.router, o.preset, data, o.sizes);
-      return { id: `${model.router}-seed${seed}`, kind: model.router, label: `${model.label} ${model.router} seed ${seed}`, seed, spec, config: { dataset: data.settings, spec, budget: o.budget } };
+      return makeRunSpec({
+        name: `${model.router}-seed${seed}`,
+        study: 'ablation',
+        kind: model.router,
+        label: `${model.label} ${model.router} seed ${seed}`,
+        seed,
+        preset: o.preset,
+        backend: o.backend,
+        config: { dataset: data.settings, spec, budget: o.budget },
+      });
     }),
   ).flat();
-  return runStudy(o, {
+  return {
     name: 'ablation',
-    jobs,
-    train: (j, hooks) => trainRun(j.id, j.spec, data, o.budget, j.seed, o.backend, hooks),
+    specs,
     done: (run) => `test accuracy ${(100 * run.test.accuracy).toFixed(2)}%`,
     finish: async (runs) => {
-      const result = summarize(o, data, jobs.map((j) => runs.get(j.id)!));
+      const result = summarize(o, data, specs.map((s) => runs.get(s.id)!));
       return { result, files: await outputFiles(o, data, result, runs), setNames: ablationFiles() };
     },
-  });
+  };
+}
+
+/**
+ * Runs (or resumes) an ablation (planAblation) where `o.execution` says: a later call with the
+ * same configuration reuses the finished runs in DIR/runs and trains only the missing ones.
+ */
+export function runAblation(o: AblationOptions): Promise<AblationResult> {
+  return runStudy(o, planAblation(o));
 }
 
 /** Every file name of an ablation's result set (the boundaries only for two-feature data). */

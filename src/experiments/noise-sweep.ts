@@ -5,10 +5,14 @@ import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
 import { DEFAULT_GRADIENT_TRAJECTORIES } from '../noise/backend.js';
 import { type GateNoiseRecord, type RouterNoisePlacement, createNoisyCpuEngine, presetPlacement } from '../noise/training.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
-import { createCpuEngine } from '../train/cpu-engine.js';
+import { makeRunSpec, type RunSpec } from '../jobs/spec.js';
+import { runStudy, type StudyPlan } from '../jobs/study.js';
 import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
+import type { NoiseRunConfig, NoiseRunRecord } from './noise-run.js';
 import { formatDuration, type ProgressSink } from './progress.js';
-import { deviceName, meanStd, runStudy, scoreAllSplits, trainOnEngine, type Budget, type Job, type RunConfig, type RunRecord, type StudyOptions, type TrainHooks } from './runner.js';
+import { deviceName, meanStd, scoreAllSplits, type Budget, type StudyOptions } from './runner.js';
+
+export type { NoiseRunConfig, NoiseRunRecord } from './noise-run.js';
 
 /**
  * The study's robustness experiment (its Table II): accuracy of the quantum router B under
@@ -90,13 +94,6 @@ export interface NoiseSweepOptions extends StudyOptions {
   sizes?: { layers?: number; qubits?: number };
 }
 
-/** Config of a run for resume checks: the runner's plus the noise it trained under (null: none). */
-export interface NoiseRunConfig extends RunConfig {
-  noise: { p: number; placement: RouterNoisePlacement; trajectories: number } | null;
-}
-
-export type NoiseRunRecord = RunRecord & { config: NoiseRunConfig; noise: GateNoiseRecord | null };
-
 type Stat = ReturnType<typeof meanStd>;
 
 export interface NoisePoint {
@@ -152,31 +149,6 @@ export function checkRates(rates: unknown): number[] {
   return sorted;
 }
 
-/**
- * Trains one model on the CPU engine, without noise (`noise` null) or with the quantum router's
- * circuit under noise at rate noise.p, and scores the kept parameters (under the same noise).
- */
-export async function trainNoiseRun(
-  id: string,
-  spec: ModelSpec,
-  data: PreparedData,
-  budget: Budget,
-  seed: number,
-  noise: NoiseRunConfig['noise'],
-  hooks: TrainHooks = {},
-): Promise<NoiseRunRecord> {
-  const made = noise
-    ? createNoisyCpuEngine(spec, { lr: budget.lr, p: noise.p, trajectories: noise.trajectories, placement: noise.placement, seed })
-    : { engine: createCpuEngine(spec, { lr: budget.lr }), noise: null };
-  const engine = made.engine;
-  try {
-    const config: NoiseRunConfig = { dataset: data.settings, spec, budget, noise };
-    return { ...(await trainOnEngine(engine, id, spec, data, budget, seed, config, hooks)), config, noise: made.noise };
-  } finally {
-    engine.dispose();
-  }
-}
-
 /** Scores given parameters of B with its circuit under noise at rate p (exact for small circuits). */
 export async function evaluateUnderNoise(spec: ModelSpec, params: ArrayLike<number>, data: PreparedData, p: number, placement: RouterNoisePlacement, trajectories: number, seed: number) {
   const { engine } = createNoisyCpuEngine(spec, { lr: 0.01, p, placement, trajectories, seed });
@@ -193,8 +165,12 @@ function rateId(p: number): string {
   return `p${p}`;
 }
 
-/** Runs (or resumes) a noise sweep and writes DIR/noise.json, noise.md, noise.svg and noise.png. */
-export async function runNoiseSweep(o: NoiseSweepOptions): Promise<NoiseSweepResult> {
+/**
+ * The noise sweep as a plan (src/jobs/study.ts): the training runs (A and B per seed, and B under
+ * noise at each p > 0 when it is retrained there), then the evaluations under noise and the table
+ * from their records (DIR/noise.json, noise.md, noise.svg, noise.png).
+ */
+export function planNoiseSweep(o: NoiseSweepOptions): StudyPlan<NoiseRunRecord, NoiseSweepResult> {
   const seeds = checkInt('--seeds', o.seeds ?? 3, 1, 1000);
   const rates = checkRates(o.rates ?? defaultRates(o.preset));
   const trajectories = checkInt('--trajectories', o.trajectories ?? DEFAULT_GRADIENT_TRAJECTORIES, 1, MAX_TRAJECTORIES);
@@ -204,21 +180,31 @@ export async function runNoiseSweep(o: NoiseSweepOptions): Promise<NoiseSweepRes
   const base = { preset: o.preset, features: data.features, classes: data.classes };
   const baselineSpec = makeSpec({ ...base, router: 'linear' });
   const quantumSpec = makeSpec({ ...base, router: 'quantum', qubits: o.sizes?.qubits, layers: o.sizes?.layers ?? defaultLayers(data.settings.name, o.preset) });
-  const jobs: (Job & { router: RouterKind; seed: number; spec: ModelSpec; config: NoiseRunConfig })[] = [];
-  const job = (id: string, kind: string, spec: ModelSpec, seed: number, noise: NoiseRunConfig['noise']) =>
-    jobs.push({ id, kind, label: `${spec.router}${noise ? ` under noise p=${noise.p}` : ''} seed ${seed}`, router: spec.router, seed, spec, config: { dataset: data.settings, spec, budget: o.budget, noise } });
+  const specs: RunSpec[] = [];
+  const job = (name: string, kind: string, spec: ModelSpec, seed: number, noise: NoiseRunConfig['noise']) =>
+    specs.push(
+      makeRunSpec({
+        name,
+        study: 'noise-sweep',
+        kind,
+        label: `${spec.router}${noise ? ` under noise p=${noise.p}` : ''} seed ${seed}`,
+        seed,
+        preset: o.preset,
+        backend: 'cpu',
+        config: { dataset: data.settings, spec, budget: o.budget, noise },
+      }),
+    );
   for (let seed = 0; seed < seeds; seed++) {
     job(`linear-seed${seed}`, 'linear', baselineSpec, seed, null);
     job(`quantum-seed${seed}`, 'quantum', quantumSpec, seed, null);
     if (underNoise) for (const p of rates) if (p > 0) job(`quantum-${rateId(p)}-seed${seed}`, 'quantum-noisy', quantumSpec, seed, { p, placement, trajectories });
   }
-  return runStudy(o, {
+  return {
     name: 'noise-sweep',
-    jobs,
-    train: (j, hooks) => trainNoiseRun(j.id, j.spec, data, o.budget, j.seed, j.config.noise, hooks),
-    done: (run: NoiseRunRecord) => `test accuracy ${(100 * run.test.accuracy).toFixed(2)}%, train ${(100 * run.train.accuracy).toFixed(2)}%`,
+    specs,
+    done: (run) => `test accuracy ${(100 * run.test.accuracy).toFixed(2)}%, train ${(100 * run.train.accuracy).toFixed(2)}%`,
     finish: async (runs, log) => {
-      const result = await summarizeNoiseSweep(o, { seeds, rates, trajectories, underNoise, placement, data, baselineSpec, quantumSpec, jobs, runs, log });
+      const result = await summarizeNoiseSweep(o, { seeds, rates, trajectories, underNoise, placement, data, baselineSpec, quantumSpec, specs, runs, log });
       const svg = await noiseSvg(result);
       const { svgToPng } = await import('../plot/render.js');
       const files: [string, string | Uint8Array][] = [
@@ -229,7 +215,12 @@ export async function runNoiseSweep(o: NoiseSweepOptions): Promise<NoiseSweepRes
       ];
       return { result, files };
     },
-  });
+  };
+}
+
+/** Runs (or resumes) a noise sweep (planNoiseSweep) where `o.execution` says. */
+export function runNoiseSweep(o: NoiseSweepOptions): Promise<NoiseSweepResult> {
+  return runStudy(o, planNoiseSweep(o));
 }
 
 /** Evaluates each seed's noiseless B under noise at every rate, and gathers the table. */
@@ -244,17 +235,17 @@ async function summarizeNoiseSweep(
     data: PreparedData;
     baselineSpec: ModelSpec;
     quantumSpec: ModelSpec;
-    jobs: Job[];
+    specs: RunSpec[];
     runs: Map<string, NoiseRunRecord>;
     log: ProgressSink;
   },
 ): Promise<NoiseSweepResult> {
-  const { seeds, rates, trajectories, underNoise, placement, data, baselineSpec, quantumSpec, jobs, runs, log } = c;
+  const { seeds, rates, trajectories, underNoise, placement, data, baselineSpec, quantumSpec, specs, runs, log } = c;
   // Noiseless B of each seed under noise at every p (exact density matrices for small circuits).
   const t0 = performance.now();
   const evaluations: NoiseSweepResult['evaluations'] = [];
   for (let seed = 0; seed < seeds; seed++) {
-    const b = runs.get(`quantum-seed${seed}`)!;
+    const b = runs.get(specs.find((s) => s.name === `quantum-seed${seed}`)!.id)!;
     for (const p of rates) {
       const e = await evaluateUnderNoise(quantumSpec, b.finalParams, data, p, placement, trajectories, seed);
       evaluations.push({ seed, p, ...e });
@@ -266,7 +257,7 @@ async function summarizeNoiseSweep(
 
   const claims = NOISE_CLAIMS[o.preset];
   const onTrainData = claims.measuredOn === 'training data';
-  const all = jobs.map((j) => runs.get(j.id)!);
+  const all = specs.map((s) => runs.get(s.id)!);
   const stat = (rs: { test: { accuracy: number }; train: { accuracy: number } }[]) => ({ test: meanStd(rs.map((r) => r.test.accuracy)), train: meanStd(rs.map((r) => r.train.accuracy)) });
   const linear = all.filter((r) => r.config.spec.router === 'linear');
   const noiseless = all.filter((r) => r.config.spec.router === 'quantum' && r.config.noise === null);

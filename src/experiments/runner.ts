@@ -1,17 +1,17 @@
 import { cpus } from 'node:os';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { countParams, initParams, type InitKind } from '../moe/models.js';
 import type { ModelSpec, Preset } from '../moe/spec.js';
 import { QmoeFileError, QmoeInputError, fileErrorReason } from '../errors.js';
-import { cleanTemporaries, writeFileAtomic } from '../train/atomic.js';
+import { writeFileAtomic } from '../train/atomic.js';
 import type { DatasetSettings, PreparedData } from '../train/dataset.js';
 import type { TrainingEngine } from '../train/engine.js';
 import { createEngine, type EngineChoice } from '../train/select-engine.js';
 import { shuffleSeed, train, type EpochProgress, type EpochRecord } from '../train/trainer.js';
 import { scoreSplit } from '../train/score.js';
-import { openResultDir } from '../train/result-set.js';
-import { EtaClock, batchLine, formatDuration, type ProgressSink } from './progress.js';
+import type { ExecutionChoice } from '../jobs/execution-choice.js';
+import type { ProgressSink } from './progress.js';
 
 /** Training settings shared by every run of an experiment (the "same budget"). */
 export interface Budget {
@@ -203,12 +203,12 @@ const RUN_FIELDS: [string, 'number' | 'array' | 'object'][] = [
   ['finalParams', 'array'],
 ];
 
-/** Throws a QmoeInputError naming the file and the first missing or mistyped field of a run record. */
-function checkRunRecord(path: string, run: RunRecord): void {
+/** Throws a QmoeInputError naming the file (or source) and the first missing or mistyped field of a run record. */
+export function checkRunRecord(path: string, run: RunRecord, hint = 'delete the file to train that run again'): void {
   for (const [field, kind] of RUN_FIELDS) {
     const value = field.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), run);
     const ok = kind === 'array' ? Array.isArray(value) : kind === 'number' ? typeof value === 'number' : typeof value === 'object' && value !== null;
-    if (!ok) throw new QmoeInputError(`${path}: ${field}`, value, `a run record needs ${kind === 'number' ? 'a number' : `an ${kind}`} there; delete the file to train that run again`);
+    if (!ok) throw new QmoeInputError(`${path}: ${field}`, value, `a run record needs ${kind === 'number' ? 'a number' : `an ${kind}`} there; ${hint}`);
   }
 }
 
@@ -222,30 +222,6 @@ export function saveRun(dir: string, run: RunRecord): void {
   }
 }
 
-/** DIR/runs, created, without the temporaries of writers that are gone. */
-function runsDirectory(out: string): string {
-  const dir = join(out, 'runs');
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new QmoeFileError('--out', dir, `cannot create the directory (${fileErrorReason(e)})`);
-  }
-  cleanTemporaries(dir);
-  return dir;
-}
-
-/** About how many bytes an experiment's tables and figures take (checked before training). */
-export const EXPERIMENT_BYTES = 16 * 2 ** 20;
-
-/** One training run of an experiment: its id, its kind (for the ETA), its configuration, its name in the progress. */
-export interface Job {
-  id: string;
-  kind: string;
-  config: RunConfig;
-  /** e.g. "A linear seed 0". */
-  label: string;
-}
-
 /** What every study (ablation, sweep, noise sweep) is given. */
 export interface StudyOptions {
   dataset: DatasetSettings;
@@ -253,89 +229,13 @@ export interface StudyOptions {
   budget: Budget;
   /** The result directory: DIR/runs/<id>.json per run, the tables and figures in DIR. */
   out: string;
-  /** The command line, recorded in the outputs and the lock. */
+  /** The command line, recorded in the outputs and the lock (without passwords). */
   command?: string;
   progress?: ProgressSink;
-  /** Test hook: called before a run is trained (not for runs reused from DIR/runs). */
+  /** Where the runs are trained: this process (the default), local worker processes or a queue. */
+  execution?: ExecutionChoice;
+  /** Test hook: called when a run is handed to be trained (not for runs reused from DIR/runs). */
   onTrain?: (id: string) => void;
-}
-
-/**
- * Runs (or resumes) a study in its result directory (src/train/result-set.ts: locked, checked
- * before training): each job's record from DIR/runs when it was made with the same configuration
- * (a record of another configuration is an error naming --out), the others trained with `train`
- * and saved atomically, with progress (epoch, batch, ETA from the kinds' measured seconds per
- * epoch); then `finish` turns the runs into the result and its files, committed as one set.
- * `done` describes a finished run.
- */
-export async function runStudy<J extends Job, R extends RunRecord, T>(
-  o: StudyOptions,
-  s: {
-    name: string;
-    jobs: J[];
-    train: (job: J, hooks: TrainHooks) => Promise<R>;
-    done: (run: R) => string;
-    finish: (runs: Map<string, R>, log: ProgressSink) => Promise<{ result: T; files: [string, string | Uint8Array][]; setNames?: string[] }>;
-  },
-): Promise<T> {
-  const log = o.progress ?? { status: () => {}, line: () => {} };
-  const dir = openResultDir(o.out, { argument: '--out', bytes: EXPERIMENT_BYTES, command: o.command });
-  try {
-    const runsDir = runsDirectory(o.out);
-    const runs = new Map<string, R>();
-    const clock = new EtaClock();
-    for (const j of s.jobs) {
-      const found = loadRun(runsDir, j.id, j.config);
-      if (found && 'mismatch' in found) {
-        throw new QmoeInputError('--out', o.out, `holds runs/${j.id}.json from another configuration (data set, model, budget or noise differ); use another --out, or delete ${runsDir} to start again`);
-      }
-      if (found) {
-        runs.set(j.id, found as R);
-        clock.record(j.kind, found.seconds, found.epochsRun);
-      }
-    }
-    const todo = s.jobs.filter((j) => !runs.has(j.id));
-    if (runs.size > 0) log.line(`${s.name}: ${runs.size} of ${s.jobs.length} runs found in ${runsDir}, ${todo.length} to train`);
-    const epochs = o.budget.epochs;
-    const remaining = new Map<string, number>();
-    for (const j of todo) remaining.set(j.kind, (remaining.get(j.kind) ?? 0) + epochs);
-    const eta = () => {
-      const t = clock.estimate(remaining);
-      return `ETA ${t === undefined ? '?' : `<= ${formatDuration(t)}`}`;
-    };
-    const every = epochs <= 20 ? 1 : 10;
-    let n = s.jobs.length - todo.length;
-    for (const j of todo) {
-      n++;
-      o.onTrain?.(j.id);
-      const head = `${s.name} ${n}/${s.jobs.length}: ${j.label}`;
-      const t0 = performance.now();
-      let last = t0;
-      const run = await s.train(j, {
-        onEpoch: (r) => {
-          const now = performance.now();
-          clock.record(j.kind, (now - last) / 1000, 1);
-          last = now;
-          remaining.set(j.kind, (remaining.get(j.kind) ?? 0) - 1);
-          if (r.epoch % every === 0 || r.epoch === 1 || r.epoch === epochs) {
-            log.status(`${head} epoch ${r.epoch}/${epochs} loss ${r.trainLoss.toFixed(4)} val acc ${r.valAccuracy.toFixed(3)} | ${eta()}`);
-          }
-        },
-        onProgress: log.batchSeconds === undefined ? undefined : (p) => log.status(`${head} epoch ${p.epoch}/${epochs} ${batchLine(p)} | ${eta()}`),
-        progressSeconds: log.batchSeconds,
-      });
-      // Epochs not run (early stopping) leave the estimate.
-      remaining.set(j.kind, (remaining.get(j.kind) ?? 0) - (epochs - run.epochsRun));
-      saveRun(runsDir, run);
-      runs.set(j.id, run);
-      log.line(`${head} done: ${s.done(run)}, ${run.epochsRun} epochs, ${formatDuration((performance.now() - t0) / 1000)}`);
-    }
-    const { result, files, setNames } = await s.finish(runs, log);
-    dir.commit(files, setNames);
-    return result;
-  } finally {
-    dir.release();
-  }
 }
 
 /** Mean and sample standard deviation (n - 1; null for one value). */

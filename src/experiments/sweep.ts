@@ -4,14 +4,16 @@ import { makeSpec } from '../moe/models.js';
 import type { ModelSpec, Preset } from '../moe/spec.js';
 import { prepareData, type DatasetSettings } from '../train/dataset.js';
 import type { EngineChoice } from '../train/select-engine.js';
-import { meanStd, runStudy, trainRun, type Budget, type StudyOptions } from './runner.js';
+import { makeRunSpec } from '../jobs/spec.js';
+import { runStudy, type StudyPlan } from '../jobs/study.js';
+import { meanStd, type Budget, type RunRecord, type StudyOptions } from './runner.js';
 
 /**
  * The study's Fig. 2: test accuracy against the number of trainable router parameters, for the
  * quantum router over a grid of qubits x layers and for classical routers: the linear router
  * and one-hidden-layer MLP routers of several widths (the code preset's sweep: h in
  * {2, 4, 8, 16, 32, 64}). Every point has the same experts, data and budget; K seeds each.
- * Resumable like the ablation (DIR/runs/<point>-seed<k>.json).
+ * Resumable like the ablation (DIR/runs/<point>-seed<k>-<hash>.json).
  */
 export interface SweepOptions extends StudyOptions {
   seeds: number;
@@ -33,7 +35,8 @@ export interface SweepPoint {
   trainAccuracy: ReturnType<typeof meanStd>;
 }
 
-export async function runSweep(o: SweepOptions): Promise<{ points: SweepPoint[]; figure: string }> {
+/** The sweep as a plan (src/jobs/study.ts): one run spec per point and seed, and the figure and tables from their records. */
+export function planSweep(o: SweepOptions): StudyPlan<RunRecord, { points: SweepPoint[]; figure: string }> {
   const data = prepareData(o.dataset, o.preset);
   const base = { preset: o.preset, features: data.features, classes: data.classes };
   const grid: { id: string; family: SweepPoint['family']; series: string; spec: ModelSpec }[] = [];
@@ -43,17 +46,19 @@ export async function runSweep(o: SweepOptions): Promise<{ points: SweepPoint[];
   }
   grid.push({ id: 'linear', family: 'linear', series: 'linear', spec: makeSpec({ ...base, router: 'linear' }) });
   for (const h of o.widths) grid.push({ id: `mlp-h${h}`, family: 'mlp', series: 'MLP (one hidden layer)', spec: makeSpec({ ...base, router: 'mlp', hidden: [h] }) });
-  const jobs = grid.flatMap((g) =>
-    Array.from({ length: o.seeds }, (_, seed) => ({ point: g.id, spec: g.spec, seed, id: `${g.id}-seed${seed}`, kind: g.id, label: `${g.id} seed ${seed}`, config: { dataset: data.settings, spec: g.spec, budget: o.budget } })),
+  const specs = grid.flatMap((g) =>
+    Array.from({ length: o.seeds }, (_, seed) => ({
+      point: g.id,
+      spec: makeRunSpec({ name: `${g.id}-seed${seed}`, study: 'sweep', kind: g.id, label: `${g.id} seed ${seed}`, seed, preset: o.preset, backend: o.backend, config: { dataset: data.settings, spec: g.spec, budget: o.budget } }),
+    })),
   );
-  return runStudy(o, {
+  return {
     name: 'sweep',
-    jobs,
-    train: (j, hooks) => trainRun(j.id, j.spec, data, o.budget, j.seed, o.backend, hooks),
+    specs: specs.map((s) => s.spec),
     done: (run) => `${run.params.router} router params, test accuracy ${(100 * run.test.accuracy).toFixed(2)}%`,
     finish: async (runs) => {
       const points: SweepPoint[] = grid.map((g) => {
-        const rs = jobs.filter((j) => j.point === g.id).map((j) => runs.get(j.id)!);
+        const rs = specs.filter((s) => s.point === g.id).map((s) => runs.get(s.spec.id)!);
         return {
           id: g.id,
           family: g.family,
@@ -76,7 +81,12 @@ export async function runSweep(o: SweepOptions): Promise<{ points: SweepPoint[];
       ];
       return { result: { points, figure: 'sweep' }, files };
     },
-  });
+  };
+}
+
+/** Runs (or resumes) a sweep (planSweep) where `o.execution` says (DIR/runs/<point>-seed<k>-<hash>.json). */
+export function runSweep(o: SweepOptions): Promise<{ points: SweepPoint[]; figure: string }> {
+  return runStudy(o, planSweep(o));
 }
 
 export function sweepMarkdown(r: { command?: string; dataset: DatasetSettings; preset: Preset; budget: Budget; seeds: number; points: SweepPoint[] }): string {

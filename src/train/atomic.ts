@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -78,9 +78,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 
 /**
  * Removes the temporary files that interrupted writes left in `dir` (".NAME.PID.HEX.tmp" of a
- * process that no longer runs). Another live writer's temporaries are left alone.
+ * process that no longer runs). Another live writer's temporaries are left alone. With
+ * `olderThanMs`, only temporaries last changed that long ago: in a directory that processes on
+ * other machines write too (DIR/runs of a Slurm array on a shared file system), a PID says
+ * nothing about them, but a write takes milliseconds.
  */
-export function cleanTemporaries(dir: string): void {
+export function cleanTemporaries(dir: string, o: { olderThanMs?: number } = {}): void {
   let names: string[] = [];
   try {
     names = readdirSync(dir);
@@ -89,6 +92,16 @@ export function cleanTemporaries(dir: string): void {
   }
   for (const n of names) {
     const m = TEMPORARY.exec(n);
-    if (m && Number(m[1]) !== process.pid && !isProcessAlive(Number(m[1]))) rmSync(join(dir, n), { force: true });
+    if (!m || Number(m[1]) === process.pid || isProcessAlive(Number(m[1]))) continue;
+    if (o.olderThanMs !== undefined && !olderThan(join(dir, n), o.olderThanMs)) continue;
+    rmSync(join(dir, n), { force: true });
+  }
+}
+
+function olderThan(path: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > ms;
+  } catch {
+    return false;
   }
 }

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runAblation, type AblationOptions } from '../../src/experiments/ablation.js';
 import { DEFAULT_SPLIT } from '../../src/train/dataset.js';
 import { runQmoe } from '../helpers/cli.js';
+import { runFile, runName, runNames } from '../helpers/runs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-ablation-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,7 +61,7 @@ describe('qmoe ablation', () => {
     expect(md).toContain('| A | linear router');
     expect(md).toContain('## Against the study');
     expect(r.stdout).toContain(md);
-    expect(readdirSync(join(out, 'runs')).sort()).toEqual(['linear-seed0.json', 'mlp-seed0.json', 'quantum-seed0.json']);
+    expect(runNames(out)).toEqual(['linear-seed0', 'mlp-seed0', 'quantum-seed0']);
     expect(json.figures).toEqual(['dynamics-loss', 'dynamics-accuracy', 'boundary-linear', 'boundary-quantum', 'boundary-mlp']);
     for (const f of json.figures) {
       const png = pngSize(join(out, `${f}.png`));
@@ -73,25 +74,30 @@ describe('qmoe ablation', () => {
   it('resumes: only missing runs are trained again and the table comes out the same', async () => {
     const out = join(dir, 'resume');
     const trained: string[] = [];
-    const first = await runAblation({ ...small(out, 2), onTrain: (id) => trained.push(id) });
+    const first = await runAblation({ ...small(out, 2), onTrain: (id) => trained.push(runName(id)) });
     expect(trained).toEqual(['linear-seed0', 'quantum-seed0', 'mlp-seed0', 'linear-seed1', 'quantum-seed1', 'mlp-seed1']);
     const md = readFileSync(join(out, 'ablation.md'), 'utf8');
     const runs = join(out, 'runs');
     const mtimes = Object.fromEntries(readdirSync(runs).map((f) => [f, statSync(join(runs, f)).mtimeMs]));
     // An interruption after the runs but before the final files, and one run lost.
     for (const f of readdirSync(out)) if (f !== 'runs') rmSync(join(out, f));
-    rmSync(join(runs, 'quantum-seed1.json'));
+    const lost = runFile(out, 'quantum-seed1');
+    rmSync(lost);
     trained.length = 0;
-    const second = await runAblation({ ...small(out, 2), onTrain: (id) => trained.push(id) });
+    const second = await runAblation({ ...small(out, 2), onTrain: (id) => trained.push(runName(id)) });
     expect(trained).toEqual(['quantum-seed1']);
     expect(readFileSync(join(out, 'ablation.md'), 'utf8')).toBe(md);
     expect(second.models.map((m) => m.accuracy)).toEqual(first.models.map((m) => m.accuracy));
-    for (const [f, t] of Object.entries(mtimes)) if (f !== 'quantum-seed1.json') expect(statSync(join(runs, f)).mtimeMs).toBe(t);
+    for (const [f, t] of Object.entries(mtimes)) if (join(runs, f) !== lost) expect(statSync(join(runs, f)).mtimeMs).toBe(t);
     // Nothing missing: nothing trained.
     trained.length = 0;
-    await runAblation({ ...small(out, 2), onTrain: (id) => trained.push(id) });
+    await runAblation({ ...small(out, 2), onTrain: (id) => trained.push(runName(id)) });
     expect(trained).toEqual([]);
-    // Another budget in the same directory is refused instead of mixing results.
-    await expect(runAblation({ ...small(out, 2), budget: { ...small(out).budget, epochs: 3 } })).rejects.toThrow(/--out.*another configuration/);
+    // Another budget is another set of runs (other ids) beside the first: nothing is mixed.
+    const other = await runAblation({ ...small(out, 1), budget: { ...small(out).budget, epochs: 3 }, onTrain: (id) => trained.push(runName(id)) });
+    expect(trained).toEqual(['linear-seed0', 'quantum-seed0', 'mlp-seed0']);
+    expect(other.models.map((m) => m.epochsRun)).toEqual([[3], [3], [3]]);
+    expect(readdirSync(runs)).toHaveLength(9);
+    for (const [f, t] of Object.entries(mtimes)) if (join(runs, f) !== lost) expect(statSync(join(runs, f)).mtimeMs).toBe(t);
   });
 });

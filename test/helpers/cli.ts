@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,4 +20,41 @@ export function runQmoe(args: string[], timeoutMs: number, env: Record<string, s
       resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr }),
     );
   });
+}
+
+export interface QmoeProcess {
+  pid: number;
+  /** What it wrote so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when it ends. */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends `signal` to its whole process group (it and its worker processes, which may outlive it). */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * Starts `node bin/qmoe.mjs ...args` in a process group of its own (detached), so that kill()
+ * reaches its worker processes too: tests kill every group they started in an afterAll.
+ */
+export function spawnQmoe(args: string[], env: Record<string, string> = {}): QmoeProcess {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  return {
+    pid: child.pid!,
+    stdout: () => out,
+    stderr: () => err,
+    exit,
+    kill: (signal = 'SIGKILL') => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // already gone
+      }
+    },
+  };
 }

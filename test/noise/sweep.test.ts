@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { runNoiseSweep, type NoiseSweepResult } from '../../src/experiments/noise-sweep.js';
 import { DEFAULT_SPLIT } from '../../src/train/dataset.js';
+import { runFile, runName } from '../helpers/runs.js';
 import { runQmoe } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-noise-sweep-'));
@@ -55,10 +56,10 @@ describe('qmoe noise-sweep', () => {
     expect(r.placement).toBe('every-gate');
     expect(r.rates).toEqual([0, 0.02, 0.05]);
     expect(r.points.map((p) => p.p)).toEqual([0, 0.02, 0.05]);
-    expect(r.runs.map((x) => x.id).sort()).toEqual(['linear-seed0', 'quantum-seed0']);
+    expect(r.runs.map((x) => runName(x.id)).sort()).toEqual(['linear-seed0', 'quantum-seed0']);
     expect(r.evaluations).toHaveLength(3);
     // p = 0 through the density matrix equals the noiseless state-vector accuracy of the same B.
-    const b = JSON.parse(readFileSync(join(out, 'runs', 'quantum-seed0.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(runFile(out, 'quantum-seed0'), 'utf8'));
     expect(r.points[0].evaluated.test.mean).toBe(b.test.accuracy);
     expect(r.points[0].evaluated.train.mean).toBe(b.train.accuracy);
     expect(r.noiseless.test.mean).toBe(b.test.accuracy);
@@ -71,17 +72,17 @@ describe('qmoe noise-sweep', () => {
     expect(md).toMatch(/\| baseline A \(linear, noiseless\) \| [\d.]+ \| [\d.]+ \| 65\.00 \|/);
 
     // Resume: every run is found, none trained again, the run files untouched.
-    const mtime = statSync(join(out, 'runs', 'quantum-seed0.json')).mtimeMs;
+    const mtime = statSync(runFile(out, 'quantum-seed0')).mtimeMs;
     const again = await qmoe(...args);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('2 of 2 runs found');
     expect(again.stderr).not.toMatch(/done: test accuracy/);
-    expect(statSync(join(out, 'runs', 'quantum-seed0.json')).mtimeMs).toBe(mtime);
+    expect(statSync(runFile(out, 'quantum-seed0')).mtimeMs).toBe(mtime);
     const r2 = checkOutputs(out);
     expect(r2.points).toEqual(r.points);
   });
 
-  it('code preset retrains under noise per p (noise-aware), resumes per run and refuses another configuration', async () => {
+  it('code preset retrains under noise per p (noise-aware), resumes per run; other trajectories are other runs', async () => {
     const out = join(dir, 'code');
     const trained: string[] = [];
     const opts = {
@@ -92,7 +93,7 @@ describe('qmoe noise-sweep', () => {
       rates: [0.1, 0],
       trajectories: 4,
       out,
-      onTrain: (id: string) => trained.push(id),
+      onTrain: (id: string) => trained.push(runName(id)),
     };
     const r = await runNoiseSweep(opts);
     expect(trained).toEqual(['linear-seed0', 'quantum-seed0', 'quantum-p0.1-seed0']);
@@ -100,7 +101,7 @@ describe('qmoe noise-sweep', () => {
     expect(r.protocol).toBe('train-under-noise');
     expect(r.placement).toBe('embedding-output');
     expect(r.rates).toEqual([0, 0.1]);
-    const noisy = JSON.parse(readFileSync(join(out, 'runs', 'quantum-p0.1-seed0.json'), 'utf8'));
+    const noisy = JSON.parse(readFileSync(runFile(out, 'quantum-p0.1-seed0'), 'utf8'));
     expect(noisy.noise).toMatchObject({ p: 0.1, placement: 'embedding-output', trajectories: 4, forward: 'density-matrix' });
     expect(r.points[1].trained!.test.mean).toBe(noisy.test.accuracy);
     expect(r.points[1].trained!.train.mean).toBe(noisy.train.accuracy);
@@ -111,15 +112,17 @@ describe('qmoe noise-sweep', () => {
     expect(r.points[1].ours).toBe(noisy.train.accuracy);
 
     // Resume after losing one run: only that one is trained again.
-    rmSync(join(out, 'runs', 'quantum-p0.1-seed0.json'));
+    rmSync(runFile(out, 'quantum-p0.1-seed0'));
     trained.length = 0;
     const r2 = await runNoiseSweep(opts);
     expect(trained).toEqual(['quantum-p0.1-seed0']);
     // Trajectories are seeded: the retrained run is the same.
     expect(r2.points).toEqual(r.points);
 
-    // Another number of trajectories is another configuration of the noisy run.
-    await expect(runNoiseSweep({ ...opts, trajectories: 5 })).rejects.toThrow(/another configuration/);
+    // Another number of trajectories is another configuration of the noisy run: a run of its own.
+    trained.length = 0;
+    await runNoiseSweep({ ...opts, trajectories: 5 });
+    expect(trained).toEqual(['quantum-p0.1-seed0']);
     expect(existsSync(join(out, 'noise.json'))).toBe(true);
   });
 
@@ -136,7 +139,7 @@ describe('qmoe noise-sweep', () => {
       noiseAware: true,
       sizes: { layers: 2 },
       out,
-      onTrain: (id) => trained.push(id),
+      onTrain: (id) => trained.push(runName(id)),
     });
     expect(trained).toEqual(['linear-seed0', 'quantum-seed0', 'quantum-p0.01-seed0']);
     expect(r.protocol).toBe('train-under-noise');
