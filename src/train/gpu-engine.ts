@@ -2,7 +2,7 @@ import { QmoeGpuError, QmoeInputError, checkInt } from '../errors.js';
 import { grid, readFloats, storageBuffer, uniformBuffer, writeU32 } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
 import { getPipeline } from '../gpu/pipelines.js';
-import { paramLayout, routerCircuit, routerOutput, routerWidths } from '../moe/models.js';
+import { paramLayout, readoutOf, routerCircuit, routerOutput, routerWidths } from '../moe/models.js';
 import type { ModelSpec, ParamLayout } from '../moe/spec.js';
 import type { Circuit } from '../circuit/types.js';
 import { compileCircuit, derivativeOffset, type CompiledCircuit } from '../sim/compile.js';
@@ -146,7 +146,8 @@ class GpuEngine implements TrainingEngine {
       FEATURES: spec.features,
       CLASSES: spec.classes,
       EXPERTS: spec.experts,
-      ROUTER: spec.router === 'quantum' ? ROUTER_CODE[spec.preset] : ROUTER_CODE[spec.router],
+      // The head reads expert probabilities (readouts blocks, parity) or <Z_i> through the adapter (z).
+      ROUTER: spec.router === 'quantum' ? ROUTER_CODE[readoutOf(spec) === 'z' ? 'code' : 'paper'] : ROUTER_CODE[spec.router],
       ROUTER_INPUTS: this.routerInputs,
       CIRCUIT_PARAMS: layout.circuit,
       EXPERTS_OFFSET: layout.router,
