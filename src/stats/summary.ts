@@ -7,6 +7,8 @@ export const ALPHA = 0.05;
 
 /** Scores of one model over its seeds, as the tables show them. */
 export interface SampleStats extends Description {
+  /** The same as sd (the name the tables' readers used before). */
+  std: number | null;
   values: number[];
   /** 95% percentile bootstrap interval of the mean. */
   interval: Interval;
@@ -50,7 +52,7 @@ export function collapseRule(dataset: string): CollapseRule {
 export function sampleStats(values: number[], rule: CollapseRule, seed = 1): SampleStats {
   const d = describe(values);
   const threshold = rule.threshold ?? median(values) - rule.belowMedian;
-  return { ...d, values, interval: bootstrapMeanInterval(values, { seed }), collapse: collapseRate(values, threshold) };
+  return { ...d, std: d.sd, values, interval: bootstrapMeanInterval(values, { seed }), collapse: collapseRate(values, threshold) };
 }
 
 /** The paired comparison b - a (values in the same seed order). */
