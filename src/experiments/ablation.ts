@@ -9,7 +9,7 @@ import { createCpuEngine } from '../train/cpu-engine.js';
 import type { EngineChoice } from '../train/select-engine.js';
 import { bootstrapInterval, type Interval } from '../stats/bootstrap.js';
 import { describe as describeSample, median } from '../stats/describe.js';
-import { ALPHA, collapseRule, compare, describeTest, formatP, sampleStats, type CollapseRule, type Comparison, type SampleStats } from '../stats/summary.js';
+import { ALPHA, collapseRule, compare, describeTest, formatP, formatPoints as pts, sampleStats, type CollapseRule, type Comparison, type SampleStats } from '../stats/summary.js';
 import { EFFICIENCY_CLAIM, SPEED_CLAIMS, claimsFor, type Claim } from './claims.js';
 import { makeRunSpec, type RunSpec } from '../jobs/spec.js';
 import { runStudy, type StudyPlan } from '../jobs/study.js';
@@ -376,7 +376,6 @@ function checkClaims(preset: Preset, models: ModelSummary[], ratios: EfficiencyR
 }
 
 const pct = (v: number) => (100 * v).toFixed(2);
-const pts = (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)}`;
 function pm(s: { mean: number; std: number | null }, f: (v: number) => string): string {
   return s.std === null ? `${f(s.mean)}` : `${f(s.mean)} ± ${f(s.std)}`;
 }

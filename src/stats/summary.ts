@@ -74,3 +74,9 @@ export function describeTest(t: PermutationTest): string {
     ? `exact paired permutation test (all 2^${t.n} sign flips of the ${t.n} per-seed differences)`
     : `paired permutation test, ${t.assignments} seeded Monte Carlo sign flips of the ${t.n} per-seed differences (p = (1 + hits) / (1 + draws))`;
 }
+
+/** A difference of fractions in percentage points with its sign: "+1.33", "-0.67", "+0.00". */
+export function formatPoints(v: number): string {
+  const t = (100 * v).toFixed(2);
+  return Number(t) === 0 ? '+0.00' : `${v > 0 ? '+' : ''}${t}`;
+}
