@@ -4,13 +4,15 @@ import { countParams, defaultLayers, makeSpec } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
 import { DEFAULT_GRADIENT_TRAJECTORIES } from '../noise/backend.js';
 import { type GateNoiseRecord, type RouterNoisePlacement, createNoisyCpuEngine, presetPlacement } from '../noise/training.js';
+import { conventionRates, type NoiseConvention } from '../noise/model.js';
+import { collapseRule, compare, describeTest, formatP, formatPoints, sampleStats, type Comparison, type SampleStats } from '../stats/summary.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
 import { makeRunSpec, type RunSpec } from '../jobs/spec.js';
 import { runStudy, type StudyPlan } from '../jobs/study.js';
 import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
 import type { NoiseRunConfig, NoiseRunRecord } from './noise-run.js';
 import { formatDuration, type ProgressSink } from './progress.js';
-import { deviceName, meanStd, scoreAllSplits, type Budget, type StudyOptions } from './runner.js';
+import { deviceName, scoreAllSplits, type Budget, type StudyOptions } from './runner.js';
 
 export type { NoiseRunConfig, NoiseRunRecord } from './noise-run.js';
 
@@ -92,9 +94,13 @@ export interface NoiseSweepOptions extends StudyOptions {
   noiseAware?: boolean;
   /** Circuit layers / qubits of B (preset defaults otherwise). */
   sizes?: { layers?: number; qubits?: number };
+  /** What the rates mean (model.ts conventionRates; default pennylane: the Pauli error probability). */
+  convention?: NoiseConvention;
+  /** The engine of the noiseless runs: cpu (the fast CPU engine, default) or cpu64 (float64); runs under noise are float64. */
+  backend?: 'cpu' | 'cpu64';
 }
 
-type Stat = ReturnType<typeof meanStd>;
+type Stat = SampleStats;
 
 export interface NoisePoint {
   p: number;
@@ -107,6 +113,10 @@ export interface NoisePoint {
   /** Ours, on the split the claim was measured on, from the protocol's column. */
   ours: number;
   difference: number | null;
+  /** The Pauli error probabilities of the rate's channels (one-qubit p, two-qubit p2). */
+  pauli: { p: number; p2: number };
+  /** B at p (the protocol's column, the claim's split) - the noiseless A, paired by seed. */
+  versusBaseline: Comparison;
 }
 
 export interface NoiseSweepResult {
@@ -116,6 +126,14 @@ export interface NoiseSweepResult {
   dataset: DatasetSettings;
   preset: Preset;
   placement: RouterNoisePlacement;
+  convention: NoiseConvention;
+  /**
+   * Where B under noise falls below the noiseless A (the protocol's column, the claim's split):
+   * the first rate whose mean is below A's, the rate where the means cross (linear between the
+   * rates around it), and the first rate where B is significantly below A (paired test, 5%).
+   */
+  belowBaseline: { firstBelow: number | null; crossing: number | null; firstSignificantlyBelow: number | null };
+  statistics: { collapse: string; bootstrap: string; test: string };
   /** evaluate: noiseless B evaluated under noise; train-under-noise: B retrained at each p. */
   protocol: 'evaluate' | 'train-under-noise';
   rates: number[];
@@ -150,8 +168,8 @@ export function checkRates(rates: unknown): number[] {
 }
 
 /** Scores given parameters of B with its circuit under noise at rate p (exact for small circuits). */
-export async function evaluateUnderNoise(spec: ModelSpec, params: ArrayLike<number>, data: PreparedData, p: number, placement: RouterNoisePlacement, trajectories: number, seed: number) {
-  const { engine } = createNoisyCpuEngine(spec, { lr: 0.01, p, placement, trajectories, seed });
+export async function evaluateUnderNoise(spec: ModelSpec, params: ArrayLike<number>, data: PreparedData, p: number, placement: RouterNoisePlacement, trajectories: number, seed: number, convention: NoiseConvention = 'pennylane') {
+  const { engine } = createNoisyCpuEngine(spec, { lr: 0.01, p, placement, trajectories, seed, convention });
   try {
     await engine.setParams(Float64Array.from(params));
     const s = await scoreAllSplits(engine, data);
@@ -176,6 +194,8 @@ export function planNoiseSweep(o: NoiseSweepOptions): StudyPlan<NoiseRunRecord, 
   const trajectories = checkInt('--trajectories', o.trajectories ?? DEFAULT_GRADIENT_TRAJECTORIES, 1, MAX_TRAJECTORIES);
   const underNoise = o.preset === 'code' || o.noiseAware === true;
   const placement = presetPlacement(o.preset);
+  const convention = o.convention ?? 'pennylane';
+  conventionRates(0, convention);
   const data = prepareData(o.dataset, o.preset);
   const base = { preset: o.preset, features: data.features, classes: data.classes };
   const baselineSpec = makeSpec({ ...base, router: 'linear' });
@@ -190,21 +210,22 @@ export function planNoiseSweep(o: NoiseSweepOptions): StudyPlan<NoiseRunRecord, 
         label: `${spec.router}${noise ? ` under noise p=${noise.p}` : ''} seed ${seed}`,
         seed,
         preset: o.preset,
-        backend: 'cpu',
+        backend: o.backend ?? 'cpu',
         config: { dataset: data.settings, spec, budget: o.budget, noise },
       }),
     );
   for (let seed = 0; seed < seeds; seed++) {
     job(`linear-seed${seed}`, 'linear', baselineSpec, seed, null);
     job(`quantum-seed${seed}`, 'quantum', quantumSpec, seed, null);
-    if (underNoise) for (const p of rates) if (p > 0) job(`quantum-${rateId(p)}-seed${seed}`, 'quantum-noisy', quantumSpec, seed, { p, placement, trajectories });
+    // The default convention is not written into the configuration (the runs' ids stay as they were).
+    if (underNoise) for (const p of rates) if (p > 0) job(`quantum-${rateId(p)}${convention === 'pennylane' ? '' : `-${convention}`}-seed${seed}`, 'quantum-noisy', quantumSpec, seed, { p, placement, trajectories, ...(convention === 'pennylane' ? {} : { convention }) });
   }
   return {
     name: 'noise-sweep',
     specs,
     done: (run) => `test accuracy ${(100 * run.test.accuracy).toFixed(2)}%, train ${(100 * run.train.accuracy).toFixed(2)}%`,
     finish: async (runs, log) => {
-      const result = await summarizeNoiseSweep(o, { seeds, rates, trajectories, underNoise, placement, data, baselineSpec, quantumSpec, specs, runs, log });
+      const result = await summarizeNoiseSweep(o, { seeds, rates, trajectories, underNoise, placement, convention, data, baselineSpec, quantumSpec, specs, runs, log });
       const svg = await noiseSvg(result);
       const { svgToPng } = await import('../plot/render.js');
       const files: [string, string | Uint8Array][] = [
@@ -232,6 +253,7 @@ async function summarizeNoiseSweep(
     trajectories: number;
     underNoise: boolean;
     placement: RouterNoisePlacement;
+    convention: NoiseConvention;
     data: PreparedData;
     baselineSpec: ModelSpec;
     quantumSpec: ModelSpec;
@@ -240,14 +262,14 @@ async function summarizeNoiseSweep(
     log: ProgressSink;
   },
 ): Promise<NoiseSweepResult> {
-  const { seeds, rates, trajectories, underNoise, placement, data, baselineSpec, quantumSpec, specs, runs, log } = c;
+  const { seeds, rates, trajectories, underNoise, placement, convention, data, baselineSpec, quantumSpec, specs, runs, log } = c;
   // Noiseless B of each seed under noise at every p (exact density matrices for small circuits).
   const t0 = performance.now();
   const evaluations: NoiseSweepResult['evaluations'] = [];
   for (let seed = 0; seed < seeds; seed++) {
     const b = runs.get(specs.find((s) => s.name === `quantum-seed${seed}`)!.id)!;
     for (const p of rates) {
-      const e = await evaluateUnderNoise(quantumSpec, b.finalParams, data, p, placement, trajectories, seed);
+      const e = await evaluateUnderNoise(quantumSpec, b.finalParams, data, p, placement, trajectories, seed, convention);
       evaluations.push({ seed, p, ...e });
     }
     log.status(`noise-sweep: evaluated seed ${seed} at ${rates.length} error rates`);
@@ -258,17 +280,31 @@ async function summarizeNoiseSweep(
   const claims = NOISE_CLAIMS[o.preset];
   const onTrainData = claims.measuredOn === 'training data';
   const all = specs.map((s) => runs.get(s.id)!);
-  const stat = (rs: { test: { accuracy: number }; train: { accuracy: number } }[]) => ({ test: meanStd(rs.map((r) => r.test.accuracy)), train: meanStd(rs.map((r) => r.train.accuracy)) });
+  const rule = collapseRule(data.settings.name);
+  // Every list is in seed order (the pairs of the comparisons).
+  const bySeed = <T extends { seed: number }>(rs: T[]) => [...rs].sort((a, b) => a.seed - b.seed);
+  const stat = (rs: { seed: number; test: { accuracy: number }; train: { accuracy: number } }[]) => {
+    const sorted = bySeed(rs);
+    return { test: sampleStats(sorted.map((r) => r.test.accuracy), rule), train: sampleStats(sorted.map((r) => r.train.accuracy), rule) };
+  };
+  const split = onTrainData ? 'train' : 'test';
   const linear = all.filter((r) => r.config.spec.router === 'linear');
   const noiseless = all.filter((r) => r.config.spec.router === 'quantum' && r.config.noise === null);
+  const baselineStat = stat(linear);
   const points: NoisePoint[] = rates.map((p) => {
     const evaluated = stat(evaluations.filter((e) => e.p === p));
     const trained = underNoise ? stat(p === 0 ? evaluations.filter((e) => e.p === 0) : all.filter((r) => r.config.noise?.p === p)) : undefined;
     const main = trained ?? evaluated;
-    const ours = (onTrainData ? main.train : main.test).mean;
+    const ours = main[split].mean;
     const claimed = claims.points.find((c) => Math.abs(c.p - p) < 1e-12)?.accuracy ?? null;
-    return { p, evaluated, ...(trained ? { trained } : {}), claimed, ours, difference: claimed === null ? null : ours - claimed };
+    const versusBaseline = compare(`B(p = ${p}) - A`, baselineStat[split].values, main[split].values);
+    return { p, evaluated, ...(trained ? { trained } : {}), claimed, ours, difference: claimed === null ? null : ours - claimed, pauli: conventionRates(p, convention), versusBaseline };
   });
+  const a = baselineStat[split].mean;
+  const firstBelowAt = points.findIndex((pt) => pt.ours < a);
+  const crossing =
+    firstBelowAt < 0 ? null : firstBelowAt === 0 ? points[0].p : points[firstBelowAt - 1].p + ((points[firstBelowAt - 1].ours - a) / (points[firstBelowAt - 1].ours - points[firstBelowAt].ours)) * (points[firstBelowAt].p - points[firstBelowAt - 1].p);
+  const significant = points.find((pt) => pt.versusBaseline.significant && pt.versusBaseline.meanDifference < 0);
   const result: NoiseSweepResult = {
     format: 'qmoe-noise-sweep',
     version: 1,
@@ -276,6 +312,13 @@ async function summarizeNoiseSweep(
     dataset: data.settings,
     preset: o.preset,
     placement,
+    convention,
+    belowBaseline: { firstBelow: firstBelowAt < 0 ? null : points[firstBelowAt].p, crossing, firstSignificantlyBelow: significant?.p ?? null },
+    statistics: {
+      collapse: rule.description,
+      bootstrap: `95% percentile bootstrap of the mean over the seeds, ${baselineStat.test.interval.resamples} resamples, seed ${baselineStat.test.interval.seed}`,
+      test: describeTest(points[0].versusBaseline.test),
+    },
     protocol: underNoise ? 'train-under-noise' : 'evaluate',
     rates,
     seeds,
@@ -284,7 +327,7 @@ async function summarizeNoiseSweep(
     rows: { train: data.splits.train.rows, validation: data.splits.validation.rows, test: data.splits.test.rows },
     spec: { baseline: baselineSpec, quantum: quantumSpec },
     params: { baseline: countParams(baselineSpec), quantum: countParams(quantumSpec) },
-    baseline: { ...stat(linear), claimed: claims.baseline },
+    baseline: { ...baselineStat, claimed: claims.baseline },
     noiseless: stat(noiseless),
     points,
     study: claims,
@@ -302,7 +345,7 @@ async function summarizeNoiseSweep(
       noise: r.noise ?? null,
     })),
     seconds: { training: all.reduce((s, r) => s + r.seconds, 0), evaluation: evalSeconds },
-    device: deviceName('cpu'),
+    device: [...new Set(all.map((r) => r.device))].join('; '),
   };
   return result;
 }
@@ -328,22 +371,40 @@ export function noiseMarkdown(r: NoiseSweepResult): string {
       : 'Protocol: A and B trained without noise; B scored under the noise at each p (exact density matrices).',
     '',
   );
-  const head = ['p'];
+  const split = onTrain ? 'train' : 'test';
+  const main = trained ? 'B trained under noise' : 'B evaluated under noise';
+  const convention = r.convention === 'qiskit' ? "Qiskit Aer's depolarizing_error(p, n) (Pauli error 3p/4 on one qubit, 15p/16 on two)" : "PennyLane's DepolarizingChannel(p) (Pauli error p; two-qubit gates: the 15 Pauli pairs each p/15)";
+  lines.push(`Rates: ${convention}. The median, min, interval and B − A columns are ${main} on the ${split} split (the study's); B − A is paired by seed against the noiseless A (${r.statistics.test}; two-sided, 5%).`, '');
+  const head = ['p', 'Pauli error (1q / 2q)'];
   if (trained) head.push('B trained under noise: test', 'B trained under noise: train');
-  head.push('B evaluated under noise: test', 'B evaluated under noise: train', `study (${onTrain ? 'training data' : 'test'})`, 'ours − study (pp)');
+  head.push('B evaluated under noise: test', 'B evaluated under noise: train', 'median', 'min', '95% interval', 'B − A (points)', 'p-value', `study (${onTrain ? 'training data' : 'test'})`, 'ours − study (pp)');
   lines.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
   for (const pt of r.points) {
-    const row = [String(pt.p)];
+    const row = [String(pt.p), `${+pt.pauli.p.toFixed(6)} / ${+pt.pauli.p2.toFixed(6)}`];
     if (trained) row.push(pm(pt.trained!.test), pm(pt.trained!.train));
-    row.push(pm(pt.evaluated.test), pm(pt.evaluated.train), pt.claimed === null ? '—' : pct(pt.claimed), pt.difference === null ? '—' : (100 * pt.difference).toFixed(2));
+    const m = (pt.trained ?? pt.evaluated)[split];
+    const c = pt.versusBaseline;
+    row.push(pm(pt.evaluated.test), pm(pt.evaluated.train), pct(m.median), pct(m.min), `${pct(m.interval.low)} to ${pct(m.interval.high)}`, formatPoints(c.meanDifference), `${formatP(c.test.p).slice(4)}${c.significant ? ' (significant)' : ''}`);
+    row.push(pt.claimed === null ? '—' : pct(pt.claimed), pt.difference === null ? '—' : (100 * pt.difference).toFixed(2));
     lines.push(`| ${row.join(' | ')} |`);
   }
-  const brow = ['baseline A (linear, noiseless)', pm(r.baseline.test), pm(r.baseline.train)];
+  const b = r.baseline[split];
+  const brow = ['baseline A (linear, noiseless)', '—', pm(r.baseline.test), pm(r.baseline.train)];
   if (trained) brow.push('—', '—');
+  brow.push(pct(b.median), pct(b.min), `${pct(b.interval.low)} to ${pct(b.interval.high)}`, '—', '—');
   brow.push(r.baseline.claimed === null ? '—' : pct(r.baseline.claimed));
-  const bours = onTrain ? r.baseline.train.mean : r.baseline.test.mean;
-  brow.push(r.baseline.claimed === null ? '—' : (100 * (bours - r.baseline.claimed)).toFixed(2));
+  brow.push(r.baseline.claimed === null ? '—' : (100 * (b.mean - r.baseline.claimed)).toFixed(2));
   lines.push(`| ${brow.join(' | ')} |`);
+  const bb = r.belowBaseline;
+  lines.push(
+    '',
+    bb.firstBelow === null
+      ? `B stays above the noiseless A (${pct(b.mean)}%) at every rate up to ${r.rates[r.rates.length - 1]}.`
+      : bb.firstBelow === r.rates[0]
+        ? `B is below the noiseless A (${pct(b.mean)}%, ${split}) already at p = ${bb.firstBelow}${bb.firstSignificantlyBelow === null ? ', at no rate significantly' : `, significantly from p = ${bb.firstSignificantlyBelow}`}.`
+        : `B falls below the noiseless A (${pct(b.mean)}%, ${split}) at p = ${bb.firstBelow} (the means cross at p ≈ ${bb.crossing!.toFixed(4)}, linear between the rates); ` +
+          (bb.firstSignificantlyBelow === null ? 'it is significantly below A at none of the rates.' : `significantly below A from p = ${bb.firstSignificantlyBelow}.`),
+  );
   lines.push(
     '',
     `Noiseless B on the state-vector simulator: test ${pm(r.noiseless.test)}, train ${pm(r.noiseless.train)} (the p = 0 row must equal it).`,
@@ -358,13 +419,13 @@ export function noiseMarkdown(r: NoiseSweepResult): string {
   return lines.join('\n');
 }
 
-/** Accuracy against p with error bars (one std), the baseline as a horizontal line and the study's claimed points. */
+/** Accuracy against p with error bars (95% bootstrap intervals of the mean), the baseline as a horizontal line and the study's claimed points. */
 export async function noiseSvg(r: NoiseSweepResult): Promise<string> {
   const { vegaLiteToSvg, BASE_CONFIG } = await import('../plot/render.js');
   const onTrain = r.study.measuredOn === 'training data';
   const split = onTrain ? 'train' : 'test';
   const rows: { series: string; p: number; acc: number; lo: number; hi: number }[] = [];
-  const add = (series: string, p: number, s: { mean: number; std: number | null }) => rows.push({ series, p, acc: s.mean, lo: s.mean - (s.std ?? 0), hi: s.mean + (s.std ?? 0) });
+  const add = (series: string, p: number, s: SampleStats) => rows.push({ series, p, acc: s.mean, lo: s.interval.low, hi: s.interval.high });
   for (const pt of r.points) {
     add(`B evaluated under noise (${split})`, pt.p, pt.evaluated[split]);
     if (pt.trained) add(`B trained under noise (${split})`, pt.p, pt.trained[split]);
@@ -388,7 +449,7 @@ export async function noiseSvg(r: NoiseSweepResult): Promise<string> {
   if (claimed.length) layers.push({ data: { values: claimed }, mark: { type: 'point', shape: 'diamond', size: 70, filled: true }, encoding: { x, y, color } });
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Accuracy under depolarizing noise (${r.dataset.name}, ${r.preset}${r.seeds > 1 ? `, mean ± std of ${r.seeds} seeds` : ''})`,
+    title: `Accuracy under depolarizing noise (${r.dataset.name}, ${r.preset}, ${r.convention} rates${r.seeds > 1 ? `, mean and 95% interval of ${r.seeds} seeds` : ''})`,
     width: 480,
     height: 300,
     config: BASE_CONFIG,

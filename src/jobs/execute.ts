@@ -24,8 +24,8 @@ export class DataCache {
 }
 
 /**
- * Trains the run a spec describes and returns its record: the noise sweep's runs on the CPU
- * engine (without noise or under it), the other studies' on the engine `spec.backend` selects.
+ * Trains the run a spec describes and returns its record: the noise sweep's runs on a CPU
+ * engine (without noise on spec.backend's, cpu or cpu64; under noise on the float64 one), the other studies' on the engine `spec.backend` selects.
  * The record passes through JSON, as every record that comes from a file, a worker process or a
  * queue does, so that the tables cannot depend on where a run was made.
  */
@@ -35,7 +35,7 @@ export async function executeRun(spec: RunSpec, hooks: TrainHooks, cache: DataCa
   const { spec: model, budget } = spec.config;
   const run =
     spec.study === 'noise-sweep'
-      ? await trainNoiseRun(spec.id, model, data, budget, spec.seed, (spec.config as NoiseRunConfig).noise, hooks)
+      ? await trainNoiseRun(spec.id, model, data, budget, spec.seed, (spec.config as NoiseRunConfig).noise, hooks, spec.backend)
       : await trainRun(spec.id, model, data, budget, spec.seed, spec.backend, hooks);
   return JSON.parse(JSON.stringify(run)) as RunRecord;
 }

@@ -119,6 +119,7 @@ export function checkRunSpec(v: unknown, where = 'job'): RunSpec {
       finite(`${where}.config.noise.p`, n.p, 0, 1);
       oneOf(`${where}.config.noise.placement`, n.placement, PLACEMENTS);
       checkInt(`${where}.config.noise.trajectories`, n.trajectories, 1, MAX_TRAJECTORIES);
+      if (n.convention !== undefined) oneOf(`${where}.config.noise.convention`, n.convention, ['qiskit']);
       if (spec.router !== 'quantum') throw new QmoeInputError(`${where}.config.noise`, n, `gate noise applies to the quantum router only; the spec's router is ${spec.router}`);
     }
   } else if (c.noise !== undefined) {

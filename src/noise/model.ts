@@ -130,6 +130,25 @@ export function noiseSchedule(circuit: Circuit, model: NoiseModel): NoiseSchedul
   return { circuit, steps, channels: site, readout: model.readout ?? 0 };
 }
 
+/**
+ * What an error rate means. `pennylane` (qmoe's default): the rate is the probability of a Pauli
+ * error, PennyLane's DepolarizingChannel(p): X, Y, Z each with p/3 after a one-qubit gate, and the 15
+ * non-identity Pauli pairs each with p/15 after a two-qubit gate. `qiskit`: Qiskit Aer's
+ * depolarizing_error(lambda, n), rho -> (1 - lambda) rho + lambda I / 2^n, whose Pauli error
+ * probability is 3 lambda / 4 on one qubit and 15 lambda / 16 on two (the tool the study's text
+ * names).
+ */
+export type NoiseConvention = 'pennylane' | 'qiskit';
+export const NOISE_CONVENTIONS: readonly NoiseConvention[] = ['pennylane', 'qiskit'];
+
+/** The Pauli error probabilities (p of a one-qubit channel, p2 of a two-qubit one) of a rate in a convention. */
+export function conventionRates(rate: number, convention: NoiseConvention = 'pennylane'): { p: number; p2: number } {
+  checkRate('rate', rate);
+  if (convention === 'pennylane') return { p: rate, p2: rate };
+  if (convention !== 'qiskit') throw new QmoeInputError('--noise-convention', convention, `must be one of ${NOISE_CONVENTIONS.join(', ')}`);
+  return { p: (3 * rate) / 4, p2: (15 * rate) / 16 };
+}
+
 /** Noise after every gate at rate p (two-qubit gates: p2, default p): the study's text. */
 export function everyGateNoise(p: number, options: { p2?: number; readout?: number } = {}): NoiseModel {
   return { p, ...options, placement: { kind: 'every-gate' } };

@@ -6,7 +6,7 @@ import type { ModelSpec, Preset } from '../moe/spec.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import type { TrainingEngine } from '../train/engine.js';
 import { DEFAULT_GRADIENT_TRAJECTORIES, NoisyBackend } from './backend.js';
-import { type ChannelPoint, type NoiseModel, embeddingAndOutputNoise, everyGateNoise } from './model.js';
+import { type ChannelPoint, type NoiseConvention, type NoiseModel, conventionRates, embeddingAndOutputNoise, everyGateNoise } from './model.js';
 import { MAX_TRAJECTORIES } from './trajectories-cpu.js';
 import { densityMaxQubits } from './simulate.js';
 
@@ -22,20 +22,24 @@ export function presetPlacement(preset: Preset): RouterNoisePlacement {
   return preset === 'paper' ? 'every-gate' : 'embedding-output';
 }
 
-/** The noise model of a quantum router's circuit at error rate p, channels placed as its preset's (or `placement`). */
-export function routerNoise(spec: ModelSpec, p: number, placement: RouterNoisePlacement = presetPlacement(spec.preset)): NoiseModel {
+/**
+ * The noise model of a quantum router's circuit at error rate `rate`, channels placed as its
+ * preset's (or `placement`), the rate read in `convention` (model.ts conventionRates).
+ */
+export function routerNoise(spec: ModelSpec, rate: number, placement: RouterNoisePlacement = presetPlacement(spec.preset), convention: NoiseConvention = 'pennylane'): NoiseModel {
   if (spec.router !== 'quantum') throw new QmoeInputError('--router', spec.router, 'gate noise applies to the quantum router only');
-  if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > 1) throw new QmoeInputError('--gate-noise', p, 'an error rate must be a number from 0 to 1');
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) throw new QmoeInputError('--gate-noise', rate, 'an error rate must be a number from 0 to 1');
   if (placement !== 'every-gate' && placement !== 'embedding-output') throw new QmoeInputError('placement', placement, "must be 'every-gate' or 'embedding-output'");
+  const { p, p2 } = conventionRates(rate, convention);
   const circuit = routerCircuit(spec);
   // The parity readout's CNOTs stand for the classical parity of measured bits: no channels on them.
   const gates = circuit.ops.length - readoutOps(spec).length;
   if (placement === 'every-gate') {
-    if (gates === circuit.ops.length) return everyGateNoise(p);
+    if (gates === circuit.ops.length) return everyGateNoise(p, { p2 });
     const points: ChannelPoint[] = circuit.ops.slice(0, gates).map((op, g) =>
       GATES[op.gate].arity === 2 ? { after: g, wires: [op.wires[0], op.wires[1]], pair: true } : { after: g, wires: [...op.wires] },
     );
-    return { p, placement: { kind: 'points', points } };
+    return { p, p2, placement: { kind: 'points', points } };
   }
   // Both presets embed feature i on qubit i with one rotation: the embedding is the first `features` ops.
   const model = embeddingAndOutputNoise(circuit, spec.features, p);
@@ -47,6 +51,8 @@ export function routerNoise(spec: ModelSpec, p: number, placement: RouterNoisePl
 export interface GateNoiseRecord {
   p: number;
   placement: RouterNoisePlacement;
+  /** What p means (absent: pennylane, the Pauli error probability). */
+  convention?: NoiseConvention;
   /** Trajectories per row of the noise-aware gradient. */
   trajectories: number;
   /** Forward passes (losses, accuracies): exact density matrices, or trajectories for large circuits. */
@@ -66,6 +72,8 @@ export interface NoisyEngineOptions {
   /** Seed of the Pauli draws (default 0). */
   seed?: number;
   placement?: RouterNoisePlacement;
+  /** What p means (default pennylane). */
+  convention?: NoiseConvention;
   /** Run the noisy circuit (outputs and noise-aware gradient) on this GPU; the classical parts stay on the CPU. */
   gpu?: GpuContext | null;
   /** Forward outputs from this many sampled shots per row (finite-shot noise). */
@@ -81,12 +89,13 @@ export interface NoisyEngineOptions {
 export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { engine: TrainingEngine; noise: GateNoiseRecord } {
   const trajectories = checkInt('--trajectories', o.trajectories ?? DEFAULT_GRADIENT_TRAJECTORIES, 1, MAX_TRAJECTORIES);
   const placement = o.placement ?? presetPlacement(spec.preset);
-  const model = routerNoise(spec, o.p, placement);
+  const convention = o.convention ?? 'pennylane';
+  const model = routerNoise(spec, o.p, placement, convention);
   const seed = o.seed ?? 0;
   const backend = new NoisyBackend(model, { trajectories, seed, gpu: o.gpu, shots: o.shots });
   const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: backend });
   const forward = spec.qubits <= densityMaxQubits(o.gpu) ? 'density-matrix' : 'trajectories';
-  return { engine, noise: { p: o.p, placement, trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu', shots: o.shots ?? null } };
+  return { engine, noise: { p: o.p, placement, ...(convention === 'pennylane' ? {} : { convention }), trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu', shots: o.shots ?? null } };
 }
 
 /** The error for noise-sweep on the WebGPU engine. */

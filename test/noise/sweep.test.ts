@@ -68,8 +68,10 @@ describe('qmoe noise-sweep', () => {
     expect(r.baseline.claimed).toBe(0.65);
     expect(r.points[1].difference).toBeCloseTo(r.points[1].evaluated.test.mean - 0.82, 12);
     const md = readFileSync(join(out, 'noise.md'), 'utf8');
-    expect(md).toMatch(/\| 0\.02 \| [\d.]+ \| [\d.]+ \| 82\.00 \| -?[\d.]+ \|/);
-    expect(md).toMatch(/\| baseline A \(linear, noiseless\) \| [\d.]+ \| [\d.]+ \| 65\.00 \|/);
+    expect(md).toMatch(/\| 0\.02 \| 0\.02 \/ 0\.02 \| [\d.]+ \| [\d.]+ \| .* \| 82\.00 \| -?[\d.]+ \|/);
+    expect(md).toMatch(/\| baseline A \(linear, noiseless\) \| — \| [\d.]+ \| [\d.]+ \| .* \| 65\.00 \|/);
+    expect(r.points.map((p) => p.versusBaseline.name)).toEqual(['B(p = 0) - A', 'B(p = 0.02) - A', 'B(p = 0.05) - A']);
+    expect(r.convention).toBe('pennylane');
 
     // Resume: every run is found, none trained again, the run files untouched.
     const mtime = statSync(runFile(out, 'quantum-seed0')).mtimeMs;
