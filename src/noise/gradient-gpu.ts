@@ -1,6 +1,7 @@
 import { QmoeGpuError, QmoeInputError } from '../errors.js';
 import { grid, readFloats, storageBuffer, uniformBuffer, writeU32 } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
+import { NO_INDEX, OUTPUT_KIND } from '../gpu/op-codes.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import { derivativeMatrix } from '../sim/adjoint-cpu.js';
 import type { BatchInput, CircuitOutput } from '../sim/backend.js';
@@ -11,8 +12,6 @@ import type { NoiseSchedule } from './model.js';
 import { checkNoisyGradient } from './gradient-cpu.js';
 import type { TrajectoryOptions } from './trajectories-cpu.js';
 
-const OUTPUT_KIND = { probabilities: 0, experts: 1, expectZ: 2 } as const;
-const NO_PARAM = 0xffffffff;
 
 export interface NoisyGradientGpuOptions extends TrajectoryOptions {
   /** Largest GPU memory one chunk of the batch may use for its per-(row, trajectory) gradients (default 256 MiB). */
@@ -52,7 +51,7 @@ function tables(schedule: NoiseSchedule, compiled: CompiledNoise, params: ArrayL
   const count = Math.max(1, compiled.matrixOps.length);
   const mats = new Float32Array(2 * count * width);
   mats.set(noiseMatrixTable(schedule, compiled, params), 0);
-  const paramOf = new Uint32Array(count).fill(NO_PARAM);
+  const paramOf = new Uint32Array(count).fill(NO_INDEX);
   compiled.matrixOps.forEach((g, i) => {
     const op = schedule.circuit.ops[g];
     if (op.angle?.kind !== 'param') return;

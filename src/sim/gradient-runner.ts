@@ -3,6 +3,7 @@ import { validateCircuit } from '../circuit/validate.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import { grid, storageBuffer, uniformBuffer, writeU32 } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
+import { OUTPUT_KIND } from '../gpu/op-codes.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import type { CircuitOutput } from './backend.js';
 import { type CompiledCircuit, compileCircuit, derivativeOffset, matrixAndDerivativeTable, paramOfMatrix } from './compile.js';
@@ -56,8 +57,6 @@ export function checkAdjointFits(gpu: GpuContext, qubits: number, real: boolean)
     `the adjoint kernel holds two ${real ? 'real' : 'complex'} states in workgroup memory (${gpu.limits.maxComputeWorkgroupStorageSize} bytes): at most ${max} qubits on this adapter`,
   );
 }
-
-const OUTPUT_KIND = { probabilities: 0, experts: 1, expectZ: 2 } as const;
 
 export interface GradientRunnerOptions {
   /** Also write dL/dfeatures per row into `featureGrad`. */

@@ -1,6 +1,7 @@
 import { QmoeGpuError, QmoeInputError, checkInt } from '../errors.js';
 import { grid, readFloats, storageBuffer, uniformBuffer, writeU32 } from '../gpu/buffers.js';
 import type { GpuContext } from '../gpu/context.js';
+import { HEAD_MODE, ROTATION_AXIS, ROUTER_CODE } from '../gpu/op-codes.js';
 import { getPipeline } from '../gpu/pipelines.js';
 import { paramLayout, routerCircuit, routerOutput, routerWidths } from '../moe/models.js';
 import type { ModelSpec, ParamLayout } from '../moe/spec.js';
@@ -24,8 +25,6 @@ export interface GpuEngineOptions extends AdamOptions {
 const MAX_UNITS = 512;
 const MAX_SMALL = 64;
 const MAX_HIDDEN_LAYERS = 4;
-const ROUTER_CODE = { linear: 0, mlp: 1, paper: 2, code: 3 } as const;
-const AXIS: Record<string, number> = { rx: 0, crx: 0, ry: 1, cry: 1, rz: 2, crz: 2 };
 
 interface HostSplit {
   x: Float32Array;
@@ -39,8 +38,8 @@ function matrixEntries(compiled: CompiledCircuit, withDerivatives: boolean): Uin
   const offset = derivativeOffset(compiled);
   compiled.matrixOps.forEach((op, i) => {
     if (op.angle?.kind !== 'param') return;
-    entries.push(i, AXIS[op.gate], op.angle.index, 0);
-    if (withDerivatives) entries.push(offset + i, AXIS[op.gate], op.angle.index, 1);
+    entries.push(i, ROTATION_AXIS[op.gate]!, op.angle.index, 0);
+    if (withDerivatives) entries.push(offset + i, ROTATION_AXIS[op.gate]!, op.angle.index, 1);
   });
   return Uint32Array.from(entries);
 }
