@@ -1,5 +1,6 @@
 import { MAX_QUBITS } from '../circuit/validate.js';
 import { acquireGpu } from '../gpu/acquire.js';
+import { formatBytes } from '../gpu/check.js';
 import { LIMIT_NAMES, type AcquireStep, type GpuLimits } from '../gpu/context.js';
 import { parseOptions } from './args.js';
 
@@ -47,17 +48,6 @@ export interface DoctorReport {
   platform: string;
 }
 
-function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let u = 0;
-  let v = n;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${Number(v.toFixed(2))} ${units[u]}`;
-}
-
 const BYTE_LIMITS = new Set<keyof GpuLimits>(['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxUniformBufferBindingSize']);
 
 export function formatDoctor(r: DoctorReport): string {
@@ -74,13 +64,13 @@ export function formatDoctor(r: DoctorReport): string {
     const w = Math.max(...LIMIT_NAMES.map((n) => n.length)) + 2;
     for (const name of LIMIT_NAMES) {
       const v = r.limits[name];
-      lines.push(`  ${pad(name, w)}${String(v).padStart(12)}${BYTE_LIMITS.has(name) && v >= 1024 ? `  (${bytes(v)})` : ''}`);
+      lines.push(`  ${pad(name, w)}${String(v).padStart(12)}${BYTE_LIMITS.has(name) && v >= 1024 ? `  (${formatBytes(v)})` : ''}`);
     }
   }
   if (r.limits && r.maxQubits) {
     const m = r.maxQubits;
-    const wg = bytes(r.limits.maxComputeWorkgroupStorageSize);
-    const binding = bytes(Math.min(r.limits.maxStorageBufferBindingSize, r.limits.maxBufferSize));
+    const wg = formatBytes(r.limits.maxComputeWorkgroupStorageSize);
+    const binding = formatBytes(Math.min(r.limits.maxStorageBufferBindingSize, r.limits.maxBufferSize));
     lines.push('', `largest qubit counts (the circuit model allows at most ${MAX_QUBITS})`);
     const rows: [string, number, string][] = [
       ['fused kernel, complex', m.fusedComplex, `2^n x 8 B in ${wg} of workgroup memory`],

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseQasm } from '../circuit/qasm.js';
 import type { Circuit, Op } from '../circuit/types.js';
-import { QmoeGpuError, QmoeInputError } from '../errors.js';
+import { QmoeInputError } from '../errors.js';
+import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend } from '../sim/backend.js';
 import { CpuBackend } from '../sim/cpu.js';
@@ -140,7 +141,7 @@ export async function grad(args: string[]): Promise<number> {
     let loss = 0;
     for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
     const g = await backend.gradient(circuit, input, output, weights);
-    if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
+    if (gpu) checkDevice(gpu);
     const adapter = gpu ? gpu.adapterName : null;
     if (values.json) {
       process.stdout.write(JSON.stringify({ loss, gradient: Array.from(g.params), backend: backend.kind, adapter }) + '\n');

@@ -1,5 +1,5 @@
 import type { Circuit } from '../circuit/types.js';
-import { QmoeGpuError } from '../errors.js';
+import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { NoiseModel } from '../noise/model.js';
 import { MAX_SHOTS, sampleShots } from '../noise/shots.js';
@@ -108,7 +108,7 @@ export async function simulateNoisy(circuit: Circuit, noise: NoiseCli, opts: { b
       probs = await new CpuBackend().probabilities(circuit, input);
       method = 'state-vector';
     }
-    if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
+    if (gpu) checkDevice(gpu);
     const shots = noise.shots !== undefined ? sampleShots(probs, 1, dim, { shots: noise.shots, seed: noise.seed }) : undefined;
     const experts = opts.experts !== undefined ? foldExperts(probs, 1, dim, opts.experts) : undefined;
     const backend = gpu ? 'webgpu' : 'cpu';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseQasm } from '../circuit/qasm.js';
 import type { Circuit } from '../circuit/types.js';
-import { QmoeGpuError, QmoeInputError, checkInt } from '../errors.js';
+import { QmoeInputError, checkInt } from '../errors.js';
+import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend, RealArray } from '../sim/backend.js';
 import { CpuBackend } from '../sim/cpu.js';
@@ -111,7 +112,7 @@ export async function simulate(args: string[]): Promise<number> {
     const input = { rows: 1 };
     const probs: RealArray = await backend.probabilities(circuit, input);
     const expertProbs = experts !== undefined ? await backend.expertProbabilities(circuit, input, experts) : undefined;
-    if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
+    if (gpu) checkDevice(gpu);
     const adapter = gpu ? gpu.adapterName : null;
 
     if (values.json) {

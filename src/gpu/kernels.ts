@@ -10,6 +10,16 @@ const u32 = (doc: string) => ['u32', doc] as const;
 const f32 = (doc: string) => ['f32', doc] as const;
 
 const GROUPS_X = u32('workgroups along x of the 2D dispatch');
+/** The first fields of the noise kernels' Meta. */
+const NOISE_ROWS = { rows: u32('samples in this dispatch'), features: u32('row width F of the trig table'), num_ops: u32('ops to run') };
+/** The trajectory counters and the readout rate of the trajectory kernels' Meta. */
+const DRAWS = {
+  trajectories: u32('T'),
+  seed: u32('seed of the Pauli draws'),
+  step: u32('step counter of the Pauli draws'),
+  first_sample: u32("index of this dispatch's row 0 in the whole data set"),
+  readout: f32('readout bit-flip probability'),
+};
 
 export const KERNELS = {
   angles: {
@@ -90,47 +100,25 @@ export const KERNELS = {
     // Density matrices are always complex.
     fixed: { REAL: false },
     structs: {
-      Meta: uniformStruct('Meta', {
-        rows: u32('samples in this dispatch'),
-        features: u32('row width F of the trig table'),
-        num_ops: u32('ops to run'),
-        groups_x: GROUPS_X,
-        readout: f32('readout bit-flip probability'),
-      }),
+      Meta: uniformStruct('Meta', { ...NOISE_ROWS, groups_x: GROUPS_X, readout: f32('readout bit-flip probability') }),
     },
   },
   trajectories: {
     flags: ['REAL'],
     structs: {
-      Meta: uniformStruct('Meta', {
-        rows: u32('samples in this dispatch'),
-        features: u32('row width F of the trig table'),
-        num_ops: u32('ops to run'),
-        groups_x: GROUPS_X,
-        trajectories: u32('T'),
-        seed: u32('seed of the Pauli draws'),
-        step: u32('step counter of the Pauli draws'),
-        first_sample: u32("index of this dispatch's row 0 in the whole data set"),
-        readout: f32('readout bit-flip probability'),
-      }),
+      Meta: uniformStruct('Meta', { ...NOISE_ROWS, groups_x: GROUPS_X, ...DRAWS }),
     },
   },
   noisy_adjoint: {
     flags: ['REAL'],
     structs: {
       Meta: uniformStruct('Meta', {
-        rows: u32('samples in this dispatch'),
-        features: u32('row width F of the trig table'),
-        num_ops: u32('ops to run'),
+        ...NOISE_ROWS,
         outputs: u32('outputs per sample of the upstream gradient'),
         groups_x: GROUPS_X,
         params: u32('width of grad rows'),
         dmat_offset: u32('index of the first derivative matrix in mats'),
-        trajectories: u32('T'),
-        seed: u32('seed of the Pauli draws'),
-        step: u32('step counter of the Pauli draws'),
-        first_sample: u32("index of this dispatch's row 0 in the whole data set"),
-        readout: f32('readout bit-flip probability'),
+        ...DRAWS,
       }),
     },
   },

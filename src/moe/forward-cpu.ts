@@ -65,11 +65,12 @@ export class CpuModel {
   private readonly widths: number[];
   private readonly ownBackend: boolean;
 
-  constructor(spec: ModelSpec, backend?: Backend) {
+  /** `ownBackend`: dispose() disposes `backend` too (always for the default CpuBackend). */
+  constructor(spec: ModelSpec, backend?: Backend, ownBackend = false) {
     this.spec = spec;
     this.layout = paramLayout(spec);
     this.widths = routerWidths(spec);
-    this.ownBackend = backend === undefined;
+    this.ownBackend = backend === undefined || ownBackend;
     this.backend = backend ?? new CpuBackend();
     if (spec.router === 'quantum') {
       this.circuit = routerCircuit(spec);

@@ -8,7 +8,9 @@ import { validateInput } from '../sim/input.js';
 import { DENSITY_CPU_MAX_QUBITS, densityProbabilitiesCpu } from './density-cpu.js';
 import { type NoiseModel, noiseSchedule } from './model.js';
 import { type TrajectoryOptions, trajectoryProbabilitiesCpu } from './trajectories-cpu.js';
-import { DENSITY_GPU_MAX_QUBITS, type NoiseGpuOptions, densityProbabilitiesGpu, trajectoryProbabilitiesGpu } from './webgpu.js';
+import { DENSITY_GPU_MAX_QUBITS, densityProbabilitiesGpu } from './density-gpu.js';
+import type { NoiseGpuOptions } from './runner-gpu.js';
+import { trajectoryProbabilitiesGpu } from './trajectories-gpu.js';
 
 export type NoiseMethod = 'density-matrix' | 'trajectories';
 

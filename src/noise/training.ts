@@ -74,7 +74,7 @@ export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { 
   const model = routerNoise(spec, o.p, placement);
   const seed = o.seed ?? 0;
   const backend = new NoisyBackend(model, { trajectories, seed, gpu: o.gpu, shots: o.shots });
-  const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: backend });
+  const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: backend, ownCircuitBackend: true });
   const forward = spec.qubits <= densityMaxQubits(o.gpu) ? 'density-matrix' : 'trajectories';
   return { engine, noise: { p: o.p, placement, trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu', shots: o.shots ?? null } };
 }

@@ -1,10 +1,12 @@
 import type { Circuit } from '../circuit/types.js';
 import { validateCircuit } from '../circuit/validate.js';
 import { QmoeInputError, checkInt } from '../errors.js';
-import { grid, storageBuffer, uniformBuffer, writeU32 } from '../gpu/buffers.js';
+import { AnglesStep } from '../gpu/angles.js';
+import { BufferSet, writeRows } from '../gpu/buffer-set.js';
+import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
+import { type KernelStep, getKernel, kernelStep, submitEncoded } from '../gpu/kernel.js';
 import { OUTPUT_KIND } from '../gpu/op-codes.js';
-import { getPipeline } from '../gpu/pipelines.js';
 import type { CircuitOutput } from './backend.js';
 import { type CompiledCircuit, compileCircuit, derivativeOffset, matrixAndDerivativeTable, paramOfMatrix } from './compile.js';
 import { outputCount, validateOutput } from './experts.js';
@@ -83,23 +85,14 @@ export class GradientRunner {
   readonly perSampleParamGrad: GPUBuffer;
   /** dL/dfeatures per row (rows x circuit.features f32), when the runner was made with `features`. */
   readonly featureGrad: GPUBuffer | null;
-  private readonly buffers: GPUBuffer[] = [];
   private readonly featuresBuf: GPUBuffer;
-  private readonly trigBuf: GPUBuffer;
   private readonly matsBuf: GPUBuffer;
-  private readonly paramOfBuf: GPUBuffer;
-  private readonly opsBuf: GPUBuffer;
   private readonly ownUpstream: GPUBuffer;
-  private readonly anglesMeta: GPUBuffer;
-  private readonly adjointMeta: GPUBuffer;
   private upstream: GPUBuffer;
-  private adjointBg: GPUBindGroup | null = null;
   private rowsSet = 0;
-  private anglesPipeline: GPUComputePipeline | null = null;
-  private anglesBg: GPUBindGroup | null = null;
-  private adjointPipeline!: GPUComputePipeline;
+  private angles!: AnglesStep;
+  private adjoint!: KernelStep<'adjoint'>;
   private reducer: ColumnReducer | null = null;
-  private readonly dummy: GPUBuffer;
 
   private constructor(
     private readonly gpu: GpuContext,
@@ -108,78 +101,67 @@ export class GradientRunner {
     readonly output: CircuitOutput,
     readonly withFeatures: boolean,
     forceComplex: boolean,
+    private readonly buffers: BufferSet,
   ) {
-    const { device } = gpu;
     this.compiled = compileCircuit(circuit, forceComplex);
     this.shape = checkAdjointFits(gpu, circuit.qubits, this.compiled.real);
     this.outputsPerRow = outputCount(circuit.qubits, output);
-    const make = (bytes: number, label: string) => {
-      const b = storageBuffer(device, bytes, label);
-      this.buffers.push(b);
-      return b;
-    };
     const F = circuit.features;
     const P = circuit.params;
-    this.featuresBuf = make(capacity * F * 4, 'features');
-    this.trigBuf = make(capacity * F * 8, 'trig');
-    this.matsBuf = make(matrixAndDerivativeTable(this.compiled, undefined).byteLength, 'matrices and derivatives');
-    const paramOf = paramOfMatrix(this.compiled);
-    this.paramOfBuf = make(paramOf.byteLength, 'param of matrix');
-    device.queue.writeBuffer(this.paramOfBuf, 0, paramOf);
-    this.opsBuf = make(this.compiled.ops.byteLength, 'ops');
-    device.queue.writeBuffer(this.opsBuf, 0, this.compiled.ops);
-    this.ownUpstream = make(capacity * this.outputsPerRow * 4, 'dL/dout');
+    const set = buffers;
+    this.featuresBuf = set.storage('features', capacity * F * 4);
+    this.matsBuf = set.storage('matrices and derivatives', matrixAndDerivativeTable(this.compiled, undefined).byteLength);
+    this.ownUpstream = set.storage('dL/dout', capacity * this.outputsPerRow * 4);
     this.upstream = this.ownUpstream;
-    this.perSampleParamGrad = make(capacity * P * 4, 'per-sample dL/dparams');
-    this.paramGrad = make(P * 4, 'dL/dparams');
-    this.featureGrad = withFeatures ? make(capacity * F * 4, 'dL/dfeatures') : null;
-    this.dummy = make(16, 'no dL/dfeatures');
-    this.anglesMeta = uniformBuffer(device, 16, 'angles meta');
-    this.adjointMeta = uniformBuffer(device, 32, 'adjoint meta');
-    this.buffers.push(this.anglesMeta, this.adjointMeta);
+    this.perSampleParamGrad = set.storage('per-sample dL/dparams', capacity * P * 4);
+    this.paramGrad = set.storage('dL/dparams', P * 4);
+    this.featureGrad = withFeatures ? set.storage('dL/dfeatures', capacity * F * 4) : null;
   }
 
   /**
    * Prepares `circuit` for gradients of batches of up to `capacity` rows. Throws a QmoeInputError
-   * when two states do not fit in workgroup memory (see maxAdjointQubits).
+   * when two states do not fit in workgroup memory (see maxAdjointQubits), a QmoeGpuMemoryError
+   * when a buffer cannot be allocated.
    */
   static async create(gpu: GpuContext, circuit: Circuit, capacity: number, output: CircuitOutput, options: GradientRunnerOptions = {}): Promise<GradientRunner> {
     validateCircuit(circuit);
     validateOutput(circuit.qubits, output);
     checkInt('capacity', capacity, 1, 2 ** 26);
-    const runner = new GradientRunner(gpu, circuit, capacity, output, options.features === true, options.forceComplex === true);
+    checkDevice(gpu);
+    const buffers = new BufferSet(gpu, `the gradient runner (${circuit.qubits} qubits, ${capacity} rows)`);
+    let runner: GradientRunner | undefined;
     try {
+      runner = new GradientRunner(gpu, circuit, capacity, output, options.features === true, options.forceComplex === true, buffers);
       await runner.build();
+      await buffers.ready();
+      return runner;
     } catch (e) {
-      runner.destroy();
+      if (runner) runner.destroy();
+      else buffers.destroy();
       throw e;
     }
-    return runner;
   }
 
   private async build(): Promise<void> {
-    const { gpu, compiled, circuit } = this;
-    if (circuit.features > 0) {
-      this.anglesPipeline = await getPipeline(gpu, 'angles');
-      this.anglesBg = gpu.device.createBindGroup({
-        layout: this.anglesPipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: this.featuresBuf } },
-          { binding: 1, resource: { buffer: this.trigBuf } },
-          { binding: 2, resource: { buffer: this.anglesMeta } },
-        ],
-      });
-    }
-    this.adjointPipeline = await getPipeline(gpu, 'adjoint', { REAL: compiled.real }, {
+    const { gpu, compiled, circuit, buffers } = this;
+    this.angles = await AnglesStep.create(buffers, this.featuresBuf, this.capacity * circuit.features);
+    const kernel = await getKernel(gpu, 'adjoint', { REAL: compiled.real }, {
       QUBITS: compiled.qubits,
       GROUP_SIZE: this.shape.groupSize,
       SAMPLES_PER_GROUP: this.shape.samplesPerGroup,
       SEG: this.shape.seg,
       OUTPUT_KIND: OUTPUT_KIND[this.output.kind],
     });
-    if (circuit.params > 0) {
-      this.reducer = await ColumnReducer.create(gpu, this.capacity, circuit.params);
-    }
+    this.adjoint = kernelStep(buffers, kernel, {
+      ops: buffers.storageOf('ops', compiled.ops),
+      mats: this.matsBuf,
+      trig: this.angles.trig,
+      upstream: this.upstream,
+      param_of: buffers.storageOf('param of matrix', paramOfMatrix(compiled)),
+      grad_params: this.perSampleParamGrad,
+      grad_features: this.featureGrad ?? buffers.storage('no dL/dfeatures', 16),
+    });
+    if (circuit.params > 0) this.reducer = await ColumnReducer.create(gpu, this.capacity, circuit.params);
   }
 
   /** The gate matrix table the kernels read (the GPU trainer rebuilds its trainable entries in place). */
@@ -189,12 +171,7 @@ export class GradientRunner {
 
   /** Uploads `rows` input rows (row-major, circuit.features wide). */
   setFeatures(features: Float32Array, rows: number): void {
-    if (!Number.isInteger(rows) || rows < 1 || rows > this.capacity) throw new QmoeInputError('rows', rows, `must be from 1 to the runner's capacity ${this.capacity}`);
-    const F = this.circuit.features;
-    if (F > 0) {
-      if (features.length < rows * F) throw new QmoeInputError('features.length', features.length, `must hold rows x features = ${rows * F} numbers`);
-      this.gpu.device.queue.writeBuffer(this.featuresBuf, 0, features, 0, rows * F);
-    }
+    writeRows(this.gpu, this.featuresBuf, features, rows, this.circuit.features, this.capacity);
     this.rowsSet = rows;
   }
 
@@ -208,38 +185,17 @@ export class GradientRunner {
    * runner's own buffer; a GPUBuffer (STORAGE usage) is read in place by every later encode.
    */
   setUpstream(dLdOut: GPUBuffer | Float32Array): void {
+    let buffer: GPUBuffer;
     if (dLdOut instanceof Float32Array) {
       const max = this.capacity * this.outputsPerRow;
       if (dLdOut.length > max) throw new QmoeInputError('dLdOut.length', dLdOut.length, `must be at most capacity x outputs = ${max}`);
       this.gpu.device.queue.writeBuffer(this.ownUpstream, 0, dLdOut);
-      this.use(this.ownUpstream);
+      buffer = this.ownUpstream;
     } else {
-      this.use(dLdOut);
+      buffer = dLdOut;
     }
-  }
-
-  private use(buffer: GPUBuffer): void {
-    if (buffer !== this.upstream) this.adjointBg = null;
+    if (buffer !== this.upstream) this.adjoint.rebind({ upstream: buffer });
     this.upstream = buffer;
-  }
-
-  private bindGroup(): GPUBindGroup {
-    if (!this.adjointBg) {
-      this.adjointBg = this.gpu.device.createBindGroup({
-        layout: this.adjointPipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: this.opsBuf } },
-          { binding: 1, resource: { buffer: this.matsBuf } },
-          { binding: 2, resource: { buffer: this.trigBuf } },
-          { binding: 3, resource: { buffer: this.upstream } },
-          { binding: 4, resource: { buffer: this.paramOfBuf } },
-          { binding: 5, resource: { buffer: this.perSampleParamGrad } },
-          { binding: 6, resource: { buffer: this.featureGrad ?? this.dummy } },
-          { binding: 7, resource: { buffer: this.adjointMeta } },
-        ],
-      });
-    }
-    return this.adjointBg;
   }
 
   /** Encodes angles, the adjoint kernel and the batch reduction for the rows last uploaded. */
@@ -248,45 +204,29 @@ export class GradientRunner {
     if (rows === 0) throw new Error('GradientRunner.encode: call setFeatures first');
     const need = rows * this.outputsPerRow * 4;
     if (this.upstream.size < need) throw new QmoeInputError('dLdOut buffer size', this.upstream.size, `must hold rows x outputs x 4 = ${need} bytes`);
-    const { device } = this.gpu;
-    const maxDim = this.gpu.limits.maxComputeWorkgroupsPerDimension;
     const { circuit, compiled } = this;
     const pass = encoder.beginComputePass({ label: 'adjoint gradient' });
-    if (this.anglesPipeline) {
-      const [x, y] = grid(Math.ceil((rows * circuit.features) / 256), maxDim);
-      writeU32(device, this.anglesMeta, [rows * circuit.features, x]);
-      pass.setPipeline(this.anglesPipeline);
-      pass.setBindGroup(0, this.anglesBg!);
-      pass.dispatchWorkgroups(x, y);
-    }
-    const [x, y] = grid(Math.ceil(rows / this.shape.samplesPerGroup), maxDim);
-    writeU32(device, this.adjointMeta, [
+    this.angles.encode(pass, rows * circuit.features);
+    this.adjoint.encode(pass, Math.ceil(rows / this.shape.samplesPerGroup), {
       rows,
-      circuit.features,
-      compiled.ops.length / 4,
-      this.outputsPerRow,
-      x,
-      circuit.params,
-      derivativeOffset(compiled),
-      this.featureGrad ? 1 : 0,
-    ]);
-    pass.setPipeline(this.adjointPipeline);
-    pass.setBindGroup(0, this.bindGroup());
-    pass.dispatchWorkgroups(x, y);
+      features: circuit.features,
+      num_ops: compiled.ops.length / 4,
+      outputs: this.outputsPerRow,
+      params: circuit.params,
+      dmat_offset: derivativeOffset(compiled),
+      want_features: this.featureGrad ? 1 : 0,
+    });
     this.reducer?.encode(pass, this.perSampleParamGrad, rows, this.paramGrad);
     pass.end();
   }
 
   /** Runs encode in its own command buffer (submits; does not wait). */
   dispatch(): void {
-    const encoder = this.gpu.device.createCommandEncoder();
-    this.encode(encoder);
-    this.gpu.device.queue.submit([encoder.finish()]);
+    submitEncoded(this.gpu, (encoder) => this.encode(encoder));
   }
 
   destroy(): void {
-    for (const b of this.buffers) b.destroy();
-    this.buffers.length = 0;
+    this.buffers.destroy();
     this.reducer?.destroy();
     this.reducer = null;
   }

@@ -1,7 +1,10 @@
-import { QmoeInputError } from '../errors.js';
-import { grid, storageBuffer, uniformBuffer, writeU32 } from '../gpu/buffers.js';
+import { AnglesStep } from '../gpu/angles.js';
+import { BufferSet, writeRows } from '../gpu/buffer-set.js';
+import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
-import { getPipeline } from '../gpu/pipelines.js';
+import { bindGroup, getKernel, grid, kernelStep, submitEncoded } from '../gpu/kernel.js';
+import { KERNELS } from '../gpu/kernels.js';
+import { packUniform } from '../gpu/uniforms.js';
 import { type CompiledCircuit, matrixTable } from './compile.js';
 import { expertBounds } from './experts.js';
 
@@ -44,17 +47,16 @@ export function maxBindingBytes(gpu: GpuContext): number {
 
 /**
  * A circuit prepared on the GPU for up to `capacity` rows: buffers, pipelines and bind groups are
- * made once, so repeated runs (benchmarks, training) only upload inputs and dispatch.
+ * made once, so repeated runs (benchmarks, training) only upload inputs and dispatch. create()
+ * fails with a QmoeGpuMemoryError when a buffer cannot be allocated.
  */
 export class CircuitRunner {
   readonly outputsPerRow: number;
   /** The buffer the output is left in: f32 per output, or amplitudes for `states`. */
   readonly output: GPUBuffer;
   readonly outputBytesPerRow: number;
-  private readonly buffers: GPUBuffer[] = [];
   private readonly featuresBuf: GPUBuffer;
   private readonly matsBuf: GPUBuffer;
-  private readonly metaBufs: { angles: GPUBuffer; circuit: GPUBuffer; init: GPUBuffer; measure: GPUBuffer };
   private readonly steps: ((pass: GPUComputePassEncoder, rows: number) => void)[] = [];
   private rowsSet = 0;
 
@@ -65,182 +67,94 @@ export class CircuitRunner {
     readonly kind: RunnerOutput,
     readonly path: KernelPath,
     private readonly tuning: FusedTuning,
+    private readonly buffers: BufferSet,
   ) {
-    const { device } = gpu;
     const dim = 2 ** compiled.qubits;
     const ampBytes = compiled.real ? 4 : 8;
     this.outputsPerRow = kind.kind === 'experts' ? kind.experts : kind.kind === 'expectZ' ? compiled.qubits : dim;
-    const make = (bytes: number, label: string) => {
-      const b = storageBuffer(device, bytes, label);
-      this.buffers.push(b);
-      return b;
-    };
-    this.featuresBuf = make(capacity * compiled.features * 4, 'features');
-    this.matsBuf = make(matrixTable(compiled, undefined).byteLength, 'matrices');
-    this.metaBufs = {
-      angles: uniformBuffer(device, 16, 'angles meta'),
-      circuit: uniformBuffer(device, 32, 'circuit meta'),
-      init: uniformBuffer(device, 16, 'init meta'),
-      measure: uniformBuffer(device, 16, 'measure meta'),
-    };
-    this.buffers.push(...Object.values(this.metaBufs));
+    this.featuresBuf = this.buffers.storage('features', capacity * compiled.features * 4);
+    this.matsBuf = this.buffers.storage('matrices', matrixTable(compiled, undefined).byteLength);
     if (kind.kind === 'states') {
       this.outputBytesPerRow = dim * ampBytes;
-      this.output = path === 'global' ? make(capacity * dim * ampBytes, 'states') : (undefined as never);
+      this.output = path === 'global' ? this.buffers.storage('states', capacity * dim * ampBytes) : (undefined as never);
     } else {
       this.outputBytesPerRow = this.outputsPerRow * 4;
-      this.output = make(capacity * this.outputsPerRow * 4, 'outputs');
+      this.output = this.buffers.storage('outputs', capacity * this.outputsPerRow * 4);
     }
   }
 
   /** Prepares `compiled` for batches of up to `capacity` rows. */
   static async create(gpu: GpuContext, compiled: CompiledCircuit, capacity: number, kind: RunnerOutput, path: KernelPath, tuning: FusedTuning = {}): Promise<CircuitRunner> {
     if (kind.kind === 'states' && path !== 'global') throw new Error('states need the global path');
-    const runner = new CircuitRunner(gpu, compiled, capacity, kind, path, tuning);
-    await runner.build();
-    return runner;
+    checkDevice(gpu);
+    const buffers = new BufferSet(gpu, `the ${path} circuit runner (${compiled.qubits} qubits, ${capacity} rows)`);
+    try {
+      const runner = new CircuitRunner(gpu, compiled, capacity, kind, path, tuning, buffers);
+      await runner.build();
+      await buffers.ready();
+      return runner;
+    } catch (e) {
+      buffers.destroy();
+      throw e;
+    }
   }
 
   private async build(): Promise<void> {
-    const { gpu, compiled, capacity } = this;
-    const { device } = gpu;
-    const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
+    const { gpu, compiled, capacity, buffers } = this;
     const dim = 2 ** compiled.qubits;
     const real = compiled.real;
     const numOps = compiled.ops.length / 4;
-    const opsBuf = storageBuffer(device, compiled.ops.byteLength, 'ops');
-    device.queue.writeBuffer(opsBuf, 0, compiled.ops);
-    const trigBuf = storageBuffer(device, capacity * compiled.features * 8, 'trig');
-    const bounds = this.kind.kind === 'experts' ? expertBounds(dim, this.kind.experts) : new Uint32Array([0, dim]);
-    const boundsBuf = storageBuffer(device, bounds.byteLength, 'bounds');
-    device.queue.writeBuffer(boundsBuf, 0, bounds);
-    this.buffers.push(opsBuf, trigBuf, boundsBuf);
-
-    if (compiled.features > 0) {
-      const angles = await getPipeline(gpu, 'angles');
-      const bg = device.createBindGroup({
-        layout: angles.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: this.featuresBuf } },
-          { binding: 1, resource: { buffer: trigBuf } },
-          { binding: 2, resource: { buffer: this.metaBufs.angles } },
-        ],
-      });
-      this.steps.push((pass, rows) => {
-        const [x, y] = grid(Math.ceil((rows * compiled.features) / 256), maxDim);
-        writeU32(device, this.metaBufs.angles, [rows * compiled.features, x]);
-        pass.setPipeline(angles);
-        pass.setBindGroup(0, bg);
-        pass.dispatchWorkgroups(x, y);
-      });
-    }
+    const ops = buffers.storageOf('ops', compiled.ops);
+    const bounds = buffers.storageOf('bounds', this.kind.kind === 'experts' ? expertBounds(dim, this.kind.experts) : new Uint32Array([0, dim]));
+    const angles = await AnglesStep.create(buffers, this.featuresBuf, capacity * compiled.features);
+    this.steps.push((pass, rows) => angles.encode(pass, rows * compiled.features));
+    const tables = { ops, mats: this.matsBuf, trig: angles.trig };
 
     if (this.path === 'fused') {
       const shape = fusedShape(gpu, compiled.qubits, real, this.tuning)!;
-      const pipeline = await getPipeline(gpu, 'statevector', { REAL: real, FUSED: true }, {
+      const kernel = await getKernel(gpu, 'statevector', { REAL: real, FUSED: true }, {
         QUBITS: compiled.qubits,
         GROUP_SIZE: shape.groupSize,
         SAMPLES_PER_GROUP: shape.samplesPerGroup,
         ...(this.kind.kind === 'expectZ' ? { EXPECT_Z: 1 } : {}),
       });
       const plan = this.tuning.grouping === false ? compiled.fusedSingle : compiled.fused;
-      const fusedOps = storageBuffer(device, plan.ops.byteLength, 'fused ops');
-      const passes = storageBuffer(device, plan.passes.byteLength, 'passes');
-      device.queue.writeBuffer(fusedOps, 0, plan.ops);
-      device.queue.writeBuffer(passes, 0, plan.passes);
-      this.buffers.push(fusedOps, passes);
+      const passes = buffers.storageOf('passes', plan.passes);
+      const step = kernelStep(buffers, kernel, { ...tables, ops: buffers.storageOf('fused ops', plan.ops), out: this.output, bounds, passes });
       const numPasses = plan.passes.length / 4;
-      const bg = device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: fusedOps } },
-          { binding: 1, resource: { buffer: this.matsBuf } },
-          { binding: 2, resource: { buffer: trigBuf } },
-          { binding: 3, resource: { buffer: this.output } },
-          { binding: 4, resource: { buffer: this.metaBufs.circuit } },
-          { binding: 5, resource: { buffer: boundsBuf } },
-          { binding: 6, resource: { buffer: passes } },
-        ],
-      });
-      this.steps.push((pass, rows) => {
-        const [x, y] = grid(Math.ceil(rows / shape.samplesPerGroup), maxDim);
-        writeU32(device, this.metaBufs.circuit, [rows, compiled.features, numPasses, this.outputsPerRow, x]);
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bg);
-        pass.dispatchWorkgroups(x, y);
-      });
+      this.steps.push((pass, rows) => step.encode(pass, Math.ceil(rows / shape.samplesPerGroup), { rows, features: compiled.features, num_ops: numPasses, outputs: this.outputsPerRow }));
       return;
     }
 
-    const state = this.kind.kind === 'states' ? this.output : storageBuffer(device, capacity * dim * (real ? 4 : 8), 'states');
-    if (state !== this.output) this.buffers.push(state);
-    const init = await getPipeline(gpu, 'init_state', { REAL: real });
-    const initBg = device.createBindGroup({
-      layout: init.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: state } },
-        { binding: 1, resource: { buffer: this.metaBufs.init } },
-      ],
-    });
-    this.steps.push((pass, rows) => {
-      const [x, y] = grid(Math.ceil((rows * dim) / 256), maxDim);
-      writeU32(device, this.metaBufs.init, [rows * dim, dim, x]);
-      pass.setPipeline(init);
-      pass.setBindGroup(0, initBg);
-      pass.dispatchWorkgroups(x, y);
-    });
+    const state = this.kind.kind === 'states' ? this.output : buffers.storage('states', capacity * dim * (real ? 4 : 8));
+    const init = kernelStep(buffers, await getKernel(gpu, 'init_state', { REAL: real }), { state });
+    this.steps.push((pass, rows) => init.encode(pass, Math.ceil((rows * dim) / 256), { count: rows * dim, dim }));
     if (numOps > 0) {
-      const apply = await getPipeline(gpu, 'statevector', { REAL: real, FUSED: false }, { QUBITS: compiled.qubits });
-      const bg = device.createBindGroup({
-        layout: apply.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: opsBuf } },
-          { binding: 1, resource: { buffer: this.matsBuf } },
-          { binding: 2, resource: { buffer: trigBuf } },
-          { binding: 3, resource: { buffer: state } },
-          { binding: 4, resource: { buffer: this.metaBufs.circuit } },
-        ],
-      });
-      // One uniform slot per op, each at the device's offset alignment, so a single pass holds every dispatch.
+      const kernel = await getKernel(gpu, 'statevector', { REAL: real, FUSED: false }, { QUBITS: compiled.qubits });
+      const apply = kernelStep(buffers, kernel, { ...tables, state });
+      // One OpIndex per op, each at the device's offset alignment, so a single pass holds every dispatch.
       const align = gpu.limits.minUniformBufferOffsetAlignment;
-      const indices = uniformBuffer(device, numOps * align, 'op indices');
-      this.buffers.push(indices);
-      const words = new Uint32Array((numOps * align) / 4);
-      for (let g = 0; g < numOps; g++) words[(g * align) / 4] = g;
-      device.queue.writeBuffer(indices, 0, words);
-      const opGroups = Array.from({ length: numOps }, (_, g) =>
-        device.createBindGroup({
-          layout: apply.getBindGroupLayout(1),
-          entries: [{ binding: 0, resource: { buffer: indices, offset: g * align, size: 16 } }],
-        }),
-      );
+      const OpIndex = KERNELS.statevector.structs.OpIndex;
+      const table = new Uint8Array(numOps * align);
+      for (let g = 0; g < numOps; g++) table.set(new Uint8Array(packUniform(OpIndex, { index: g })), g * align);
+      const indices = buffers.uniformBytes('op indices', table.byteLength, table);
+      const opGroups = Array.from({ length: numOps }, (_, g) => bindGroup(gpu, kernel, { op_index: { buffer: indices, offset: g * align, size: OpIndex.bytes } }, 1));
       this.steps.push((pass, rows) => {
-        const [x, y] = grid(Math.ceil((rows * dim) / 2 / 256), maxDim);
-        writeU32(device, this.metaBufs.circuit, [rows, compiled.features, numOps, this.outputsPerRow, x]);
-        pass.setPipeline(apply);
-        pass.setBindGroup(0, bg);
-        for (const opGroup of opGroups) {
+        const [x, y] = grid(Math.ceil((rows * dim) / 2 / 256), gpu.limits.maxComputeWorkgroupsPerDimension);
+        for (const [g, opGroup] of opGroups.entries()) {
           pass.setBindGroup(1, opGroup);
-          pass.dispatchWorkgroups(x, y);
+          // The first dispatch binds group 0 and writes the Meta; the others reuse both.
+          if (g === 0) apply.encodeGrid(pass, [x, y], { rows, features: compiled.features, num_ops: numOps, outputs: this.outputsPerRow, groups_x: x });
+          else pass.dispatchWorkgroups(x, y);
         }
       });
     }
     if (this.kind.kind === 'states') return;
     const full = this.kind.kind === 'probabilities';
-    const measure = await getPipeline(gpu, 'measure', { REAL: real, FULL: full }, this.kind.kind === 'expectZ' ? { EXPECT_Z: 1 } : {});
-    const entries: GPUBindGroupEntry[] = [
-      { binding: 0, resource: { buffer: state } },
-      { binding: 2, resource: { buffer: this.output } },
-      { binding: 3, resource: { buffer: this.metaBufs.measure } },
-    ];
-    if (!full) entries.push({ binding: 1, resource: { buffer: boundsBuf } });
-    const measureBg = device.createBindGroup({ layout: measure.getBindGroupLayout(0), entries });
+    const measure = kernelStep(buffers, await getKernel(gpu, 'measure', { REAL: real, FULL: full }, this.kind.kind === 'expectZ' ? { EXPECT_Z: 1 } : {}), { state, bounds, out: this.output });
     this.steps.push((pass, rows) => {
-      const [x, y] = grid(Math.ceil((rows * this.outputsPerRow) / 256), maxDim);
-      writeU32(device, this.metaBufs.measure, [rows * this.outputsPerRow, this.outputsPerRow, dim, x]);
-      pass.setPipeline(measure);
-      pass.setBindGroup(0, measureBg);
-      pass.dispatchWorkgroups(x, y);
+      const count = rows * this.outputsPerRow;
+      measure.encode(pass, Math.ceil(count / 256), { count, outputs: this.outputsPerRow, dim });
     });
   }
 
@@ -251,8 +165,7 @@ export class CircuitRunner {
 
   /** Uploads `rows` input rows (row-major, compiled.features wide). */
   setFeatures(features: Float32Array, rows: number): void {
-    if (rows < 1 || rows > this.capacity) throw new QmoeInputError('rows', rows, `must be from 1 to the runner's capacity ${this.capacity}`);
-    if (this.compiled.features > 0) this.gpu.device.queue.writeBuffer(this.featuresBuf, 0, features, 0, rows * this.compiled.features);
+    writeRows(this.gpu, this.featuresBuf, features, rows, this.compiled.features, this.capacity);
     this.rowsSet = rows;
   }
 
@@ -269,15 +182,12 @@ export class CircuitRunner {
     pass.end();
   }
 
-  /** Runs the circuit once (submits; does not wait). */
+  /** Runs encode in its own command buffer (submits; does not wait). */
   dispatch(): void {
-    const encoder = this.gpu.device.createCommandEncoder();
-    this.encode(encoder);
-    this.gpu.device.queue.submit([encoder.finish()]);
+    submitEncoded(this.gpu, (encoder) => this.encode(encoder));
   }
 
   destroy(): void {
-    for (const b of this.buffers) b.destroy();
-    this.buffers.length = 0;
+    this.buffers.destroy();
   }
 }

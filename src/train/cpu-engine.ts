@@ -12,9 +12,12 @@ export interface CpuEngineOptions extends AdamOptions {
   chunk?: number;
   /**
    * Runs the quantum router's circuit on this backend instead of the exact CpuBackend, e.g. a
-   * NoisyBackend (src/noise/backend.ts) for noise-aware training. The engine does not dispose it.
+   * NoisyBackend (src/noise/backend.ts) for noise-aware training. The engine disposes it only
+   * with `ownCircuitBackend`.
    */
   circuitBackend?: Backend;
+  /** dispose() also disposes `circuitBackend` (it holds GPU runners the engine made it for). */
+  ownCircuitBackend?: boolean;
 }
 
 const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
@@ -59,7 +62,7 @@ class CpuEngine implements TrainingEngine {
 
   constructor(spec: ModelSpec, options: CpuEngineOptions) {
     this.spec = spec;
-    this.model = new CpuModel(spec, options.circuitBackend ?? new CpuBackend());
+    this.model = new CpuModel(spec, options.circuitBackend ?? new CpuBackend(), options.ownCircuitBackend === true);
     const total = paramLayout(spec).total;
     this.adam = new Adam(total, options);
     this.chunk = checkInt('chunk', options.chunk ?? 4096, 1, 1 << 24);
