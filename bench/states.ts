@@ -8,8 +8,8 @@ import { BufferSet } from '../src/gpu/buffer-set.js';
 import { readFloats } from '../src/gpu/buffers.js';
 import type { GpuContext } from '../src/gpu/context.js';
 import { getKernel, grid, kernelStep } from '../src/gpu/kernel.js';
-import type { CircuitRunner } from '../src/sim/runner.js';
-import { WebGpuBackend } from '../src/sim/webgpu.js';
+import type { CircuitRunner } from '../src/sim/statevector-gpu.js';
+import { WebGpuBackend } from '../src/sim/backend-gpu.js';
 import { bytes } from './table.js';
 import { mulberry32, scoped, StallError, timeInterleaved, withTimeout, type Timing, type TimingOptions, type Variant } from './timing.js';
 

@@ -1,7 +1,7 @@
 import { routerCircuit } from '../src/circuit/builders.js';
 import { acquireGpu } from '../src/gpu/acquire.js';
-import { CpuBackend } from '../src/sim/cpu.js';
-import { WebGpuBackend } from '../src/sim/webgpu.js';
+import { CpuBackend } from '../src/sim/backend-cpu.js';
+import { WebGpuBackend } from '../src/sim/backend-gpu.js';
 
 const out = document.getElementById('out')!;
 const log = (line: string) => (out.textContent += line + '\n');

@@ -1,6 +1,6 @@
 import { QmoeInputError } from '../src/errors.js';
 import { CpuModel } from '../src/moe/forward-cpu.js';
-import { countParams, initParams, makeSpec, presetDefaults, routerCircuit, type InitKind } from '../src/moe/models.js';
+import { countParams, initParams, makeSpec, presetDefaults, modelCircuit, type InitKind } from '../src/moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../src/moe/spec.js';
 import type { TrainingEngine } from '../src/train/engine.js';
 import { accuracy, efficiency, f1 } from '../src/train/metrics.js';
@@ -120,7 +120,7 @@ function drawCircuit(spec: ModelSpec, params?: ArrayLike<number>): void {
     note.textContent = `router ${ROUTER_NAMES[spec.router]} is classical: dense layers ${widths.join(' → ')}${spec.router === 'mlp' ? ' (ReLU)' : ''}, then softmax. Pick router B for a circuit.`;
     return;
   }
-  const circuit = routerCircuit(spec);
+  const circuit = modelCircuit(spec);
   const measure = spec.preset === 'paper' ? `P(expert): ${spec.experts} blocks of ${2 ** spec.qubits} basis states` : `⟨Z⟩ per qubit → adapter → softmax`;
   note.textContent = `${spec.qubits} qubits, ${spec.layers} layers, ${circuit.ops.length} gates, ${circuit.params} angles (${spec.preset} preset; blue: input features, orange: trainable; hover a gate for its value). Output: ${measure}.`;
   box.innerHTML = circuitSvg(circuit, { params, measure: spec.preset === 'paper' ? 'P(e)' : '⟨Z⟩' });

@@ -5,7 +5,7 @@ import { QmoeInputError } from '../errors.js';
 import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { CpuBackend } from '../sim/backend-cpu.js';
 import { UsageError, parseOptions } from './args.js';
 
 export const GRAD_USAGE = 'usage: qmoe grad --qasm FILE --weights W.json [--backend cpu|webgpu|auto] [--json]';
@@ -120,7 +120,7 @@ export async function grad(args: string[]): Promise<number> {
       const { acquireForBackend } = await import('../gpu/acquire.js');
       gpu = await acquireForBackend(choice);
       if (gpu) {
-        const { adjointShape, checkAdjointFits } = await import('../sim/gradient-runner.js');
+        const { adjointShape, checkAdjointFits } = await import('../sim/adjoint-gpu.js');
         const { compileCircuit } = await import('../sim/compile.js');
         const real = compileCircuit(circuit).real;
         // auto: circuits too large for the fused adjoint kernel run on the CPU; webgpu: say why not.
@@ -132,7 +132,7 @@ export async function grad(args: string[]): Promise<number> {
       }
     }
     if (gpu) {
-      const { WebGpuBackend } = await import('../sim/webgpu.js');
+      const { WebGpuBackend } = await import('../sim/backend-gpu.js');
       backend = new WebGpuBackend(gpu);
     } else {
       backend = new CpuBackend();

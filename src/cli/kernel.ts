@@ -4,7 +4,7 @@ import { QmoeGpuError } from '../errors.js';
 import { PRESETS } from '../moe/models.js';
 import type { Preset } from '../moe/spec.js';
 import type { Backend } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { CpuBackend } from '../sim/backend-cpu.js';
 import { writeFileAtomic } from '../train/atomic.js';
 import { DEFAULT_MOONS, DEFAULT_SPLIT, prepareData } from '../train/dataset.js';
 import { IMAGE_HELP, IMAGE_OPTIONS, withImageOptions } from '../experiments/data-options.js';
@@ -68,7 +68,7 @@ export async function kernelCommand(args: string[]): Promise<number> {
     backend = new CpuBackend();
   } else {
     const { acquireGpu } = await import('../gpu/acquire.js');
-    const { WebGpuBackend } = await import('../sim/webgpu.js');
+    const { WebGpuBackend } = await import('../sim/backend-gpu.js');
     const acq = await acquireGpu();
     if (acq.gpu) {
       const gpu = acq.gpu;

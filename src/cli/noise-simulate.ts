@@ -6,7 +6,7 @@ import { MAX_SHOTS, sampleShots } from '../noise/shots.js';
 import { noisyProbabilities } from '../noise/simulate.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
 import type { RealArray } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { CpuBackend } from '../sim/backend-cpu.js';
 import { foldExperts } from '../sim/experts.js';
 import { UsageError } from './args.js';
 
@@ -101,7 +101,7 @@ export async function simulateNoisy(circuit: Circuit, noise: NoiseCli, opts: { b
       method = res.method;
       trajectories = res.trajectories;
     } else if (gpu) {
-      const { WebGpuBackend } = await import('../sim/webgpu.js');
+      const { WebGpuBackend } = await import('../sim/backend-gpu.js');
       probs = await new WebGpuBackend(gpu).probabilities(circuit, input);
       method = 'state-vector';
     } else {

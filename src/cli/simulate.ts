@@ -5,7 +5,7 @@ import { QmoeInputError, checkInt } from '../errors.js';
 import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend, RealArray } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { CpuBackend } from '../sim/backend-cpu.js';
 import { expertBounds } from '../sim/experts.js';
 import { UsageError, parseOptions } from './args.js';
 import { NOISE_HELP, NOISE_OPTIONS, parseNoiseOptions, simulateNoisy } from './noise-simulate.js';
@@ -104,7 +104,7 @@ export async function simulate(args: string[]): Promise<number> {
     const { acquireForBackend } = await import('../gpu/acquire.js');
     gpu = await acquireForBackend(choice);
     if (gpu) {
-      const { WebGpuBackend } = await import('../sim/webgpu.js');
+      const { WebGpuBackend } = await import('../sim/backend-gpu.js');
       backend = new WebGpuBackend(gpu);
     } else {
       backend = new CpuBackend();

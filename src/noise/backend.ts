@@ -1,7 +1,7 @@
 import type { Circuit } from '../circuit/types.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { CpuBackend } from '../sim/backend-cpu.js';
 import { outputCount, validateOutput } from '../sim/experts.js';
 import { validateInput } from '../sim/input.js';
 import { DENSITY_CPU_MAX_QUBITS } from './density-cpu.js';
@@ -9,7 +9,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { checkNoisyGradient, noisyGradientCpu } from './gradient-cpu.js';
 import { GpuNoiseRunners } from './runner-cache-gpu.js';
 import { MAX_SHOTS, sampleShots } from './shots.js';
-import { foldOutputs } from '../sim/adjoint-cpu.js';
+import { foldOutputs } from '../sim/experts.js';
 import { type NoiseModel, type NoiseSchedule, isNoiseless, noiseSchedule, validateNoise } from './model.js';
 import { type NoiseMethod, densityMaxQubits, noisyEvaluate } from './simulate.js';
 import { MAX_TRAJECTORIES } from './trajectories-cpu.js';

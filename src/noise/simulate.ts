@@ -2,7 +2,7 @@ import type { Circuit } from '../circuit/types.js';
 import { QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BatchInput, CircuitOutput, RealArray } from '../sim/backend.js';
-import { foldOutputs } from '../sim/adjoint-cpu.js';
+import { foldOutputs } from '../sim/experts.js';
 import { outputCount, validateOutput } from '../sim/experts.js';
 import { validateInput } from '../sim/input.js';
 import { DENSITY_CPU_MAX_QUBITS, densityProbabilitiesCpu } from './density-cpu.js';

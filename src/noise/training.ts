@@ -1,7 +1,7 @@
 import type { GpuContext } from '../gpu/context.js';
 import { UsageError } from '../cli/args.js';
 import { QmoeInputError, checkInt } from '../errors.js';
-import { routerCircuit } from '../moe/models.js';
+import { modelCircuit } from '../moe/models.js';
 import type { ModelSpec, Preset } from '../moe/spec.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import type { TrainingEngine } from '../train/engine.js';
@@ -30,7 +30,7 @@ export function routerNoise(spec: ModelSpec, p: number, placement: RouterNoisePl
   if (placement === 'every-gate') return everyGateNoise(p);
   if (placement !== 'embedding-output') throw new QmoeInputError('placement', placement, "must be 'every-gate' or 'embedding-output'");
   // Both presets embed feature i on qubit i with one rotation: the embedding is the first `features` ops.
-  return embeddingAndOutputNoise(routerCircuit(spec), spec.features, p);
+  return embeddingAndOutputNoise(modelCircuit(spec), spec.features, p);
 }
 
 /** What metrics.json and run records say about the router's noise during training. */

@@ -4,7 +4,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { type KernelStep, getKernel, kernelStep } from '../gpu/kernel.js';
 import type { BatchInput } from '../sim/backend.js';
 import { validateInput } from '../sim/input.js';
-import { maxBindingBytes } from '../sim/runner.js';
+import { maxBindingBytes } from '../sim/statevector-gpu.js';
 import { compileNoise } from './compile.js';
 import type { NoiseSchedule } from './model.js';
 import { DEFAULT_MAX_CHUNK_BYTES, type NoiseGpuOptions, NoiseProbabilityRunner, type ProbabilityParts, TrajectoryDraws, checkNoiseGpuInput, noiseThreads, probabilitiesOnce, probabilityParts } from './runner-gpu.js';

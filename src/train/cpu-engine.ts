@@ -3,7 +3,7 @@ import { CpuModel } from '../moe/forward-cpu.js';
 import { paramLayout } from '../moe/models.js';
 import type { ModelSpec } from '../moe/spec.js';
 import type { Backend } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { CpuBackend } from '../sim/backend-cpu.js';
 import { Adam, type AdamOptions } from './adam.js';
 import type { EngineStats, Split, TrainingData, TrainingEngine } from './engine.js';
 

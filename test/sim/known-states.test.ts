@@ -3,8 +3,8 @@ import { angleEmbedding, routerCircuit } from '../../src/circuit/builders.js';
 import type { Circuit } from '../../src/circuit/types.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import type { Backend } from '../../src/sim/backend.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
-import { WebGpuBackend } from '../../src/sim/webgpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
+import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 
 /** Tolerances: float64 reference to 1e-12, f32 GPU kernels to 1e-6. */

@@ -1,8 +1,8 @@
 import { QmoeInputError } from '../errors.js';
-import { BufferSet, type Uniform } from '../gpu/buffer-set.js';
-import type { GpuContext } from '../gpu/context.js';
-import { type Kernel, bindGroup, getKernel } from '../gpu/kernel.js';
-import { KERNELS } from '../gpu/kernels.js';
+import { BufferSet, type Uniform } from './buffer-set.js';
+import type { GpuContext } from './context.js';
+import { type Kernel, bindGroup, getKernel } from './kernel.js';
+import { KERNELS } from './kernels.js';
 
 /** Rows one pass of shaders/reduce_rows.wgsl folds into one. */
 const ROWS_PER_GROUP = 256;

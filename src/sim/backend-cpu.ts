@@ -1,60 +1,14 @@
-import { GATES, targetMatrix, type Matrix2 } from '../circuit/gates.js';
 import type { Circuit } from '../circuit/types.js';
 import { validateCircuit } from '../circuit/validate.js';
 import { checkInt } from '../errors.js';
 import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from './backend.js';
-import { adjointGradient, foldOutputs } from './adjoint-cpu.js';
-import { foldExperts, outputCount, validateOutput } from './experts.js';
-import { resolveAngle, validateInput } from './input.js';
+import { adjointGradient } from './adjoint-cpu.js';
+import { foldExperts, foldOutputs, outputCount, validateOutput } from './experts.js';
+import { validateInput } from './input.js';
+import { simulateRow } from './statevector-cpu.js';
 
 /** Most qubits the CPU reference simulates (a 2^26 state is 1 GiB of float64 pairs). */
 export const CPU_MAX_QUBITS = 26;
-
-/** Applies a single-qubit matrix to the bit with value `stride`, only where `controlMask` bits are set. */
-export function applyMatrix(psi: Float64Array, dim: number, stride: number, controlMask: number, m: Matrix2): void {
-  for (let i = 0; i < dim; i++) {
-    if ((i & stride) !== 0 || (i & controlMask) !== controlMask) continue;
-    const j = i | stride;
-    const ar = psi[2 * i], ai = psi[2 * i + 1], br = psi[2 * j], bi = psi[2 * j + 1];
-    psi[2 * i] = m[0] * ar - m[1] * ai + m[2] * br - m[3] * bi;
-    psi[2 * i + 1] = m[0] * ai + m[1] * ar + m[2] * bi + m[3] * br;
-    psi[2 * j] = m[4] * ar - m[5] * ai + m[6] * br - m[7] * bi;
-    psi[2 * j + 1] = m[4] * ai + m[5] * ar + m[6] * bi + m[7] * br;
-  }
-}
-
-/** Swaps the amplitudes of the bits `sa` and `sb`. */
-export function applySwap(psi: Float64Array, dim: number, sa: number, sb: number): void {
-  for (let i = 0; i < dim; i++) {
-    if ((i & sa) !== 0 || (i & sb) === 0) continue;
-    const j = i ^ sa ^ sb;
-    const r = psi[2 * i], im = psi[2 * i + 1];
-    psi[2 * i] = psi[2 * j];
-    psi[2 * i + 1] = psi[2 * j + 1];
-    psi[2 * j] = r;
-    psi[2 * j + 1] = im;
-  }
-}
-
-/** Runs `circuit` on |0...0> for input row `row` and writes the state into `psi` (2 * 2^n doubles). */
-export function simulateRow(circuit: Circuit, input: BatchInput, row: number, psi: Float64Array): void {
-  const n = circuit.qubits;
-  const dim = 2 ** n;
-  psi.fill(0);
-  psi[0] = 1;
-  for (const op of circuit.ops) {
-    const bit = (q: number) => 2 ** (n - 1 - q);
-    if (op.gate === 'swap') {
-      applySwap(psi, dim, bit(op.wires[0]), bit(op.wires[1]));
-      continue;
-    }
-    const angle = op.angle ? resolveAngle(op.angle, input, circuit.features, row) : 0;
-    const m = targetMatrix(op.gate, angle);
-    const controlled = GATES[op.gate].controlled;
-    const target = bit(op.wires[controlled ? 1 : 0]);
-    applyMatrix(psi, dim, target, controlled ? bit(op.wires[0]) : 0, m);
-  }
-}
 
 /** The float64 reference backend: simple loops, the oracle for every GPU test. */
 export class CpuBackend implements Backend {

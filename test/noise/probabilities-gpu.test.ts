@@ -6,7 +6,7 @@ import { noiseSchedule } from '../../src/noise/model.js';
 import { trajectoryProbabilitiesCpu } from '../../src/noise/trajectories-cpu.js';
 import { densityProbabilitiesGpu, densityShape } from '../../src/noise/density-gpu.js';
 import { trajectoryProbabilitiesGpu } from '../../src/noise/trajectories-gpu.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
 import { GATES } from '../../src/circuit/gates.js';

@@ -10,7 +10,7 @@ import { OUTPUT_KIND } from '../gpu/op-codes.js';
 import type { CircuitOutput } from './backend.js';
 import { type CompiledCircuit, compileCircuit, derivativeOffset, matrixAndDerivativeTable, paramOfMatrix } from './compile.js';
 import { outputCount, validateOutput } from './experts.js';
-import { ColumnReducer } from './reduce.js';
+import { ColumnReducer } from '../gpu/reduce.js';
 
 /** Workgroup shape of the fused adjoint kernel (shaders/adjoint.wgsl). */
 export interface AdjointShape {

@@ -9,8 +9,8 @@ import { compileCircuit } from './compile.js';
 import { outputCount, validateOutput } from './experts.js';
 import { checkGpuInput, validateInput } from './input.js';
 import { validateUpstream } from './adjoint-cpu.js';
-import { GradientRunner, checkAdjointFits } from './gradient-runner.js';
-import { CircuitRunner, fusedShape, maxBindingBytes, type FusedTuning, type KernelPath, type RunnerOutput } from './runner.js';
+import { GradientRunner, checkAdjointFits } from './adjoint-gpu.js';
+import { CircuitRunner, fusedShape, maxBindingBytes, type FusedTuning, type KernelPath, type RunnerOutput } from './statevector-gpu.js';
 
 /** Most numbers one call returns (a Float32Array of 4 GiB). */
 export const MAX_RESULT_ELEMENTS = 2 ** 30;
