@@ -99,18 +99,8 @@ describe('NoisyBackend (CPU)', () => {
     }
   });
 
-  it('at p = 0 equals the noiseless CpuBackend', async () => {
-    const spec = makeSpec({ router: 'quantum', preset: 'paper', features: 2, classes: 2 });
-    const circuit = modelCircuit(spec);
-    const output = routerOutput(spec);
-    const rng = mulberry32(4);
-    const input = randomBatch(rng, circuit, 5);
-    const b = new NoisyBackend(routerNoise(spec, 0));
-    const exact = new CpuBackend();
-    expect(maxAbsDiff(await b.evaluate(circuit, input, output), await exact.evaluate(circuit, input, output))).toBeLessThan(1e-14);
-    const up = Array.from({ length: 5 * 4 }, () => rng() - 0.5);
-    expect(maxAbsDiff((await b.gradient(circuit, input, output, up)).params, (await exact.gradient(circuit, input, output, up)).params)).toBe(0);
-  });
+  // At p = 0 the noisy backend equals the noiseless CpuBackend: the conformance suite
+  // (test/sim/conformance.test.ts, backends "noisy p=0 cpu" and "noisy p=0 webgpu").
 
   it('places the presets\' channels: every gate (paper), after the embedding and the last layer (code)', () => {
     const paper = makeSpec({ router: 'quantum', preset: 'paper', features: 2, classes: 2 });
