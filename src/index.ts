@@ -11,7 +11,7 @@ export { CircuitRunner, type RunnerOutput, type KernelPath } from './sim/stateve
 export { expertBounds } from './sim/experts.js';
 export { acquireGpu, type AcquireOptions } from './gpu/acquire.js';
 export type { Acquisition, AcquireStep, GpuContext, GpuLimits, GpuSource } from './gpu/context.js';
-export { QmoeInputError, QmoeGpuError } from './errors.js';
+export { QmoeInputError, QmoeGpuError, QmoeGpuMemoryError, QmoeNumericError } from './errors.js';
 export type { CircuitOutput, GradientOptions, GradientResult } from './sim/backend.js';
 export { GradientRunner } from './sim/adjoint-gpu.js';
 // Models and training.

@@ -1,7 +1,7 @@
 import { MAX_QUBITS } from '../circuit/validate.js';
 import { acquireGpu } from '../gpu/acquire.js';
 import { formatBytes } from '../gpu/check.js';
-import { LIMIT_NAMES, type AcquireStep, type GpuLimits } from '../gpu/context.js';
+import { LIMIT_NAMES, type AcquireStep, type GpuContext, type GpuLimits } from '../gpu/context.js';
 import { parseOptions } from './args.js';
 
 export const DOCTOR_USAGE = 'usage: qmoe doctor [--json]';
@@ -10,31 +10,37 @@ export const DOCTOR_HELP = `${DOCTOR_USAGE}
 
 Looks for a WebGPU device the way the library does (system Vulkan, NVIDIA EGL, SwiftShader,
 then the CPU backend) and prints what each step found, the adapter, its limits and the largest
-circuits the GPU kernels can hold.
+circuits the GPU kernels can hold (the global path's from buffers the device allocated).
 
   --json   one JSON object: {chosen, adapter, limits, maxQubits, steps, node, platform}
 `;
 
-/** Largest qubit counts the GPU kernels hold on a device with these limits. */
+/** Largest qubit counts the GPU kernels hold on a device. */
 export interface MaxQubits {
   /** Fused kernel, whole state in workgroup memory: complex (8 bytes per amplitude). */
   fusedComplex: number;
   /** Fused kernel, real-only circuits (4 bytes per amplitude). */
   fusedReal: number;
-  /** Global-memory path, one state in one storage binding: complex. */
+  /** Global-memory path, one state in one storage buffer that this device allocated: complex. */
   globalComplex: number;
   /** Global-memory path, real-only circuits. */
   globalReal: number;
 }
 
-export function maxQubits(limits: GpuLimits): MaxQubits {
+/**
+ * The fused figures from the workgroup memory limit; the global ones from allocations that
+ * succeed (probeGlobalQubits), not from the binding limit alone: a driver may refuse a buffer
+ * the limits allow (SwiftShader refuses 1 GiB with a 1 GiB maxBufferSize).
+ */
+export async function maxQubits(gpu: GpuContext): Promise<MaxQubits> {
+  const { probeGlobalQubits } = await import('../sim/statevector-gpu.js');
   const fit = (bytes: number, ampBytes: number) => Math.max(0, Math.min(MAX_QUBITS, Math.floor(Math.log2(bytes / ampBytes))));
-  const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const wg = gpu.limits.maxComputeWorkgroupStorageSize;
   return {
-    fusedComplex: fit(limits.maxComputeWorkgroupStorageSize, 8),
-    fusedReal: fit(limits.maxComputeWorkgroupStorageSize, 4),
-    globalComplex: fit(binding, 8),
-    globalReal: fit(binding, 4),
+    fusedComplex: fit(wg, 8),
+    fusedReal: fit(wg, 4),
+    globalComplex: await probeGlobalQubits(gpu, false, MAX_QUBITS),
+    globalReal: await probeGlobalQubits(gpu, true, MAX_QUBITS),
   };
 }
 
@@ -75,8 +81,8 @@ export function formatDoctor(r: DoctorReport): string {
     const rows: [string, number, string][] = [
       ['fused kernel, complex', m.fusedComplex, `2^n x 8 B in ${wg} of workgroup memory`],
       ['fused kernel, real', m.fusedReal, `2^n x 4 B in ${wg} of workgroup memory`],
-      ['global path, complex', m.globalComplex, `2^n x 8 B in one ${binding} storage binding`],
-      ['global path, real', m.globalReal, `2^n x 4 B in one ${binding} storage binding`],
+      ['global path, complex', m.globalComplex, `2^n x 8 B: the largest state buffer this device allocated (binding limit ${binding})`],
+      ['global path, real', m.globalReal, `2^n x 4 B: the largest state buffer this device allocated (binding limit ${binding})`],
     ];
     for (const [label, n, why] of rows) lines.push(`  ${pad(label, 24)}${String(n).padStart(3)}  ${why}`);
   }
@@ -96,7 +102,7 @@ export async function doctor(args: string[]): Promise<number> {
       chosen: acquisition.chosen,
       adapter: gpu?.adapterName ?? null,
       limits: gpu ? { ...gpu.limits } : null,
-      maxQubits: gpu ? maxQubits(gpu.limits) : null,
+      maxQubits: gpu ? await maxQubits(gpu) : null,
       steps: acquisition.steps,
       node: process.version,
       platform: `${process.platform}-${process.arch}`,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseQasm } from '../circuit/qasm.js';
 import type { Circuit, Op } from '../circuit/types.js';
-import { QmoeInputError } from '../errors.js';
+import { QmoeInputError, checkFiniteResult, checkFloat32Range } from '../errors.js';
 import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend } from '../sim/backend.js';
@@ -132,6 +132,8 @@ export async function grad(args: string[]): Promise<number> {
       }
     }
     if (gpu) {
+      // The GPU computes in float32: name the weights file's entry rather than dLdOut.
+      checkFloat32Range(weights, (k) => `--weights ${values.weights}: entry ${k}`);
       const { WebGpuBackend } = await import('../sim/backend-gpu.js');
       backend = new WebGpuBackend(gpu);
     } else {
@@ -140,6 +142,7 @@ export async function grad(args: string[]): Promise<number> {
     const probs = await backend.evaluate(circuit, input, output);
     let loss = 0;
     for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
+    checkFiniteResult('the loss', [loss]);
     const g = await backend.gradient(circuit, input, output, weights);
     if (gpu) checkDevice(gpu);
     const adapter = gpu ? gpu.adapterName : null;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { QmoeGpuError, QmoeInputError } from '../errors.js';
+import { QmoeGpuError, QmoeInputError, QmoeNumericError } from '../errors.js';
 import { UsageError } from './args.js';
 import { DOCTOR_HELP, DOCTOR_USAGE, doctor } from './doctor.js';
 import { GRAD_HELP, GRAD_USAGE, grad } from './grad.js';
@@ -103,6 +103,10 @@ export function reportError(e: unknown): number {
   }
   if (e instanceof QmoeGpuError) {
     process.stderr.write(`qmoe: GPU error: ${e.message}\n`);
+    return 1;
+  }
+  if (e instanceof QmoeNumericError) {
+    process.stderr.write(`qmoe: numeric error: ${e.message}\n`);
     return 1;
   }
   const err = e instanceof Error ? e : new Error(String(e));

@@ -50,12 +50,12 @@ export class BufferSet {
     const limit = Math.min(gpu.maxAllocationBytes, gpu.limits.maxBufferSize);
     const what = `the ${formatBytes(size)} "${label}" buffer of ${this.owner}`;
     if (size > limit) {
-      const which = gpu.maxAllocationBytes < gpu.limits.maxBufferSize ? `the allocation cap (maxAllocationBytes) of ${formatBytes(limit)}` : `this adapter's maxBufferSize of ${formatBytes(limit)}`;
+      const which = gpu.maxAllocationBytes < gpu.limits.maxBufferSize ? `the allocation cap (maxAllocationBytes, QMOE_GPU_MAX_ALLOCATION) of ${formatBytes(limit)}` : `this adapter's maxBufferSize of ${formatBytes(limit)}`;
       throw new QmoeGpuMemoryError(`out of GPU memory: ${what} is over ${which}`, size);
     }
     const { value: buffer, errors } = scoped(
       gpu,
-      `${what} (this adapter's maxBufferSize is ${formatBytes(gpu.limits.maxBufferSize)})`,
+      `${what} could not be allocated (this adapter's maxBufferSize is ${formatBytes(gpu.limits.maxBufferSize)})`,
       () => {
         const b = gpu.device.createBuffer({ label, size, usage });
         if (data) gpu.device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);

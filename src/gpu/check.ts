@@ -45,9 +45,9 @@ export function scoped<T>(gpu: GpuContext, what: string, fn: () => T, bytes = 0)
   const errors = Promise.all(popped).then(
     (found) => {
       const [internal, validation, oom] = found;
-      if (oom) throw new QmoeGpuMemoryError(`out of GPU memory: ${what}${bytes > 0 ? ` (${formatBytes(bytes)})` : ''}: ${oom.message.trim()}`, bytes);
+      if (oom) throw new QmoeGpuMemoryError(`out of GPU memory: ${what} (the device says: ${oneLine(oom.message)})`, bytes);
       const error = validation ?? internal;
-      if (error) throw new QmoeGpuError(`${what}: the GPU reported ${validation ? 'a validation' : 'an internal'} error: ${error.message.trim()}`);
+      if (error) throw new QmoeGpuError(`${what}: the GPU reported ${validation ? 'a validation' : 'an internal'} error: ${oneLine(error.message)}`);
     },
     (e: Error) => {
       checkDevice(gpu);
@@ -55,6 +55,11 @@ export function scoped<T>(gpu: GpuContext, what: string, fn: () => T, bytes = 0)
     },
   );
   return { value: value as T, errors };
+}
+
+/** A device message on one line (Dawn's span several, with indented context). */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*-?\s*/g, '; ').trim();
 }
 
 function describe(e: unknown): string {
@@ -102,7 +107,7 @@ export class GpuCall {
     const fresh = this.gpu.uncapturedCount - this.mark;
     if (fresh > 0) {
       const last = this.gpu.uncapturedErrors.at(-1) ?? '';
-      throw new QmoeGpuError(`${this.what}: the GPU reported ${fresh} error${fresh > 1 ? 's' : ''} outside any check (last: ${last.trim()})`);
+      throw new QmoeGpuError(`${this.what}: the GPU reported ${fresh} error${fresh > 1 ? 's' : ''} outside any check (last: ${oneLine(last)})`);
     }
   }
 
@@ -117,7 +122,7 @@ export class GpuCall {
     let buffer = staging;
     if (buffer && buffer.size < size) throw new Error(`GpuCall.read: the staging buffer (${buffer.size} bytes) is smaller than ${size} bytes`);
     if (!buffer) {
-      const made = scoped(this.gpu, `${this.what}: a ${formatBytes(size)} readback buffer`, () =>
+      const made = scoped(this.gpu, `${this.what}: a ${formatBytes(size)} readback buffer could not be allocated`, () =>
         device.createBuffer({ label: 'readback', size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
       size);
       buffer = made.value;
@@ -138,6 +143,9 @@ export class GpuCall {
       try {
         await target.mapAsync(GPUMapMode.READ, 0, size);
       } catch (e) {
+        // A destroyed device rejects mapAsync (an AbortError without a message) before its lost
+        // promise settles: give that a moment, so the error names the loss.
+        await Promise.race([device.lost, new Promise((resolve) => setTimeout(resolve, 100))]);
         checkDevice(this.gpu);
         await this.check();
         throw new QmoeGpuError(`${this.what}: reading the result back failed (${describe(e)}; the device may have been destroyed during the call)`);

@@ -10,7 +10,8 @@ export async function allocateSplitting<T>(rows: number, make: (rows: number) =>
     try {
       return { value: await make(r), rows: r };
     } catch (e) {
-      if (!(e instanceof QmoeGpuMemoryError) || r === 1) throw e;
+      if (!(e instanceof QmoeGpuMemoryError)) throw e;
+      if (r === 1) throw new QmoeGpuMemoryError(`${e.message}; even one row does not fit`, e.bytes);
     }
   }
 }

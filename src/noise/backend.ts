@@ -1,5 +1,5 @@
 import type { Circuit } from '../circuit/types.js';
-import { QmoeInputError, checkInt } from '../errors.js';
+import { QmoeInputError, checkFiniteResult, checkInt } from '../errors.js';
 import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from '../sim/backend.js';
 import { CpuBackend } from '../sim/backend-cpu.js';
 import { outputCount, validateOutput } from '../sim/experts.js';
@@ -153,9 +153,15 @@ export class NoisyBackend implements Backend {
     if (isNoiseless(this.model)) return this.exact.gradient(circuit, input, output, dLdOut);
     const step = this.steps >>> 0;
     const draws = { trajectories: this.trajectories, seed: this.seed, step };
-    if (!this.runners) return noisyGradientCpu(schedule, input, output, dLdOut, draws);
-    checkNoisyGradient(schedule, input, output, dLdOut, draws);
-    return this.runners.gradient(schedule, input, output, dLdOut, draws);
+    let result: GradientResult;
+    if (this.runners) {
+      checkNoisyGradient(schedule, input, output, dLdOut, draws);
+      result = await this.runners.gradient(schedule, input, output, dLdOut, draws);
+    } else {
+      result = noisyGradientCpu(schedule, input, output, dLdOut, draws);
+    }
+    checkFiniteResult('the noise-aware gradient', result.params);
+    return result;
   }
 
   /** Frees the GPU runners. */

@@ -75,7 +75,7 @@ export class DensityRunner extends NoiseProbabilityRunner {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > max) throw new QmoeInputError('capacity', capacity, `must be an integer from 1 to ${max} on this adapter`);
     const shape = densityShape(gpu, n, options.path);
     const compiled = compileNoise(schedule, 'rate', false);
-    const parts = await probabilityParts(gpu, schedule, compiled, capacity, `the density-matrix runner (${n} qubits, ${capacity} rows)`);
+    const parts = await probabilityParts(gpu, schedule, compiled, capacity, `the density-matrix runner (${n} qubits, ${capacity} row${capacity === 1 ? '' : 's'})`);
     try {
       const kernel = await getKernel(gpu, 'density', { FUSED: shape.fused }, { QUBITS: n, GROUP_SIZE: shape.groupSize, SAMPLES_PER_GROUP: shape.samplesPerGroup });
       const resources: Record<string, GPUBuffer> = { ...parts.tables.bindings, out: parts.out };

@@ -1,5 +1,5 @@
 import type { Circuit } from '../circuit/types.js';
-import { QmoeInputError } from '../errors.js';
+import { QmoeInputError, checkFiniteResult } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BatchInput, CircuitOutput, RealArray } from '../sim/backend.js';
 import { foldOutputs } from '../sim/experts.js';
@@ -56,10 +56,12 @@ export async function noisyProbabilities(circuit: Circuit, input: BatchInput, mo
   const method = chooseMethod(circuit.qubits, options);
   if (method === 'density-matrix') {
     const probabilities = options.gpu ? await densityProbabilitiesGpu(options.gpu, schedule, input, options.gpuOptions) : densityProbabilitiesCpu(schedule, input);
+    checkFiniteResult('the noisy probabilities', probabilities, 2 ** circuit.qubits);
     return { probabilities, method };
   }
   const t: TrajectoryOptions = { ...options, trajectories: options.trajectories ?? DEFAULT_TRAJECTORIES };
   const probabilities = options.gpu ? await trajectoryProbabilitiesGpu(options.gpu, schedule, input, t, options.gpuOptions) : trajectoryProbabilitiesCpu(schedule, input, t);
+  checkFiniteResult('the noisy probabilities', probabilities, 2 ** circuit.qubits);
   return { probabilities, method, trajectories: t.trajectories };
 }
 

@@ -128,7 +128,7 @@ export class GradientRunner {
     validateOutput(circuit.qubits, output);
     checkInt('capacity', capacity, 1, 2 ** 26);
     checkDevice(gpu);
-    const buffers = new BufferSet(gpu, `the gradient runner (${circuit.qubits} qubits, ${capacity} rows)`);
+    const buffers = new BufferSet(gpu, `the gradient runner (${circuit.qubits} qubits, ${capacity} row${capacity === 1 ? '' : 's'})`);
     let runner: GradientRunner | undefined;
     try {
       runner = new GradientRunner(gpu, circuit, capacity, output, options.features === true, options.forceComplex === true, buffers);

@@ -1,6 +1,6 @@
 import type { Circuit } from '../circuit/types.js';
 import { validateCircuit } from '../circuit/validate.js';
-import { checkInt } from '../errors.js';
+import { checkFiniteResult, checkInt } from '../errors.js';
 import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from './backend.js';
 import { adjointGradient } from './adjoint-cpu.js';
 import { foldExperts, foldOutputs, outputCount, validateOutput } from './experts.js';
@@ -25,6 +25,7 @@ export class CpuBackend implements Backend {
     const dim = 2 ** circuit.qubits;
     const out = new Float64Array(input.rows * dim * 2);
     for (let r = 0; r < input.rows; r++) simulateRow(circuit, input, r, out.subarray(r * dim * 2, (r + 1) * dim * 2));
+    checkFiniteResult('the state vectors', out, dim * 2);
     return out;
   }
 
@@ -37,6 +38,7 @@ export class CpuBackend implements Backend {
       simulateRow(circuit, input, r, psi);
       for (let k = 0; k < dim; k++) out[r * dim + k] = psi[2 * k] ** 2 + psi[2 * k + 1] ** 2;
     }
+    checkFiniteResult('the probabilities', out, dim);
     return out;
   }
 
@@ -63,8 +65,16 @@ export class CpuBackend implements Backend {
   async gradient(circuit: Circuit, input: BatchInput, output: CircuitOutput, dLdOut: ArrayLike<number>, options: GradientOptions = {}): Promise<GradientResult> {
     this.check(circuit, input);
     validateOutput(circuit.qubits, output);
-    return adjointGradient(circuit, input, output, dLdOut, options.features === true);
+    const result = adjointGradient(circuit, input, output, dLdOut, options.features === true);
+    checkFiniteGradient(result, circuit.features);
+    return result;
   }
 
   dispose(): void {}
+}
+
+/** Throws a QmoeNumericError for a NaN or infinity in a gradient (inputs whose products overflow). */
+export function checkFiniteGradient(g: GradientResult, features: number): void {
+  checkFiniteResult('the gradient with respect to params', g.params);
+  if (g.features) checkFiniteResult('the gradient with respect to features', g.features, features);
 }

@@ -5,6 +5,7 @@ import { GpuCall } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import { allocateSplitting } from '../gpu/split.js';
 import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from './backend.js';
+import { checkFiniteGradient } from './backend-cpu.js';
 import { compileCircuit } from './compile.js';
 import { outputCount, validateOutput } from './experts.js';
 import { checkGpuInput, validateInput } from './input.js';
@@ -207,11 +208,8 @@ export class WebGpuBackend implements Backend {
       }
       await call.check();
       const result: GradientResult = { params: Float32Array.from(params) };
-      checkFiniteResult('the gradient with respect to params', result.params);
-      if (featureGrad) {
-        checkFiniteResult('the gradient with respect to features', featureGrad, F);
-        result.features = featureGrad;
-      }
+      if (featureGrad) result.features = featureGrad;
+      checkFiniteGradient(result, F);
       return result;
     } finally {
       runner.destroy();

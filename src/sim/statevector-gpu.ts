@@ -1,3 +1,4 @@
+import { QmoeGpuMemoryError } from '../errors.js';
 import { AnglesStep } from '../gpu/angles.js';
 import { BufferSet, writeRows } from '../gpu/buffer-set.js';
 import { checkDevice } from '../gpu/check.js';
@@ -46,6 +47,28 @@ export function maxBindingBytes(gpu: GpuContext): number {
 }
 
 /**
+ * The largest n (at most `maxQubits`) whose one-row state buffer of the global path (2^n amplitudes,
+ * real or complex) this device actually allocates: the binding limit first, then real allocations,
+ * largest first (each freed at once). What `qmoe doctor` reports.
+ */
+export async function probeGlobalQubits(gpu: GpuContext, real: boolean, maxQubits: number): Promise<number> {
+  const amp = real ? 4 : 8;
+  for (let n = Math.min(maxQubits, Math.floor(Math.log2(maxBindingBytes(gpu) / amp))); n >= 1; n--) {
+    const set = new BufferSet(gpu, 'the doctor\'s probe');
+    try {
+      set.storage(`${n}-qubit state`, 2 ** n * amp);
+      await set.ready();
+      return n;
+    } catch (e) {
+      if (!(e instanceof QmoeGpuMemoryError)) throw e;
+    } finally {
+      set.destroy();
+    }
+  }
+  return 0;
+}
+
+/**
  * A circuit prepared on the GPU for up to `capacity` rows: buffers, pipelines and bind groups are
  * made once, so repeated runs (benchmarks, training) only upload inputs and dispatch. create()
  * fails with a QmoeGpuMemoryError when a buffer cannot be allocated.
@@ -87,7 +110,7 @@ export class CircuitRunner {
   static async create(gpu: GpuContext, compiled: CompiledCircuit, capacity: number, kind: RunnerOutput, path: KernelPath, tuning: FusedTuning = {}): Promise<CircuitRunner> {
     if (kind.kind === 'states' && path !== 'global') throw new Error('states need the global path');
     checkDevice(gpu);
-    const buffers = new BufferSet(gpu, `the ${path} circuit runner (${compiled.qubits} qubits, ${capacity} rows)`);
+    const buffers = new BufferSet(gpu, `the ${path} circuit runner (${compiled.qubits} qubits, ${capacity} row${capacity === 1 ? '' : 's'})`);
     try {
       const runner = new CircuitRunner(gpu, compiled, capacity, kind, path, tuning, buffers);
       await runner.build();

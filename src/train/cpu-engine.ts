@@ -1,4 +1,4 @@
-import { QmoeInputError, checkInt } from '../errors.js';
+import { QmoeInputError, checkFiniteResult, checkInt } from '../errors.js';
 import { CpuModel } from '../moe/forward-cpu.js';
 import { paramLayout } from '../moe/models.js';
 import type { ModelSpec } from '../moe/spec.js';
@@ -133,6 +133,7 @@ class CpuEngine implements TrainingEngine {
   async epochStats(): Promise<EngineStats> {
     this.alive();
     await this.queue;
+    if (this.seen > 0) checkFiniteResult('the training loss', [this.lossSum]);
     const stats = this.seen > 0 ? { loss: this.lossSum / this.seen, accuracy: this.correct / this.seen } : { loss: NaN, accuracy: NaN };
     this.lossSum = 0;
     this.correct = 0;
@@ -154,6 +155,7 @@ class CpuEngine implements TrainingEngine {
       lossSum += r.loss * n;
       correct += r.correct;
     }
+    checkFiniteResult(`the ${split} loss`, [lossSum]);
     return { loss: lossSum / data.rows, accuracy: correct / data.rows };
   }
 
@@ -170,6 +172,7 @@ class CpuEngine implements TrainingEngine {
       const r = await this.model.forward(this.params, x.subarray(at * F, (at + n) * F), n);
       out.set(r.probs, at * C);
     }
+    checkFiniteResult('the predicted class probabilities', out, C);
     return out;
   }
 

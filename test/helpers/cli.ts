@@ -13,10 +13,10 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `node bin/qmoe.mjs ...args` in a child process with this environment; killed after `timeoutMs`. */
-export function runQmoe(args: string[], timeoutMs: number): Promise<CliRun> {
+/** Runs `node bin/qmoe.mjs ...args` in a child process with this environment (plus `env`); killed after `timeoutMs`. */
+export function runQmoe(args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { cwd: root, env: process.env, timeout: timeoutMs, maxBuffer: 64 * 2 ** 20 }, (_err, stdout, stderr) =>
+    const child = execFile(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 2 ** 20 }, (_err, stdout, stderr) =>
       resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr }),
     );
   });
