@@ -96,6 +96,22 @@ export class BufferSet {
     return this.create(label, bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
   }
 
+  /**
+   * Builds what owns this set (a runner): waits for `build` and for every allocation; on any
+   * failure frees the buffers (and calls `cleanup`) and rethrows.
+   */
+  async settle<T>(build: () => Promise<T>, cleanup?: () => void): Promise<T> {
+    try {
+      const value = await build();
+      await this.ready();
+      return value;
+    } catch (e) {
+      cleanup?.();
+      this.destroy();
+      throw e;
+    }
+  }
+
   /** Resolves when every allocation so far has succeeded; else throws its QmoeGpuMemoryError (or QmoeGpuError). */
   async ready(): Promise<void> {
     const checks = this.checks.splice(0);

@@ -76,17 +76,13 @@ export class DensityRunner extends NoiseProbabilityRunner {
     const shape = densityShape(gpu, n, options.path);
     const compiled = compileNoise(schedule, 'rate', false);
     const parts = await probabilityParts(gpu, schedule, compiled, capacity, `the density-matrix runner (${n} qubits, ${capacity} row${capacity === 1 ? '' : 's'})`);
-    try {
+    return parts.buffers.settle(async () => {
       const kernel = await getKernel(gpu, 'density', { FUSED: shape.fused }, { QUBITS: n, GROUP_SIZE: shape.groupSize, SAMPLES_PER_GROUP: shape.samplesPerGroup });
       const resources: Record<string, GPUBuffer> = { ...parts.tables.bindings, out: parts.out };
       if (!shape.fused) resources.rho = parts.buffers.storage('density matrices', capacity * 4 ** n * 8);
       const runner = new DensityRunner(parts, shape, kernelStep(parts.buffers, kernel, resources));
-      await parts.buffers.ready();
       return runner;
-    } catch (e) {
-      parts.buffers.destroy();
-      throw e;
-    }
+    });
   }
 
   protected encodeKernel(pass: GPUComputePassEncoder, _start: number, rows: number): void {

@@ -63,15 +63,11 @@ export class TrajectoryRunner extends NoiseProbabilityRunner {
     const max = TrajectoryRunner.chunkRows(gpu, schedule, options);
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > max) throw new QmoeInputError('capacity', capacity, `must be an integer from 1 to ${max} on this adapter`);
     const parts = await probabilityParts(gpu, schedule, compiled, capacity, `the trajectories runner (${n} qubits, ${capacity} row${capacity === 1 ? '' : 's'})`);
-    try {
+    return parts.buffers.settle(async () => {
       const kernel = await getKernel(gpu, 'trajectories', { REAL: compiled.real }, { QUBITS: n, GROUP_SIZE: shape.groupSize, SLOTS_PER_GROUP: shape.slots });
       const runner = new TrajectoryRunner(parts, trajectories, kernelStep(parts.buffers, kernel, { ...parts.tables.bindings, out: parts.out }));
-      await parts.buffers.ready();
       return runner;
-    } catch (e) {
-      parts.buffers.destroy();
-      throw e;
-    }
+    });
   }
 
   protected encodeKernel(pass: GPUComputePassEncoder, start: number, rows: number): void {

@@ -2,12 +2,13 @@ import type { Circuit } from '../circuit/types.js';
 import { validateCircuit } from '../circuit/validate.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import { AnglesStep } from '../gpu/angles.js';
-import { BufferSet, writeRows } from '../gpu/buffer-set.js';
+import { BufferSet } from '../gpu/buffer-set.js';
 import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import { type KernelStep, getKernel, kernelStep, submitEncoded } from '../gpu/kernel.js';
 import { OUTPUT_KIND } from '../gpu/op-codes.js';
 import type { CircuitOutput } from './backend.js';
+import { CircuitInputs } from './circuit-inputs-gpu.js';
 import { type CompiledCircuit, compileCircuit, derivativeOffset, matrixAndDerivativeTable, paramOfMatrix } from './compile.js';
 import { outputCount, validateOutput } from './experts.js';
 import { ColumnReducer } from '../gpu/reduce.js';
@@ -75,8 +76,7 @@ export interface GradientRunnerOptions {
  * ones in `perSampleParamGrad` (rows x params) and, when asked, dL/dfeatures in `featureGrad`
  * (rows x features). Nothing is read back. The caller destroys the runner.
  */
-export class GradientRunner {
-  readonly compiled: CompiledCircuit;
+export class GradientRunner extends CircuitInputs {
   readonly shape: AdjointShape;
   readonly outputsPerRow: number;
   /** dL/dparams summed over the rows of the last encode: circuit.params f32. */
@@ -85,32 +85,27 @@ export class GradientRunner {
   readonly perSampleParamGrad: GPUBuffer;
   /** dL/dfeatures per row (rows x circuit.features f32), when the runner was made with `features`. */
   readonly featureGrad: GPUBuffer | null;
-  private readonly featuresBuf: GPUBuffer;
-  private readonly matsBuf: GPUBuffer;
   private readonly ownUpstream: GPUBuffer;
   private upstream: GPUBuffer;
-  private rowsSet = 0;
   private angles!: AnglesStep;
   private adjoint!: KernelStep<'adjoint'>;
   private reducer: ColumnReducer | null = null;
 
   private constructor(
-    private readonly gpu: GpuContext,
+    gpu: GpuContext,
     readonly circuit: Circuit,
-    readonly capacity: number,
+    capacity: number,
     readonly output: CircuitOutput,
     readonly withFeatures: boolean,
-    forceComplex: boolean,
-    private readonly buffers: BufferSet,
+    readonly compiled: CompiledCircuit,
+    buffers: BufferSet,
   ) {
-    this.compiled = compileCircuit(circuit, forceComplex);
+    super(gpu, capacity, circuit.features, buffers, { label: 'matrices and derivatives', bytes: matrixAndDerivativeTable(compiled, undefined).byteLength });
     this.shape = checkAdjointFits(gpu, circuit.qubits, this.compiled.real);
     this.outputsPerRow = outputCount(circuit.qubits, output);
     const F = circuit.features;
     const P = circuit.params;
     const set = buffers;
-    this.featuresBuf = set.storage('features', capacity * F * 4);
-    this.matsBuf = set.storage('matrices and derivatives', matrixAndDerivativeTable(this.compiled, undefined).byteLength);
     this.ownUpstream = set.storage('dL/dout', capacity * this.outputsPerRow * 4);
     this.upstream = this.ownUpstream;
     this.perSampleParamGrad = set.storage('per-sample dL/dparams', capacity * P * 4);
@@ -130,16 +125,18 @@ export class GradientRunner {
     checkDevice(gpu);
     const buffers = new BufferSet(gpu, `the gradient runner (${circuit.qubits} qubits, ${capacity} row${capacity === 1 ? '' : 's'})`);
     let runner: GradientRunner | undefined;
-    try {
-      runner = new GradientRunner(gpu, circuit, capacity, output, options.features === true, options.forceComplex === true, buffers);
-      await runner.build();
-      await buffers.ready();
-      return runner;
-    } catch (e) {
-      if (runner) runner.destroy();
-      else buffers.destroy();
-      throw e;
-    }
+    return buffers.settle(
+      async () => {
+        runner = new GradientRunner(gpu, circuit, capacity, output, options.features === true, compileCircuit(circuit, options.forceComplex === true), buffers);
+        await runner.build();
+        return runner;
+      },
+      () => runner?.destroy(),
+    );
+  }
+
+  protected table(params: ArrayLike<number> | undefined): Float32Array {
+    return matrixAndDerivativeTable(this.compiled, params);
   }
 
   private async build(): Promise<void> {
@@ -162,22 +159,6 @@ export class GradientRunner {
       grad_features: this.featureGrad ?? buffers.storage('no dL/dfeatures', 16),
     });
     if (circuit.params > 0) this.reducer = await ColumnReducer.create(gpu, this.capacity, circuit.params);
-  }
-
-  /** The gate matrix table the kernels read (the GPU trainer rebuilds its trainable entries in place). */
-  get matrices(): GPUBuffer {
-    return this.matsBuf;
-  }
-
-  /** Uploads `rows` input rows (row-major, circuit.features wide). */
-  setFeatures(features: Float32Array, rows: number): void {
-    writeRows(this.gpu, this.featuresBuf, features, rows, this.circuit.features, this.capacity);
-    this.rowsSet = rows;
-  }
-
-  /** Recomputes the gate matrices and their derivatives for `params` (float64 on the host) and uploads them. */
-  setParams(params: ArrayLike<number> | undefined): void {
-    this.gpu.device.queue.writeBuffer(this.matsBuf, 0, matrixAndDerivativeTable(this.compiled, params));
   }
 
   /**

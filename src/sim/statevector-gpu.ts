@@ -1,11 +1,12 @@
 import { QmoeGpuMemoryError } from '../errors.js';
 import { AnglesStep } from '../gpu/angles.js';
-import { BufferSet, writeRows } from '../gpu/buffer-set.js';
+import { BufferSet } from '../gpu/buffer-set.js';
 import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import { bindGroup, getKernel, grid, kernelStep, submitEncoded } from '../gpu/kernel.js';
 import { KERNELS } from '../gpu/kernels.js';
 import { packUniform } from '../gpu/uniforms.js';
+import { CircuitInputs } from './circuit-inputs-gpu.js';
 import { type CompiledCircuit, matrixTable } from './compile.js';
 import { expertBounds } from './experts.js';
 
@@ -73,30 +74,26 @@ export async function probeGlobalQubits(gpu: GpuContext, real: boolean, maxQubit
  * made once, so repeated runs (benchmarks, training) only upload inputs and dispatch. create()
  * fails with a QmoeGpuMemoryError when a buffer cannot be allocated.
  */
-export class CircuitRunner {
+export class CircuitRunner extends CircuitInputs {
   readonly outputsPerRow: number;
   /** The buffer the output is left in: f32 per output, or amplitudes for `states`. */
   readonly output: GPUBuffer;
   readonly outputBytesPerRow: number;
-  private readonly featuresBuf: GPUBuffer;
-  private readonly matsBuf: GPUBuffer;
   private readonly steps: ((pass: GPUComputePassEncoder, rows: number) => void)[] = [];
-  private rowsSet = 0;
 
   private constructor(
-    private readonly gpu: GpuContext,
+    gpu: GpuContext,
     readonly compiled: CompiledCircuit,
-    readonly capacity: number,
+    capacity: number,
     readonly kind: RunnerOutput,
     readonly path: KernelPath,
     private readonly tuning: FusedTuning,
-    private readonly buffers: BufferSet,
+    buffers: BufferSet,
   ) {
+    super(gpu, capacity, compiled.features, buffers, { label: 'matrices', bytes: matrixTable(compiled, undefined).byteLength });
     const dim = 2 ** compiled.qubits;
     const ampBytes = compiled.real ? 4 : 8;
     this.outputsPerRow = kind.kind === 'experts' ? kind.experts : kind.kind === 'expectZ' ? compiled.qubits : dim;
-    this.featuresBuf = this.buffers.storage('features', capacity * compiled.features * 4);
-    this.matsBuf = this.buffers.storage('matrices', matrixTable(compiled, undefined).byteLength);
     if (kind.kind === 'states') {
       this.outputBytesPerRow = dim * ampBytes;
       this.output = path === 'global' ? this.buffers.storage('states', capacity * dim * ampBytes) : (undefined as never);
@@ -111,15 +108,15 @@ export class CircuitRunner {
     if (kind.kind === 'states' && path !== 'global') throw new Error('states need the global path');
     checkDevice(gpu);
     const buffers = new BufferSet(gpu, `the ${path} circuit runner (${compiled.qubits} qubits, ${capacity} row${capacity === 1 ? '' : 's'})`);
-    try {
+    return buffers.settle(async () => {
       const runner = new CircuitRunner(gpu, compiled, capacity, kind, path, tuning, buffers);
       await runner.build();
-      await buffers.ready();
       return runner;
-    } catch (e) {
-      buffers.destroy();
-      throw e;
-    }
+    });
+  }
+
+  protected table(params: ArrayLike<number> | undefined): Float32Array {
+    return matrixTable(this.compiled, params);
   }
 
   private async build(): Promise<void> {
@@ -179,22 +176,6 @@ export class CircuitRunner {
       const count = rows * this.outputsPerRow;
       measure.encode(pass, Math.ceil(count / 256), { count, outputs: this.outputsPerRow, dim });
     });
-  }
-
-  /** The gate matrix table the kernels read (the GPU trainer rebuilds its trainable entries in place). */
-  get matrices(): GPUBuffer {
-    return this.matsBuf;
-  }
-
-  /** Uploads `rows` input rows (row-major, compiled.features wide). */
-  setFeatures(features: Float32Array, rows: number): void {
-    writeRows(this.gpu, this.featuresBuf, features, rows, this.compiled.features, this.capacity);
-    this.rowsSet = rows;
-  }
-
-  /** Recomputes the gate matrices for `params` (float64 on the host) and uploads them. */
-  setParams(params: ArrayLike<number> | undefined): void {
-    this.gpu.device.queue.writeBuffer(this.matsBuf, 0, matrixTable(this.compiled, params));
   }
 
   /** Encodes the whole circuit for the rows last uploaded into `encoder`. */

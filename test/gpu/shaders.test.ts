@@ -1,12 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/context.js';
+import { describe, expect, it } from 'vitest';
 import { KERNELS, type ShaderName } from '../../src/gpu/kernels.js';
 import { OP_KIND, PASS_KIND, opCodesWgsl } from '../../src/gpu/op-codes.js';
 import { bundledShaderFiles, loadShader, resolveIncludes } from '../../src/gpu/shaders.js';
 import { packUniform, structWgsl, uniformStruct } from '../../src/gpu/uniforms.js';
-import { skipGpu, testGpu } from '../helpers/gpu.js';
+import { gpuForTests, skipGpu } from '../helpers/gpu.js';
 
 const SHADERS = new URL('../../shaders/', import.meta.url).pathname;
 
@@ -105,17 +104,13 @@ describe('shader library and includes', () => {
 });
 
 describe.skipIf(skipGpu)('every kernel variant compiles with its generated structs', () => {
-  let gpu: GpuContext;
-  beforeAll(async () => {
-    gpu = await testGpu();
-  });
-  afterAll(() => gpu?.destroy());
+  const device = gpuForTests();
 
   it.each(kernels)('%s', async (name) => {
     for (const flags of variants(name)) {
       const code = await loadShader(name, flags);
       expect(code).not.toMatch(/#(if|else|endif|include|struct)\b|\$\{/);
-      const info = await gpu.device.createShaderModule({ code, label: name }).getCompilationInfo();
+      const info = await device().device.createShaderModule({ code, label: name }).getCompilationInfo();
       const problems = info.messages.filter((m) => m.type !== 'info').map((m) => `${m.type} line ${m.lineNum}: ${m.message}`);
       expect(problems, `${name} ${JSON.stringify(flags)}`).toEqual([]);
     }

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GpuContext } from '../../src/gpu/context.js';
+import { describe, expect, it } from 'vitest';
 import { initParams, makeSpec } from '../../src/moe/models.js';
 import { NoisyBackend } from '../../src/noise/backend.js';
 import { createNoisyCpuEngine } from '../../src/noise/training.js';
 import type { TrainingData } from '../../src/train/engine.js';
-import { skipGpu, testGpu } from '../helpers/gpu.js';
+import { gpuForTests, skipGpu } from '../helpers/gpu.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
 import { maxAbsDiff, randomBatch } from './helpers.js';
 
@@ -13,11 +12,7 @@ function data(rng: () => number, rows: number): TrainingData {
 }
 
 describe.skipIf(skipGpu)('NoisyBackend on the GPU', () => {
-  let gpu: GpuContext;
-  beforeAll(async () => {
-    gpu = await testGpu();
-  });
-  afterAll(() => gpu?.destroy());
+  const device = gpuForTests();
 
   it("says it runs on the GPU and gives the CPU's outputs and (same draws) gradients", async () => {
     const rng = mulberry32(17);
@@ -25,7 +20,7 @@ describe.skipIf(skipGpu)('NoisyBackend on the GPU', () => {
     const input = randomBatch(rng, circuit, 5);
     const model = { p: 0.08, p2: 0.1, readout: 0.02 };
     const cpu = new NoisyBackend(model, { trajectories: 6, seed: 3 });
-    const onGpu = new NoisyBackend(model, { trajectories: 6, seed: 3, gpu });
+    const onGpu = new NoisyBackend(model, { trajectories: 6, seed: 3, gpu: device() });
     try {
       expect(cpu.kind).toBe('cpu');
       expect(onGpu.kind).toBe('webgpu');
@@ -38,7 +33,7 @@ describe.skipIf(skipGpu)('NoisyBackend on the GPU', () => {
         const got = (await onGpu.gradient(circuit, input, { kind: 'expectZ' }, up)).params;
         expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
       }
-      const traj = new NoisyBackend(model, { evaluate: 'trajectories', trajectories: 40, seed: 5, gpu });
+      const traj = new NoisyBackend(model, { evaluate: 'trajectories', trajectories: 40, seed: 5, gpu: device() });
       const trajCpu = new NoisyBackend(model, { evaluate: 'trajectories', trajectories: 40, seed: 5 });
       expect(maxAbsDiff(await traj.probabilities(circuit, input), await trajCpu.probabilities(circuit, input))).toBeLessThan(1e-5);
       traj.dispose();
@@ -56,12 +51,12 @@ describe.skipIf(skipGpu)('NoisyBackend on the GPU', () => {
     const results: number[][] = [];
     let created = -1;
     for (const where of ['cpu', 'gpu'] as const) {
-      const { engine, noise } = createNoisyCpuEngine(spec, { lr: 0.05, p: 0.05, trajectories: 4, seed: 2, gpu: where === 'gpu' ? gpu : null });
+      const { engine, noise } = createNoisyCpuEngine(spec, { lr: 0.05, p: 0.05, trajectories: 4, seed: 2, gpu: where === 'gpu' ? device() : null });
       expect(noise.circuit).toBe(where === 'gpu' ? 'webgpu' : 'cpu');
-      const device = gpu.device;
-      const createBuffer = device.createBuffer;
+      const dev = device().device;
+      const createBuffer = dev.createBuffer;
       let count = 0;
-      device.createBuffer = function (this: GPUDevice, descriptor: GPUBufferDescriptor) {
+      dev.createBuffer = function (this: GPUDevice, descriptor: GPUBufferDescriptor) {
         count++;
         return createBuffer.call(this, descriptor);
       };
@@ -85,7 +80,7 @@ describe.skipIf(skipGpu)('NoisyBackend on the GPU', () => {
         }
         results.push(losses);
       } finally {
-        device.createBuffer = createBuffer;
+        dev.createBuffer = createBuffer;
         engine.dispose();
       }
     }
