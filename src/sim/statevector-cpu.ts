@@ -11,11 +11,12 @@ export type GateAction = { swap: [number, number]; angle: 0 } | { target: number
 
 /** The action of `op` of an n-qubit circuit for input row `row` (features `width` wide). */
 export function gateAction(op: Op, qubits: number, input: BatchInput, width: number, row: number): GateAction {
-  const bit = (q: number) => 2 ** (qubits - 1 - q);
-  if (op.gate === 'swap') return { swap: [bit(op.wires[0]), bit(op.wires[1])], angle: 0 };
+  // No closure here: this runs for every op of every row (and tsx wraps each closure it makes).
+  if (op.gate === 'swap') return { swap: [2 ** (qubits - 1 - op.wires[0]), 2 ** (qubits - 1 - op.wires[1])], angle: 0 };
   const angle = op.angle ? resolveAngle(op.angle, input, width, row) : 0;
   const controlled = GATES[op.gate].controlled;
-  return { target: bit(op.wires[controlled ? 1 : 0]), mask: controlled ? bit(op.wires[0]) : 0, matrix: targetMatrix(op.gate, angle), angle };
+  const target = 2 ** (qubits - 1 - op.wires[controlled ? 1 : 0]);
+  return { target, mask: controlled ? 2 ** (qubits - 1 - op.wires[0]) : 0, matrix: targetMatrix(op.gate, angle), angle };
 }
 
 /** Applies a single-qubit matrix to the bit with value `stride`, only where `controlMask` bits are set. */
