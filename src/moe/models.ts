@@ -204,7 +204,7 @@ export function countParams(spec: ModelSpec): { router: number; experts: number;
  *        matrix RZ(omega) RY(theta) RZ(phi): RZ(phi) acts first, so we emit three ops in the order
  *        RZ(phi), RY(theta), RZ(omega) and the circuit model needs no Rot gate.
  */
-export function routerCircuit(spec: ModelSpec): Circuit {
+export function modelCircuit(spec: ModelSpec): Circuit {
   if (spec.router !== 'quantum') throw new QmoeInputError('spec.router', spec.router, 'only the quantum router has a circuit');
   const n = spec.qubits;
   const f = spec.features;

@@ -1,6 +1,6 @@
 import type { GpuContext } from '../gpu/context.js';
 import { QmoeInputError, checkInt } from '../errors.js';
-import { routerCircuit } from '../moe/models.js';
+import { modelCircuit } from '../moe/models.js';
 import type { ModelSpec, Preset } from '../moe/spec.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import type { TrainingEngine } from '../train/engine.js';
@@ -28,7 +28,7 @@ export function routerNoise(spec: ModelSpec, p: number, placement: RouterNoisePl
   if (placement === 'every-gate') return everyGateNoise(p);
   if (placement !== 'embedding-output') throw new QmoeInputError('placement', placement, "must be 'every-gate' or 'embedding-output'");
   // Both presets embed feature i on qubit i with one rotation: the embedding is the first `features` ops.
-  return embeddingAndOutputNoise(routerCircuit(spec), spec.features, p);
+  return embeddingAndOutputNoise(modelCircuit(spec), spec.features, p);
 }
 
 /** What metrics.json and run records say about the router's noise during training. */
@@ -72,7 +72,7 @@ export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { 
   const model = routerNoise(spec, o.p, placement);
   const seed = o.seed ?? 0;
   const backend = new NoisyBackend(model, { trajectories, seed, gpu: o.gpu, shots: o.shots });
-  const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: backend });
+  const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: backend, ownCircuitBackend: true });
   const forward = spec.qubits <= densityMaxQubits(o.gpu) ? 'density-matrix' : 'trajectories';
   return { engine, noise: { p: o.p, placement, trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu', shots: o.shots ?? null } };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Circuit } from '../../src/circuit/types.js';
 import { FastCpuBackend } from '../../src/cpu/backend.js';
-import { makeSpec, routerCircuit as modelCircuit, routerOutput } from '../../src/moe/models.js';
+import { makeSpec, modelCircuit, routerOutput } from '../../src/moe/models.js';
 import type { CircuitOutput } from '../../src/sim/backend.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { randomCircuit } from '../helpers/random.js';
 import { ALL_GATES, REAL_GATES, gradientTestCircuit, mulberry32, randomBatch } from '../sim/adjoint-circuits.js';
 
