@@ -1,6 +1,6 @@
 import { MAX_SEED } from '../data/rng.js';
 import { MAX_NOISE } from '../data/moons.js';
-import { INITS, MAX_ROUTER_QUBITS, PRESETS, type SpecOptions } from '../moe/models.js';
+import { INITS, MAX_ROUTER_QUBITS, PRESETS, READOUTS, type SpecOptions } from '../moe/models.js';
 import type { Preset } from '../moe/spec.js';
 import type { Budget } from '../experiments/runner.js';
 import { DATASETS, DEFAULT_MOONS, DEFAULT_SPLIT, type DatasetSettings } from '../train/dataset.js';
@@ -47,6 +47,21 @@ export const SIZE_OPTIONS = {
   hidden: ints(1, 1 << 16),
   experts: int(1, 1 << 16),
 } as const;
+
+/** The quantum router's readout and data re-uploading: --readout, --reupload. */
+export const READOUT_OPTIONS = { readout: choice(READOUTS), reupload: flag() } as const;
+
+export const READOUT_HELP = `  --readout R        quantum router readout: blocks (P(expert) = blocks of basis states, the
+                     first log2(experts) qubits: paper's default), z (<Z_i> of every qubit, a
+                     linear adapter and softmax: code's default), parity (2^m experts, bit j the
+                     parity of the qubits i with i mod m = j: every qubit counts)
+  --reupload         the angle embedding again before every circuit layer (data re-uploading)
+`;
+
+/** The readout options given (makeSpec checks them with the sizes). */
+export function readoutFrom(values: OptionValues<typeof READOUT_OPTIONS>): Pick<SpecOptions, 'readout' | 'reupload'> {
+  return { readout: values.readout, reupload: values.reupload === true ? true : undefined };
+}
 
 /** What every study command (ablation, sweep, noise-sweep) takes. */
 export const STUDY_OPTIONS = {

@@ -17,13 +17,13 @@ import { scoreSplit } from '../train/score.js';
 import { createEngine, type EngineChoice } from '../train/select-engine.js';
 import { shuffleSeed, train, type TrainResult } from '../train/trainer.js';
 import { choice, defineCommand, flag, int, text, type OptionValues } from './args.js';
-import { BUDGET_OPTIONS, DATA_OPTIONS, ENGINE_OPTION, PRESET_OPTION, SIZE_OPTIONS, budgetFrom, dataFrom, required, sizesFrom } from './common-options.js';
+import { BUDGET_OPTIONS, DATA_OPTIONS, ENGINE_OPTION, PRESET_OPTION, READOUT_HELP, READOUT_OPTIONS, SIZE_OPTIONS, budgetFrom, dataFrom, readoutFrom, required, sizesFrom } from './common-options.js';
 import { GATE_NOISE_OPTIONS, gateNoiseFrom } from './gate-noise-options.js';
 import { IMAGE_HELP, IMAGE_OPTIONS } from './image-options.js';
 import { trainProgress } from './train-progress.js';
 
 export const TRAIN_USAGE =
-  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion | --data-file F.csv [--label-column NAME]] [--classes 0,1|LIST|all] [--train-size N|all] [--test-size N|all] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|cpu64|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
+  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion | --data-file F.csv [--label-column NAME]] [--classes 0,1|LIST|all] [--train-size N|all] [--test-size N|all] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--readout blocks|z|parity] [--reupload] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|cpu64|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
@@ -57,7 +57,7 @@ ${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X 
                      (defaults 12 for paper: 24 angles as Table I; 3 for code: 18 angles + 6 adapter)
   --experts N        experts (defaults 4 for paper = 2^qubits, 2 for code); paper: at most 2^qubits
   --hidden LIST      MLP hidden widths (defaults 16,8,4 for paper: 240 router parameters; 16 for code)
-  --epochs N --batch N --lr X --patience N
+${READOUT_HELP}  --epochs N --batch N --lr X --patience N
                      paper defaults 100, 32, 0.01, 10; code defaults 50, 32, 0.1, 0 (0: no early
                      stopping). The parameters of the epoch with the lowest validation loss are kept.
   --seed N           seed of the initial parameters and the shuffles (default 0)
@@ -92,6 +92,7 @@ const TRAIN_OPTIONS = {
   ...DATA_OPTIONS,
   ...IMAGE_OPTIONS,
   ...SIZE_OPTIONS,
+  ...READOUT_OPTIONS,
   ...BUDGET_OPTIONS,
   seed: int(0, MAX_SEED),
   ...ENGINE_OPTION,
@@ -108,7 +109,7 @@ export interface TrainRequest {
   router: RouterKind;
   preset: Preset;
   dataset: DatasetSettings;
-  sizes: ReturnType<typeof sizesFrom>;
+  sizes: ReturnType<typeof sizesFrom> & ReturnType<typeof readoutFrom>;
   budget: Budget;
   seed: number;
   backend: EngineChoice;
@@ -134,7 +135,7 @@ export function trainRequest(values: OptionValues<typeof TRAIN_OPTIONS>, args: s
   const backend = values.backend ?? 'auto';
   const seed = values.seed ?? 0;
   const dataset = dataFrom(cmd, values, TRAIN_USAGE);
-  const sizes = sizesFrom(values);
+  const sizes = { ...sizesFrom(values), ...readoutFrom(values) };
   return {
     router,
     preset,
@@ -266,7 +267,7 @@ function printSummary(req: TrainRequest, data: PreparedData, run: TrainOutcome, 
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
   const d = req.dataset;
   process.stdout.write(
-    `${req.router}/${req.preset} on ${d.name} (${data.settings.samples} samples${d.name === 'moons' ? `, noise ${d.noise}` : d.name === 'csv' ? `, ${data.features} features` : `, ${data.features} PCA features`}, ${data.classes} classes), ${m.engine}\n` +
+    `${req.router}/${req.preset}${req.router === 'quantum' && req.sizes.readout ? `, ${req.sizes.readout} readout` : ''}${req.router === 'quantum' && req.sizes.reupload ? ', re-uploading' : ''} on ${d.name} (${data.settings.samples} samples${d.name === 'moons' ? `, noise ${d.noise}` : d.name === 'csv' ? `, ${data.features} features` : `, ${data.features} PCA features`}, ${data.classes} classes), ${m.engine}\n` +
       `data        ${m.data}\n` +
       `epochs      ${result.epochsRun} (best ${result.bestEpoch}${result.stoppedEarly ? ', stopped early' : ''}), ${m.seconds.toFixed(1)} s\n` +
       `test        accuracy ${pct(m.accuracy)}, F1 ${m.f1.toFixed(4)}, loss ${m.testLoss.toFixed(4)} (${m.testRows} rows)\n` +

@@ -33,3 +33,15 @@ export const CLAIMS: Claim[] = [
 export function claimsFor(dataset: string, preset: Preset): Claim[] {
   return CLAIMS.filter((c) => c.dataset === dataset && c.preset === preset);
 }
+
+/**
+ * The text's efficiency claim: the quantum router's eta = accuracy / log(1 + router parameters) is
+ * 1.5 to 2.5 times that of the classical routers, on every data set.
+ */
+export const EFFICIENCY_CLAIM = { source: 'text', low: 1.5, high: 2.5, statement: 'the quantum router is 1.5 to 2.5x more efficient (eta) than the classical routers on every data set' } as const;
+
+/** The text's training-speed claim: the epoch by which a model reaches 90% accuracy (Fig. 3). */
+export const SPEED_CLAIMS: { router: RouterKind; epoch: number; source: string }[] = [
+  { router: 'quantum', epoch: 20, source: 'text, training dynamics (Fig. 3)' },
+  { router: 'mlp', epoch: 50, source: 'text, training dynamics (Fig. 3)' },
+];

@@ -2,14 +2,14 @@ import type { Circuit } from '../circuit/types.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import type { Backend, CircuitOutput } from '../sim/backend.js';
 import { CpuBackend } from '../sim/backend-cpu.js';
-import { paramLayout, modelCircuit, routerOutput, routerWidths } from './models.js';
+import { paramLayout, modelCircuit, readoutOf, routerOutput, routerWidths } from './models.js';
 import type { ModelSpec, ParamLayout } from './spec.js';
 
 /**
  * The models' math in float64 on the CPU: forward pass and the gradient of the mean
  * cross-entropy with respect to the whole flat parameter vector (layout in spec.ts / models.ts).
  * The quantum router's circuit runs on a Backend (CpuBackend by default): evaluate() gives the
- * expert probabilities (paper) or <Z_i> (code), gradient() the vector-Jacobian product with the
+ * expert probabilities (readouts blocks and parity) or <Z_i> (readout z, then the adapter), gradient() the vector-Jacobian product with the
  * upstream dL/dP or dL/d<Z>.
  *
  * Per row x with label t:
@@ -104,7 +104,7 @@ export class CpuModel {
     if (this.circuit) {
       const out = (await this.backend.evaluate(this.circuit, { rows, features: x, params: params.subarray(0, this.layout.circuit) }, this.output!)) as Float64Array;
       cache.circuitOut = Float64Array.from(out);
-      if (this.spec.preset === 'paper') return { route: cache.circuitOut, cache };
+      if (readoutOf(this.spec) !== 'z') return { route: cache.circuitOut, cache };
       input = cache.circuitOut;
       at = this.layout.circuit;
     } else {
@@ -223,7 +223,7 @@ export class CpuModel {
   private async routerBackward(params: Float64Array, x: Float64Array, rows: number, route: Float64Array, cache: RouterCache, dRoute: Float64Array, grad: Float64Array): Promise<void> {
     const E = this.spec.experts;
     const circuitInput = () => ({ rows, features: x, params: params.subarray(0, this.layout.circuit) });
-    if (this.circuit && this.spec.preset === 'paper') {
+    if (this.circuit && readoutOf(this.spec) !== 'z') {
       const g = await this.backend.gradient(this.circuit, circuitInput(), this.output!, dRoute);
       grad.set(g.params, 0);
       return;

@@ -3,7 +3,7 @@ import type { Circuit, Op } from '../circuit/types.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import { Rng } from '../data/rng.js';
 import type { CircuitOutput } from '../sim/backend.js';
-import type { ModelSpec, ParamLayout, Preset, RouterKind } from './spec.js';
+import type { ModelSpec, ParamLayout, Preset, Readout, RouterKind } from './spec.js';
 
 /**
  * Model specifications, the flat parameter layout, the router circuits and initialisation.
@@ -44,6 +44,17 @@ import type { ModelSpec, ParamLayout, Preset, RouterKind } from './spec.js';
 
 export const ROUTERS: readonly RouterKind[] = ['linear', 'mlp', 'quantum'];
 export const PRESETS: readonly Preset[] = ['paper', 'code'];
+export const READOUTS: readonly Readout[] = ['blocks', 'z', 'parity'];
+
+/** The readout a preset's quantum router uses unless told otherwise. */
+export function presetReadout(preset: Preset): Readout {
+  return preset === 'paper' ? 'blocks' : 'z';
+}
+
+/** The quantum router's readout (spec.readout, else its preset's). */
+export function readoutOf(spec: ModelSpec): Readout {
+  return spec.readout ?? presetReadout(spec.preset);
+}
 
 /** Largest qubit count a router circuit may have (the CPU reference's limit is 26). */
 export const MAX_ROUTER_QUBITS = 20;
@@ -60,6 +71,10 @@ export interface SpecOptions {
   hidden?: number[];
   qubits?: number;
   layers?: number;
+  /** Quantum router readout (default: the preset's); ignored by classical routers. */
+  readout?: Readout;
+  /** Quantum router: re-upload the embedding before every layer; ignored by classical routers. */
+  reupload?: boolean;
 }
 
 /** The default sizes of a preset for a data set of `features` features (see the comment above). */
@@ -105,15 +120,24 @@ export function makeSpec(options: SpecOptions): ModelSpec {
     throw new QmoeInputError('--hidden', hiddenIn, 'must list 1 to 64 layer widths, e.g. 16,8');
   }
   const hidden = hiddenIn.map((h, i) => checkInt(`--hidden[${i}]`, h, 1, MAX_SIZE));
+  const readout = options.readout ?? presetReadout(preset);
+  if (!READOUTS.includes(readout)) throw new QmoeInputError('--readout', readout, `must be one of ${READOUTS.join(', ')}`);
+  if (options.reupload !== undefined && typeof options.reupload !== 'boolean') throw new QmoeInputError('--reupload', options.reupload, 'must be true or false');
   if (router === 'quantum') {
     if (features > qubits) {
       throw new QmoeInputError('--qubits', qubits, `the quantum router embeds one feature per qubit: needs at least ${features} qubits for ${features} features`);
     }
-    if (preset === 'paper' && experts > 2 ** qubits) {
-      throw new QmoeInputError('--experts', experts, `the paper preset's experts are blocks of the 2^${qubits} = ${2 ** qubits} basis states: at most ${2 ** qubits} (or raise --qubits)`);
+    if (readout !== 'z' && experts > 2 ** qubits) {
+      throw new QmoeInputError('--experts', experts, `the ${readout} readout's experts are ${readout === 'blocks' ? 'blocks' : 'parity classes'} of the 2^${qubits} = ${2 ** qubits} basis states: at most ${2 ** qubits} (or raise --qubits)`);
+    }
+    if (readout === 'parity' && (experts & (experts - 1)) !== 0) {
+      throw new QmoeInputError('--experts', experts, 'the parity readout needs a power of two (each expert bit is the parity of a group of qubits)');
     }
   }
   const spec: ModelSpec = { router, preset, features, classes, experts, hidden, qubits, layers };
+  // Only what differs from the preset's router is stored: specs (and run ids) of the study's models stay as they were.
+  if (router === 'quantum' && readout !== presetReadout(preset)) spec.readout = readout;
+  if (router === 'quantum' && options.reupload === true) spec.reupload = true;
   const total = paramLayout(spec).total;
   if (total > MAX_PARAMS) {
     const [argument, value] = router === 'mlp' ? ['--hidden', hidden.join(',')] : ['--experts', experts];
@@ -137,6 +161,8 @@ export function validateSpec(spec: unknown, where = 'spec'): ModelSpec {
     if (typeof s[k] !== 'number' || !Number.isInteger(s[k])) throw new QmoeInputError(`${where}.${k}`, s[k], 'must be an integer');
   }
   if (!Array.isArray(s.hidden) || !s.hidden.every((h) => typeof h === 'number')) throw new QmoeInputError(`${where}.hidden`, s.hidden, 'must be an array of integers');
+  if (s.readout !== undefined && !READOUTS.includes(s.readout as Readout)) throw new QmoeInputError(`${where}.readout`, s.readout, `must be one of ${READOUTS.join(', ')}`);
+  if (s.reupload !== undefined && typeof s.reupload !== 'boolean') throw new QmoeInputError(`${where}.reupload`, s.reupload, 'must be true or false');
   try {
     return makeSpec({
       router: s.router as RouterKind,
@@ -147,6 +173,8 @@ export function validateSpec(spec: unknown, where = 'spec'): ModelSpec {
       hidden: s.hidden as number[],
       qubits: s.qubits as number,
       layers: s.layers as number,
+      readout: s.readout as Readout | undefined,
+      reupload: s.reupload as boolean | undefined,
     });
   } catch (e) {
     if (e instanceof QmoeInputError) {
@@ -161,7 +189,7 @@ export function validateSpec(spec: unknown, where = 'spec'): ModelSpec {
 export function routerWidths(spec: ModelSpec): number[] {
   if (spec.router === 'linear') return [spec.features, spec.experts];
   if (spec.router === 'mlp') return [spec.features, ...spec.hidden, spec.experts];
-  if (spec.preset === 'code') return [spec.qubits, spec.experts];
+  if (readoutOf(spec) === 'z') return [spec.qubits, spec.experts];
   return [];
 }
 
@@ -203,17 +231,25 @@ export function countParams(spec: ModelSpec): { router: number; experts: number;
  *        r = (l mod (n - 1)) + 1 (no CNOTs for n = 1). PennyLane's Rot(phi, theta, omega) is the
  *        matrix RZ(omega) RY(theta) RZ(phi): RZ(phi) acts first, so we emit three ops in the order
  *        RZ(phi), RY(theta), RZ(omega) and the circuit model needs no Rot gate.
+ * With spec.reupload the embedding comes again before every layer (data re-uploading); the
+ * parity readout appends readoutOps(spec).
  */
 export function modelCircuit(spec: ModelSpec): Circuit {
   if (spec.router !== 'quantum') throw new QmoeInputError('spec.router', spec.router, 'only the quantum router has a circuit');
   const n = spec.qubits;
   const f = spec.features;
+  const readout = readoutOps(spec);
   if (spec.preset === 'paper') {
-    return { qubits: n, features: f, params: n * spec.layers, ops: [...angleEmbedding(f), ...ryCzLayers(n, spec.layers)] };
+    const layers = spec.reupload ? Array.from({ length: spec.layers }, (_, l) => [...(l > 0 ? angleEmbedding(f) : []), ...ryCzLayers(n, 1, l * n)]).flat() : ryCzLayers(n, spec.layers);
+    return { qubits: n, features: f, params: n * spec.layers, ops: [...angleEmbedding(f), ...layers, ...readout] };
   }
   const ops: Op[] = [];
-  for (let i = 0; i < f; i++) ops.push({ gate: 'rx', wires: [i], angle: { kind: 'feature', index: i } });
+  const embed = () => {
+    for (let i = 0; i < f; i++) ops.push({ gate: 'rx', wires: [i], angle: { kind: 'feature', index: i } });
+  };
+  embed();
   for (let l = 0; l < spec.layers; l++) {
+    if (l > 0 && spec.reupload) embed();
     for (let i = 0; i < n; i++) {
       const base = (l * n + i) * 3;
       ops.push(...rot(i, { kind: 'param', index: base }, { kind: 'param', index: base + 1 }, { kind: 'param', index: base + 2 }));
@@ -223,12 +259,28 @@ export function modelCircuit(spec: ModelSpec): Circuit {
       for (let i = 0; i < n; i++) ops.push({ gate: 'cnot', wires: [i, (i + r) % n] });
     }
   }
+  ops.push(...readout);
   return { qubits: n, features: f, params: n * spec.layers * 3, ops };
 }
 
-/** What the router circuit measures: expert probabilities (paper) or <Z_i> (code). */
+/**
+ * The ops that end the circuit for its readout: none for blocks and z; for parity with 2^m
+ * experts, CNOT(i -> i mod m) for every qubit i >= m, after which qubit j < m holds the parity of
+ * the qubits i with i mod m = j, and the blocks of qubits 0..m-1 are the parity classes. They
+ * stand for the classical parity of measured bits: noise models leave them out
+ * (src/noise/training.ts).
+ */
+export function readoutOps(spec: ModelSpec): Op[] {
+  if (readoutOf(spec) !== 'parity') return [];
+  const m = Math.round(Math.log2(spec.experts));
+  const ops: Op[] = [];
+  if (m > 0) for (let i = m; i < spec.qubits; i++) ops.push({ gate: 'cnot', wires: [i, i % m] });
+  return ops;
+}
+
+/** What the router circuit measures: expert probabilities (blocks, parity) or <Z_i> (z). */
 export function routerOutput(spec: ModelSpec): CircuitOutput {
-  return spec.preset === 'paper' ? { kind: 'experts', experts: spec.experts } : { kind: 'expectZ' };
+  return readoutOf(spec) === 'z' ? { kind: 'expectZ' } : { kind: 'experts', experts: spec.experts };
 }
 
 export type InitKind = 'uniform' | 'small';

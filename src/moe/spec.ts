@@ -22,6 +22,16 @@ import type { Circuit } from '../circuit/types.js';
  */
 export type RouterKind = 'linear' | 'mlp' | 'quantum';
 export type Preset = 'paper' | 'code';
+/**
+ * How the quantum router's measurement becomes expert weights (src/moe/models.ts readoutOf):
+ *   blocks  P(expert e) = the probability of the e-th block of basis states (expertBounds): for
+ *           2^m experts the value of qubits 0..m-1 (the paper preset's);
+ *   z       <Z_i> of every qubit, then a linear adapter and softmax (the code preset's);
+ *   parity  2^m experts; bit j of the expert is the parity of the qubits i with i mod m = j, so
+ *           every qubit's outcome counts (measured on qubits 0..m-1 after CNOTs that fold the
+ *           others onto them, without noise: the parities of measured bits, computed classically).
+ */
+export type Readout = 'blocks' | 'z' | 'parity';
 
 export interface ModelSpec {
   router: RouterKind;
@@ -35,6 +45,10 @@ export interface ModelSpec {
   /** Quantum router size. */
   qubits: number;
   layers: number;
+  /** Quantum router readout; absent: the preset's (paper blocks, code z). */
+  readout?: Readout;
+  /** Quantum router: the angle embedding again before every layer (data re-uploading); absent: once. */
+  reupload?: boolean;
 }
 
 /** Sizes of the parts of the flat parameter vector. */

@@ -1,11 +1,12 @@
 import type { GpuContext } from '../gpu/context.js';
 import { QmoeInputError, checkInt } from '../errors.js';
-import { modelCircuit } from '../moe/models.js';
+import { modelCircuit, readoutOps } from '../moe/models.js';
+import { GATES } from '../circuit/gates.js';
 import type { ModelSpec, Preset } from '../moe/spec.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
 import type { TrainingEngine } from '../train/engine.js';
 import { DEFAULT_GRADIENT_TRAJECTORIES, NoisyBackend } from './backend.js';
-import { type NoiseModel, embeddingAndOutputNoise, everyGateNoise } from './model.js';
+import { type ChannelPoint, type NoiseModel, embeddingAndOutputNoise, everyGateNoise } from './model.js';
 import { MAX_TRAJECTORIES } from './trajectories-cpu.js';
 import { densityMaxQubits } from './simulate.js';
 
@@ -25,10 +26,21 @@ export function presetPlacement(preset: Preset): RouterNoisePlacement {
 export function routerNoise(spec: ModelSpec, p: number, placement: RouterNoisePlacement = presetPlacement(spec.preset)): NoiseModel {
   if (spec.router !== 'quantum') throw new QmoeInputError('--router', spec.router, 'gate noise applies to the quantum router only');
   if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > 1) throw new QmoeInputError('--gate-noise', p, 'an error rate must be a number from 0 to 1');
-  if (placement === 'every-gate') return everyGateNoise(p);
-  if (placement !== 'embedding-output') throw new QmoeInputError('placement', placement, "must be 'every-gate' or 'embedding-output'");
+  if (placement !== 'every-gate' && placement !== 'embedding-output') throw new QmoeInputError('placement', placement, "must be 'every-gate' or 'embedding-output'");
+  const circuit = modelCircuit(spec);
+  // The parity readout's CNOTs stand for the classical parity of measured bits: no channels on them.
+  const gates = circuit.ops.length - readoutOps(spec).length;
+  if (placement === 'every-gate') {
+    if (gates === circuit.ops.length) return everyGateNoise(p);
+    const points: ChannelPoint[] = circuit.ops.slice(0, gates).map((op, g) =>
+      GATES[op.gate].arity === 2 ? { after: g, wires: [op.wires[0], op.wires[1]], pair: true } : { after: g, wires: [...op.wires] },
+    );
+    return { p, placement: { kind: 'points', points } };
+  }
   // Both presets embed feature i on qubit i with one rotation: the embedding is the first `features` ops.
-  return embeddingAndOutputNoise(modelCircuit(spec), spec.features, p);
+  const model = embeddingAndOutputNoise(circuit, spec.features, p);
+  if (model.placement?.kind === 'points') model.placement.points[model.placement.points.length - 1].after = gates - 1;
+  return model;
 }
 
 /** What metrics.json and run records say about the router's noise during training. */

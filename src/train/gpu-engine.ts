@@ -5,7 +5,7 @@ import { GpuCall, checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import { type KernelStep, getKernel, kernelStep } from '../gpu/kernel.js';
 import { HEAD_MODE, ROTATION_AXIS, ROUTER_CODE } from '../gpu/op-codes.js';
-import { paramLayout, modelCircuit, routerOutput, routerWidths } from '../moe/models.js';
+import { paramLayout, modelCircuit, readoutOf, routerOutput, routerWidths } from '../moe/models.js';
 import type { ModelSpec, ParamLayout } from '../moe/spec.js';
 import type { Circuit } from '../circuit/types.js';
 import { compileCircuit, derivativeOffset, type CompiledCircuit } from '../sim/compile.js';
@@ -137,7 +137,8 @@ class GpuEngine implements TrainingEngine {
       FEATURES: spec.features,
       CLASSES: spec.classes,
       EXPERTS: spec.experts,
-      ROUTER: spec.router === 'quantum' ? ROUTER_CODE[spec.preset] : ROUTER_CODE[spec.router],
+      // The head reads expert probabilities (readouts blocks, parity) or <Z_i> through the adapter (z).
+      ROUTER: spec.router === 'quantum' ? ROUTER_CODE[readoutOf(spec) === 'z' ? 'code' : 'paper'] : ROUTER_CODE[spec.router],
       ROUTER_INPUTS: this.routerInputs,
       CIRCUIT_PARAMS: layout.circuit,
       EXPERTS_OFFSET: layout.router,

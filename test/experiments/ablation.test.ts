@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runAblation, type AblationOptions } from '../../src/experiments/ablation.js';
+import { parseVariant, runAblation, type AblationOptions } from '../../src/experiments/ablation.js';
+import { pairedPermutationTest } from '../../src/stats/permutation.js';
 import { DEFAULT_SPLIT } from '../../src/train/dataset.js';
 import { runQmoe } from '../helpers/cli.js';
 import { runFile, runName, runNames } from '../helpers/runs.js';
@@ -99,5 +100,32 @@ describe('qmoe ablation', () => {
     expect(other.models.map((m) => m.epochsRun)).toEqual([[3], [3], [3]]);
     expect(readdirSync(runs)).toHaveLength(9);
     for (const [f, t] of Object.entries(mtimes)) if (join(runs, f) !== lost) expect(statSync(join(runs, f)).mtimeMs).toBe(t);
+  });
+
+  it('other forms of B and several data seeds: runs paired by (data seed, seed), the statistics of the tables', async () => {
+    const out = join(dir, 'variants');
+    const r = await runAblation({ ...small(out, 2), dataSeeds: 2, variants: [{}, parseVariant('z+reupload')] });
+    expect(r.models.map((m) => `${m.label}:${m.key}`)).toEqual(['A:linear', 'B:quantum', 'C:mlp', 'B2:quantum-z-reupload']);
+    expect(runNames(out)).toContain('quantum-z-reupload-data43-seed1');
+    expect(runNames(out)).toHaveLength(16);
+    for (const m of r.models) {
+      expect(m.dataSeeds).toEqual([42, 42, 43, 43]);
+      expect(m.seeds).toEqual([0, 1, 0, 1]);
+      expect(m.accuracy.n).toBe(4);
+      expect(m.accuracy.interval.low).toBeLessThanOrEqual(m.accuracy.mean);
+      expect(m.accuracy.collapse.threshold).toBe(0.9);
+      expect(m.perDataSeed!.map((p) => p.dataSeed)).toEqual([42, 43]);
+    }
+    expect(r.models[3].spec).toMatchObject({ readout: 'z', reupload: true });
+    expect(r.comparisons.map((c) => c.name)).toEqual(['B - A', 'B - C', 'B2 - A', 'B2 - C', 'B2 - B']);
+    const [a, b] = [r.models[0].accuracy.values, r.models[1].accuracy.values];
+    expect(r.comparisons[0].test.p).toBe(pairedPermutationTest(a, b).p);
+    expect(r.comparisons[0].test.method).toBe('exact');
+    expect(r.efficiencyRatios.map((e) => e.name)).toEqual(['B / A', 'B / C', 'B2 / A', 'B2 / C']);
+    const md = readFileSync(join(out, 'ablation.md'), 'utf8');
+    expect(md).toContain('## Paired differences of test accuracy');
+    expect(md).toContain('| data seed 42 | data seed 43 |');
+    expect(r.claimChecks.map((c) => c.claim)).toEqual(['eta(B) / eta(A) in 1.5 to 2.5', 'eta(B) / eta(C) in 1.5 to 2.5', 'B reaches 90% by epoch 20', 'C reaches 90% by epoch 50']);
+    expect(() => parseVariant('zz')).toThrow(/--readout/);
   });
 });

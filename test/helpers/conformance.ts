@@ -277,6 +277,10 @@ export const CONFORMANCE_MODELS: [string, SpecOptions][] = [
   ['MLP router', { router: 'mlp', experts: 2, hidden: [5, 4] }],
   ['quantum paper', { router: 'quantum', preset: 'paper', qubits: 3, layers: 2, experts: 4 }],
   ['quantum code', { router: 'quantum', preset: 'code', qubits: 2, layers: 3, experts: 2 }],
+  // Readouts other than the preset's (src/moe/models.ts readoutOf): the same kernels' outputs.
+  ['quantum paper, z readout', { router: 'quantum', preset: 'paper', qubits: 3, layers: 2, experts: 3, readout: 'z' }],
+  ['quantum paper, parity readout, re-uploading', { router: 'quantum', preset: 'paper', qubits: 3, layers: 2, experts: 2, readout: 'parity', reupload: true }],
+  ['quantum code, blocks readout', { router: 'quantum', preset: 'code', qubits: 2, layers: 2, experts: 4, readout: 'blocks' }],
 ];
 
 /** Every training engine of the suite; the float64 CPU engine is the reference. */

@@ -6,7 +6,7 @@ import { untimed } from './history.js';
 import { runName } from './runs.js';
 
 /** A sweep small enough for tests of where runs are trained: 5 runs of a few tens of ms (CPU engine). */
-export const TINY_SWEEP_ARGS = ['sweep', '--samples', '60', '--epochs', '2', '--qubits-list', '2', '--layers-list', '1,2', '--widths', '2,4', '--backend', 'cpu'];
+export const TINY_SWEEP_ARGS = ['sweep', '--samples', '60', '--epochs', '2', '--qubits-list', '2', '--layers-list', '1,2', '--widths', '2,4', '--mlp-layers', 'none', '--seeds', '1', '--backend', 'cpu'];
 
 /** TINY_SWEEP_ARGS as library options. */
 export function tinySweep(out: string): SweepOptions {

@@ -52,11 +52,12 @@ describe.each(CONFORMANCE_ENGINES.slice(1).map((e, i) => ({ ...e, index: i + 1 }
     expect(Math.abs(got.after.loss - cpu.after.loss)).toBeLessThan(e.lossTol);
     // Angles whose exact gradient is zero (a diagonal gate right before the measurement, a qubit
     // outside the measured experts) stay put in float64; in f32 their gradient is rounding noise,
-    // which Adam normalises into steps of about lr. Compare every parameter the CPU moved.
+    // which Adam normalises into steps of about lr (in float64 into steps of about 1e-9: the code
+    // circuit's last RZ before a Z-basis readout). Compare every parameter the CPU moved.
     let worst = 0;
     let compared = 0;
     for (let i = 0; i < cpu.params.length; i++) {
-      if (Math.abs(cpu.params[i] - cpu.start[i]) < 1e-9) continue;
+      if (Math.abs(cpu.params[i] - cpu.start[i]) < 1e-6) continue;
       compared++;
       worst = Math.max(worst, Math.abs(got.params[i] - cpu.params[i]));
     }
