@@ -6,6 +6,7 @@
  * CONFORMANCE_ENGINES. test/sim/conformance.test.ts and test/train/conformance.test.ts run them.
  */
 import { angleEmbedding, routerCircuit } from '../../src/circuit/builders.js';
+import { createFastCpuEngine } from '../../src/cpu/engine.js';
 import { GATES } from '../../src/circuit/gates.js';
 import type { Circuit, GateName } from '../../src/circuit/types.js';
 import type { GpuContext } from '../../src/gpu/context.js';
@@ -287,4 +288,7 @@ export const CONFORMANCE_MODELS: [string, SpecOptions][] = [
 export const CONFORMANCE_ENGINES: ConformanceEngine[] = [
   { name: 'cpu float64', gpu: false, make: async (_gpu, spec, lr) => createCpuEngine(spec, { lr }), lossTol: 0, paramTol: 0 },
   { name: 'webgpu', gpu: true, make: (gpu, spec, lr) => createWebGpuEngine(gpu!, spec, { lr, capacity: 16 }), lossTol: 1e-4, paramTol: 2e-4 },
+  // The fast CPU engine (src/cpu/engine.ts), chunks of 3 rows so every batch spans several chunks.
+  { name: 'fast cpu float64', gpu: false, make: async (_gpu, spec, lr) => createFastCpuEngine(spec, { lr, precision: 'f64', chunkRows: 3 }), lossTol: 1e-10, paramTol: 1e-8 },
+  { name: 'fast cpu float32', gpu: false, make: async (_gpu, spec, lr) => createFastCpuEngine(spec, { lr, precision: 'f32', chunkRows: 3 }), lossTol: 1e-4, paramTol: 2e-4 },
 ];
