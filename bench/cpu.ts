@@ -20,7 +20,7 @@ import { createFastCpuEngine } from '../src/cpu/engine.js';
 import { createPool } from '../src/cpu/threads.js';
 import { initParams, makeSpec } from '../src/moe/models.js';
 import type { Backend, BatchInput } from '../src/sim/backend.js';
-import { CpuBackend } from '../src/sim/cpu.js';
+import { CpuBackend } from '../src/sim/backend-cpu.js';
 import { createCpuEngine } from '../src/train/cpu-engine.js';
 import { DEFAULT_MOONS, DEFAULT_SPLIT, prepareData } from '../src/train/dataset.js';
 import type { TrainingEngine } from '../src/train/engine.js';

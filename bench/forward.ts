@@ -3,9 +3,9 @@ import { routerCircuit } from '../src/circuit/builders.js';
 import { QmoeInputError } from '../src/errors.js';
 import { readFloats } from '../src/gpu/buffers.js';
 import type { GpuContext } from '../src/gpu/context.js';
-import { CpuBackend } from '../src/sim/cpu.js';
-import type { CircuitRunner } from '../src/sim/runner.js';
-import { WebGpuBackend } from '../src/sim/webgpu.js';
+import { CpuBackend } from '../src/sim/backend-cpu.js';
+import type { CircuitRunner } from '../src/sim/statevector-gpu.js';
+import { WebGpuBackend } from '../src/sim/backend-gpu.js';
 import { median, mulberry32, scoped, StallError, timeOne, withTimeout, type TimingOptions } from './timing.js';
 
 export const EXPERTS = 4;

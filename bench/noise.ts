@@ -7,7 +7,8 @@ import { routerCircuit } from '../src/circuit/builders.js';
 import { QmoeInputError } from '../src/errors.js';
 import type { GpuContext } from '../src/gpu/context.js';
 import { noiseSchedule } from '../src/noise/model.js';
-import { densityProbabilitiesGpu, densityShape, trajectoryProbabilitiesGpu } from '../src/noise/webgpu.js';
+import { densityProbabilitiesGpu, densityShape } from '../src/noise/density-gpu.js';
+import { trajectoryProbabilitiesGpu } from '../src/noise/trajectories-gpu.js';
 import { sig, si, table } from './table.js';
 
 const LAYERS = 4;

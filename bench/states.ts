@@ -4,11 +4,12 @@
  */
 import type { Circuit, Op } from '../src/circuit/types.js';
 import { QmoeInputError } from '../src/errors.js';
-import { grid, readFloats, storageBuffer, uniformBuffer } from '../src/gpu/buffers.js';
+import { BufferSet } from '../src/gpu/buffer-set.js';
+import { readFloats } from '../src/gpu/buffers.js';
 import type { GpuContext } from '../src/gpu/context.js';
-import { getPipeline } from '../src/gpu/pipelines.js';
-import type { CircuitRunner } from '../src/sim/runner.js';
-import { WebGpuBackend } from '../src/sim/webgpu.js';
+import { getKernel, grid, kernelStep } from '../src/gpu/kernel.js';
+import type { CircuitRunner } from '../src/sim/statevector-gpu.js';
+import { WebGpuBackend } from '../src/sim/backend-gpu.js';
 import { bytes } from './table.js';
 import { mulberry32, scoped, StallError, timeInterleaved, withTimeout, type Timing, type TimingOptions, type Variant } from './timing.js';
 
@@ -95,34 +96,22 @@ async function checkState(gpu: GpuContext, runner: CircuitRunner, n: number, com
 }
 
 /** The copy kernel over `bytes`: submit(k) submits k passes of `copies` dispatches each. */
-async function copyBench(gpu: GpuContext, bytes: number, track: (b: GPUBuffer) => void): Promise<(copies: number) => Variant> {
+async function copyBench(gpu: GpuContext, bytes: number, track: (owner: { destroy(): void }) => void): Promise<(copies: number) => Variant> {
   const { device } = gpu;
-  const pipeline = await getPipeline(gpu, 'copy');
-  const src = storageBuffer(device, bytes, 'copy src');
-  track(src);
-  const dst = storageBuffer(device, bytes, 'copy dst');
-  track(dst);
-  const meta = uniformBuffer(device, 8, 'copy meta');
-  track(meta);
+  const set = new BufferSet(gpu, 'the copy benchmark');
+  track(set);
+  const step = kernelStep(set, await getKernel(gpu, 'copy'), { src: set.storage('copy src', bytes), dst: set.storage('copy dst', bytes) });
+  await set.ready();
   const count = bytes / 16;
   const [x, y] = grid(Math.ceil(count / 256), gpu.limits.maxComputeWorkgroupsPerDimension);
-  device.queue.writeBuffer(meta, 0, new Uint32Array([count, x]));
-  const bg = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: src } },
-      { binding: 1, resource: { buffer: dst } },
-      { binding: 2, resource: { buffer: meta } },
-    ],
-  });
   return (copies) => ({
     submit: (k) => {
       for (let i = 0; i < k; i++) {
         const encoder = device.createCommandEncoder();
         const pass = encoder.beginComputePass({ label: `copy x${copies}` });
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bg);
-        for (let c = 0; c < copies; c++) pass.dispatchWorkgroups(x, y);
+        // The first dispatch binds the kernel and writes its Meta; the others repeat it.
+        step.encodeGrid(pass, [x, y], { count, groups_x: x });
+        for (let c = 1; c < copies; c++) pass.dispatchWorkgroups(x, y);
         pass.end();
         device.queue.submit([encoder.finish()]);
       }
@@ -152,7 +141,7 @@ export async function benchStates(
       const errorsBefore = gpu.uncapturedErrors.length;
       const backend = new WebGpuBackend(gpu, { real: complex ? 'never' : 'auto' });
       const runners: CircuitRunner[] = [];
-      const buffers: GPUBuffer[] = [];
+      const buffers: { destroy(): void }[] = [];
       let stage = 'prepare';
       try {
         await withTimeout(limitMs, () => `state n=${n} ${variant}, ${stage}`, async () => {

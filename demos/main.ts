@@ -1,6 +1,6 @@
 import { QmoeInputError } from '../src/errors.js';
 import { clampLimit, DEFAULT_MS_PER_WORK, epochWork, LIMITS } from '../src/moe/limits.js';
-import { countParams, routerCircuit } from '../src/moe/models.js';
+import { countParams, modelCircuit } from '../src/moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../src/moe/spec.js';
 import { modelJson, type SavedModel } from '../src/train/model-file.js';
 import type { EpochRecord } from '../src/train/trainer.js';
@@ -491,7 +491,7 @@ function drawCircuit(spec: ModelSpec, params?: ArrayLike<number>): void {
     note.textContent = `${params ? 'trained' : 'as set in the form'}: router ${ROUTER_NAMES[spec.router]} is classical, dense layers ${widths.join(' → ')}${spec.router === 'mlp' ? ' (ReLU)' : ''}, then softmax. Pick router B for a circuit.`;
     return;
   }
-  const circuit = routerCircuit(spec);
+  const circuit = modelCircuit(spec);
   const measure = spec.preset === 'paper' ? `P(expert): ${spec.experts} blocks of ${2 ** spec.qubits} basis states` : `⟨Z⟩ per qubit → adapter → softmax`;
   const whose = params ? 'trained: hover a gate for its angle' : 'as set in the form';
   note.textContent = `${whose}. ${spec.qubits} qubits, ${spec.layers} layers, ${circuit.ops.length} gates, ${circuit.params} angles (${spec.preset} preset; blue: input features, orange: trainable). Output: ${measure}.`;

@@ -5,18 +5,7 @@
 // the batch size to the running statistics. With update = 0 only the statistics are added
 // (evaluation).
 
-struct Meta {
-  count: u32,       // parameters
-  circuit: u32,     // circuit angles at the start
-  update: u32,      // 1: Adam step; 0: statistics only
-  rows: u32,        // batch size
-  lr: f32,
-  beta1: f32,
-  beta2: f32,
-  eps: f32,
-  bias1: f32,       // 1 - beta1^t
-  bias2: f32,       // 1 - beta2^t
-}
+#struct Meta
 
 @group(0) @binding(0) var<storage, read_write> params: array<f32>;
 @group(0) @binding(1) var<storage, read_write> moments: array<vec2<f32>>;   // (m, v) per parameter

@@ -4,10 +4,7 @@
 // argument by pi/2 in three parts (Cody-Waite) and evaluates Taylor polynomials on [-pi/4, pi/4],
 // good to a few ulp of f32.
 
-struct Meta {
-  count: u32,     // number of values in this dispatch
-  groups_x: u32,  // workgroups along x of the 2D dispatch
-}
+#struct Meta
 
 @group(0) @binding(0) var<storage, read> values: array<f32>;
 @group(0) @binding(1) var<storage, read_write> trig: array<vec2<f32>>;

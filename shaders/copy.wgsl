@@ -1,9 +1,6 @@
 // Plain copy of a buffer, vec4 per thread: the bandwidth yardstick of the benchmark.
 
-struct Meta {
-  count: u32,     // vec4 elements
-  groups_x: u32,  // workgroups along x of the 2D dispatch
-}
+#struct Meta
 
 @group(0) @binding(0) var<storage, read> src: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read_write> dst: array<vec4<f32>>;

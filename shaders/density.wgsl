@@ -11,27 +11,15 @@
 // else:  one workgroup per sample, its density matrix in global memory (rho buffer), with
 //        storage barriers; for matrices that do not fit in workgroup memory.
 //
-// An op is a vec4<u32>:
-//   x: kind | axis << 4 (gates) or kind | site << 4 (channels)
-//      kind 0: matrix mats[w]; 1: rotation about `axis` by the per-sample angle of feature w
-//      (trig[row * F + w] holds (cos, sin) of the half angle); 2: swap of the bits y and z;
-//      3: one-qubit depolarizing channel on bit y, rate bitcast<f32>(w);
-//      4: two-qubit depolarizing channel on bits y and z, rate bitcast<f32>(w)
-//   y: stride of the target bit
-//   z: mask of the control bits (0: none); swap and kind 4: the second stride
-//   w: matrix index, feature column, or the channel's rate
+// Ops, matrices and the trig table: shaders/lib/gates.wgsl, always complex (the host sets REAL
+// false); a channel op (OP_CHANNEL1 on bit y, OP_CHANNEL2 on bits y and z) carries its rate as
+// f32 bits in w.
 
-struct Meta {
-  rows: u32,          // samples in this dispatch
-  features: u32,      // row width F of the trig table
-  num_ops: u32,       // ops to run
-  groups_x: u32,      // workgroups along x of the 2D dispatch
-  readout_bits: u32,  // readout bit-flip probability (f32 bits)
-}
+#include "lib/gates.wgsl"
+#include "lib/readout.wgsl"
 
-@group(0) @binding(0) var<storage, read> ops: array<vec4<u32>>;
-@group(0) @binding(1) var<storage, read> mats: array<vec4<f32>>;   // 2 per matrix: (m00, m01), (m10, m11)
-@group(0) @binding(2) var<storage, read> trig: array<vec2<f32>>;
+#struct Meta
+
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;    // rows x DIM probabilities
 @group(0) @binding(4) var<uniform> meta_: Meta;
 
@@ -56,36 +44,6 @@ fn sync() {
 #endif
 }
 
-fn cmul(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> { return vec2<f32>(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x); }
-fn conj(a: vec2<f32>) -> vec2<f32> { return vec2<f32>(a.x, -a.y); }
-
-fn matrix(op: vec4<u32>, trig_row: u32) -> array<vec2<f32>, 4> {
-  if ((op.x & 15u) == 1u) {
-    let cs = trig[trig_row + op.w];
-    let c = cs.x;
-    let s = cs.y;
-    let axis = (op.x >> 4u) & 3u;
-    if (axis == 0u) { return array<vec2<f32>, 4>(vec2(c, 0.0), vec2(0.0, -s), vec2(0.0, -s), vec2(c, 0.0)); }
-    if (axis == 1u) { return array<vec2<f32>, 4>(vec2(c, 0.0), vec2(-s, 0.0), vec2(s, 0.0), vec2(c, 0.0)); }
-    return array<vec2<f32>, 4>(vec2(c, -s), vec2(0.0, 0.0), vec2(0.0, 0.0), vec2(c, s));
-  }
-  let r0 = mats[2u * op.w];
-  let r1 = mats[2u * op.w + 1u];
-  return array<vec2<f32>, 4>(r0.xy, r0.zw, r1.xy, r1.zw);
-}
-
-// j with a zero bit inserted at `stride`.
-fn pair_first(j: u32, stride: u32) -> u32 {
-  let low = j & (stride - 1u);
-  return ((j - low) << 1u) | low;
-}
-
-// v with the bits y and z exchanged.
-fn swap_bits(v: u32, y: u32, z: u32) -> u32 {
-  if (((v & y) != 0u) != ((v & z) != 0u)) { return v ^ y ^ z; }
-  return v;
-}
-
 @compute @workgroup_size(GROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let first = (wg.x + wg.y * meta_.groups_x) * SAMPLES_PER_GROUP;
@@ -97,20 +55,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 #endif
   let slots = SAMPLES_PER_GROUP * D2;
   for (var i = lid; i < slots; i += GROUP_SIZE) {
-    rho[base0 + i] = select(vec2<f32>(0.0, 0.0), vec2<f32>(1.0, 0.0), (i % D2) == 0u);
+    rho[base0 + i] = basis_zero(i % D2);
   }
   sync();
   for (var g = 0u; g < meta_.num_ops; g++) {
     let op = ops[g];
-    let kind = op.x & 15u;
+    let kind = op_kind(op);
     var units = D2 >> 2u;                      // quads
-    if (kind == 2u) { units = D2; }            // single entries
-    if (kind == 4u) { units = D2 >> 4u; }      // 4x4 blocks
+    if (kind == OP_SWAP) { units = D2; }       // single entries
+    if (kind == OP_CHANNEL2) { units = D2 >> 4u; }   // 4x4 blocks
     for (var u = lid; u < SAMPLES_PER_GROUP * units; u += GROUP_SIZE) {
       let s = u / units;
       let q = u - s * units;
       let base = base0 + s * D2;
-      if (kind == 2u) {
+      if (kind == OP_SWAP) {
         let r = q / DIM;
         let c = q - r * DIM;
         let j = swap_bits(r, op.y, op.z) * DIM + swap_bits(c, op.y, op.z);
@@ -121,7 +79,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         }
         continue;
       }
-      if (kind == 4u) {
+      if (kind == OP_CHANNEL2) {
         let lo = min(op.y, op.z);
         let hi = max(op.y, op.z);
         let i0 = pair_first(pair_first(pair_first(pair_first(q, lo), hi), lo * DIM), hi * DIM);
@@ -146,7 +104,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let x01 = rho[base + i00 + t];
       let x10 = rho[base + i00 + tr];
       let x11 = rho[base + i00 + tr + t];
-      if (kind == 3u) {
+      if (kind == OP_CHANNEL1) {
         let p = bitcast<f32>(op.w);
         let keep = 1.0 - 2.0 * p / 3.0;
         let shift = 2.0 * p / 3.0;
@@ -173,10 +131,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
       // C = B M_c^+: C[a][b] = sum_k B[a][k] conj(M_c[b][k])
       if (col_on) {
-        let c00 = cmul(b00, conj(m[0])) + cmul(b01, conj(m[1]));
-        let c01 = cmul(b00, conj(m[2])) + cmul(b01, conj(m[3]));
-        let c10 = cmul(b10, conj(m[0])) + cmul(b11, conj(m[1]));
-        let c11 = cmul(b10, conj(m[2])) + cmul(b11, conj(m[3]));
+        let c00 = cmul(b00, cconj(m[0])) + cmul(b01, cconj(m[1]));
+        let c01 = cmul(b00, cconj(m[2])) + cmul(b01, cconj(m[3]));
+        let c10 = cmul(b10, cconj(m[0])) + cmul(b11, cconj(m[1]));
+        let c11 = cmul(b10, cconj(m[2])) + cmul(b11, cconj(m[3]));
         b00 = c00; b01 = c01; b10 = c10; b11 = c11;
       }
       rho[base + i00] = b00;
@@ -192,7 +150,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let k = i - s * DIM;
     if (first + s < meta_.rows) { out[(first + s) * DIM + k] = rho[base0 + s * D2 + k * DIM + k].x; }
   }
-  let r = bitcast<f32>(meta_.readout_bits);
+  let r = meta_.readout;
   if (r > 0.0) {
     let half_dim = DIM >> 1u;
     for (var qb = 0u; qb < QUBITS; qb++) {
@@ -202,10 +160,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         let s = i / half_dim;
         if (first + s >= meta_.rows) { continue; }
         let k0 = (first + s) * DIM + pair_first(i - s * half_dim, bit);
-        let a = out[k0];
-        let b = out[k0 + bit];
-        out[k0] = (1.0 - r) * a + r * b;
-        out[k0 + bit] = r * a + (1.0 - r) * b;
+        let v = readout_pair(r, out[k0], out[k0 + bit]);
+        out[k0] = v.x;
+        out[k0 + bit] = v.y;
       }
     }
   }

@@ -3,20 +3,9 @@
 // state (FULL) the block is the state itself. EXPECT_Z (an override constant): the outputs are
 // <Z_i> = sum_k p_k (1 - 2 bit_i(k)) for every qubit i (outputs = n, qubit 0 the most significant bit).
 
-struct Meta {
-  count: u32,     // rows * outputs
-  outputs: u32,   // outputs per sample
-  dim: u32,       // 2^n
-  groups_x: u32,  // workgroups along x of the 2D dispatch
-}
+#struct Meta
 
-#if ${REAL}
-alias Amp = f32;
-fn prob(a: Amp) -> f32 { return a * a; }
-#else
-alias Amp = vec2<f32>;
-fn prob(a: Amp) -> f32 { return dot(a, a); }
-#endif
+#include "lib/amp.wgsl"
 
 @group(0) @binding(0) var<storage, read> state: array<Amp>;
 @group(0) @binding(1) var<storage, read> bounds: array<u32>;

@@ -2,12 +2,12 @@
 // router probabilities P (linear or MLP router from x; quantum routers from the circuit's
 // outputs), expert logits W_e x + b_e, mixture y = sum_e P_e logits_e, softmax cross-entropy.
 //
-// MODE 0 (train): writes the sample's gradient of its loss with respect to every classical
+// MODE_TRAIN: writes the sample's gradient of its loss with respect to every classical
 //   parameter (flat indices CIRCUIT_PARAMS.. of the parameter vector) into grads[row, 0..G-2),
 //   then its loss and correctness (1 or 0) into columns G-2 and G-1; for quantum routers also
 //   dL/d(circuit output) into upstream[row, ..].
-// MODE 1 (evaluate): writes only the loss and correctness columns.
-// MODE 2 (predict): writes softmax(y) into probs[row, 0..CLASSES).
+// MODE_EVALUATE: writes only the loss and correctness columns.
+// MODE_PREDICT: writes softmax(y) into probs[row, 0..CLASSES).
 //
 // Parameter layout (flat vector): [circuit angles][router: linear V (E x F), c (E) | MLP layers
 // W (out x in), b (out) | code adapter A (E x n), a (E)][experts: W_e (K x F), b_e (K), e = 0..E-1].
@@ -15,11 +15,11 @@
 override FEATURES: u32;
 override CLASSES: u32;
 override EXPERTS: u32;
-override ROUTER: u32;           // 0 linear, 1 mlp, 2 quantum paper (P = circuit output), 3 quantum code (<Z> -> adapter -> softmax)
+override ROUTER: u32;           // ROUTER_LINEAR, ROUTER_MLP, ROUTER_PAPER (quantum, P = circuit output), ROUTER_CODE (quantum, <Z> -> adapter -> softmax)
 override ROUTER_INPUTS: u32;    // circuit outputs per row (quantum), else 0
 override CIRCUIT_PARAMS: u32;   // circuit angles at the start of the parameter vector
 override EXPERTS_OFFSET: u32;   // flat index of the first expert parameter
-override MODE: u32;
+override MODE: u32;             // MODE_TRAIN, MODE_EVALUATE or MODE_PREDICT
 override HIDDEN_LAYERS: u32 = 0u;
 override H0: u32 = 0u;
 override H1: u32 = 0u;
@@ -29,11 +29,9 @@ override H3: u32 = 0u;
 const MAX_UNITS: u32 = 512u;    // inputs + hidden units + router logits of the MLP, checked on the host
 const MAX_SMALL: u32 = 64u;     // experts, classes and circuit outputs, checked on the host
 
-struct Meta {
-  rows: u32,
-  grad_width: u32,   // G: classical parameters + 2
-  groups_x: u32,
-}
+#struct Meta
+
+#include "gen/ops.wgsl"
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> labels: array<u32>;
@@ -63,13 +61,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var z: array<f32, MAX_SMALL>;
   var zin: array<f32, MAX_SMALL>;   // circuit outputs
   var last = 0u;                    // offset of the router logits in act (MLP)
-  if (ROUTER == 0u) {
+  if (ROUTER == ROUTER_LINEAR) {
     for (var e = 0u; e < EXPERTS; e++) {
       var acc = params[CIRCUIT_PARAMS + EXPERTS * FEATURES + e];
       for (var f = 0u; f < FEATURES; f++) { acc += params[CIRCUIT_PARAMS + e * FEATURES + f] * x[xb + f]; }
       z[e] = acc;
     }
-  } else if (ROUTER == 1u) {
+  } else if (ROUTER == ROUTER_MLP) {
     for (var f = 0u; f < FEATURES; f++) { act[f] = x[xb + f]; }
     var pin = 0u;          // offset of the layer's inputs in act
     var w = CIRCUIT_PARAMS; // offset of the layer's weights in params
@@ -89,7 +87,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     for (var e = 0u; e < EXPERTS; e++) { z[e] = act[last + e]; }
   } else {
     for (var i = 0u; i < ROUTER_INPUTS; i++) { zin[i] = router_in[r * ROUTER_INPUTS + i]; }
-    if (ROUTER == 2u) {
+    if (ROUTER == ROUTER_PAPER) {
       for (var e = 0u; e < EXPERTS; e++) { p[e] = zin[e]; }
     } else {
       for (var e = 0u; e < EXPERTS; e++) {
@@ -99,7 +97,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
     }
   }
-  if (ROUTER != 2u) {
+  if (ROUTER != ROUTER_PAPER) {
     var zmax = z[0];
     for (var e = 1u; e < EXPERTS; e++) { zmax = max(zmax, z[e]); }
     var sum = 0.0;
@@ -126,14 +124,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var sum = 0.0;
   for (var k = 0u; k < CLASSES; k++) { sum += exp(y[k] - ymax); }
   let label = labels[r];
-  if (MODE == 2u) {
+  if (MODE == MODE_PREDICT) {
     for (var k = 0u; k < CLASSES; k++) { grads[r * CLASSES + k] = exp(y[k] - ymax) / sum; }
     return;
   }
   let loss = log(sum) + ymax - y[label];
   grads[gb + meta_.grad_width - 2u] = loss;
   grads[gb + meta_.grad_width - 1u] = select(0.0, 1.0, best == label);
-  if (MODE == 1u) { return; }
+  if (MODE == MODE_EVALUATE) { return; }
 
   // Backward: dy = softmax(y) - onehot(label).
   var dy: array<f32, MAX_SMALL>;
@@ -154,7 +152,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
     dp[e] = acc;
   }
-  if (ROUTER == 2u) {
+  if (ROUTER == ROUTER_PAPER) {
     for (var e = 0u; e < EXPERTS; e++) { upstream[r * ROUTER_INPUTS + e] = dp[e]; }
     return;
   }
@@ -164,14 +162,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var dz: array<f32, MAX_SMALL>;
   for (var e = 0u; e < EXPERTS; e++) { dz[e] = p[e] * (dp[e] - mean); }
   let rb = gb;   // router parameters start right after the circuit angles
-  if (ROUTER == 0u) {
+  if (ROUTER == ROUTER_LINEAR) {
     for (var e = 0u; e < EXPERTS; e++) {
       for (var f = 0u; f < FEATURES; f++) { grads[rb + e * FEATURES + f] = dz[e] * x[xb + f]; }
       grads[rb + EXPERTS * FEATURES + e] = dz[e];
     }
     return;
   }
-  if (ROUTER == 3u) {
+  if (ROUTER == ROUTER_CODE) {
     for (var i = 0u; i < ROUTER_INPUTS; i++) {
       var acc = 0.0;
       for (var e = 0u; e < EXPERTS; e++) { acc += dz[e] * params[CIRCUIT_PARAMS + e * ROUTER_INPUTS + i]; }

@@ -3,9 +3,9 @@
 // parameter index, 1 for the derivative dU/dtheta = U(theta + pi) / 2). ptrig holds
 // (cos, sin) of every half parameter, from shaders/angles.wgsl (precise; WGSL's sin/cos are not).
 
-struct Meta {
-  count: u32,   // entries
-}
+#struct Meta
+
+#include "gen/ops.wgsl"
 
 @group(0) @binding(0) var<storage, read> ptrig: array<vec2<f32>>;
 @group(0) @binding(1) var<storage, read> entries: array<vec4<u32>>;
@@ -28,10 +28,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 #if ${REAL}
   mats[e.x] = vec4<f32>(c, -s, s, c);   // real circuits rotate about y only
 #else
-  if (e.y == 0u) {
+  if (e.y == AXIS_X) {
     mats[2u * e.x] = vec4<f32>(c, 0.0, 0.0, -s);
     mats[2u * e.x + 1u] = vec4<f32>(0.0, -s, c, 0.0);
-  } else if (e.y == 1u) {
+  } else if (e.y == AXIS_Y) {
     mats[2u * e.x] = vec4<f32>(c, 0.0, -s, 0.0);
     mats[2u * e.x + 1u] = vec4<f32>(s, 0.0, c, 0.0);
   } else {

@@ -4,11 +4,7 @@
 // (coalesced: 32 adjacent columns per row), then a tree reduction over the 8 lanes in workgroup
 // memory. The host repeats the pass on the partial sums until one row is left (no atomics).
 
-struct Meta {
-  rows: u32,
-  cols: u32,
-  groups_y: u32,   // workgroups along y of the 2D grid of row blocks (y, z)
-}
+#struct Meta
 
 const COLS_PER_GROUP: u32 = 32u;
 const LANES: u32 = 8u;

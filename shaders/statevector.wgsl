@@ -7,74 +7,13 @@
 // else:  one dispatch applies the single op `op.index` to states in global memory (large states).
 // REAL:  states and matrices are real: every gate of the circuit is real (RY, CZ, X, H, ...).
 //
-// An op is a vec4<u32>:
-//   x: kind | axis << 4   kind 0: matrix mats[w]; 1: rotation about `axis` (0 x, 1 y, 2 z) by the
-//                         per-sample angle whose (cos, sin) of the half angle is trig[row * F + w];
-//                         2: swap of the bits y and z
-//   y: stride of the target bit (1 << bit)
-//   z: mask of the control bits that must be 1 (0: none); for a swap the second stride
-//   w: matrix index or feature column
+// Ops, matrices and the trig table: shaders/lib/gates.wgsl (bindings 0, 1, 2).
 
-struct Meta {
-  rows: u32,       // samples in this dispatch
-  features: u32,   // row width F of the trig table
-  num_ops: u32,    // FUSED: passes to run (ops grouped by src/sim/passes.ts)
-  outputs: u32,    // FUSED: outputs per sample (2^n: probabilities; fewer: expert sums)
-  groups_x: u32,   // workgroups along x of the 2D dispatch
-}
+#struct Meta
 
-@group(0) @binding(0) var<storage, read> ops: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read> trig: array<vec2<f32>>;
 @group(0) @binding(4) var<uniform> meta_: Meta;
 
-#if ${REAL}
-alias Amp = f32;
-@group(0) @binding(1) var<storage, read> mats: array<vec4<f32>>;   // (m00, m01, m10, m11)
-fn prob(a: Amp) -> f32 { return a * a; }
-fn one() -> Amp { return 1.0; }
-fn zero() -> Amp { return 0.0; }
-fn matrix(op: vec4<u32>, trig_row: u32) -> array<Amp, 4> {
-  if ((op.x & 15u) == 1u) {   // real circuits rotate features about y only
-    let cs = trig[trig_row + op.w];
-    return array<Amp, 4>(cs.x, -cs.y, cs.y, cs.x);
-  }
-  let m = mats[op.w];
-  return array<Amp, 4>(m.x, m.y, m.z, m.w);
-}
-fn mul(m: Amp, a: Amp) -> Amp { return m * a; }
-#else
-alias Amp = vec2<f32>;
-@group(0) @binding(1) var<storage, read> mats: array<vec4<f32>>;   // 2 per matrix: (m00, m01), (m10, m11)
-fn prob(a: Amp) -> f32 { return dot(a, a); }
-fn one() -> Amp { return vec2<f32>(1.0, 0.0); }
-fn zero() -> Amp { return vec2<f32>(0.0, 0.0); }
-fn matrix(op: vec4<u32>, trig_row: u32) -> array<Amp, 4> {
-  if ((op.x & 15u) == 1u) {
-    let cs = trig[trig_row + op.w];
-    let c = cs.x;
-    let s = cs.y;
-    let axis = op.x >> 4u;
-    if (axis == 0u) { return array<Amp, 4>(vec2(c, 0.0), vec2(0.0, -s), vec2(0.0, -s), vec2(c, 0.0)); }
-    if (axis == 1u) { return array<Amp, 4>(vec2(c, 0.0), vec2(-s, 0.0), vec2(s, 0.0), vec2(c, 0.0)); }
-    return array<Amp, 4>(vec2(c, -s), vec2(0.0, 0.0), vec2(0.0, 0.0), vec2(c, s));
-  }
-  let r0 = mats[2u * op.w];
-  let r1 = mats[2u * op.w + 1u];
-  return array<Amp, 4>(r0.xy, r0.zw, r1.xy, r1.zw);
-}
-fn mul(m: Amp, a: Amp) -> Amp { return vec2<f32>(m.x * a.x - m.y * a.y, m.x * a.y + m.y * a.x); }
-#endif
-
-// A 2x2 matrix applied to the amplitude pair (a, b).
-fn apply2(m: array<Amp, 4>, a: Amp, b: Amp) -> array<Amp, 2> {
-  return array<Amp, 2>(mul(m[0], a) + mul(m[1], b), mul(m[2], a) + mul(m[3], b));
-}
-
-// Index of the j-th amplitude pair's first element: j with a zero bit inserted at `stride`.
-fn pair_first(j: u32, stride: u32) -> u32 {
-  let low = j & (stride - 1u);
-  return ((j - low) << 1u) | low;
-}
+#include "lib/gates.wgsl"
 
 #if ${FUSED}
 override QUBITS: u32;
@@ -97,15 +36,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let half_dim = DIM >> 1u;
   let pairs = SAMPLES_PER_GROUP * half_dim;
   for (var i = lid; i < SLOTS; i += GROUP_SIZE) {
-    state[i] = select(zero(), one(), (i & (DIM - 1u)) == 0u);
+    state[i] = basis_zero(i & (DIM - 1u));
   }
   workgroupBarrier();
   // Passes (src/sim/passes.ts): one barrier per pass, not per gate.
   for (var q = 0u; q < meta_.num_ops; q++) {
     let pass_ = passes[q];
-    if (pass_.x == 1u || pass_.x == 3u) {
+    if (pass_.x == PASS_CUBE2 || pass_.x == PASS_CUBE3) {
       // Cube: 2 or 3 one-qubit gates on distinct bits, 4 or 8 amplitudes per invocation.
-      let k = select(2u, 3u, pass_.x == 3u);
+      let k = select(2u, 3u, pass_.x == PASS_CUBE3);
       let op0 = ops[pass_.y];
       let op1 = ops[pass_.y + 1u];
       let op2 = ops[pass_.y + k - 1u];
@@ -152,7 +91,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
           state[j3] = r1[1];
         }
       }
-    } else if (pass_.x == 2u) {
+    } else if (pass_.x == PASS_DIAGONAL) {
       // Diagonal gates: scale every amplitude by the product of their diagonal entries.
       for (var i = lid; i < SLOTS; i += GROUP_SIZE) {
         let s = i / DIM;
@@ -170,27 +109,25 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
     } else {
       let op = ops[pass_.y];
-      let kind = op.x & 15u;
+      let swap = op_kind(op) == OP_SWAP;
       for (var p = lid; p < pairs; p += GROUP_SIZE) {
         let s = p / half_dim;
         let base = s * DIM;
         let i0 = pair_first(p - s * half_dim, op.y);
-        if (kind == 2u) {
-          if ((i0 & op.z) != 0u) {
-            let j = i0 ^ op.y ^ op.z;
-            let t = state[base + i0];
-            state[base + i0] = state[base + j];
-            state[base + j] = t;
-          }
+        var i1 = i0 + op.y;
+        if (swap) {
+          i1 = swap_partner(i0, op.y, op.z);
+          if (i1 == i0) { continue; }
+          let t = state[base + i0];
+          state[base + i0] = state[base + i1];
+          state[base + i1] = t;
           continue;
         }
         if ((i0 & op.z) != op.z) { continue; }
         let row = min(first + s, meta_.rows - 1u);
-        let m = matrix(op, row * meta_.features);
-        let a = state[base + i0];
-        let b = state[base + i0 + op.y];
-        state[base + i0] = mul(m[0], a) + mul(m[1], b);
-        state[base + i0 + op.y] = mul(m[2], a) + mul(m[3], b);
+        let r = apply2(matrix(op, row * meta_.features), state[base + i0], state[base + i1]);
+        state[base + i0] = r[0];
+        state[base + i1] = r[1];
       }
     }
     workgroupBarrier();
@@ -203,13 +140,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     return;
   }
   // Expert sums: store each probability in place, then sum each expert's block.
-  for (var i = lid; i < SLOTS; i += GROUP_SIZE) {
-#if ${REAL}
-    state[i] = prob(state[i]);
-#else
-    state[i] = vec2<f32>(prob(state[i]), 0.0);
-#endif
-  }
+  for (var i = lid; i < SLOTS; i += GROUP_SIZE) { state[i] = from_prob(prob(state[i])); }
   workgroupBarrier();
   let outputs = meta_.outputs;
   if (EXPECT_Z) {
@@ -219,11 +150,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let shift = QUBITS - 1u - (t - s * QUBITS);
       var acc = 0.0;
       for (var k = 0u; k < DIM; k++) {
-#if ${REAL}
-        let p = state[s * DIM + k];
-#else
-        let p = state[s * DIM + k].x;
-#endif
+        let p = as_prob(state[s * DIM + k]);
         acc += select(p, -p, ((k >> shift) & 1u) == 1u);
       }
       if (first + s < meta_.rows) { out[(first + s) * QUBITS + t - s * QUBITS] = acc; }
@@ -235,19 +162,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let e = t - s * outputs;
     var acc = 0.0;
     for (var k = bounds[e]; k < bounds[e + 1u]; k++) {
-#if ${REAL}
-      acc += state[s * DIM + k];
-#else
-      acc += state[s * DIM + k].x;
-#endif
+      acc += as_prob(state[s * DIM + k]);
     }
     if (first + s < meta_.rows) { out[(first + s) * outputs + e] = acc; }
   }
 }
 #else
-struct OpIndex {
-  index: u32,
-}
+#struct OpIndex
 
 @group(0) @binding(3) var<storage, read_write> state: array<Amp>;
 @group(1) @binding(0) var<uniform> op_index: OpIndex;
@@ -263,20 +184,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let s = p >> (QUBITS - 1u);
   let base = s << QUBITS;
   let i0 = pair_first(p & (half_dim - 1u), op.y);
-  if ((op.x & 15u) == 2u) {
-    if ((i0 & op.z) != 0u) {
-      let j = base + (i0 ^ op.y ^ op.z);
-      let t = state[base + i0];
-      state[base + i0] = state[j];
-      state[j] = t;
-    }
+  if (op_kind(op) == OP_SWAP) {
+    // Partner i0 itself (the z bit clear): the exchange below is a no-op.
+    let j = base + swap_partner(i0, op.y, op.z);
+    let t = state[j];
+    state[j] = state[base + i0];
+    state[base + i0] = t;
     return;
   }
   if ((i0 & op.z) != op.z) { return; }
-  let m = matrix(op, s * meta_.features);
-  let a = state[base + i0];
-  let b = state[base + i0 + op.y];
-  state[base + i0] = mul(m[0], a) + mul(m[1], b);
-  state[base + i0 + op.y] = mul(m[2], a) + mul(m[3], b);
+  let r = apply2(matrix(op, s * meta_.features), state[base + i0], state[base + i0 + op.y]);
+  state[base + i0] = r[0];
+  state[base + i0 + op.y] = r[1];
 }
 #endif

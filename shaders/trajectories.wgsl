@@ -7,109 +7,27 @@
 //
 // REAL: states and matrices are real (every gate real; Y is applied as XZ, a global phase off).
 //
-// An op is a vec4<u32>:
-//   x: kind | axis << 4 (gates) or kind | site << 4 (channels)
-//      kind 0: matrix mats[w]; 1: rotation about `axis` by the per-sample angle of feature w;
-//      2: swap of bits y and z; 3: one-qubit channel on bit y; 4: two-qubit channel on bits y, z
-//   y: stride of the target bit (channels: of the first wire)
-//   z: control mask (swap, kind 4: the second stride)
-//   w: matrix index, feature column, or (channels) the 24-bit rate threshold
+// Ops (gates, and channels of kind OP_CHANNEL1 / OP_CHANNEL2 with their site and 24-bit rate
+// threshold), matrices and the trig table: shaders/lib/gates.wgsl; the Pauli draws:
+// shaders/lib/pauli.wgsl.
 
-struct Meta {
-  rows: u32,           // samples in this dispatch
-  features: u32,       // row width F of the trig table
-  num_ops: u32,
-  groups_x: u32,
-  trajectories: u32,   // T
-  seed: u32,
-  step: u32,
-  first_sample: u32,   // index of this dispatch's row 0 in the whole data set
-  readout_bits: u32,   // readout bit-flip probability (f32 bits)
-}
-
-@group(0) @binding(0) var<storage, read> ops: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read> trig: array<vec2<f32>>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;   // rows x DIM
-@group(0) @binding(4) var<uniform> meta_: Meta;
-
-#if ${REAL}
-alias Amp = f32;
-@group(0) @binding(1) var<storage, read> mats: array<vec4<f32>>;
-fn prob(a: Amp) -> f32 { return a * a; }
-fn one() -> Amp { return 1.0; }
-fn zero() -> Amp { return 0.0; }
-fn matrix(op: vec4<u32>, trig_row: u32) -> array<Amp, 4> {
-  if ((op.x & 15u) == 1u) {
-    let cs = trig[trig_row + op.w];
-    return array<Amp, 4>(cs.x, -cs.y, cs.y, cs.x);
-  }
-  let m = mats[op.w];
-  return array<Amp, 4>(m.x, m.y, m.z, m.w);
-}
-fn mul(m: Amp, a: Amp) -> Amp { return m * a; }
-#else
-alias Amp = vec2<f32>;
-@group(0) @binding(1) var<storage, read> mats: array<vec4<f32>>;
-fn prob(a: Amp) -> f32 { return dot(a, a); }
-fn one() -> Amp { return vec2<f32>(1.0, 0.0); }
-fn zero() -> Amp { return vec2<f32>(0.0, 0.0); }
-fn matrix(op: vec4<u32>, trig_row: u32) -> array<Amp, 4> {
-  if ((op.x & 15u) == 1u) {
-    let cs = trig[trig_row + op.w];
-    let c = cs.x;
-    let s = cs.y;
-    let axis = (op.x >> 4u) & 3u;
-    if (axis == 0u) { return array<Amp, 4>(vec2(c, 0.0), vec2(0.0, -s), vec2(0.0, -s), vec2(c, 0.0)); }
-    if (axis == 1u) { return array<Amp, 4>(vec2(c, 0.0), vec2(-s, 0.0), vec2(s, 0.0), vec2(c, 0.0)); }
-    return array<Amp, 4>(vec2(c, -s), vec2(0.0, 0.0), vec2(0.0, 0.0), vec2(c, s));
-  }
-  let r0 = mats[2u * op.w];
-  let r1 = mats[2u * op.w + 1u];
-  return array<Amp, 4>(r0.xy, r0.zw, r1.xy, r1.zw);
-}
-fn mul(m: Amp, a: Amp) -> Amp { return vec2<f32>(m.x * a.x - m.y * a.y, m.x * a.y + m.y * a.x); }
-#endif
+#include "lib/gates.wgsl"
+#include "lib/pauli.wgsl"
+#include "lib/readout.wgsl"
 
 override QUBITS: u32;
 override GROUP_SIZE: u32 = 64u;
 override SLOTS_PER_GROUP: u32 = 1u;
+
+#struct Meta
+
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;   // rows x DIM
+@group(0) @binding(4) var<uniform> meta_: Meta;
+
 override DIM: u32 = 1u << QUBITS;
 override SLOTS: u32 = SLOTS_PER_GROUP * DIM;
 
 var<workgroup> state: array<Amp, SLOTS>;
-
-// PCG hash (src/noise/rng.ts pcgHash).
-fn pcg_hash(v: u32) -> u32 {
-  let st = v * 747796405u + 2891336453u;
-  let word = ((st >> ((st >> 28u) + 4u)) ^ st) * 277803737u;
-  return (word >> 22u) ^ word;
-}
-
-fn pair_first(j: u32, stride: u32) -> u32 {
-  let low = j & (stride - 1u);
-  return ((j - low) << 1u) | low;
-}
-
-// x and z masks of Pauli code c (0 I, 1 X, 2 Y, 3 Z) on the bit `bit`.
-fn pauli_masks(c: u32, bit: u32) -> vec2<u32> {
-  return vec2<u32>(select(0u, bit, c == 1u || c == 2u), select(0u, bit, c == 2u || c == 3u));
-}
-
-// (xmask, zmask) of the Pauli drawn at channel op `op` for the trajectory with hash prefix `prefix`
-// (drawPauli in src/noise/trajectories-cpu.ts); (0, 0): none.
-fn draw(op: vec4<u32>, prefix: u32) -> vec2<u32> {
-  let site = pcg_hash(prefix + (op.x >> 4u));
-  let h = pcg_hash(site + 0u);
-  if ((h >> 8u) >= op.w) { return vec2<u32>(0u, 0u); }
-  let c = pcg_hash(site + 1u);
-  if ((op.x & 15u) == 3u) { return pauli_masks(1u + c % 3u, op.y); }
-  let k = 1u + c % 15u;
-  return pauli_masks(k >> 2u, op.y) | pauli_masks(k & 3u, op.z);
-}
-
-fn sign_of(k: u32, zmask: u32) -> f32 {
-  return select(1.0, -1.0, (countOneBits(k & zmask) & 1u) == 1u);
-}
 
 @compute @workgroup_size(GROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -119,50 +37,36 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let pairs = SLOTS_PER_GROUP * half_dim;
   let T = meta_.trajectories;
   let global_sample = meta_.first_sample + sample;
-  let pre = pcg_hash(pcg_hash(pcg_hash(meta_.seed) + meta_.step) + global_sample);
+  let pre = sample_prefix(meta_.seed, meta_.step, global_sample);
   let trig_row = sample * meta_.features;
   for (var t0 = 0u; t0 < T; t0 += SLOTS_PER_GROUP) {
-    for (var i = lid; i < SLOTS; i += GROUP_SIZE) {
-      state[i] = select(zero(), one(), (i & (DIM - 1u)) == 0u);
-    }
+    for (var i = lid; i < SLOTS; i += GROUP_SIZE) { state[i] = basis_zero(i & (DIM - 1u)); }
     workgroupBarrier();
     for (var g = 0u; g < meta_.num_ops; g++) {
       let op = ops[g];
-      let kind = op.x & 15u;
+      let kind = op_kind(op);
       var cached_slot = 0xffffffffu;
       var masks = vec2<u32>(0u, 0u);
       for (var p = lid; p < pairs; p += GROUP_SIZE) {
         let s = p / half_dim;
         let base = s * DIM;
         let j = p - s * half_dim;
-        if (kind >= 3u) {
+        if (is_channel(kind)) {
           if (s != cached_slot) {
             masks = draw(op, pcg_hash(pre + t0 + s));
             cached_slot = s;
           }
-          let xm = masks.x;
-          let zm = masks.y;
-          if (xm == 0u && zm == 0u) { continue; }
-          if (xm != 0u) {
-            let top = 1u << firstLeadingBit(xm);
-            let k0 = pair_first(j, top);
-            let k1 = k0 ^ xm;
-            let a = state[base + k0];
-            state[base + k0] = sign_of(k1, zm) * state[base + k1];
-            state[base + k1] = sign_of(k0, zm) * a;
-          } else {
-            let top = 1u << firstLeadingBit(zm);
-            let k0 = pair_first(j, top);
-            let k1 = k0 | top;
-            state[base + k0] = sign_of(k0, zm) * state[base + k0];
-            state[base + k1] = sign_of(k1, zm) * state[base + k1];
-          }
+          if (masks.x == 0u && masks.y == 0u) { continue; }
+          let pp = pauli_pair(j, masks);
+          let r = pauli_apply(pp, state[base + pp.k0], state[base + pp.k1]);
+          state[base + pp.k0] = r[0];
+          state[base + pp.k1] = r[1];
           continue;
         }
         let i0 = pair_first(j, op.y);
-        if (kind == 2u) {
-          if ((i0 & op.z) != 0u) {
-            let k = i0 ^ op.y ^ op.z;
+        if (kind == OP_SWAP) {
+          let k = swap_partner(i0, op.y, op.z);
+          if (k != i0) {
             let tmp = state[base + i0];
             state[base + i0] = state[base + k];
             state[base + k] = tmp;
@@ -170,11 +74,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
           continue;
         }
         if ((i0 & op.z) != op.z) { continue; }
-        let m = matrix(op, trig_row);
-        let a = state[base + i0];
-        let b = state[base + i0 + op.y];
-        state[base + i0] = mul(m[0], a) + mul(m[1], b);
-        state[base + i0 + op.y] = mul(m[2], a) + mul(m[3], b);
+        let r = apply2(matrix(op, trig_row), state[base + i0], state[base + i0 + op.y]);
+        state[base + i0] = r[0];
+        state[base + i0 + op.y] = r[1];
       }
       workgroupBarrier();
     }
@@ -190,17 +92,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
   let inv = 1.0 / f32(T);
   for (var k = lid; k < DIM; k += GROUP_SIZE) { out[sample * DIM + k] *= inv; }
-  let r = bitcast<f32>(meta_.readout_bits);
+  let r = meta_.readout;
   if (r > 0.0) {
     for (var qb = 0u; qb < QUBITS; qb++) {
       storageBarrier();
       let bit = 1u << qb;
       for (var i = lid; i < half_dim; i += GROUP_SIZE) {
         let k0 = sample * DIM + pair_first(i, bit);
-        let a = out[k0];
-        let b = out[k0 + bit];
-        out[k0] = (1.0 - r) * a + r * b;
-        out[k0 + bit] = r * a + (1.0 - r) * b;
+        let v = readout_pair(r, out[k0], out[k0 + bit]);
+        out[k0] = v.x;
+        out[k0 + bit] = v.y;
       }
     }
   }

@@ -60,6 +60,29 @@ export class QmoeGpuError extends Error {
   }
 }
 
+/**
+ * Thrown when a GPU buffer cannot be allocated: the driver ran out of memory, or the buffer is over
+ * the adapter's limit or the context's allocation cap. Callers that split batches catch it and
+ * retry with fewer rows.
+ */
+export class QmoeGpuMemoryError extends QmoeGpuError {
+  /** Bytes of the buffer that failed. */
+  readonly bytes: number;
+  constructor(message: string, bytes: number) {
+    super(message);
+    this.name = 'QmoeGpuMemoryError';
+    this.bytes = bytes;
+  }
+}
+
+/** Thrown when a result holds NaN or an infinity: the computation overflowed (or a kernel failed). */
+export class QmoeNumericError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QmoeNumericError';
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
@@ -98,5 +121,30 @@ export class QmoeJobsError extends Error {
     super(message);
     this.name = 'QmoeJobsError';
     this.exitCode = exitCode;
+  }
+}
+
+/** Largest finite float32. */
+export const F32_MAX = 3.4028234663852886e38;
+
+/**
+ * Throws a QmoeInputError unless every entry of `values` is a finite number within float32's
+ * range (what the GPU kernels compute in); `name(i)` names entry i.
+ */
+export function checkFloat32Range(values: ArrayLike<number> | undefined, name: (i: number) => string): void {
+  if (!values) return;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(Math.abs(v) <= F32_MAX)) throw new QmoeInputError(name(i), v, `the GPU computes in float32: values must be finite and at most ${F32_MAX} in magnitude`);
+  }
+}
+
+/** Throws a QmoeNumericError naming the first NaN or infinity of a result (`what`, `width` numbers per row). */
+export function checkFiniteResult(what: string, values: ArrayLike<number>, width = values.length): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      const where = width > 0 && width < values.length ? `[row ${Math.floor(i / width)}, ${i % width}]` : `[${i}]`;
+      throw new QmoeNumericError(`${what}${where} is ${values[i]}: the computation overflowed or failed (inputs this large are out of range)`);
+    }
   }
 }

@@ -7,22 +7,22 @@ export { simulateProgramShots, type ProgramShotResult } from './sim/program-cpu.
 export { fileAngleGradient } from './sim/file-gradient.js';
 export { validateCircuit, isRealCircuit } from './circuit/validate.js';
 export type { Backend, BatchInput, RealArray } from './sim/backend.js';
-export { CpuBackend } from './sim/cpu.js';
+export { CpuBackend } from './sim/backend-cpu.js';
 export { FastCpuBackend, type FastCpuOptions } from './cpu/backend.js';
 export { createFastCpuEngine, type FastCpuEngineOptions } from './cpu/engine.js';
 export { createPool } from './cpu/threads.js';
 export type { WorkerPool } from './cpu/pool.js';
-export { WebGpuBackend, type WebGpuBackendOptions } from './sim/webgpu.js';
-export { CircuitRunner, type RunnerOutput, type KernelPath } from './sim/runner.js';
+export { WebGpuBackend, type WebGpuBackendOptions } from './sim/backend-gpu.js';
+export { CircuitRunner, type RunnerOutput, type KernelPath } from './sim/statevector-gpu.js';
 export { expertBounds } from './sim/experts.js';
 export { acquireGpu, type AcquireOptions } from './gpu/acquire.js';
 export type { Acquisition, AcquireStep, GpuContext, GpuLimits, GpuSource } from './gpu/context.js';
-export { QmoeInputError, QmoeGpuError } from './errors.js';
+export { QmoeInputError, QmoeGpuError, QmoeGpuMemoryError, QmoeNumericError } from './errors.js';
 export type { CircuitOutput, GradientOptions, GradientResult } from './sim/backend.js';
-export { GradientRunner } from './sim/gradient-runner.js';
+export { GradientRunner } from './sim/adjoint-gpu.js';
 // Models and training.
 export type { ModelSpec, ParamLayout, Preset, RouterKind } from './moe/spec.js';
-export { makeSpec, defaultSpec, countParams, paramLayout, initParams, routerCircuit as modelCircuit } from './moe/models.js';
+export { makeSpec, defaultSpec, countParams, paramLayout, initParams, modelCircuit } from './moe/models.js';
 export type { TrainingData, TrainingEngine, EngineStats, Split } from './train/engine.js';
 export { createCpuEngine } from './train/cpu-engine.js';
 export { createWebGpuEngine } from './train/gpu-engine.js';

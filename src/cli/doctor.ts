@@ -1,6 +1,7 @@
 import { MAX_QUBITS } from '../circuit/validate.js';
 import { acquireGpu } from '../gpu/acquire.js';
-import { LIMIT_NAMES, type AcquireStep, type GpuLimits } from '../gpu/context.js';
+import { formatBytes } from '../gpu/check.js';
+import { LIMIT_NAMES, type AcquireStep, type GpuContext, type GpuLimits } from '../gpu/context.js';
 import { defineCommand, flag } from './args.js';
 
 export const DOCTOR_USAGE = 'usage: qmoe doctor [--json]';
@@ -9,31 +10,37 @@ export const DOCTOR_HELP = `${DOCTOR_USAGE}
 
 Looks for a WebGPU device the way the library does (system Vulkan, NVIDIA EGL, SwiftShader,
 then the CPU backend) and prints what each step found, the adapter, its limits and the largest
-circuits the GPU kernels can hold.
+circuits the GPU kernels can hold (the global path's from buffers the device allocated).
 
   --json   one JSON object: {chosen, adapter, limits, maxQubits, steps, node, platform}
 `;
 
-/** Largest qubit counts the GPU kernels hold on a device with these limits. */
+/** Largest qubit counts the GPU kernels hold on a device. */
 export interface MaxQubits {
   /** Fused kernel, whole state in workgroup memory: complex (8 bytes per amplitude). */
   fusedComplex: number;
   /** Fused kernel, real-only circuits (4 bytes per amplitude). */
   fusedReal: number;
-  /** Global-memory path, one state in one storage binding: complex. */
+  /** Global-memory path, one state in one storage buffer that this device allocated: complex. */
   globalComplex: number;
   /** Global-memory path, real-only circuits. */
   globalReal: number;
 }
 
-export function maxQubits(limits: GpuLimits): MaxQubits {
+/**
+ * The fused figures from the workgroup memory limit; the global ones from allocations that
+ * succeed (probeGlobalQubits), not from the binding limit alone: a driver may refuse a buffer
+ * the limits allow (SwiftShader refuses 1 GiB with a 1 GiB maxBufferSize).
+ */
+export async function maxQubits(gpu: GpuContext): Promise<MaxQubits> {
+  const { probeGlobalQubits } = await import('../sim/statevector-gpu.js');
   const fit = (bytes: number, ampBytes: number) => Math.max(0, Math.min(MAX_QUBITS, Math.floor(Math.log2(bytes / ampBytes))));
-  const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const wg = gpu.limits.maxComputeWorkgroupStorageSize;
   return {
-    fusedComplex: fit(limits.maxComputeWorkgroupStorageSize, 8),
-    fusedReal: fit(limits.maxComputeWorkgroupStorageSize, 4),
-    globalComplex: fit(binding, 8),
-    globalReal: fit(binding, 4),
+    fusedComplex: fit(wg, 8),
+    fusedReal: fit(wg, 4),
+    globalComplex: await probeGlobalQubits(gpu, false, MAX_QUBITS),
+    globalReal: await probeGlobalQubits(gpu, true, MAX_QUBITS),
   };
 }
 
@@ -45,17 +52,6 @@ export interface DoctorReport {
   steps: AcquireStep[];
   node: string;
   platform: string;
-}
-
-function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let u = 0;
-  let v = n;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${Number(v.toFixed(2))} ${units[u]}`;
 }
 
 const BYTE_LIMITS = new Set<keyof GpuLimits>(['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxUniformBufferBindingSize']);
@@ -74,19 +70,19 @@ export function formatDoctor(r: DoctorReport): string {
     const w = Math.max(...LIMIT_NAMES.map((n) => n.length)) + 2;
     for (const name of LIMIT_NAMES) {
       const v = r.limits[name];
-      lines.push(`  ${pad(name, w)}${String(v).padStart(12)}${BYTE_LIMITS.has(name) && v >= 1024 ? `  (${bytes(v)})` : ''}`);
+      lines.push(`  ${pad(name, w)}${String(v).padStart(12)}${BYTE_LIMITS.has(name) && v >= 1024 ? `  (${formatBytes(v)})` : ''}`);
     }
   }
   if (r.limits && r.maxQubits) {
     const m = r.maxQubits;
-    const wg = bytes(r.limits.maxComputeWorkgroupStorageSize);
-    const binding = bytes(Math.min(r.limits.maxStorageBufferBindingSize, r.limits.maxBufferSize));
+    const wg = formatBytes(r.limits.maxComputeWorkgroupStorageSize);
+    const binding = formatBytes(Math.min(r.limits.maxStorageBufferBindingSize, r.limits.maxBufferSize));
     lines.push('', `largest qubit counts (the circuit model allows at most ${MAX_QUBITS})`);
     const rows: [string, number, string][] = [
       ['fused kernel, complex', m.fusedComplex, `2^n x 8 B in ${wg} of workgroup memory`],
       ['fused kernel, real', m.fusedReal, `2^n x 4 B in ${wg} of workgroup memory`],
-      ['global path, complex', m.globalComplex, `2^n x 8 B in one ${binding} storage binding`],
-      ['global path, real', m.globalReal, `2^n x 4 B in one ${binding} storage binding`],
+      ['global path, complex', m.globalComplex, `2^n x 8 B: the largest state buffer this device allocated (binding limit ${binding})`],
+      ['global path, real', m.globalReal, `2^n x 4 B: the largest state buffer this device allocated (binding limit ${binding})`],
     ];
     for (const [label, n, why] of rows) lines.push(`  ${pad(label, 24)}${String(n).padStart(3)}  ${why}`);
   }
@@ -103,7 +99,7 @@ async function doctor(values: { json?: boolean }): Promise<number> {
       chosen: acquisition.chosen,
       adapter: gpu?.adapterName ?? null,
       limits: gpu ? { ...gpu.limits } : null,
-      maxQubits: gpu ? maxQubits(gpu.limits) : null,
+      maxQubits: gpu ? await maxQubits(gpu) : null,
       steps: acquisition.steps,
       node: process.version,
       platform: `${process.platform}-${process.arch}`,

@@ -1,5 +1,6 @@
 import { parseQasmProgram, type QasmParameter, type QasmProgram } from '../circuit/qasm.js';
-import { QmoeGpuError, QmoeInputError } from '../errors.js';
+import { QmoeInputError, checkFiniteResult, checkFloat32Range } from '../errors.js';
+import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend } from '../sim/backend.js';
 import { BACKEND_CHOICES, cpuBackendFor, describeCpu, hardwareOnly } from '../cpu/select.js';
@@ -89,7 +90,7 @@ export const GRAD = defineCommand({
         const { acquireForBackend } = await import('../gpu/acquire.js');
         gpu = hardwareOnly(choice, await acquireForBackend(choice));
         if (gpu) {
-          const { adjointShape, checkAdjointFits } = await import('../sim/gradient-runner.js');
+          const { adjointShape, checkAdjointFits } = await import('../sim/adjoint-gpu.js');
           const { compileCircuit } = await import('../sim/compile.js');
           const real = compileCircuit(parsed).real;
           // auto: circuits too large for the fused adjoint kernel run on the CPU; webgpu: say why not.
@@ -101,7 +102,9 @@ export const GRAD = defineCommand({
         }
       }
       if (gpu) {
-        const { WebGpuBackend } = await import('../sim/webgpu.js');
+        // The GPU computes in float32: name the weights file's entry rather than dLdOut.
+        checkFloat32Range(weights, (k) => `--weights ${weightsPath}: entry ${k}`);
+        const { WebGpuBackend } = await import('../sim/backend-gpu.js');
         backend = new WebGpuBackend(gpu);
       } else {
         backend = await cpuBackendFor(choice, 'f64', 1);
@@ -109,6 +112,7 @@ export const GRAD = defineCommand({
       const probs = await backend.evaluate(parsed, { rows: 1 }, output);
       let loss = 0;
       for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
+      checkFiniteResult('the loss', [loss]);
       let gradient: Float64Array;
       try {
         gradient = await fileAngleGradient(backend, program, output, weights);
@@ -116,7 +120,7 @@ export const GRAD = defineCommand({
         if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
         throw e;
       }
-      if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
+      if (gpu) checkDevice(gpu);
       const adapter = gpu ? gpu.adapterName : null;
       if (values.json) {
         const parameters = program.parameters.map((p) => ({ gate: p.gate, qubits: p.qubits, name: p.name, line: p.line, value: p.value }));

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { QmoeGpuError, QmoeInputError, QmoeJobsError } from '../errors.js';
+import { QmoeGpuError, QmoeInputError, QmoeJobsError, QmoeNumericError } from '../errors.js';
 import { UsageError, runCommand, type Command } from './args.js';
 import { DOCTOR, DOCTOR_USAGE } from './doctor.js';
 import { GRAD, GRAD_USAGE } from './grad.js';
@@ -131,6 +131,10 @@ export function reportError(e: unknown): number {
   }
   if (e instanceof QmoeGpuError) {
     process.stderr.write(`qmoe: GPU error: ${e.message}\n`);
+    return 1;
+  }
+  if (e instanceof QmoeNumericError) {
+    process.stderr.write(`qmoe: numeric error: ${e.message}\n`);
     return 1;
   }
   const err = e instanceof Error ? e : new Error(String(e));

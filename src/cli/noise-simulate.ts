@@ -1,12 +1,12 @@
 import type { Circuit } from '../circuit/types.js';
-import { QmoeGpuError } from '../errors.js';
+import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { NoiseModel } from '../noise/model.js';
 import { MAX_SHOTS, sampleShots } from '../noise/shots.js';
 import { noisyProbabilities } from '../noise/simulate.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
 import type { RealArray } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { CpuBackend } from '../sim/backend-cpu.js';
 import { foldExperts } from '../sim/experts.js';
 import { UsageError, int, num, type OptionValues } from './args.js';
 import { writeJsonRecord, writeStateTable } from './state-output.js';
@@ -76,14 +76,14 @@ export async function simulateNoisy(circuit: Circuit, noise: NoiseCli, opts: { b
       method = res.method;
       trajectories = res.trajectories;
     } else if (gpu) {
-      const { WebGpuBackend } = await import('../sim/webgpu.js');
+      const { WebGpuBackend } = await import('../sim/backend-gpu.js');
       probs = await new WebGpuBackend(gpu).probabilities(circuit, input);
       method = 'state-vector';
     } else {
       probs = await new CpuBackend().probabilities(circuit, input);
       method = 'state-vector';
     }
-    if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
+    if (gpu) checkDevice(gpu);
     const shots = noise.shots !== undefined ? sampleShots(probs, 1, dim, { shots: noise.shots, seed: noise.seed }) : undefined;
     const experts = opts.experts !== undefined ? foldExperts(probs, 1, dim, opts.experts) : undefined;
     const backend = gpu ? 'webgpu' : 'cpu';

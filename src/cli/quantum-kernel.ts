@@ -42,7 +42,7 @@ const FILES = ['quantum-kernel.json', 'quantum-kernel.svg', 'quantum-kernel.png'
 async function simulationBackend(choice: BackendChoice): Promise<{ backend: Backend; adapter: string; destroy: () => void }> {
   if (choice !== 'cpu' && choice !== 'cpu64') {
     const { acquireGpu } = await import('../gpu/acquire.js');
-    const { WebGpuBackend } = await import('../sim/webgpu.js');
+    const { WebGpuBackend } = await import('../sim/backend-gpu.js');
     const gpu = hardwareOnly(choice, (await acquireGpu()).gpu);
     if (gpu) {
       return { backend: new WebGpuBackend(gpu), adapter: `webgpu (${gpu.source}: ${gpu.adapterName})`, destroy: () => gpu.destroy() };

@@ -1,6 +1,7 @@
 import { parseQasmProgram, type QasmProgram } from '../circuit/qasm.js';
 import { fileGatePlacement } from '../noise/file-gates.js';
-import { QmoeGpuError, QmoeInputError, checkInt } from '../errors.js';
+import { QmoeInputError, checkInt } from '../errors.js';
+import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend, RealArray } from '../sim/backend.js';
 import { BACKEND_CHOICES, cpuBackendFor, describeCpu, hardwareOnly } from '../cpu/select.js';
@@ -89,7 +90,7 @@ export const SIMULATE = defineCommand({
         gpu = hardwareOnly(choice, await acquireForBackend(choice));
       }
       if (gpu) {
-        const { WebGpuBackend } = await import('../sim/webgpu.js');
+        const { WebGpuBackend } = await import('../sim/backend-gpu.js');
         backend = new WebGpuBackend(gpu);
       } else {
         // One circuit: float64 costs nothing here, and the printed digits are exact.
@@ -98,7 +99,7 @@ export const SIMULATE = defineCommand({
       const input = { rows: 1 };
       const probs: RealArray = await backend.probabilities(circuit, input);
       const expertProbs = experts !== undefined ? await backend.expertProbabilities(circuit, input, experts) : undefined;
-      if (gpu?.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
+      if (gpu) checkDevice(gpu);
       const adapter = gpu ? gpu.adapterName : null;
 
       if (values.json) {

@@ -1,8 +1,9 @@
 import type { Circuit } from '../circuit/types.js';
 import { validateCircuit } from '../circuit/validate.js';
-import { QmoeInputError, checkInt } from '../errors.js';
+import { QmoeInputError, checkFiniteResult, checkInt } from '../errors.js';
 import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult, RealArray } from '../sim/backend.js';
 import { validateUpstream } from '../sim/adjoint-cpu.js';
+import { checkFiniteGradient } from '../sim/backend-cpu.js';
 import { outputCount, validateOutput } from '../sim/experts.js';
 import { validateInput } from '../sim/input.js';
 import { bindProgram, type BoundProgram } from './bind.js';
@@ -230,14 +231,14 @@ export class FastCpuBackend implements Backend {
     const chunks = this.slices(bp, input, this.rowsPerChunk(program), threads);
     const results = await this.run({ op: 'forward', program: bp, precision: this.precision, output, chunks, wasm: this.ws.wasm }, threads);
     const width = chunkOutputWidth(circuit.qubits, output);
-    if (results.length === 1) return results[0].out!;
+    if (results.length === 1) return checkedOutput(results[0].out!, output, width);
     const out = this.precision === 'f32' ? new Float32Array(input.rows * width) : new Float64Array(input.rows * width);
     let at = 0;
     results.forEach((r, i) => {
       out.set(r.out!, at);
       at += chunks[i].rows * width;
     });
-    return out;
+    return checkedOutput(out, output, width);
   }
 
   async states(circuit: Circuit, input: BatchInput): Promise<RealArray> {
@@ -277,13 +278,17 @@ export class FastCpuBackend implements Backend {
     const C = new Float64Array(gradientLayout(bp).total);
     for (const r of results) for (let i = 0; i < C.length; i++) C[i] += r.C![i];
     const params = paramGradient(bp, C);
-    if (!withFeatures) return { params };
+    if (!withFeatures) {
+      checkFiniteGradient({ params }, circuit.features);
+      return { params };
+    }
     const features = new Float64Array(input.rows * circuit.features);
     let at = 0;
     results.forEach((r, i) => {
       features.set(r.featureGrad!, at);
       at += chunks[i].rows * circuit.features;
     });
+    checkFiniteGradient({ params, features }, circuit.features);
     return { params, features };
   }
 
@@ -293,4 +298,11 @@ export class FastCpuBackend implements Backend {
     this.lastBound = null;
     if (this.ownPool) this.pool?.dispose();
   }
+}
+
+/** A NaN or infinity in the results (inputs whose products overflow) is a QmoeNumericError, as on the reference. */
+function checkedOutput(out: RealArray, output: ChunkOutput, width: number): RealArray {
+  const what = output.kind === 'states' ? 'the state vectors' : output.kind === 'probabilities' ? 'the probabilities' : 'the outputs';
+  checkFiniteResult(what, out, width);
+  return out;
 }

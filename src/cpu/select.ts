@@ -1,6 +1,6 @@
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { CpuBackend } from '../sim/backend-cpu.js';
 import { FastCpuBackend } from './backend.js';
 import type { Precision } from './layout.js';
 import { createPool } from './threads.js';

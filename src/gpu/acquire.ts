@@ -1,4 +1,4 @@
-import { QmoeGpuError } from '../errors.js';
+import { QmoeGpuError, QmoeInputError } from '../errors.js';
 import { openDevice, type AcquireStep, type Acquisition, type GpuContext, type GpuSource } from './context.js';
 
 /**
@@ -14,6 +14,22 @@ export interface AcquireOptions {
   skip?: (GpuSource | 'cpu')[];
   /** SwiftShader's ICD file (default: Debian chromium's). */
   swiftshaderIcd?: string;
+  /**
+   * Largest GPU buffer to allocate, in bytes (GpuContext.maxAllocationBytes); default the
+   * environment variable QMOE_GPU_MAX_ALLOCATION, else the device's maxBufferSize.
+   */
+  maxAllocationBytes?: number;
+}
+
+/** The allocation cap of `options`, else of QMOE_GPU_MAX_ALLOCATION (Node), else none. */
+function allocationCap(options: AcquireOptions): number | undefined {
+  const env = typeof process !== 'undefined' ? process.env?.QMOE_GPU_MAX_ALLOCATION : undefined;
+  const value = options.maxAllocationBytes ?? (env !== undefined ? Number(env) : undefined);
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 16) {
+    throw new QmoeInputError(options.maxAllocationBytes !== undefined ? 'maxAllocationBytes' : 'QMOE_GPU_MAX_ALLOCATION', options.maxAllocationBytes ?? env, 'must be a whole number of bytes, at least 16');
+  }
+  return value;
 }
 
 /**
@@ -22,6 +38,13 @@ export interface AcquireOptions {
  * then none (the caller falls back to the CPU backend). `steps` says what each step found.
  */
 export async function acquireGpu(options: AcquireOptions = {}): Promise<Acquisition> {
+  const cap = allocationCap(options);
+  const acquisition = await acquire(options);
+  if (acquisition.gpu && cap !== undefined) acquisition.gpu.maxAllocationBytes = Math.min(cap, acquisition.gpu.limits.maxBufferSize);
+  return acquisition;
+}
+
+async function acquire(options: AcquireOptions): Promise<Acquisition> {
   const skip = new Set(options.skip ?? []);
   const steps: AcquireStep[] = [];
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;

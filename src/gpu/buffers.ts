@@ -1,29 +1,15 @@
-/** Buffer helpers. Every buffer made here is destroyed by whoever holds it. */
+/**
+ * Standalone buffer helpers for code outside a runner (tests, the benchmark). Runners use a
+ * BufferSet (src/gpu/buffer-set.ts) and read results through a GpuCall (src/gpu/check.ts).
+ */
 
-/** A storage buffer of at least `bytes` (rounded up to 16; WebGPU rejects empty bindings). */
+/** A storage buffer of at least `bytes` (rounded up to 16; WebGPU rejects empty bindings). The caller destroys it. */
 export function storageBuffer(device: GPUDevice, bytes: number, label: string, extraUsage = 0): GPUBuffer {
   return device.createBuffer({
     label,
     size: Math.max(16, Math.ceil(bytes / 16) * 16),
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | extraUsage,
   });
-}
-
-/** A uniform buffer of `bytes` (rounded up to 16). */
-export function uniformBuffer(device: GPUDevice, bytes: number, label: string): GPUBuffer {
-  return device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-}
-
-/** Writes u32 values to a uniform buffer. */
-export function writeU32(device: GPUDevice, buffer: GPUBuffer, values: number[], offset = 0): void {
-  device.queue.writeBuffer(buffer, offset, new Uint32Array(values));
-}
-
-/** Workgroup counts (x, y) covering `groups` workgroups within the per-dimension limit. */
-export function grid(groups: number, maxPerDimension: number): [number, number] {
-  if (groups <= maxPerDimension) return [Math.max(1, groups), 1];
-  const y = Math.ceil(groups / maxPerDimension);
-  return [Math.ceil(groups / y), y];
 }
 
 /** Copies `bytes` of `source` into a new mappable buffer and returns them as a Float32Array. */

@@ -8,8 +8,16 @@ export interface GpuContext {
   readonly adapterName: string;
   /** The limits the device was created with (the adapter's maxima for those qmoe uses). */
   readonly limits: GpuLimits;
-  /** Errors the device reported outside an error scope, newest last. */
+  /** Errors the device reported outside an error scope, newest last (the first 100). */
   readonly uncapturedErrors: string[];
+  /** How many errors the device reported outside an error scope (all of them). */
+  uncapturedCount: number;
+  /**
+   * Largest buffer the kernels' hosts allocate, in bytes (default: the device's maxBufferSize).
+   * A larger buffer fails as out of memory, the same way a failed driver allocation does:
+   * lower it to leave memory to other work, or to exercise the out-of-memory paths.
+   */
+  maxAllocationBytes: number;
   /** Set when the device was lost, with the reason. */
   lostReason: string | null;
   /** Destroys the device (buffers from it become invalid). */
@@ -73,6 +81,8 @@ export async function openDevice(adapter: GPUAdapter, source: GpuSource): Promis
     adapterName,
     limits,
     uncapturedErrors: [],
+    uncapturedCount: 0,
+    maxAllocationBytes: limits.maxBufferSize,
     lostReason: null,
     destroy: () => device.destroy(),
   };
@@ -81,6 +91,7 @@ export async function openDevice(adapter: GPUAdapter, source: GpuSource): Promis
   });
   device.addEventListener('uncapturederror', (ev) => {
     const msg = (ev as GPUUncapturedErrorEvent).error.message;
+    ctx.uncapturedCount++;
     if (ctx.uncapturedErrors.length < 100) ctx.uncapturedErrors.push(msg);
   });
   return ctx;

@@ -1,8 +1,8 @@
 import type { Circuit } from '../circuit/types.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import type { Backend, CircuitOutput } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
-import { paramLayout, readoutOf, routerCircuit, routerOutput, routerWidths } from './models.js';
+import { CpuBackend } from '../sim/backend-cpu.js';
+import { paramLayout, modelCircuit, readoutOf, routerOutput, routerWidths } from './models.js';
 import type { ModelSpec, ParamLayout } from './spec.js';
 
 /**
@@ -65,14 +65,15 @@ export class CpuModel {
   private readonly widths: number[];
   private readonly ownBackend: boolean;
 
-  constructor(spec: ModelSpec, backend?: Backend) {
+  /** `ownBackend`: dispose() disposes `backend` too (always for the default CpuBackend). */
+  constructor(spec: ModelSpec, backend?: Backend, ownBackend = false) {
     this.spec = spec;
     this.layout = paramLayout(spec);
     this.widths = routerWidths(spec);
-    this.ownBackend = backend === undefined;
+    this.ownBackend = backend === undefined || ownBackend;
     this.backend = backend ?? new CpuBackend();
     if (spec.router === 'quantum') {
-      this.circuit = routerCircuit(spec);
+      this.circuit = modelCircuit(spec);
       this.output = routerOutput(spec);
     }
   }

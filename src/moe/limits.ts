@@ -1,6 +1,6 @@
 import { QmoeInputError } from '../errors.js';
 import { MAX_SEED } from '../data/rng.js';
-import { MAX_ROUTER_QUBITS, routerCircuit } from './models.js';
+import { MAX_ROUTER_QUBITS, modelCircuit } from './models.js';
 import type { ModelSpec } from './spec.js';
 
 /**
@@ -106,7 +106,7 @@ export function checkSpecLimits(spec: ModelSpec, noiseRate = 0, where = 'spec', 
 
 /** Gate count of the router circuit of `spec` (0 for classical routers). */
 export function routerGates(spec: ModelSpec): number {
-  return spec.router === 'quantum' ? routerCircuit(spec).ops.length : 0;
+  return spec.router === 'quantum' ? modelCircuit(spec).ops.length : 0;
 }
 
 /**

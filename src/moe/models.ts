@@ -234,7 +234,7 @@ export function countParams(spec: ModelSpec): { router: number; experts: number;
  * With spec.reupload the embedding comes again before every layer (data re-uploading); the
  * parity readout appends readoutOps(spec).
  */
-export function routerCircuit(spec: ModelSpec): Circuit {
+export function modelCircuit(spec: ModelSpec): Circuit {
   if (spec.router !== 'quantum') throw new QmoeInputError('spec.router', spec.router, 'only the quantum router has a circuit');
   const n = spec.qubits;
   const f = spec.features;

@@ -1,15 +1,15 @@
 import type { Circuit } from '../circuit/types.js';
-import { QmoeInputError, checkInt } from '../errors.js';
+import { QmoeInputError, checkFiniteResult, checkInt } from '../errors.js';
 import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { CpuBackend } from '../sim/backend-cpu.js';
 import { outputCount, validateOutput } from '../sim/experts.js';
 import { validateInput } from '../sim/input.js';
 import { DENSITY_CPU_MAX_QUBITS } from './density-cpu.js';
 import type { GpuContext } from '../gpu/context.js';
-import { noisyGradientCpu } from './gradient-cpu.js';
-import { noisyGradientGpu } from './gradient-gpu.js';
+import { checkNoisyGradient, noisyGradientCpu } from './gradient-cpu.js';
+import { GpuNoiseRunners } from './runner-cache-gpu.js';
 import { MAX_SHOTS, sampleShots } from './shots.js';
-import { foldOutputs } from '../sim/adjoint-cpu.js';
+import { foldOutputs } from '../sim/experts.js';
 import { type NoiseModel, type NoiseSchedule, isNoiseless, noiseSchedule, validateNoise } from './model.js';
 import { type NoiseMethod, densityMaxQubits, noisyEvaluate } from './simulate.js';
 import { MAX_TRAJECTORIES } from './trajectories-cpu.js';
@@ -30,6 +30,12 @@ export interface NoisyBackendOptions {
   evaluate?: 'auto' | NoiseMethod;
   /** Run the noisy outputs and the noise-aware gradient on this GPU (f32 kernels, the same Pauli draws). */
   gpu?: GpuContext | null;
+  /**
+   * Rows the GPU runners reserve from the first call (default 1024; fewer when the adapter's chunk
+   * budget holds fewer): training batches and evaluation splits up to this size then reuse the
+   * same buffers, so noise-aware GPU training allocates nothing after its first step.
+   */
+  gpuRows?: number;
   /**
    * Finite shots: evaluate() returns outputs estimated from S sampled measurement outcomes per
    * row (frequencies instead of probabilities), as hardware gives them. The gradient stays the
@@ -52,17 +58,19 @@ export interface NoisyBackendOptions {
  *   A noiseless model (every rate 0) uses the plain adjoint gradient (the same value, exactly).
  * - states: a noisy circuit has no state vector: an error.
  *
- * With `gpu`, both run on the GPU (src/noise/webgpu.ts, src/noise/gradient-gpu.ts): the same draws,
- * in f32.
+ * With `gpu`, both run on the GPU (src/noise/density-gpu.ts, trajectories-gpu.ts, gradient-gpu.ts):
+ * the same draws, in f32, through prepared runners kept across calls (dispose() frees them).
  */
 export class NoisyBackend implements Backend {
-  readonly kind = 'cpu' as const;
+  /** Where the noisy circuit runs: 'webgpu' with `gpu`, else 'cpu'. */
+  readonly kind: 'cpu' | 'webgpu';
   readonly model: NoiseModel;
   readonly trajectories: number;
   readonly seed: number;
   readonly evaluateMethod: 'auto' | NoiseMethod;
   private readonly exact = new CpuBackend();
   private readonly gpu: GpuContext | null;
+  private readonly runners: GpuNoiseRunners | null;
   readonly shots: number | null;
   private evaluations = 0;
   private readonly schedules = new WeakMap<Circuit, NoiseSchedule>();
@@ -80,6 +88,8 @@ export class NoisyBackend implements Backend {
     }
     this.evaluateMethod = method;
     this.gpu = options.gpu ?? null;
+    this.kind = this.gpu ? 'webgpu' : 'cpu';
+    this.runners = this.gpu ? new GpuNoiseRunners(this.gpu, checkInt('gpuRows', options.gpuRows ?? 1024, 1, 1 << 26)) : null;
     this.shots = options.shots === undefined ? null : checkInt('--shots', options.shots, 1, MAX_SHOTS);
   }
 
@@ -114,16 +124,18 @@ export class NoisyBackend implements Backend {
     const schedule = this.schedule(circuit);
     validateOutput(circuit.qubits, output);
     const method = this.evaluateMethod === 'auto' ? (circuit.qubits <= densityMaxQubits(this.gpu) ? 'density-matrix' : 'trajectories') : this.evaluateMethod;
-    const where = { gpu: this.gpu };
-    const r = await noisyEvaluate(schedule.circuit, input, this.model, output, method === 'trajectories' ? { method, trajectories: this.trajectories, seed: this.seed, step: 0, ...where } : { method, ...where });
+    let r: { probabilities: ArrayLike<number>; outputs: Float64Array };
+    if (this.runners) {
+      validateInput(circuit, input);
+      const probabilities = method === 'density-matrix' ? await this.runners.density(schedule, input) : await this.runners.trajectories(schedule, input, { trajectories: this.trajectories, seed: this.seed, step: 0 });
+      r = { probabilities, outputs: foldAll(circuit.qubits, output, probabilities, input.rows) };
+    } else {
+      r = await noisyEvaluate(schedule.circuit, input, this.model, output, method === 'trajectories' ? { method, trajectories: this.trajectories, seed: this.seed, step: 0 } : { method });
+    }
     if (this.shots === null) return Float64Array.from(r.outputs);
     // Fresh, seeded shots on every call (a step counter of their own).
-    const dim = 2 ** circuit.qubits;
-    const { frequencies } = sampleShots(r.probabilities, input.rows, dim, { shots: this.shots, seed: this.seed, step: ++this.evaluations >>> 0 });
-    const k = outputCount(circuit.qubits, output);
-    const outputs = new Float64Array(input.rows * k);
-    for (let row = 0; row < input.rows; row++) foldOutputs(circuit.qubits, output, frequencies, row * dim, outputs, row * k);
-    return outputs;
+    const { frequencies } = sampleShots(r.probabilities, input.rows, 2 ** circuit.qubits, { shots: this.shots, seed: this.seed, step: ++this.evaluations >>> 0 });
+    return foldAll(circuit.qubits, output, frequencies, input.rows);
   }
 
   async gradient(circuit: Circuit, input: BatchInput, output: CircuitOutput, dLdOut: ArrayLike<number>, options: GradientOptions = {}): Promise<GradientResult> {
@@ -141,8 +153,28 @@ export class NoisyBackend implements Backend {
     if (isNoiseless(this.model)) return this.exact.gradient(circuit, input, output, dLdOut);
     const step = this.steps >>> 0;
     const draws = { trajectories: this.trajectories, seed: this.seed, step };
-    return this.gpu ? noisyGradientGpu(this.gpu, schedule, input, output, dLdOut, draws) : noisyGradientCpu(schedule, input, output, dLdOut, draws);
+    let result: GradientResult;
+    if (this.runners) {
+      checkNoisyGradient(schedule, input, output, dLdOut, draws);
+      result = await this.runners.gradient(schedule, input, output, dLdOut, draws);
+    } else {
+      result = noisyGradientCpu(schedule, input, output, dLdOut, draws);
+    }
+    checkFiniteResult('the noise-aware gradient', result.params);
+    return result;
   }
 
-  dispose(): void {}
+  /** Frees the GPU runners. */
+  dispose(): void {
+    this.runners?.destroy();
+  }
+}
+
+/** Every row's outputs (rows x outputCount) from rows x 2^n probabilities. */
+function foldAll(qubits: number, output: CircuitOutput, probabilities: ArrayLike<number>, rows: number): Float64Array {
+  const dim = 2 ** qubits;
+  const k = outputCount(qubits, output);
+  const outputs = new Float64Array(rows * k);
+  for (let row = 0; row < rows; row++) foldOutputs(qubits, output, probabilities, row * dim, outputs, row * k);
+  return outputs;
 }

@@ -1,18 +1,12 @@
-import { GATES, controlMask, targetMatrix, targetWire } from '../circuit/gates.js';
+import { targetMatrix } from '../circuit/gates.js';
 import { isRealCircuit } from '../circuit/validate.js';
 import { QmoeInputError } from '../errors.js';
+import { MAX_SITE, OP_KIND, gateRecord, opWord } from '../gpu/op-codes.js';
 import type { NoiseSchedule } from './model.js';
 import { rateThreshold } from './rng.js';
 
-/** Op kinds of shaders/density.wgsl and shaders/trajectories.wgsl. */
-export const KIND_MATRIX = 0;
-export const KIND_FEATURE_ROTATION = 1;
-export const KIND_SWAP = 2;
-export const KIND_CHANNEL1 = 3;
-export const KIND_CHANNEL2 = 4;
-
 /** Most channels in one circuit (the site index has 28 bits of the op word). */
-export const MAX_CHANNELS = 1 << 28;
+export const MAX_CHANNELS = MAX_SITE;
 
 /** A noisy circuit lowered to the op table of the noise kernels. */
 export interface CompiledNoise {
@@ -38,32 +32,17 @@ export function compileNoise(schedule: NoiseSchedule, channelWord: 'rate' | 'thr
   const stride = (q: number) => 2 ** (n - 1 - q);
   const ops = new Uint32Array(4 * schedule.steps.length);
   const matrixOps: number[] = [];
-  const f32 = new Float32Array(1);
-  const word = (p: number) => {
-    if (channelWord === 'threshold') return rateThreshold(p);
-    f32[0] = p;
-    return new Uint32Array(f32.buffer)[0];
-  };
+  const word = (p: number) => (channelWord === 'threshold' ? rateThreshold(p) : f32Bits(p));
   schedule.steps.forEach((step, i) => {
     let rec: number[];
     if (step.kind === 'channel1') {
-      rec = [KIND_CHANNEL1 | (step.site << 4), stride(step.wire), 0, word(step.p)];
+      rec = [opWord(OP_KIND.CHANNEL1, step.site), stride(step.wire), 0, word(step.p)];
     } else if (step.kind === 'channel2') {
-      rec = [KIND_CHANNEL2 | (step.site << 4), stride(step.wires[0]), stride(step.wires[1]), word(step.p)];
+      rec = [opWord(OP_KIND.CHANNEL2, step.site), stride(step.wires[0]), stride(step.wires[1]), word(step.p)];
     } else {
-      const op = circuit.ops[step.op];
-      if (op.gate === 'swap') {
-        rec = [KIND_SWAP, stride(op.wires[0]), stride(op.wires[1]), 0];
-      } else {
-        const target = stride(targetWire(op));
-        const control = controlMask(op, n);
-        if (op.angle?.kind === 'feature') {
-          rec = [KIND_FEATURE_ROTATION | (GATES[op.gate].axis! << 4), target, control, op.angle.index];
-        } else {
-          rec = [KIND_MATRIX, target, control, matrixOps.length];
-          matrixOps.push(step.op);
-        }
-      }
+      const { words, usesMatrix } = gateRecord(circuit.ops[step.op], n, matrixOps.length);
+      if (usesMatrix) matrixOps.push(step.op);
+      rec = words;
     }
     ops.set(rec.map((v) => v >>> 0), 4 * i);
   });

@@ -1,8 +1,7 @@
-import { controlMask, targetMatrix, targetWire, type Matrix2 } from '../circuit/gates.js';
+import { targetMatrix, type Matrix2 } from '../circuit/gates.js';
 import { QmoeInputError } from '../errors.js';
 import type { BatchInput } from '../sim/backend.js';
-import { applyMatrix } from '../sim/cpu.js';
-import { resolveAngle } from '../sim/input.js';
+import { applyMatrix, gateAction } from '../sim/statevector-cpu.js';
 import type { NoiseSchedule } from './model.js';
 
 /** Most qubits of the exact (density-matrix) path on the CPU: rho is 4^n complex float64 (16 MiB at 10). */
@@ -113,23 +112,19 @@ export function densityRow(schedule: NoiseSchedule, input: BatchInput, row: numb
       if (step.p > 0) depolarize2(rho, dim, bit(step.wires[0]), bit(step.wires[1]), step.p);
       continue;
     }
-    const op = circuit.ops[step.op];
-    if (op.gate === 'swap') {
+    const act = gateAction(circuit.ops[step.op], n, input, circuit.features, row);
+    if ('swap' in act) {
       // A swap is three CNOTs.
       const x = targetMatrix('cnot');
-      const [a, b] = op.wires;
+      const [a, b] = act.swap;
       for (const [c, t] of [[a, b], [b, a], [a, b]]) {
-        applyMatrix(rho, dim2, bit(t) * dim, bit(c) * dim, x);
-        applyMatrix(rho, dim2, bit(t), bit(c), x);
+        applyMatrix(rho, dim2, t * dim, c * dim, x);
+        applyMatrix(rho, dim2, t, c, x);
       }
       continue;
     }
-    const angle = op.angle ? resolveAngle(op.angle, input, circuit.features, row) : 0;
-    const m = targetMatrix(op.gate, angle);
-    const target = bit(targetWire(op));
-    const mask = controlMask(op, n);
-    applyMatrix(rho, dim2, target * dim, mask * dim, m);
-    applyMatrix(rho, dim2, target, mask, conj(m));
+    applyMatrix(rho, dim2, act.target * dim, act.mask * dim, act.matrix);
+    applyMatrix(rho, dim2, act.target, act.mask, conj(act.matrix));
   }
 }
 

@@ -1,18 +1,20 @@
-import { QmoeGpuError, QmoeInputError } from '../errors.js';
-import { grid, readFloats, storageBuffer, uniformBuffer, writeU32 } from '../gpu/buffers.js';
+import { QmoeInputError, checkFiniteResult } from '../errors.js';
+import { BufferSet } from '../gpu/buffer-set.js';
+import { GpuCall, checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
-import { getPipeline } from '../gpu/pipelines.js';
+import { type KernelStep, getKernel, kernelStep } from '../gpu/kernel.js';
+import { NO_INDEX, OUTPUT_KIND } from '../gpu/op-codes.js';
+import { allocateSplitting } from '../gpu/split.js';
 import { derivativeMatrix } from '../sim/adjoint-cpu.js';
 import type { BatchInput, CircuitOutput } from '../sim/backend.js';
-import { ColumnReducer } from '../sim/reduce.js';
-import { maxBindingBytes } from '../sim/runner.js';
-import { type CompiledNoise, compileNoise, f32Bits, noiseMatrixTable } from './compile.js';
+import { outputCount } from '../sim/experts.js';
+import { ColumnReducer } from '../gpu/reduce.js';
+import { maxBindingBytes } from '../sim/statevector-gpu.js';
+import { type CompiledNoise, compileNoise, noiseMatrixTable } from './compile.js';
 import type { NoiseSchedule } from './model.js';
 import { checkNoisyGradient } from './gradient-cpu.js';
+import { DEFAULT_MAX_CHUNK_BYTES, NoiseTables, TrajectoryDraws, checkNoiseGpuInput } from './runner-gpu.js';
 import type { TrajectoryOptions } from './trajectories-cpu.js';
-
-const OUTPUT_KIND = { probabilities: 0, experts: 1, expectZ: 2 } as const;
-const NO_PARAM = 0xffffffff;
 
 export interface NoisyGradientGpuOptions extends TrajectoryOptions {
   /** Largest GPU memory one chunk of the batch may use for its per-(row, trajectory) gradients (default 256 MiB). */
@@ -47,12 +49,12 @@ export function noisyAdjointShape(gpu: GpuContext, qubits: number, real: boolean
  * The gate matrices followed by the derivatives dU/dtheta of the trainable ones (zeros for the
  * others), float64 rounded to f32, in noiseMatrixTable's layout; and per matrix its parameter.
  */
-function tables(schedule: NoiseSchedule, compiled: CompiledNoise, params: ArrayLike<number> | undefined): { mats: Float32Array; paramOf: Uint32Array; dmatOffset: number } {
+function gradientTables(schedule: NoiseSchedule, compiled: CompiledNoise, params: ArrayLike<number> | undefined): { mats: Float32Array; paramOf: Uint32Array; dmatOffset: number } {
   const width = compiled.real ? 4 : 8;
   const count = Math.max(1, compiled.matrixOps.length);
   const mats = new Float32Array(2 * count * width);
   mats.set(noiseMatrixTable(schedule, compiled, params), 0);
-  const paramOf = new Uint32Array(count).fill(NO_PARAM);
+  const paramOf = new Uint32Array(count).fill(NO_INDEX);
   compiled.matrixOps.forEach((g, i) => {
     const op = schedule.circuit.ops[g];
     if (op.angle?.kind !== 'param') return;
@@ -62,6 +64,145 @@ function tables(schedule: NoiseSchedule, compiled: CompiledNoise, params: ArrayL
     else mats.set(d, (count + i) * 8);
   });
   return { mats, paramOf, dmatOffset: count };
+}
+
+/** Most rows per chunk of the noise-aware gradient with T trajectories (at least 1); throws for T beyond the adapter. */
+export function noisyGradientChunkRows(gpu: GpuContext, schedule: NoiseSchedule, output: CircuitOutput, trajectories: number, maxChunkBytes = DEFAULT_MAX_CHUNK_BYTES): number {
+  const { circuit } = schedule;
+  const P = Math.max(1, circuit.params);
+  const F = circuit.features;
+  const T = trajectories;
+  const outputs = outputCount(circuit.qubits, output);
+  const limit = maxBindingBytes(gpu);
+  const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
+  if (T * P * 4 > limit) {
+    throw new QmoeInputError('trajectories', T, `trajectories x params x 4 = ${T * P * 4} bytes of per-trajectory gradients is over this adapter's storage binding limit of ${limit} bytes`);
+  }
+  if (T > maxDim * maxDim) throw new QmoeInputError('trajectories', T, `at most ${maxDim * maxDim} trajectories per row on this adapter`);
+  const chunk = Math.floor(maxChunkBytes / (T * P * 4 + F * 12 + outputs * 4));
+  return Math.max(1, Math.min(chunk, Math.floor(limit / (T * P * 4)), F > 0 ? Math.floor(limit / (F * 8)) : chunk, Math.floor(limit / (outputs * 4)), Math.floor((maxDim * maxDim) / T)));
+}
+
+/**
+ * The noise-aware adjoint gradient (shaders/noisy_adjoint.wgsl) prepared for up to `capacity`
+ * rows of T trajectories each: buffers, pipelines, bind groups and the batch reduction are made
+ * once (NoisyBackend keeps one across training steps). Parameter gradients only.
+ */
+export class NoisyGradientRunner {
+  private readonly outputs: number;
+  readonly draws: TrajectoryDraws;
+
+  private constructor(
+    private readonly schedule: NoiseSchedule,
+    private readonly compiled: CompiledNoise,
+    readonly output: CircuitOutput,
+    readonly capacity: number,
+    readonly trajectories: number,
+    private readonly buffers: BufferSet,
+    private readonly tables: NoiseTables,
+    private readonly upstream: GPUBuffer,
+    private readonly perTrajectory: GPUBuffer,
+    private readonly sum: GPUBuffer,
+    private readonly staging: GPUBuffer,
+    private readonly step: KernelStep<'noisy_adjoint'>,
+    private readonly reducer: ColumnReducer,
+  ) {
+    this.outputs = outputCount(schedule.circuit.qubits, output);
+    this.draws = new TrajectoryDraws(trajectories);
+  }
+
+  /** Prepares `schedule` for gradients of up to `capacity` rows (at most noisyGradientChunkRows). The circuit needs parameters. */
+  static async create(gpu: GpuContext, schedule: NoiseSchedule, output: CircuitOutput, capacity: number, trajectories: number, options: { real?: 'auto' | 'never'; maxChunkBytes?: number } = {}): Promise<NoisyGradientRunner> {
+    checkDevice(gpu);
+    const { circuit } = schedule;
+    const P = circuit.params;
+    if (P === 0) throw new QmoeInputError('circuit.params', 0, 'the noise-aware gradient runner needs trainable parameters');
+    const compiled = compileNoise(schedule, 'threshold', options.real !== 'never');
+    const shape = noisyAdjointShape(gpu, circuit.qubits, compiled.real);
+    const max = noisyGradientChunkRows(gpu, schedule, output, trajectories, options.maxChunkBytes);
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > max) throw new QmoeInputError('capacity', capacity, `must be an integer from 1 to ${max} on this adapter`);
+    const T = trajectories;
+    const buffers = new BufferSet(gpu, `the noise-aware gradient runner (${circuit.qubits} qubits, ${capacity} rows x ${T} trajectories)`);
+    let reducer: ColumnReducer | null = null;
+    try {
+      const { mats, paramOf } = gradientTables(schedule, compiled, undefined);
+      const tables = await NoiseTables.create(buffers, compiled, mats.byteLength, capacity);
+      const upstream = buffers.storage('noisy adjoint dL/dout', capacity * outputCount(circuit.qubits, output) * 4);
+      const perTrajectory = buffers.storage('per-trajectory dL/dparams', capacity * T * P * 4);
+      const sum = buffers.storage('dL/dparams', P * 4);
+      const kernel = await getKernel(gpu, 'noisy_adjoint', { REAL: compiled.real }, { QUBITS: circuit.qubits, GROUP_SIZE: shape.groupSize, SEG: shape.seg, OUTPUT_KIND: OUTPUT_KIND[output.kind] });
+      const step = kernelStep(buffers, kernel, { ...tables.bindings, upstream, param_of: buffers.storageOf('noisy adjoint param of matrix', paramOf), grad: perTrajectory });
+      reducer = await ColumnReducer.create(gpu, capacity * T, P);
+      const runner = new NoisyGradientRunner(schedule, compiled, output, capacity, T, buffers, tables, upstream, perTrajectory, sum, buffers.readback('dL/dparams readback', P * 4), step, reducer);
+      await buffers.ready();
+      return runner;
+    } catch (e) {
+      reducer?.destroy();
+      buffers.destroy();
+      throw e;
+    }
+  }
+
+  /** Uploads the gate matrices and derivatives of `params`. */
+  setParams(params: ArrayLike<number> | undefined): void {
+    this.tables.setMatrices(gradientTables(this.schedule, this.compiled, params).mats);
+  }
+
+  /**
+   * The gradient of rows [start, start + rows) (features and dL/dout of the whole batch, f32),
+   * summed over those rows and over the trajectories (the caller divides by T).
+   */
+  async run(call: GpuCall, features: Float32Array, upstream: Float32Array, start: number, rows: number): Promise<Float32Array> {
+    if (rows < 1 || rows > this.capacity) throw new QmoeInputError('rows', rows, `must be from 1 to the runner's capacity ${this.capacity}`);
+    const { device } = call.gpu;
+    const { circuit } = this.schedule;
+    const T = this.trajectories;
+    device.queue.writeBuffer(this.upstream, 0, upstream, start * this.outputs, rows * this.outputs);
+    this.tables.setFeatures(features, start, rows);
+    const encoder = device.createCommandEncoder({ label: 'noise-aware adjoint gradient' });
+    const pass = encoder.beginComputePass({ label: 'noise-aware adjoint gradient' });
+    this.tables.encodeAngles(pass, rows);
+    this.step.encode(pass, rows * T, {
+      rows,
+      features: circuit.features,
+      num_ops: this.compiled.ops.length / 4,
+      outputs: this.outputs,
+      params: circuit.params,
+      dmat_offset: Math.max(1, this.compiled.matrixOps.length),
+      ...this.draws.meta(start),
+      readout: this.compiled.readout,
+    });
+    this.reducer.encode(pass, this.perTrajectory, rows * T, this.sum);
+    pass.end();
+    call.submit(encoder);
+    return call.read(this.sum, circuit.params * 4, this.staging);
+  }
+
+  destroy(): void {
+    this.reducer.destroy();
+    this.buffers.destroy();
+  }
+}
+
+/**
+ * The noise-aware gradient of a whole batch through `runner` in chunks of its capacity, averaged
+ * over the runner's T trajectories (float64 sums of the f32 chunk sums).
+ */
+export async function noisyGradientInChunks(gpu: GpuContext, runner: NoisyGradientRunner, input: BatchInput, dLdOut: ArrayLike<number>): Promise<{ params: Float64Array }> {
+  const call = new GpuCall(gpu, 'the noise-aware gradient');
+  const P = input.params?.length ?? 0;
+  const total = new Float64Array(P);
+  const features = Float32Array.from(input.features ?? []);
+  const up = Float32Array.from(dLdOut);
+  runner.setParams(input.params);
+  for (let start = 0; start < input.rows; start += runner.capacity) {
+    const rows = Math.min(runner.capacity, input.rows - start);
+    const sum = await runner.run(call, features, up, start, rows);
+    for (let i = 0; i < P; i++) total[i] += sum[i];
+  }
+  for (let i = 0; i < P; i++) total[i] /= runner.trajectories;
+  checkFiniteResult('the noise-aware gradient', total);
+  return { params: total };
 }
 
 /**
@@ -81,125 +222,20 @@ export async function noisyGradientGpu(
   options: NoisyGradientGpuOptions,
 ): Promise<{ params: Float64Array }> {
   const { circuit } = schedule;
-  const { o, outputs } = checkNoisyGradient(schedule, input, output, dLdOut, options);
+  const { o } = checkNoisyGradient(schedule, input, output, dLdOut, options);
   if (options.real !== undefined && options.real !== 'auto' && options.real !== 'never') {
     throw new QmoeInputError('options.real', options.real, "must be 'auto' or 'never'");
   }
-  if (gpu.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
-  const P = circuit.params;
-  const total = new Float64Array(P);
-  if (P === 0) return { params: total };
-  const n = circuit.qubits;
-  const F = circuit.features;
-  const T = o.trajectories;
-  const compiled = compileNoise(schedule, 'threshold', options.real !== 'never');
-  const shape = noisyAdjointShape(gpu, n, compiled.real);
-  const limit = maxBindingBytes(gpu);
-  const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
-  if (T * P * 4 > limit) {
-    throw new QmoeInputError('trajectories', T, `trajectories x params x 4 = ${T * P * 4} bytes of per-trajectory gradients is over this adapter's storage binding limit of ${limit} bytes`);
-  }
-  if (T > maxDim * maxDim) throw new QmoeInputError('trajectories', T, `at most ${maxDim * maxDim} trajectories per row on this adapter`);
-  const maxChunk = options.maxChunkBytes ?? 256 * 2 ** 20;
-  let chunk = Math.max(1, Math.floor(maxChunk / (T * P * 4 + F * 12 + outputs * 4)));
-  chunk = Math.min(
-    chunk,
-    Math.floor(limit / (T * P * 4)),
-    F > 0 ? Math.floor(limit / (F * 8)) : chunk,
-    Math.floor(limit / (outputs * 4)),
-    Math.floor((maxDim * maxDim) / T),
-    input.rows,
-  );
-  chunk = Math.max(1, chunk);
-
-  const { device } = gpu;
-  const buffers: GPUBuffer[] = [];
-  const make = (bytes: number, label: string) => {
-    const b = storageBuffer(device, bytes, label);
-    buffers.push(b);
-    return b;
-  };
-  let reducer: ColumnReducer | null = null;
+  checkNoiseGpuInput(circuit, input, dLdOut);
+  checkDevice(gpu);
+  if (circuit.params === 0) return { params: new Float64Array(0) };
+  noisyAdjointShape(gpu, circuit.qubits, compileNoise(schedule, 'threshold', options.real !== 'never').real);
+  const rows = Math.min(input.rows, noisyGradientChunkRows(gpu, schedule, output, o.trajectories, options.maxChunkBytes));
+  const { value: runner } = await allocateSplitting(rows, (capacity) => NoisyGradientRunner.create(gpu, schedule, output, capacity, o.trajectories, options));
   try {
-    const { mats, paramOf, dmatOffset } = tables(schedule, compiled, input.params);
-    const opsBuf = make(compiled.ops.byteLength, 'noisy adjoint ops');
-    device.queue.writeBuffer(opsBuf, 0, compiled.ops);
-    const matsBuf = make(mats.byteLength, 'noisy adjoint matrices and derivatives');
-    device.queue.writeBuffer(matsBuf, 0, mats);
-    const paramOfBuf = make(paramOf.byteLength, 'noisy adjoint param of matrix');
-    device.queue.writeBuffer(paramOfBuf, 0, paramOf);
-    const featuresBuf = make(chunk * F * 4, 'noisy adjoint features');
-    const trigBuf = make(chunk * F * 8, 'noisy adjoint trig');
-    const upstreamBuf = make(chunk * outputs * 4, 'noisy adjoint dL/dout');
-    const gradBuf = make(chunk * T * P * 4, 'per-trajectory dL/dparams');
-    const sumBuf = make(P * 4, 'dL/dparams');
-    const anglesMeta = uniformBuffer(device, 16, 'noisy adjoint angles meta');
-    const meta = uniformBuffer(device, 48, 'noisy adjoint meta');
-    buffers.push(anglesMeta, meta);
-
-    const angles = F > 0 ? await getPipeline(gpu, 'angles') : null;
-    const anglesBg = angles
-      ? device.createBindGroup({
-          layout: angles.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: featuresBuf } },
-            { binding: 1, resource: { buffer: trigBuf } },
-            { binding: 2, resource: { buffer: anglesMeta } },
-          ],
-        })
-      : null;
-    const pipeline = await getPipeline(gpu, 'noisy_adjoint', { REAL: compiled.real }, {
-      QUBITS: n,
-      GROUP_SIZE: shape.groupSize,
-      SEG: shape.seg,
-      OUTPUT_KIND: OUTPUT_KIND[output.kind],
-    });
-    const bg = device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: opsBuf } },
-        { binding: 1, resource: { buffer: matsBuf } },
-        { binding: 2, resource: { buffer: trigBuf } },
-        { binding: 3, resource: { buffer: upstreamBuf } },
-        { binding: 4, resource: { buffer: paramOfBuf } },
-        { binding: 5, resource: { buffer: gradBuf } },
-        { binding: 6, resource: { buffer: meta } },
-      ],
-    });
-    reducer = await ColumnReducer.create(gpu, chunk * T, P);
-
-    const features = Float32Array.from(input.features ?? []);
-    const up = Float32Array.from(dLdOut);
-    const numOps = compiled.ops.length / 4;
-    for (let start = 0; start < input.rows; start += chunk) {
-      const rows = Math.min(chunk, input.rows - start);
-      device.queue.writeBuffer(upstreamBuf, 0, up, start * outputs, rows * outputs);
-      const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass({ label: 'noise-aware adjoint gradient' });
-      if (angles && anglesBg) {
-        device.queue.writeBuffer(featuresBuf, 0, features, start * F, rows * F);
-        const [x, y] = grid(Math.ceil((rows * F) / 256), maxDim);
-        writeU32(device, anglesMeta, [rows * F, x]);
-        pass.setPipeline(angles);
-        pass.setBindGroup(0, anglesBg);
-        pass.dispatchWorkgroups(x, y);
-      }
-      const [x, y] = grid(rows * T, maxDim);
-      writeU32(device, meta, [rows, F, numOps, outputs, x, P, dmatOffset, T, o.seed, o.step, (o.firstSample + start) >>> 0, f32Bits(compiled.readout)]);
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bg);
-      pass.dispatchWorkgroups(x, y);
-      reducer.encode(pass, gradBuf, rows * T, sumBuf);
-      pass.end();
-      device.queue.submit([encoder.finish()]);
-      const sum = await readFloats(device, sumBuf, P * 4);
-      for (let i = 0; i < P; i++) total[i] += sum[i];
-    }
-    if (gpu.lostReason) throw new QmoeGpuError(`the GPU device was lost (${gpu.lostReason})`);
-    for (let i = 0; i < P; i++) total[i] /= T;
-    return { params: total };
+    runner.draws.set(o);
+    return await noisyGradientInChunks(gpu, runner, input, dLdOut);
   } finally {
-    reducer?.destroy();
-    for (const b of buffers) b.destroy();
+    runner.destroy();
   }
 }

@@ -1,14 +1,16 @@
 import type { Circuit } from '../circuit/types.js';
-import { QmoeInputError } from '../errors.js';
+import { QmoeInputError, checkFiniteResult } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { BatchInput, CircuitOutput, RealArray } from '../sim/backend.js';
-import { foldOutputs } from '../sim/adjoint-cpu.js';
+import { foldOutputs } from '../sim/experts.js';
 import { outputCount, validateOutput } from '../sim/experts.js';
 import { validateInput } from '../sim/input.js';
 import { DENSITY_CPU_MAX_QUBITS, densityProbabilitiesCpu } from './density-cpu.js';
 import { type NoiseModel, noiseSchedule } from './model.js';
 import { type TrajectoryOptions, trajectoryProbabilitiesCpu } from './trajectories-cpu.js';
-import { DENSITY_GPU_MAX_QUBITS, type NoiseGpuOptions, densityProbabilitiesGpu, trajectoryProbabilitiesGpu } from './webgpu.js';
+import { DENSITY_GPU_MAX_QUBITS, densityProbabilitiesGpu } from './density-gpu.js';
+import type { NoiseGpuOptions } from './runner-gpu.js';
+import { trajectoryProbabilitiesGpu } from './trajectories-gpu.js';
 
 export type NoiseMethod = 'density-matrix' | 'trajectories';
 
@@ -54,10 +56,12 @@ export async function noisyProbabilities(circuit: Circuit, input: BatchInput, mo
   const method = chooseMethod(circuit.qubits, options);
   if (method === 'density-matrix') {
     const probabilities = options.gpu ? await densityProbabilitiesGpu(options.gpu, schedule, input, options.gpuOptions) : densityProbabilitiesCpu(schedule, input);
+    checkFiniteResult('the noisy probabilities', probabilities, 2 ** circuit.qubits);
     return { probabilities, method };
   }
   const t: TrajectoryOptions = { ...options, trajectories: options.trajectories ?? DEFAULT_TRAJECTORIES };
   const probabilities = options.gpu ? await trajectoryProbabilitiesGpu(options.gpu, schedule, input, t, options.gpuOptions) : trajectoryProbabilitiesCpu(schedule, input, t);
+  checkFiniteResult('the noisy probabilities', probabilities, 2 ** circuit.qubits);
   return { probabilities, method, trajectories: t.trajectories };
 }
 

@@ -1,6 +1,6 @@
 import type { GpuContext } from '../gpu/context.js';
 import { QmoeInputError, checkInt } from '../errors.js';
-import { readoutOps, routerCircuit } from '../moe/models.js';
+import { modelCircuit, readoutOps } from '../moe/models.js';
 import { GATES } from '../circuit/gates.js';
 import type { ModelSpec, Preset } from '../moe/spec.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
@@ -31,7 +31,7 @@ export function routerNoise(spec: ModelSpec, rate: number, placement: RouterNois
   if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) throw new QmoeInputError('--gate-noise', rate, 'an error rate must be a number from 0 to 1');
   if (placement !== 'every-gate' && placement !== 'embedding-output') throw new QmoeInputError('placement', placement, "must be 'every-gate' or 'embedding-output'");
   const { p, p2 } = conventionRates(rate, convention);
-  const circuit = routerCircuit(spec);
+  const circuit = modelCircuit(spec);
   // The parity readout's CNOTs stand for the classical parity of measured bits: no channels on them.
   const gates = circuit.ops.length - readoutOps(spec).length;
   if (placement === 'every-gate') {
@@ -93,7 +93,7 @@ export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { 
   const model = routerNoise(spec, o.p, placement, convention);
   const seed = o.seed ?? 0;
   const backend = new NoisyBackend(model, { trajectories, seed, gpu: o.gpu, shots: o.shots });
-  const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: backend });
+  const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: backend, ownCircuitBackend: true });
   const forward = spec.qubits <= densityMaxQubits(o.gpu) ? 'density-matrix' : 'trajectories';
   return { engine, noise: { p: o.p, placement, ...(convention === 'pennylane' ? {} : { convention }), trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu', shots: o.shots ?? null } };
 }

@@ -1,8 +1,6 @@
-import { controlMask, targetMatrix, targetWire } from '../circuit/gates.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import type { BatchInput } from '../sim/backend.js';
-import { applyMatrix, applySwap } from '../sim/cpu.js';
-import { resolveAngle } from '../sim/input.js';
+import { applyMatrix, applySwap, gateAction } from '../sim/statevector-cpu.js';
 import { applyReadout } from './density-cpu.js';
 import type { NoiseSchedule, NoiseStep } from './model.js';
 import { STREAM_PAULI, STREAM_PAULI_CHOICE, pcgHash, rateThreshold } from './rng.js';
@@ -114,19 +112,14 @@ export function trajectoryRow(schedule: NoiseSchedule, input: BatchInput, row: n
   const dim = 2 ** n;
   psi.fill(0);
   psi[0] = 1;
-  const bit = (q: number) => 2 ** (n - 1 - q);
   for (const step of schedule.steps) {
     if (step.kind !== 'gate') {
       applyDrawnPauli(psi, n, step, drawPauli(prefix, step));
       continue;
     }
-    const op = circuit.ops[step.op];
-    if (op.gate === 'swap') {
-      applySwap(psi, dim, bit(op.wires[0]), bit(op.wires[1]));
-      continue;
-    }
-    const angle = op.angle ? resolveAngle(op.angle, input, circuit.features, row) : 0;
-    applyMatrix(psi, dim, bit(targetWire(op)), controlMask(op, n), targetMatrix(op.gate, angle));
+    const a = gateAction(circuit.ops[step.op], n, input, circuit.features, row);
+    if ('swap' in a) applySwap(psi, dim, a.swap[0], a.swap[1]);
+    else applyMatrix(psi, dim, a.target, a.mask, a.matrix);
   }
 }
 

@@ -1,10 +1,9 @@
-import { controlMask, derivativeMatrix, targetMatrix, targetWire, type Matrix2 } from '../circuit/gates.js';
+import { derivativeMatrix, targetMatrix, type Matrix2 } from '../circuit/gates.js';
 import type { Circuit } from '../circuit/types.js';
 import { QmoeInputError } from '../errors.js';
 import type { BatchInput, CircuitOutput } from './backend.js';
-import { applyMatrix, applySwap, simulateRow } from './cpu.js';
 import { expertBounds, outputCount } from './experts.js';
-import { resolveAngle } from './input.js';
+import { applyMatrix, applySwap, gateAction, simulateRow } from './statevector-cpu.js';
 
 /** dU/dangle of a gate's target matrix (src/circuit/gates.ts), re-exported for the adjoint hosts. */
 export { derivativeMatrix };
@@ -43,27 +42,6 @@ export function probabilityGradient(qubits: number, output: CircuitOutput, up: A
       let acc = 0;
       for (let i = 0; i < qubits; i++) acc += ((k >> (qubits - 1 - i)) & 1) === 0 ? up[offset + i] : -up[offset + i];
       w[k] = acc;
-    }
-  }
-}
-
-/** Folds one row of probabilities (`probs` at `offset`, 2^n long) into the outputs of `output`. */
-export function foldOutputs(qubits: number, output: CircuitOutput, probs: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void {
-  const dim = 2 ** qubits;
-  if (output.kind === 'probabilities') {
-    for (let k = 0; k < dim; k++) out[outOffset + k] = probs[offset + k];
-  } else if (output.kind === 'experts') {
-    const bounds = expertBounds(dim, output.experts);
-    for (let e = 0; e < output.experts; e++) {
-      let acc = 0;
-      for (let k = bounds[e]; k < bounds[e + 1]; k++) acc += probs[offset + k];
-      out[outOffset + e] = acc;
-    }
-  } else {
-    for (let i = 0; i < qubits; i++) out[outOffset + i] = 0;
-    for (let k = 0; k < dim; k++) {
-      const p = probs[offset + k];
-      for (let i = 0; i < qubits; i++) out[outOffset + i] += ((k >> (qubits - 1 - i)) & 1) === 0 ? p : -p;
     }
   }
 }
@@ -118,27 +96,23 @@ export function adjointRow(
     lambda[2 * k] = 2 * w[k] * psi[2 * k];
     lambda[2 * k + 1] = 2 * w[k] * psi[2 * k + 1];
   }
-  const bit = (q: number) => 2 ** (n - 1 - q);
   for (let g = circuit.ops.length - 1; g >= 0; g--) {
     const op = circuit.ops[g];
-    if (op.gate === 'swap') {
-      applySwap(psi, dim, bit(op.wires[0]), bit(op.wires[1]));
-      applySwap(lambda, dim, bit(op.wires[0]), bit(op.wires[1]));
+    const act = gateAction(op, n, input, circuit.features, row);
+    if ('swap' in act) {
+      applySwap(psi, dim, act.swap[0], act.swap[1]);
+      applySwap(lambda, dim, act.swap[0], act.swap[1]);
       continue;
     }
-    const angle = op.angle ? resolveAngle(op.angle, input, circuit.features, row) : 0;
-    const m = targetMatrix(op.gate, angle);
-    const target = bit(targetWire(op));
-    const mask = controlMask(op, n);
-    const inv = adjointMatrix(m);
-    applyMatrix(psi, dim, target, mask, inv);
+    const inv = adjointMatrix(act.matrix);
+    applyMatrix(psi, dim, act.target, act.mask, inv);
     const a = op.angle;
     if (a && (a.kind === 'param' || (a.kind === 'feature' && featureGrad))) {
-      const v = derivativeProduct(lambda, psi, dim, target, mask, derivativeMatrix(op.gate, angle));
+      const v = derivativeProduct(lambda, psi, dim, act.target, act.mask, derivativeMatrix(op.gate, act.angle));
       if (a.kind === 'param') paramGrad[a.index] += v;
       else featureGrad![featureOffset + a.index] += v;
     }
-    applyMatrix(lambda, dim, target, mask, inv);
+    applyMatrix(lambda, dim, act.target, act.mask, inv);
   }
 }
 

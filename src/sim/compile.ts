@@ -1,12 +1,8 @@
-import { GATES, controlMask, derivativeMatrix, targetMatrix, targetWire } from '../circuit/gates.js';
+import { derivativeMatrix, targetMatrix } from '../circuit/gates.js';
 import type { Angle, Circuit, GateName } from '../circuit/types.js';
 import { isRealCircuit } from '../circuit/validate.js';
+import { NO_INDEX, gateRecord } from '../gpu/op-codes.js';
 import { schedulePasses } from './passes.js';
-
-/** Op kinds of shaders/statevector.wgsl. */
-const KIND_MATRIX = 0;
-const KIND_FEATURE_ROTATION = 1;
-const KIND_SWAP = 2;
 
 /** A circuit lowered to the op table of shaders/statevector.wgsl. */
 export interface CompiledCircuit {
@@ -14,7 +10,7 @@ export interface CompiledCircuit {
   features: number;
   /** Every gate real: the REAL kernels apply. */
   real: boolean;
-  /** 4 u32 per op: kind | axis << 4, target stride, control mask (swap: second stride), matrix or feature index. */
+  /** 4 u32 per op (src/gpu/op-codes.ts): kind and axis, target stride, control mask (swap: second stride), matrix or feature index. */
   ops: Uint32Array;
   /** Fixed and trainable-angle ops whose matrix the host computes (in float64) into the matrix table. */
   matrixOps: { gate: GateName; angle?: Angle }[];
@@ -27,24 +23,12 @@ export interface CompiledCircuit {
 /** Lowers a validated circuit. `forceComplex` keeps complex kernels for real circuits (tests). */
 export function compileCircuit(circuit: Circuit, forceComplex = false): CompiledCircuit {
   const n = circuit.qubits;
-  const stride = (q: number) => 2 ** (n - 1 - q);
   const ops = new Uint32Array(4 * circuit.ops.length);
   const matrixOps: CompiledCircuit['matrixOps'] = [];
   circuit.ops.forEach((op, g) => {
-    let record: [number, number, number, number];
-    if (op.gate === 'swap') {
-      record = [KIND_SWAP, stride(op.wires[0]), stride(op.wires[1]), 0];
-    } else {
-      const target = stride(targetWire(op));
-      const control = controlMask(op, n);
-      if (op.angle?.kind === 'feature') {
-        record = [KIND_FEATURE_ROTATION | (GATES[op.gate].axis! << 4), target, control, op.angle.index];
-      } else {
-        record = [KIND_MATRIX, target, control, matrixOps.length];
-        matrixOps.push({ gate: op.gate, angle: op.angle });
-      }
-    }
-    ops.set(record, 4 * g);
+    const { words, usesMatrix } = gateRecord(op, n, matrixOps.length);
+    if (usesMatrix) matrixOps.push({ gate: op.gate, angle: op.angle });
+    ops.set(words, 4 * g);
   });
   return {
     qubits: n,
@@ -73,10 +57,9 @@ export function matrixTable(compiled: CompiledCircuit, params: ArrayLike<number>
   return table;
 }
 
-/** For each entry of the matrix table: the trainable parameter its angle reads, or 0xffffffff. */
-export const NO_PARAM = 0xffffffff;
+/** For each entry of the matrix table: the trainable parameter its angle reads, or NO_INDEX. */
 export function paramOfMatrix(compiled: CompiledCircuit): Uint32Array {
-  const out = new Uint32Array(Math.max(1, compiled.matrixOps.length)).fill(NO_PARAM);
+  const out = new Uint32Array(Math.max(1, compiled.matrixOps.length)).fill(NO_INDEX);
   compiled.matrixOps.forEach((op, i) => {
     if (op.angle?.kind === 'param') out[i] = op.angle.index;
   });

@@ -1,4 +1,5 @@
 import { QmoeInputError, checkInt } from '../errors.js';
+import type { CircuitOutput } from './backend.js';
 
 /**
  * Block boundaries that map 2^n outcomes onto `experts` experts: expert e owns the basis indices
@@ -41,5 +42,26 @@ export function validateOutput(qubits: number, output: { kind: string; experts?:
   }
   if (output.kind !== 'probabilities' && output.kind !== 'expectZ') {
     throw new QmoeInputError('output.kind', output.kind, "must be 'probabilities', 'experts' or 'expectZ'");
+  }
+}
+
+/** Folds one row of probabilities (`probs` at `offset`, 2^n long) into the outputs of `output`. */
+export function foldOutputs(qubits: number, output: CircuitOutput, probs: ArrayLike<number>, offset: number, out: Float64Array, outOffset: number): void {
+  const dim = 2 ** qubits;
+  if (output.kind === 'probabilities') {
+    for (let k = 0; k < dim; k++) out[outOffset + k] = probs[offset + k];
+  } else if (output.kind === 'experts') {
+    const bounds = expertBounds(dim, output.experts);
+    for (let e = 0; e < output.experts; e++) {
+      let acc = 0;
+      for (let k = bounds[e]; k < bounds[e + 1]; k++) acc += probs[offset + k];
+      out[outOffset + e] = acc;
+    }
+  } else {
+    for (let i = 0; i < qubits; i++) out[outOffset + i] = 0;
+    for (let k = 0; k < dim; k++) {
+      const p = probs[offset + k];
+      for (let i = 0; i < qubits; i++) out[outOffset + i] += ((k >> (qubits - 1 - i)) & 1) === 0 ? p : -p;
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { QmoeInputError, checkInt } from '../errors.js';
+import { QmoeInputError, checkFloat32Range, checkInt } from '../errors.js';
 import type { Circuit } from '../circuit/types.js';
 import type { BatchInput } from './backend.js';
 
@@ -49,4 +49,11 @@ export function resolveAngle(
   if (angle.kind === 'const') return angle.value;
   if (angle.kind === 'param') return input.params![angle.index];
   return input.features![row * width + angle.index];
+}
+
+/** Refuses features and parameters the GPU's float32 cannot hold (they would become infinities). */
+export function checkGpuInput(circuit: Circuit, input: BatchInput): void {
+  const F = circuit.features;
+  checkFloat32Range(input.features, (i) => `input.features[row ${Math.floor(i / F)}, column ${i % F}]`);
+  checkFloat32Range(input.params, (i) => `input.params[${i}]`);
 }

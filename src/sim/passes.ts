@@ -1,11 +1,9 @@
 import { GATES } from '../circuit/gates.js';
 import type { Circuit } from '../circuit/types.js';
+import { PASS_KIND } from '../gpu/op-codes.js';
 
-/** Pass kinds of the fused kernel (shaders/statevector.wgsl, FUSED). */
-export const PASS_SINGLE = 0;
-export const PASS_CUBE2 = 1;
-export const PASS_DIAGONAL = 2;
-export const PASS_CUBE3 = 3;
+/** Pass kinds of the fused kernel (shaders/statevector.wgsl, FUSED; src/gpu/op-codes.ts). */
+export const { SINGLE: PASS_SINGLE, CUBE2: PASS_CUBE2, DIAGONAL: PASS_DIAGONAL, CUBE3: PASS_CUBE3 } = PASS_KIND;
 
 /**
  * Groups a circuit's ops into the fused kernel's passes, each followed by one workgroup barrier

@@ -4,7 +4,8 @@ import { QmoeInputError, checkInt } from '../errors.js';
 import { Rng } from '../data/rng.js';
 import type { NoiseSchedule } from '../noise/model.js';
 import { applyDrawnPauli, drawPauli, trajectoryPrefix } from '../noise/trajectories-cpu.js';
-import { CPU_MAX_QUBITS, applyMatrix, applySwap } from './cpu.js';
+import { CPU_MAX_QUBITS } from './backend-cpu.js';
+import { applyMatrix, applySwap } from './statevector-cpu.js';
 
 /** Most shots of one call. */
 export const MAX_PROGRAM_SHOTS = 1 << 24;

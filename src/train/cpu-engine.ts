@@ -1,9 +1,9 @@
-import { QmoeInputError, checkInt } from '../errors.js';
+import { QmoeInputError, checkFiniteResult, checkInt } from '../errors.js';
 import { CpuModel } from '../moe/forward-cpu.js';
 import { paramLayout } from '../moe/models.js';
 import type { ModelSpec } from '../moe/spec.js';
 import type { Backend } from '../sim/backend.js';
-import { CpuBackend } from '../sim/cpu.js';
+import { CpuBackend } from '../sim/backend-cpu.js';
 import { Adam, type AdamOptions } from './adam.js';
 import type { EngineStats, Split, TrainingData, TrainingEngine } from './engine.js';
 
@@ -12,9 +12,12 @@ export interface CpuEngineOptions extends AdamOptions {
   chunk?: number;
   /**
    * Runs the quantum router's circuit on this backend instead of the exact CpuBackend, e.g. a
-   * NoisyBackend (src/noise/backend.ts) for noise-aware training. The engine does not dispose it.
+   * NoisyBackend (src/noise/backend.ts) for noise-aware training. The engine disposes it only
+   * with `ownCircuitBackend`.
    */
   circuitBackend?: Backend;
+  /** dispose() also disposes `circuitBackend` (it holds GPU runners the engine made it for). */
+  ownCircuitBackend?: boolean;
 }
 
 const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
@@ -59,7 +62,7 @@ class CpuEngine implements TrainingEngine {
 
   constructor(spec: ModelSpec, options: CpuEngineOptions) {
     this.spec = spec;
-    this.model = new CpuModel(spec, options.circuitBackend ?? new CpuBackend());
+    this.model = new CpuModel(spec, options.circuitBackend ?? new CpuBackend(), options.ownCircuitBackend === true);
     const total = paramLayout(spec).total;
     this.adam = new Adam(total, options);
     this.chunk = checkInt('chunk', options.chunk ?? 4096, 1, 1 << 24);
@@ -134,6 +137,7 @@ class CpuEngine implements TrainingEngine {
   async epochStats(): Promise<EngineStats> {
     this.alive();
     await this.queue;
+    if (this.seen > 0) checkFiniteResult('the training loss', [this.lossSum]);
     const stats = this.seen > 0 ? { loss: this.lossSum / this.seen, accuracy: this.correct / this.seen } : { loss: NaN, accuracy: NaN };
     this.lossSum = 0;
     this.correct = 0;
@@ -155,6 +159,7 @@ class CpuEngine implements TrainingEngine {
       lossSum += r.loss * n;
       correct += r.correct;
     }
+    checkFiniteResult(`the ${split} loss`, [lossSum]);
     return { loss: lossSum / data.rows, accuracy: correct / data.rows };
   }
 
@@ -171,6 +176,7 @@ class CpuEngine implements TrainingEngine {
       const r = await this.model.forward(this.params, x.subarray(at * F, (at + n) * F), n);
       out.set(r.probs, at * C);
     }
+    checkFiniteResult('the predicted class probabilities', out, C);
     return out;
   }
 

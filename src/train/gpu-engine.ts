@@ -1,16 +1,19 @@
-import { QmoeGpuError, QmoeInputError, checkInt } from '../errors.js';
-import { grid, readFloats, storageBuffer, uniformBuffer, writeU32 } from '../gpu/buffers.js';
+import { QmoeInputError, checkFiniteResult, checkFloat32Range, checkInt } from '../errors.js';
+import { AnglesStep } from '../gpu/angles.js';
+import { BufferSet } from '../gpu/buffer-set.js';
+import { GpuCall, checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
-import { getPipeline } from '../gpu/pipelines.js';
-import { paramLayout, readoutOf, routerCircuit, routerOutput, routerWidths } from '../moe/models.js';
+import { type KernelStep, getKernel, kernelStep } from '../gpu/kernel.js';
+import { HEAD_MODE, ROTATION_AXIS, ROUTER_CODE } from '../gpu/op-codes.js';
+import { paramLayout, modelCircuit, readoutOf, routerOutput, routerWidths } from '../moe/models.js';
 import type { ModelSpec, ParamLayout } from '../moe/spec.js';
 import type { Circuit } from '../circuit/types.js';
 import { compileCircuit, derivativeOffset, type CompiledCircuit } from '../sim/compile.js';
 import { outputCount } from '../sim/experts.js';
-import { GradientRunner } from '../sim/gradient-runner.js';
-import { ColumnReducer } from '../sim/reduce.js';
-import { CircuitRunner } from '../sim/runner.js';
-import { WebGpuBackend } from '../sim/webgpu.js';
+import { GradientRunner } from '../sim/adjoint-gpu.js';
+import { ColumnReducer } from '../gpu/reduce.js';
+import { CircuitRunner } from '../sim/statevector-gpu.js';
+import { WebGpuBackend } from '../sim/backend-gpu.js';
 import { adamSettings, type AdamOptions, type AdamSettings } from './adam.js';
 import { checkTrainingData } from './cpu-engine.js';
 import type { EngineStats, Split, TrainingData, TrainingEngine } from './engine.js';
@@ -24,8 +27,6 @@ export interface GpuEngineOptions extends AdamOptions {
 const MAX_UNITS = 512;
 const MAX_SMALL = 64;
 const MAX_HIDDEN_LAYERS = 4;
-const ROUTER_CODE = { linear: 0, mlp: 1, paper: 2, code: 3 } as const;
-const AXIS: Record<string, number> = { rx: 0, crx: 0, ry: 1, cry: 1, rz: 2, crz: 2 };
 
 interface HostSplit {
   x: Float32Array;
@@ -39,8 +40,8 @@ function matrixEntries(compiled: CompiledCircuit, withDerivatives: boolean): Uin
   const offset = derivativeOffset(compiled);
   compiled.matrixOps.forEach((op, i) => {
     if (op.angle?.kind !== 'param') return;
-    entries.push(i, AXIS[op.gate], op.angle.index, 0);
-    if (withDerivatives) entries.push(offset + i, AXIS[op.gate], op.angle.index, 1);
+    entries.push(i, ROTATION_AXIS[op.gate]!, op.angle.index, 0);
+    if (withDerivatives) entries.push(offset + i, ROTATION_AXIS[op.gate]!, op.angle.index, 1);
   });
   return Uint32Array.from(entries);
 }
@@ -59,10 +60,12 @@ class GpuEngine implements TrainingEngine {
   private readonly adam: AdamSettings;
   private readonly headWidth: number;
   private readonly routerInputs: number;
-  private readonly buffers: GPUBuffer[] = [];
+  private readonly buffers: BufferSet;
   private data = new Map<Split, HostSplit>();
   private t = 0;
   private disposed = false;
+  /** The GPU work since the last readback: its errors surface at the next one. */
+  private call: GpuCall | null = null;
   // Set up in init().
   private params!: GPUBuffer;
   private best!: GPUBuffer;
@@ -75,12 +78,8 @@ class GpuEngine implements TrainingEngine {
   private headGrads!: GPUBuffer;
   private headSums!: GPUBuffer;
   private upstream!: GPUBuffer;
-  private headMeta!: GPUBuffer;
-  private adamMeta!: GPUBuffer;
-  private noCircuit!: GPUBuffer;
-  private heads!: { pipeline: GPUComputePipeline; group: GPUBindGroup }[];
-  private adamPipeline!: GPUComputePipeline;
-  private adamGroups!: { train: GPUBindGroup; eval: GPUBindGroup };
+  private heads!: KernelStep<'moe_head'>[];
+  private adamSteps!: { train: KernelStep<'adam'>; eval: KernelStep<'adam'> };
   private reducer!: ColumnReducer;
   private forward: CircuitRunner | null = null;
   private gradient: GradientRunner | null = null;
@@ -94,7 +93,7 @@ class GpuEngine implements TrainingEngine {
   ) {
     this.adam = adamSettings(options);
     this.layout = paramLayout(spec);
-    this.circuit = spec.router === 'quantum' ? routerCircuit(spec) : null;
+    this.circuit = spec.router === 'quantum' ? modelCircuit(spec) : null;
     this.routerInputs = this.circuit ? outputCount(spec.qubits, routerOutput(spec)) : 0;
     this.headWidth = this.layout.total - this.layout.circuit + 2;
     const widths = routerWidths(spec);
@@ -104,33 +103,25 @@ class GpuEngine implements TrainingEngine {
     for (const [name, value] of [['--experts', spec.experts], ['classes', spec.classes], ['--qubits', this.routerInputs]] as const) {
       if (value > MAX_SMALL) throw new QmoeInputError(name, value, `must be at most ${MAX_SMALL} on the WebGPU engine`);
     }
+    this.buffers = new BufferSet(gpu, `the WebGPU training engine (${capacity} rows per batch)`);
   }
 
   async init(): Promise<void> {
-    const { gpu, spec, capacity, layout } = this;
-    const { device } = gpu;
-    const make = (bytes: number, label: string) => {
-      const b = storageBuffer(device, bytes, label);
-      this.buffers.push(b);
-      return b;
-    };
-    this.params = make(layout.total * 4, 'params');
-    this.best = make(layout.total * 4, 'best params');
-    this.moments = make(layout.total * 8, 'adam moments');
-    this.trainStats = make(16, 'train stats');
-    this.evalStats = make(16, 'eval stats');
-    this.x = make(capacity * spec.features * 4, 'batch x');
-    this.labels = make(capacity * 4, 'batch labels');
-    this.headGrads = make(capacity * Math.max(this.headWidth, spec.classes) * 4, 'per-sample head gradients');
-    this.headSums = make(this.headWidth * 4, 'head gradient sums');
-    this.upstream = make(capacity * Math.max(1, this.routerInputs) * 4, 'dL/d circuit output');
-    this.noCircuit = make(16, 'no circuit gradient');
-    this.headMeta = uniformBuffer(device, 16, 'head meta');
-    this.adamMeta = uniformBuffer(device, 48, 'adam meta');
-    this.buffers.push(this.headMeta, this.adamMeta);
+    const { gpu, spec, capacity, layout, buffers } = this;
+    this.params = buffers.storage('params', layout.total * 4);
+    this.best = buffers.storage('best params', layout.total * 4);
+    this.moments = buffers.storage('adam moments', layout.total * 8);
+    this.trainStats = buffers.storage('train stats', 16);
+    this.evalStats = buffers.storage('eval stats', 16);
+    this.x = buffers.storage('batch x', capacity * spec.features * 4);
+    this.labels = buffers.storage('batch labels', capacity * 4);
+    this.headGrads = buffers.storage('per-sample head gradients', capacity * Math.max(this.headWidth, spec.classes) * 4);
+    this.headSums = buffers.storage('head gradient sums', this.headWidth * 4);
+    this.upstream = buffers.storage('dL/d circuit output', capacity * Math.max(1, this.routerInputs) * 4);
+    const noCircuit = buffers.storage('no circuit gradient', 16);
     this.reducer = await ColumnReducer.create(gpu, capacity, this.headWidth);
 
-    let routerOut: GPUBuffer = this.noCircuit;
+    let routerOut: GPUBuffer = noCircuit;
     if (this.circuit) {
       const output = routerOutput(spec);
       const backend = new WebGpuBackend(gpu);
@@ -158,61 +149,23 @@ class GpuEngine implements TrainingEngine {
       H2: hidden[2] ?? 0,
       H3: hidden[3] ?? 0,
     });
+    const resources = { x: this.x, labels: this.labels, params: this.params, router_in: routerOut, grads: this.headGrads, upstream: this.upstream };
     this.heads = [];
-    for (const mode of [0, 1, 2]) {
-      const pipeline = await getPipeline(gpu, 'moe_head', {}, constants(mode));
-      const group = device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: this.x } },
-          { binding: 1, resource: { buffer: this.labels } },
-          { binding: 2, resource: { buffer: this.params } },
-          { binding: 3, resource: { buffer: routerOut } },
-          { binding: 4, resource: { buffer: this.headGrads } },
-          { binding: 5, resource: { buffer: this.upstream } },
-          { binding: 6, resource: { buffer: this.headMeta } },
-        ],
-      });
-      this.heads.push({ pipeline, group });
+    for (const mode of [HEAD_MODE.train, HEAD_MODE.evaluate, HEAD_MODE.predict]) {
+      this.heads[mode] = kernelStep(buffers, await getKernel(gpu, 'moe_head', {}, constants(mode)), resources);
     }
-    this.adamPipeline = await getPipeline(gpu, 'adam');
-    const adamGroup = (stats: GPUBuffer) =>
-      device.createBindGroup({
-        layout: this.adamPipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: this.params } },
-          { binding: 1, resource: { buffer: this.moments } },
-          { binding: 2, resource: { buffer: this.gradient?.paramGrad ?? this.noCircuit } },
-          { binding: 3, resource: { buffer: this.headSums } },
-          { binding: 4, resource: { buffer: stats } },
-          { binding: 5, resource: { buffer: this.adamMeta } },
-        ],
-      });
-    this.adamGroups = { train: adamGroup(this.trainStats), eval: adamGroup(this.evalStats) };
+    const adam = await getKernel(gpu, 'adam');
+    const adamStep = (stats: GPUBuffer) =>
+      kernelStep(buffers, adam, { params: this.params, moments: this.moments, circuit_grad: this.gradient?.paramGrad ?? noCircuit, head_grad: this.headSums, stats });
+    this.adamSteps = { train: adamStep(this.trainStats), eval: adamStep(this.evalStats) };
+    await buffers.ready();
   }
 
   /** Kernels that rebuild the trainable rotations' matrices of both circuit runners from `params`. */
   private async buildMatrixSteps(): Promise<void> {
-    const { gpu, layout } = this;
-    const { device } = gpu;
-    const ptrig = storageBuffer(device, layout.circuit * 8, 'param trig');
-    const anglesMeta = uniformBuffer(device, 16, 'param angles meta');
-    this.buffers.push(ptrig, anglesMeta);
-    writeU32(device, anglesMeta, [layout.circuit, Math.ceil(layout.circuit / 256)]);
-    const angles = await getPipeline(gpu, 'angles');
-    const anglesGroup = device.createBindGroup({
-      layout: angles.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: this.params } },
-        { binding: 1, resource: { buffer: ptrig } },
-        { binding: 2, resource: { buffer: anglesMeta } },
-      ],
-    });
-    this.matrixSteps.push((pass) => {
-      pass.setPipeline(angles);
-      pass.setBindGroup(0, anglesGroup);
-      pass.dispatchWorkgroups(Math.ceil(layout.circuit / 256));
-    });
+    const { gpu, layout, buffers } = this;
+    const angles = await AnglesStep.create(buffers, this.params, layout.circuit, 'param trig');
+    this.matrixSteps.push((pass) => angles.encode(pass, layout.circuit));
     const targets: [CompiledCircuit, GPUBuffer, boolean][] = [
       [this.forward!.compiled, this.forward!.matrices, false],
       [this.gradient!.compiled, this.gradient!.matrices, true],
@@ -221,37 +174,33 @@ class GpuEngine implements TrainingEngine {
       const entries = matrixEntries(compiled, derivatives);
       if (entries.length === 0) continue;
       const count = entries.length / 4;
-      const entriesBuf = storageBuffer(device, entries.byteLength, 'matrix entries');
-      const meta = uniformBuffer(device, 16, 'param matrices meta');
-      this.buffers.push(entriesBuf, meta);
-      device.queue.writeBuffer(entriesBuf, 0, entries);
-      writeU32(device, meta, [count]);
-      const pipeline = await getPipeline(gpu, 'param_matrices', { REAL: compiled.real });
-      const group = device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: ptrig } },
-          { binding: 1, resource: { buffer: entriesBuf } },
-          { binding: 2, resource: { buffer: mats } },
-          { binding: 3, resource: { buffer: meta } },
-        ],
-      });
-      this.matrixSteps.push((pass) => {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(Math.ceil(count / 64));
-      });
+      const step = kernelStep(buffers, await getKernel(gpu, 'param_matrices', { REAL: compiled.real }), { ptrig: angles.trig, entries: buffers.storageOf('matrix entries', entries), mats });
+      this.matrixSteps.push((pass) => step.encodeGrid(pass, [Math.ceil(count / 64)], { count }));
     }
   }
 
   private alive(): void {
     if (this.disposed) throw new Error('the training engine was disposed');
-    if (this.gpu.lostReason) throw new QmoeGpuError(`the GPU device was lost (${this.gpu.lostReason})`);
+    checkDevice(this.gpu);
+  }
+
+  /** The GPU work since the last readback (its checks run at the next one). */
+  private work(): GpuCall {
+    this.call ??= new GpuCall(this.gpu, 'GPU training');
+    return this.call;
+  }
+
+  /** Reads a buffer back after checking every submission since the last readback. */
+  private async read(buffer: GPUBuffer, bytes: number): Promise<Float32Array> {
+    const call = this.work();
+    this.call = null;
+    return call.read(buffer, bytes);
   }
 
   async load(split: Split, data: TrainingData): Promise<void> {
     this.alive();
     checkTrainingData(this.spec, split, data);
+    checkFloat32Range(data.x, (i) => `${split}.x[${i}]`);
     this.data.set(split, { x: Float32Array.from(data.x), y: Uint32Array.from(data.y), rows: data.rows });
   }
 
@@ -259,13 +208,16 @@ class GpuEngine implements TrainingEngine {
     this.alive();
     if (!params || params.length !== this.layout.total) throw new QmoeInputError('params.length', params?.length, `must equal ${this.layout.total}`);
     for (let i = 0; i < params.length; i++) if (!Number.isFinite(params[i])) throw new QmoeInputError(`params[${i}]`, params[i], 'must be finite');
+    checkFloat32Range(params, (i) => `params[${i}]`);
     const { device } = this.gpu;
-    device.queue.writeBuffer(this.params, 0, Float32Array.from(params));
-    device.queue.writeBuffer(this.moments, 0, new Float32Array(this.layout.total * 2));
-    // Fixed gates' matrices come from the host once; trainable ones are rebuilt on the GPU every step.
-    const angles = params.subarray(0, this.layout.circuit);
-    this.forward?.setParams(angles);
-    this.gradient?.setParams(angles);
+    this.work().run(() => {
+      device.queue.writeBuffer(this.params, 0, Float32Array.from(params));
+      device.queue.writeBuffer(this.moments, 0, new Float32Array(this.layout.total * 2));
+      // Fixed gates' matrices come from the host once; trainable ones are rebuilt on the GPU every step.
+      const angles = params.subarray(0, this.layout.circuit);
+      this.forward?.setParams(angles);
+      this.gradient?.setParams(angles);
+    });
     this.t = 0;
   }
 
@@ -273,7 +225,7 @@ class GpuEngine implements TrainingEngine {
     this.alive();
     const encoder = this.gpu.device.createCommandEncoder({ label: 'keep best parameters' });
     encoder.copyBufferToBuffer(this.params, 0, this.best, 0, this.layout.total * 4);
-    this.gpu.device.queue.submit([encoder.finish()]);
+    this.work().submit(encoder);
     this.hasBest = true;
   }
 
@@ -282,14 +234,16 @@ class GpuEngine implements TrainingEngine {
     if (!this.hasBest) throw new Error('restoreBest: keepBest was never called');
     const encoder = this.gpu.device.createCommandEncoder({ label: 'restore best parameters' });
     encoder.copyBufferToBuffer(this.best, 0, this.params, 0, this.layout.total * 4);
-    this.gpu.device.queue.submit([encoder.finish()]);
+    this.work().submit(encoder);
     this.gpu.device.queue.writeBuffer(this.moments, 0, new Float32Array(this.layout.total * 2));
     this.t = 0;
   }
 
   async getParams(): Promise<Float64Array> {
     this.alive();
-    return Float64Array.from(await readFloats(this.gpu.device, this.params, this.layout.total * 4));
+    const params = Float64Array.from(await this.read(this.params, this.layout.total * 4));
+    checkFiniteResult('the trained parameters', params);
+    return params;
   }
 
   /** Uploads rows of a split (by index, or a contiguous range) into the batch buffers. */
@@ -311,35 +265,34 @@ class GpuEngine implements TrainingEngine {
   }
 
   /** Encodes matrices, circuit forward and the head in `mode` for the uploaded rows. */
-  private encodeForward(encoder: GPUCommandEncoder, rows: number, mode: 0 | 1 | 2): void {
-    const { device } = this.gpu;
+  private encodeForward(encoder: GPUCommandEncoder, rows: number, mode: number): void {
     if (this.matrixSteps.length > 0) {
       const pass = encoder.beginComputePass({ label: 'circuit matrices' });
       for (const step of this.matrixSteps) step(pass);
       pass.end();
     }
     this.forward?.encode(encoder);
-    const [gx, gy] = grid(Math.ceil(rows / 64), this.gpu.limits.maxComputeWorkgroupsPerDimension);
-    writeU32(device, this.headMeta, [rows, this.headWidth, gx]);
     const pass = encoder.beginComputePass({ label: 'moe head' });
-    pass.setPipeline(this.heads[mode].pipeline);
-    pass.setBindGroup(0, this.heads[mode].group);
-    pass.dispatchWorkgroups(gx, gy);
-    if (mode !== 2) this.reducer.encode(pass, this.headGrads, rows, this.headSums);
+    this.heads[mode].encode(pass, Math.ceil(rows / 64), { rows, grad_width: this.headWidth });
+    if (mode !== HEAD_MODE.predict) this.reducer.encode(pass, this.headGrads, rows, this.headSums);
     pass.end();
   }
 
   private encodeAdam(encoder: GPUCommandEncoder, rows: number, update: boolean): void {
-    const { device } = this.gpu;
     const { lr, beta1, beta2, eps } = this.adam;
-    const meta = new ArrayBuffer(48);
-    new Uint32Array(meta, 0, 4).set([this.layout.total, this.layout.circuit, update ? 1 : 0, rows]);
-    new Float32Array(meta, 16, 6).set([lr, beta1, beta2, eps, 1 - beta1 ** this.t, 1 - beta2 ** this.t]);
-    device.queue.writeBuffer(this.adamMeta, 0, meta);
     const pass = encoder.beginComputePass({ label: 'adam' });
-    pass.setPipeline(this.adamPipeline);
-    pass.setBindGroup(0, update ? this.adamGroups.train : this.adamGroups.eval);
-    pass.dispatchWorkgroups(Math.max(1, Math.ceil(this.layout.total / 64)));
+    (update ? this.adamSteps.train : this.adamSteps.eval).encodeGrid(pass, [Math.max(1, Math.ceil(this.layout.total / 64))], {
+      count: this.layout.total,
+      circuit: this.layout.circuit,
+      update: update ? 1 : 0,
+      rows,
+      lr,
+      beta1,
+      beta2,
+      eps,
+      bias1: 1 - beta1 ** this.t,
+      bias2: 1 - beta2 ** this.t,
+    });
     pass.end();
   }
 
@@ -351,16 +304,16 @@ class GpuEngine implements TrainingEngine {
     this.upload(split, rows, 0, rows.length);
     this.t += 1;
     const encoder = this.gpu.device.createCommandEncoder({ label: 'training step' });
-    this.encodeForward(encoder, rows.length, 0);
+    this.encodeForward(encoder, rows.length, HEAD_MODE.train);
     this.gradient?.encode(encoder);
     this.encodeAdam(encoder, rows.length, true);
-    this.gpu.device.queue.submit([encoder.finish()]);
+    this.work().submit(encoder);
   }
 
   private async takeStats(stats: GPUBuffer): Promise<EngineStats> {
-    const [loss, correct, seen] = await readFloats(this.gpu.device, stats, 12);
+    const [loss, correct, seen] = await this.read(stats, 12);
     this.gpu.device.queue.writeBuffer(stats, 0, new Float32Array(4));
-    if (this.gpu.lostReason) throw new QmoeGpuError(`the GPU device was lost (${this.gpu.lostReason})`);
+    if (seen > 0) checkFiniteResult('the training loss', [loss, correct]);
     return seen > 0 ? { loss: loss / seen, accuracy: correct / seen } : { loss: NaN, accuracy: NaN };
   }
 
@@ -381,9 +334,9 @@ class GpuEngine implements TrainingEngine {
       const rows = Math.min(this.capacity, split.rows - start);
       this.upload(split, null, start, rows);
       const encoder = this.gpu.device.createCommandEncoder({ label: 'evaluate' });
-      this.encodeForward(encoder, rows, 1);
+      this.encodeForward(encoder, rows, HEAD_MODE.evaluate);
       this.encodeAdam(encoder, rows, false);
-      this.gpu.device.queue.submit([encoder.finish()]);
+      this.work().submit(encoder);
     }
     return this.takeStats(this.evalStats);
   }
@@ -395,24 +348,25 @@ class GpuEngine implements TrainingEngine {
     const C = this.spec.classes;
     if (!x || x.length !== rows * F) throw new QmoeInputError('x.length', x?.length, `must equal rows (${rows}) x features (${F})`);
     for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new QmoeInputError(`x[${i}]`, x[i], 'must be finite');
+    checkFloat32Range(x, (i) => `x[${i}]`);
     const split: HostSplit = { x: Float32Array.from(x), y: new Uint32Array(rows), rows };
     const out = new Float64Array(rows * C);
     for (let start = 0; start < rows; start += this.capacity) {
       const n = Math.min(this.capacity, rows - start);
       this.upload(split, null, start, n);
       const encoder = this.gpu.device.createCommandEncoder({ label: 'predict' });
-      this.encodeForward(encoder, n, 2);
-      this.gpu.device.queue.submit([encoder.finish()]);
-      out.set(await readFloats(this.gpu.device, this.headGrads, n * C * 4), start * C);
+      this.encodeForward(encoder, n, HEAD_MODE.predict);
+      this.work().submit(encoder);
+      out.set(await this.read(this.headGrads, n * C * 4), start * C);
     }
+    checkFiniteResult('the predicted class probabilities', out, C);
     return out;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const b of this.buffers) b.destroy();
-    this.buffers.length = 0;
+    this.buffers.destroy();
     this.reducer?.destroy();
     this.forward?.destroy();
     this.gradient?.destroy();

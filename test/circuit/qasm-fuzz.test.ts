@@ -16,7 +16,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseQasm } from '../../src/circuit/qasm.js';
 import { QmoeInputError } from '../../src/errors.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { distanceUpToPhase, referenceState } from '../helpers/quantum-circuit.js';
 import { mulberry32, randomInt } from '../helpers/random.js';
 

@@ -4,7 +4,7 @@ import { GATES } from '../../src/circuit/gates.js';
 import { parseQasm, toQasm } from '../../src/circuit/qasm.js';
 import type { Circuit, GateName } from '../../src/circuit/types.js';
 import { QmoeInputError } from '../../src/errors.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
 
 const HEAD = 'OPENQASM 2.0;\ninclude "qelib1.inc";\n';

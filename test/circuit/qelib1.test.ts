@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseQasm, parseQasmProgram } from '../../src/circuit/qasm.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { mulberry32 } from '../helpers/random.js';
 
 type Call = [gate: string, wires: number[], angles?: number[]];

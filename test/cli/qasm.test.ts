@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseQasmProgram } from '../../src/circuit/qasm.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { fileAngleGradient } from '../../src/sim/file-gradient.js';
 import { runQmoe, type CliRun } from '../helpers/cli.js';
 import { skipGpu } from '../helpers/gpu.js';

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Circuit } from '../../src/circuit/types.js';
 import { FastCpuBackend } from '../../src/cpu/backend.js';
-import { makeSpec, routerCircuit as modelCircuit, routerOutput } from '../../src/moe/models.js';
+import { makeSpec, modelCircuit, routerOutput } from '../../src/moe/models.js';
 import type { CircuitOutput } from '../../src/sim/backend.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { QmoeNumericError } from '../../src/errors.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { randomCircuit } from '../helpers/random.js';
 import { ALL_GATES, REAL_GATES, gradientTestCircuit, mulberry32, randomBatch } from '../sim/adjoint-circuits.js';
 
@@ -140,5 +141,19 @@ describe('FastCpuBackend on the study circuits', () => {
     await expect(fast.probabilities({ ...c, ops: [{ gate: 'foo' as 'h', wires: [0] }] }, { rows: 1, features: [0] })).rejects.toThrow(/unknown gate/);
     await expect(fast.gradient(c, { rows: 1, features: [0] }, { kind: 'probabilities' }, [1, 2])).rejects.toThrow(/dLdOut\.length/);
     expect(() => new FastCpuBackend({ precision: 'f16' as 'f32' })).toThrow(/precision/);
+  });
+});
+
+describe('FastCpuBackend non-finite results', () => {
+  const circuit: Circuit = { qubits: 1, features: 0, params: 1, ops: [{ gate: 'ry', wires: [0], angle: { kind: 'param', index: 0 } }] };
+  it.each(['f32', 'f64'] as const)('%s: a gradient that overflows is a QmoeNumericError naming it, not NaN', async (precision) => {
+    const backend = new FastCpuBackend({ precision });
+    const err = await backend.gradient(circuit, { rows: 1, params: [0.3] }, { kind: 'probabilities' }, [1.7e308, -1.7e308]).catch((e) => e);
+    expect(err).toBeInstanceOf(QmoeNumericError);
+    expect(err.message).toMatch(/the gradient with respect to params\[0\] is (NaN|-?Infinity)/);
+    // Well inside the range it still answers.
+    const ok = await backend.gradient(circuit, { rows: 1, params: [0.3] }, { kind: 'probabilities' }, [1, -1]);
+    expect(ok.params[0]).toBeCloseTo(-Math.sin(0.3), 5); // L = P0 - P1 = cos(theta);
+    backend.dispose();
   });
 });

@@ -4,7 +4,7 @@ import { createNodePool } from '../../src/cpu/pool-node.js';
 import type { WorkerPool } from '../../src/cpu/pool.js';
 import { splitRanges } from '../../src/cpu/pool.js';
 import type { GradientResult } from '../../src/sim/backend.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { ALL_GATES, gradientTestCircuit, mulberry32, randomBatch } from '../sim/adjoint-circuits.js';
 
 /** Worker threads: the same bits for 1, 2 and 4 threads (chunks are reduced in chunk order). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acquireGpu } from '../../src/gpu/acquire.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
-import { WebGpuBackend } from '../../src/sim/webgpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
+import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { skipGpu } from '../helpers/gpu.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
 

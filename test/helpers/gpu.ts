@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { acquireGpu } from '../../src/gpu/acquire.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 
@@ -15,4 +16,17 @@ export async function testGpu(): Promise<GpuContext> {
     );
   }
   return acquisition.gpu;
+}
+
+/**
+ * A WebGPU device for the tests of the enclosing describe block: acquired before them, destroyed
+ * after them. Call the returned function inside a test.
+ */
+export function gpuForTests(): () => GpuContext {
+  let gpu: GpuContext | undefined;
+  beforeAll(async () => {
+    gpu = await testGpu();
+  });
+  afterAll(() => gpu?.destroy());
+  return () => gpu!;
 }

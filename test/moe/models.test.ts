@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { targetMatrix } from '../../src/circuit/gates.js';
 import { routerCircuit as builderRouterCircuit } from '../../src/circuit/builders.js';
 import { QmoeInputError } from '../../src/errors.js';
-import { countParams, defaultSpec, initParams, makeSpec, paramLayout, routerCircuit, validateSpec } from '../../src/moe/models.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { countParams, defaultSpec, initParams, makeSpec, paramLayout, modelCircuit, validateSpec } from '../../src/moe/models.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 
 describe('parameter counts (router, as the study counts them)', () => {
   it('paper preset reproduces Table I: linear 12, deep 240, quantum 24', () => {
@@ -43,8 +43,8 @@ describe('makeSpec', () => {
   it('allows more experts than 2^qubits with the code adapter, and extra qubits', () => {
     expect(makeSpec({ router: 'quantum', preset: 'code', experts: 8 }).experts).toBe(8);
     const s = makeSpec({ router: 'quantum', preset: 'paper', qubits: 3, experts: 8 });
-    expect(routerCircuit(s).features).toBe(2);
-    expect(routerCircuit(s).qubits).toBe(3);
+    expect(modelCircuit(s).features).toBe(2);
+    expect(modelCircuit(s).qubits).toBe(3);
   });
 
   it('validateSpec names the field of a bad spec', () => {
@@ -59,12 +59,12 @@ describe('makeSpec', () => {
 describe('router circuits', () => {
   it('paper preset with one qubit per feature is the builders routerCircuit', () => {
     const s = defaultSpec('quantum', 'paper');
-    expect(routerCircuit(s)).toEqual(builderRouterCircuit(2, 12));
+    expect(modelCircuit(s)).toEqual(builderRouterCircuit(2, 12));
   });
 
   it('code preset: RX embedding, Rot = RZ(phi) RY(theta) RZ(omega) applied in that order, CNOT ring with range r', () => {
     const s = makeSpec({ router: 'quantum', preset: 'code', qubits: 3, layers: 3, experts: 2, features: 2 });
-    const c = routerCircuit(s);
+    const c = modelCircuit(s);
     expect(c.params).toBe(27);
     expect(c.ops.slice(0, 2).map((o) => o.gate)).toEqual(['rx', 'rx']);
     const layer = (l: number) => c.ops.slice(2 + l * 12, 2 + (l + 1) * 12);
@@ -84,7 +84,7 @@ describe('router circuits', () => {
   it('one qubit, one layer: <Z> matches RZ(omega) RY(theta) RZ(phi) RX(x)|0> as matrices (PennyLane Rot)', async () => {
     const s = makeSpec({ router: 'quantum', preset: 'code', features: 1, qubits: 1, layers: 1, experts: 2 });
     const [x, phi, theta, omega] = [0.7, 0.4, 1.1, -0.9];
-    const z = await new CpuBackend().evaluate(routerCircuit(s), { rows: 1, features: [x], params: [phi, theta, omega] }, { kind: 'expectZ' });
+    const z = await new CpuBackend().evaluate(modelCircuit(s), { rows: 1, features: [x], params: [phi, theta, omega] }, { kind: 'expectZ' });
     // Complex 2x2 products, state as [re0, im0, re1, im1].
     const apply = (m: number[], v: number[]) => [
       m[0] * v[0] - m[1] * v[1] + m[2] * v[2] - m[3] * v[3],

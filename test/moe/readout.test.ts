@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { FastCpuBackend } from '../../src/cpu/backend.js';
 import { QmoeInputError } from '../../src/errors.js';
 import { CpuModel } from '../../src/moe/forward-cpu.js';
-import { initParams, makeSpec, paramLayout, readoutOps, routerCircuit, validateSpec, type SpecOptions } from '../../src/moe/models.js';
+import { initParams, makeSpec, paramLayout, readoutOps, modelCircuit, validateSpec, type SpecOptions } from '../../src/moe/models.js';
 import type { Backend } from '../../src/sim/backend.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { mulberry32 } from '../helpers/random.js';
 
 /**
@@ -74,7 +74,7 @@ describe.each(ENGINES)('light cone of the routing (%s)', (_, make) => {
 describe('parity readout', () => {
   it('is the classical parity of the measured bits: qubit groups i mod m', async () => {
     const spec = makeSpec({ router: 'quantum', features: 5, classes: 2, qubits: 5, layers: 2, experts: 4, readout: 'parity' });
-    const circuit = routerCircuit(spec);
+    const circuit = modelCircuit(spec);
     const extra = readoutOps(spec);
     expect(extra.map((op) => op.wires)).toEqual([[2, 0], [3, 1], [4, 0]]);
     const bare = { ...circuit, ops: circuit.ops.slice(0, circuit.ops.length - extra.length) };
@@ -119,7 +119,7 @@ describe('the spec records only what differs from the preset', () => {
   });
 
   it('re-uploading repeats the embedding before every layer', () => {
-    const c = routerCircuit(makeSpec({ router: 'quantum', layers: 3, reupload: true }));
+    const c = modelCircuit(makeSpec({ router: 'quantum', layers: 3, reupload: true }));
     const featureOps = c.ops.filter((op) => op.angle?.kind === 'feature');
     expect(featureOps).toHaveLength(6);
     expect(c.ops.map((op) => (op.angle?.kind === 'feature' ? 'x' : op.gate))).toEqual(['x', 'x', 'ry', 'ry', 'cz', 'x', 'x', 'ry', 'ry', 'cz', 'x', 'x', 'ry', 'ry', 'cz']);
@@ -184,12 +184,12 @@ describe('noise leaves the parity readout alone', () => {
     const { routerNoise } = await import('../../src/noise/training.js');
     const { noiseSchedule } = await import('../../src/noise/model.js');
     const spec = makeSpec({ router: 'quantum', features: 4, classes: 2, qubits: 4, layers: 2, experts: 2, readout: 'parity' });
-    const circuit = routerCircuit(spec);
+    const circuit = modelCircuit(spec);
     const gates = circuit.ops.length - readoutOps(spec).length;
     expect(readoutOps(spec)).toHaveLength(3);
     const every = noiseSchedule(circuit, routerNoise(spec, 0.01, 'every-gate'));
     expect(every.channels).toBe(gates);
-    const plain = noiseSchedule(routerCircuit({ ...spec, readout: undefined }), routerNoise({ ...spec, readout: undefined }, 0.01, 'every-gate'));
+    const plain = noiseSchedule(modelCircuit({ ...spec, readout: undefined }), routerNoise({ ...spec, readout: undefined }, 0.01, 'every-gate'));
     expect(every.steps.filter((s) => s.kind !== 'gate')).toEqual(plain.steps.filter((s) => s.kind !== 'gate'));
     const points = noiseSchedule(circuit, routerNoise(spec, 0.01, 'embedding-output'));
     const lastChannel = points.steps.map((s) => s.kind).lastIndexOf('channel1');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/context.js';
-import { makeSpec, routerCircuit } from '../../src/moe/models.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
-import { WebGpuBackend } from '../../src/sim/webgpu.js';
+import { makeSpec, modelCircuit } from '../../src/moe/models.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
+import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 import { mulberry32 } from '../helpers/random.js';
 
@@ -98,7 +98,7 @@ describe("code preset: <Z_i> against PennyLane's StronglyEntanglingLayers, from 
     for (let seed = 1; seed <= 3; seed++) {
       const { x, w, spec, flat } = draw(seed, c);
       const want = referenceZ(c.qubits, x, w);
-      const got = await new CpuBackend().evaluate(routerCircuit(spec), { rows: 1, features: x, params: flat }, { kind: 'expectZ' });
+      const got = await new CpuBackend().evaluate(modelCircuit(spec), { rows: 1, features: x, params: flat }, { kind: 'expectZ' });
       want.forEach((z, i) => expect(Math.abs(got[i] - z)).toBeLessThan(1e-12));
     }
   });
@@ -113,7 +113,7 @@ describe.skipIf(skipGpu)("code preset on the GPU: <Z_i> against the StronglyEnta
   it.each(cases)('n=$qubits L=$layers, WebGPU within 1e-5', async (c) => {
     const { x, w, spec, flat } = draw(11, c);
     const want = referenceZ(c.qubits, x, w);
-    const got = await new WebGpuBackend(gpu).evaluate(routerCircuit(spec), { rows: 1, features: x, params: flat }, { kind: 'expectZ' });
+    const got = await new WebGpuBackend(gpu).evaluate(modelCircuit(spec), { rows: 1, features: x, params: flat }, { kind: 'expectZ' });
     want.forEach((z, i) => expect(Math.abs(got[i] - z)).toBeLessThan(1e-5));
   });
 });

@@ -3,10 +3,10 @@ import { NoisyBackend } from '../../src/noise/backend.js';
 import { densityProbabilitiesCpu } from '../../src/noise/density-cpu.js';
 import { noiseSchedule, type NoiseModel } from '../../src/noise/model.js';
 import { routerNoise } from '../../src/noise/training.js';
-import { makeSpec, routerCircuit, routerOutput } from '../../src/moe/models.js';
+import { makeSpec, modelCircuit, routerOutput } from '../../src/moe/models.js';
 import type { CircuitOutput } from '../../src/sim/backend.js';
-import { foldOutputs } from '../../src/sim/adjoint-cpu.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { foldOutputs } from '../../src/sim/experts.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { outputCount } from '../../src/sim/experts.js';
 import type { Circuit } from '../../src/circuit/types.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
@@ -39,8 +39,8 @@ describe('NoisyBackend (CPU)', () => {
   const paper = makeSpec({ router: 'quantum', preset: 'paper', features: 2, classes: 2, layers: 3 });
   const code = makeSpec({ router: 'quantum', preset: 'code', features: 2, classes: 2, layers: 2 });
   const cases: { name: string; circuit: Circuit; output: CircuitOutput; model: NoiseModel }[] = [
-    { name: 'paper router, every gate, experts', circuit: routerCircuit(paper), output: routerOutput(paper), model: { ...routerNoise(paper, 0.1), p2: 0.2 } },
-    { name: 'code router, embedding + output, readout, <Z>', circuit: routerCircuit(code), output: routerOutput(code), model: { ...routerNoise(code, 0.15), readout: 0.05 } },
+    { name: 'paper router, every gate, experts', circuit: modelCircuit(paper), output: routerOutput(paper), model: { ...routerNoise(paper, 0.1), p2: 0.2 } },
+    { name: 'code router, embedding + output, readout, <Z>', circuit: modelCircuit(code), output: routerOutput(code), model: { ...routerNoise(code, 0.15), readout: 0.05 } },
     { name: 'random 3-qubit circuit, every gate, probabilities', circuit: randomCircuit(mulberry32(5), { qubits: 3, gates: 14, features: 3, params: 4 }), output: { kind: 'probabilities' }, model: { p: 0.1, p2: 0.15 } },
   ];
   it.each(cases)('$name: mean of noise-aware gradients matches finite differences of the exact loss within 5 sigma', async ({ circuit, output, model }) => {
@@ -99,25 +99,15 @@ describe('NoisyBackend (CPU)', () => {
     }
   });
 
-  it('at p = 0 equals the noiseless CpuBackend', async () => {
-    const spec = makeSpec({ router: 'quantum', preset: 'paper', features: 2, classes: 2 });
-    const circuit = routerCircuit(spec);
-    const output = routerOutput(spec);
-    const rng = mulberry32(4);
-    const input = randomBatch(rng, circuit, 5);
-    const b = new NoisyBackend(routerNoise(spec, 0));
-    const exact = new CpuBackend();
-    expect(maxAbsDiff(await b.evaluate(circuit, input, output), await exact.evaluate(circuit, input, output))).toBeLessThan(1e-14);
-    const up = Array.from({ length: 5 * 4 }, () => rng() - 0.5);
-    expect(maxAbsDiff((await b.gradient(circuit, input, output, up)).params, (await exact.gradient(circuit, input, output, up)).params)).toBe(0);
-  });
+  // At p = 0 the noisy backend equals the noiseless CpuBackend: the conformance suite
+  // (test/sim/conformance.test.ts, backends "noisy p=0 cpu" and "noisy p=0 webgpu").
 
   it('places the presets\' channels: every gate (paper), after the embedding and the last layer (code)', () => {
     const paper = makeSpec({ router: 'quantum', preset: 'paper', features: 2, classes: 2 });
-    const sp = noiseSchedule(routerCircuit(paper), routerNoise(paper, 0.01));
-    expect(sp.channels).toBe(routerCircuit(paper).ops.length);
+    const sp = noiseSchedule(modelCircuit(paper), routerNoise(paper, 0.01));
+    expect(sp.channels).toBe(modelCircuit(paper).ops.length);
     const code = makeSpec({ router: 'quantum', preset: 'code', features: 2, classes: 2 });
-    const cc = routerCircuit(code);
+    const cc = modelCircuit(code);
     const sc = noiseSchedule(cc, routerNoise(code, 0.1));
     expect(sc.channels).toBe(4);
     const kinds = sc.steps.map((s) => (s.kind === 'gate' ? `g${s.op}` : `c${s.kind === 'channel1' ? s.wire : '?'}`));

@@ -7,7 +7,7 @@ import { noiseHash, pcgHash } from '../../src/noise/rng.js';
 import { sampleShots } from '../../src/noise/shots.js';
 import { noisyEvaluate, noisyProbabilities } from '../../src/noise/simulate.js';
 import { trajectoryProbabilitiesCpu } from '../../src/noise/trajectories-cpu.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { routerCircuit } from '../../src/circuit/builders.js';
 import { mulberry32 } from '../helpers/random.js';
 import { maxAbsDiff, randomNoisyCase } from './helpers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CircuitOutput } from '../../src/sim/backend.js';
-import { foldOutputs } from '../../src/sim/adjoint-cpu.js';
+import { foldOutputs } from '../../src/sim/experts.js';
 import { outputCount } from '../../src/sim/experts.js';
 import { densityProbabilitiesCpu } from '../../src/noise/density-cpu.js';
 import { noisyGradientCpu } from '../../src/noise/gradient-cpu.js';

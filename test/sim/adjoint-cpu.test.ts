@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Circuit } from '../../src/circuit/types.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import type { BatchInput, CircuitOutput } from '../../src/sim/backend.js';
 import { outputCount } from '../../src/sim/experts.js';
 import { QmoeInputError } from '../../src/errors.js';

@@ -3,18 +3,14 @@ import type { Circuit } from '../../src/circuit/types.js';
 import { readFloats, storageBuffer } from '../../src/gpu/buffers.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import type { CircuitOutput } from '../../src/sim/backend.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
-import { outputCount } from '../../src/sim/experts.js';
-import { maxAdjointQubits } from '../../src/sim/gradient-runner.js';
-import { ColumnReducer } from '../../src/sim/reduce.js';
-import { WebGpuBackend } from '../../src/sim/webgpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
+import { maxAdjointQubits } from '../../src/sim/adjoint-gpu.js';
+import { ColumnReducer } from '../../src/gpu/reduce.js';
+import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { QmoeInputError } from '../../src/errors.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
-import { randomInt } from '../helpers/random.js';
-import { REAL_GATES, gradientTestCircuit, mulberry32, randomBatch } from './adjoint-circuits.js';
+import { gradientTestCircuit, mulberry32, randomBatch } from './adjoint-circuits.js';
 
-/** Forward outputs, f32 against float64: absolute. */
-const OUT_TOL = 1e-5;
 /**
  * Gradients, f32 against the float64 adjoint: |gpu - cpu| <= GRAD_TOL * scale, where scale is the
  * largest |cpu| entry of the vector (at least 1). Upstream weights are uniform in [-1, 1].
@@ -36,11 +32,6 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: numbe
   expect(worst, `${what}: worst at ${at}: ${got[at]} vs ${want[at]} (scale ${scale})`).toBeLessThanOrEqual(tol * scale);
 }
 
-const outputsFor = (rng: () => number, qubits: number): CircuitOutput[] => [
-  { kind: 'probabilities' },
-  { kind: 'experts', experts: 1 + randomInt(rng, 2 ** qubits) },
-  { kind: 'expectZ' },
-];
 
 describe.skipIf(skipGpu)('WebGPU outputs and adjoint gradients against the CPU reference', () => {
   let gpu: GpuContext;
@@ -49,21 +40,8 @@ describe.skipIf(skipGpu)('WebGPU outputs and adjoint gradients against the CPU r
   });
   afterAll(() => gpu?.destroy());
 
-  it.each([1, 3, 6])('evaluates every output kind, fused and global, real and complex (n=%i)', async (qubits) => {
-    const rng = mulberry32(40 + qubits);
-    for (const real of [false, true]) {
-      const circuit = gradientTestCircuit(rng, qubits, real ? REAL_GATES : undefined);
-      const input = randomBatch(rng, circuit, 5);
-      for (const path of ['fused', 'global'] as const) {
-        const backend = new WebGpuBackend(gpu, { path, real: real ? 'auto' : 'never' });
-        for (const output of outputsFor(rng, qubits)) {
-          const want = await cpu.evaluate(circuit, input, output);
-          const got = await backend.evaluate(circuit, input, output);
-          expectClose(got, want, OUT_TOL, `${path} real=${real} ${output.kind}`);
-        }
-      }
-    }
-  });
+  // Every output kind on both paths, real and complex, and the adjoint gradients of random
+  // circuits of 1 to 6 qubits are in the conformance suite (test/sim/conformance.test.ts).
 
   it.each([
     [1, 1],
@@ -98,35 +76,6 @@ describe.skipIf(skipGpu)('WebGPU outputs and adjoint gradients against the CPU r
       reducer.destroy();
       input.destroy();
       output.destroy();
-    }
-  });
-
-  // Every (n, real) pair on one output kind in turn, every kind on n = 3 and 5 (SwiftShader compiles
-  // one pipeline per qubit count, variant and output kind: a few seconds each).
-  const cases: { qubits: number; rows: number; real: boolean; kinds: string }[] = [];
-  for (let n = 1; n <= 6; n++) {
-    for (const real of [false, true]) {
-      const kinds = n === 3 || n === 5 ? 'all' : ['probabilities', 'experts', 'expectZ'][(n + (real ? 1 : 0)) % 3];
-      cases.push({ qubits: n, rows: n % 2 === 1 ? 1 : 3, real, kinds });
-    }
-  }
-  for (const real of [false, true]) cases.push({ qubits: 5, rows: 257, real, kinds: 'all' });
-
-  it.each(cases)('gradients match the float64 adjoint (n=$qubits rows=$rows real=$real output=$kinds)', async ({ qubits, rows, real, kinds }) => {
-    const rng = mulberry32(1000 * qubits + rows + (real ? 1 : 0));
-    const circuit = gradientTestCircuit(rng, qubits, real ? REAL_GATES : undefined);
-    const input = randomBatch(rng, circuit, rows);
-    const backend = new WebGpuBackend(gpu, { real: real ? 'auto' : 'never' });
-    const outputs = outputsFor(rng, qubits).filter((o) => kinds === 'all' || o.kind === kinds);
-    for (const output of outputs) {
-      const up = Array.from({ length: rows * outputCount(qubits, output) }, () => rng() * 2 - 1);
-      const want = await cpu.gradient(circuit, input, output, up, { features: true });
-      const got = await backend.gradient(circuit, input, output, up, { features: true });
-      expectClose(got.params, want.params, GRAD_TOL, `${output.kind} params`);
-      expectClose(got.features!, want.features!, GRAD_TOL, `${output.kind} features`);
-      const noFeatures = await backend.gradient(circuit, input, output, up);
-      expect(noFeatures.features).toBeUndefined();
-      expectClose(noFeatures.params, want.params, GRAD_TOL, `${output.kind} params without features`);
     }
   });
 

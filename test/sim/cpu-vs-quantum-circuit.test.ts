@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { GATES } from '../../src/circuit/gates.js';
 import { parseQasm, toQasm } from '../../src/circuit/qasm.js';
 import type { GateName } from '../../src/circuit/types.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { referenceState } from '../helpers/quantum-circuit.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
 

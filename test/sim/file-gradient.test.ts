@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQasm, parseQasmProgram } from '../../src/circuit/qasm.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import type { Backend } from '../../src/sim/backend.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { fileAngleGradient } from '../../src/sim/file-gradient.js';
-import { WebGpuBackend } from '../../src/sim/webgpu.js';
+import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 import { mulberry32, randomInt } from '../helpers/random.js';
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseQasmProgram, type QasmProgram } from '../../src/circuit/qasm.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { fileGatePlacement } from '../../src/noise/file-gates.js';
 import { noiseSchedule } from '../../src/noise/model.js';
 import { noisyProbabilities } from '../../src/noise/simulate.js';

@@ -4,8 +4,8 @@ import type { Circuit } from '../../src/circuit/types.js';
 import { QmoeInputError } from '../../src/errors.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import type { Backend } from '../../src/sim/backend.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
-import { WebGpuBackend } from '../../src/sim/webgpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
+import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 
 const router = routerCircuit(2, 1); // 2 features, 2 params

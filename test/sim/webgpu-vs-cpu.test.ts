@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Circuit, GateName } from '../../src/circuit/types.js';
-import { GATES } from '../../src/circuit/gates.js';
 import type { GpuContext } from '../../src/gpu/context.js';
-import { CpuBackend } from '../../src/sim/cpu.js';
-import { WebGpuBackend } from '../../src/sim/webgpu.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
+import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
-import { mulberry32, randomCircuit, randomInt } from '../helpers/random.js';
+import { mulberry32, randomCircuit } from '../helpers/random.js';
 import { routerCircuit } from '../../src/circuit/builders.js';
 import { PASS_CUBE2, PASS_CUBE3, PASS_DIAGONAL } from '../../src/sim/passes.js';
 import { compileCircuit } from '../../src/sim/compile.js';
@@ -13,7 +12,6 @@ import { compileCircuit } from '../../src/sim/compile.js';
 /** f32 state vectors against the float64 reference: absolute error on probabilities and amplitudes. */
 const TOL = 1e-5;
 
-const REAL_GATES = (Object.keys(GATES) as GateName[]).filter((g) => GATES[g].real);
 const cpu = new CpuBackend();
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -31,23 +29,8 @@ function randomBatch(rng: () => number, circuit: Circuit, rows: number) {
   };
 }
 
-interface Case {
-  qubits: number;
-  rows: number;
-  real: boolean;
-  path: 'fused' | 'global';
-}
-
-// n = 1..12 at odd small batches on both paths, real and complex gate sets; 257 and 5001 rows on a few sizes.
-const cases: Case[] = [];
-for (let n = 1; n <= 12; n++) {
-  for (const real of [false, true]) {
-    for (const path of ['fused', 'global'] as const) cases.push({ qubits: n, rows: n % 2 === 0 ? 3 : 1, real, path });
-  }
-}
-for (const n of [2, 5, 9]) cases.push({ qubits: n, rows: 257, real: false, path: 'fused' }, { qubits: n, rows: 257, real: true, path: 'global' });
-for (const n of [1, 3, 6]) cases.push({ qubits: n, rows: 5001, real: n !== 3, path: 'fused' });
-cases.push({ qubits: 3, rows: 5001, real: false, path: 'global' });
+// Random circuits of every size, real and complex, on both paths against the float64 reference
+// (probabilities, experts, states) are in the conformance suite (test/sim/conformance.test.ts).
 
 describe.skipIf(skipGpu)('WebGPU backend against the float64 CPU reference', () => {
   let gpu: GpuContext;
@@ -55,34 +38,6 @@ describe.skipIf(skipGpu)('WebGPU backend against the float64 CPU reference', () 
     gpu = await testGpu();
   });
   afterAll(() => gpu?.destroy());
-
-  it.each(cases)('n=$qubits rows=$rows real=$real path=$path', async ({ qubits, rows, real, path }) => {
-    const rng = mulberry32(1000 * qubits + rows + (real ? 7 : 0) + (path === 'global' ? 13 : 0));
-    const circuit = randomCircuit(rng, {
-      qubits,
-      gates: 3 * qubits + 6,
-      features: qubits + 1,
-      params: 5,
-      gateSet: real ? REAL_GATES : undefined,
-    });
-    const input = randomBatch(rng, circuit, rows);
-    // Complex kernels run real circuits too when asked: cover both variants on the same gates.
-    const gpuBackend = new WebGpuBackend(gpu, { path, real: real ? 'auto' : 'never' });
-    const want = await cpu.probabilities(circuit, input);
-    const got = await gpuBackend.probabilities(circuit, input);
-    expect(maxAbsDiff(got, want)).toBeLessThan(TOL);
-
-    const experts = 1 + randomInt(rng, 2 ** qubits);
-    const wantE = await cpu.expertProbabilities(circuit, input, experts);
-    const gotE = await gpuBackend.expertProbabilities(circuit, input, experts);
-    expect(maxAbsDiff(gotE, wantE)).toBeLessThan(TOL);
-
-    if (path === 'global' && rows <= 257) {
-      const wantS = await cpu.states(circuit, input);
-      const gotS = await gpuBackend.states(circuit, input);
-      expect(maxAbsDiff(gotS, wantS)).toBeLessThan(TOL);
-    }
-  });
 
   it('keeps 1e-5 through 80 per-sample rotations of large angles (precise sin/cos)', async () => {
     const rng = mulberry32(5);

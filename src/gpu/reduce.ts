@@ -1,7 +1,8 @@
 import { QmoeInputError } from '../errors.js';
-import { storageBuffer, uniformBuffer, writeU32 } from '../gpu/buffers.js';
-import type { GpuContext } from '../gpu/context.js';
-import { getPipeline } from '../gpu/pipelines.js';
+import { BufferSet, type Uniform } from './buffer-set.js';
+import type { GpuContext } from './context.js';
+import { type Kernel, bindGroup, getKernel } from './kernel.js';
+import { KERNELS } from './kernels.js';
 
 /** Rows one pass of shaders/reduce_rows.wgsl folds into one. */
 const ROWS_PER_GROUP = 256;
@@ -13,28 +14,26 @@ const COLS_PER_GROUP = 32;
  * up to `maxRows` rows; the caller destroys it.
  */
 export class ColumnReducer {
-  private readonly buffers: GPUBuffer[] = [];
+  private readonly buffers: BufferSet;
   private readonly scratch: [GPUBuffer, GPUBuffer];
-  private readonly metas: GPUBuffer[] = [];
+  private readonly metas: Uniform<typeof KERNELS.reduce_rows.structs.Meta>[] = [];
   private readonly groups = new Map<string, GPUBindGroup>();
   private readonly ids = new WeakMap<GPUBuffer, number>();
   private nextId = 0;
 
   private constructor(
     private readonly gpu: GpuContext,
-    private readonly pipeline: GPUComputePipeline,
+    private readonly kernel: Kernel<'reduce_rows'>,
     readonly maxRows: number,
     readonly cols: number,
   ) {
+    this.buffers = new BufferSet(gpu, `the column reducer (${maxRows} x ${cols})`);
     const blocks = Math.ceil(maxRows / ROWS_PER_GROUP);
     const scratchBytes = Math.max(1, blocks) * cols * 4;
-    this.scratch = [storageBuffer(gpu.device, scratchBytes, 'reduce scratch 0'), storageBuffer(gpu.device, scratchBytes, 'reduce scratch 1')];
-    this.buffers.push(...this.scratch);
+    this.scratch = [this.buffers.storage('reduce scratch 0', scratchBytes), this.buffers.storage('reduce scratch 1', scratchBytes)];
     let rows = maxRows;
     do {
-      const meta = uniformBuffer(gpu.device, 16, 'reduce meta');
-      this.metas.push(meta);
-      this.buffers.push(meta);
+      this.metas.push(this.buffers.uniform(KERNELS.reduce_rows.structs.Meta, 'reduce meta'));
       rows = Math.ceil(rows / ROWS_PER_GROUP);
     } while (rows > 1);
   }
@@ -42,7 +41,14 @@ export class ColumnReducer {
   static async create(gpu: GpuContext, maxRows: number, cols: number): Promise<ColumnReducer> {
     if (!Number.isInteger(maxRows) || maxRows < 1) throw new QmoeInputError('maxRows', maxRows, 'must be a positive integer');
     if (!Number.isInteger(cols) || cols < 1) throw new QmoeInputError('cols', cols, 'must be a positive integer');
-    return new ColumnReducer(gpu, await getPipeline(gpu, 'reduce_rows'), maxRows, cols);
+    const reducer = new ColumnReducer(gpu, await getKernel(gpu, 'reduce_rows'), maxRows, cols);
+    try {
+      await reducer.buffers.ready();
+    } catch (e) {
+      reducer.destroy();
+      throw e;
+    }
+    return reducer;
   }
 
   private id(b: GPUBuffer): number {
@@ -51,18 +57,11 @@ export class ColumnReducer {
     return id;
   }
 
-  private bindGroup(input: GPUBuffer, output: GPUBuffer, meta: GPUBuffer): GPUBindGroup {
-    const key = `${this.id(input)} ${this.id(output)} ${this.id(meta)}`;
+  private bindGroup(input: GPUBuffer, output: GPUBuffer, level: number): GPUBindGroup {
+    const key = `${this.id(input)} ${this.id(output)} ${level}`;
     let bg = this.groups.get(key);
     if (!bg) {
-      bg = this.gpu.device.createBindGroup({
-        layout: this.pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: input } },
-          { binding: 1, resource: { buffer: output } },
-          { binding: 2, resource: { buffer: meta } },
-        ],
-      });
+      bg = bindGroup(this.gpu, this.kernel, { matrix: input, out: output, meta_: this.metas[level].buffer });
       this.groups.set(key, bg);
     }
     return bg;
@@ -83,9 +82,9 @@ export class ColumnReducer {
       const target = blocks === 1 ? output : this.scratch[level % 2];
       const y = Math.min(blocks, maxDim);
       const z = Math.ceil(blocks / y);
-      writeU32(this.gpu.device, this.metas[level], [rows, this.cols, y]);
-      pass.setPipeline(this.pipeline);
-      pass.setBindGroup(0, this.bindGroup(source, target, this.metas[level]));
+      this.metas[level].write({ rows, cols: this.cols, groups_y: y });
+      pass.setPipeline(this.kernel.pipeline);
+      pass.setBindGroup(0, this.bindGroup(source, target, level));
       pass.dispatchWorkgroups(x, y, z);
       if (blocks === 1) return;
       source = target;
@@ -94,8 +93,7 @@ export class ColumnReducer {
   }
 
   destroy(): void {
-    for (const b of this.buffers) b.destroy();
-    this.buffers.length = 0;
+    this.buffers.destroy();
     this.groups.clear();
   }
 }

@@ -1,15 +1,17 @@
 import type { Circuit } from '../circuit/types.js';
 import { validateCircuit } from '../circuit/validate.js';
-import { QmoeGpuError, QmoeInputError, checkInt } from '../errors.js';
-import { readFloats } from '../gpu/buffers.js';
+import { QmoeInputError, checkFiniteResult, checkFloat32Range, checkInt } from '../errors.js';
+import { GpuCall } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
+import { allocateSplitting } from '../gpu/split.js';
 import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from './backend.js';
+import { checkFiniteGradient } from './backend-cpu.js';
 import { compileCircuit } from './compile.js';
 import { outputCount, validateOutput } from './experts.js';
-import { validateInput } from './input.js';
+import { checkGpuInput, validateInput } from './input.js';
 import { validateUpstream } from './adjoint-cpu.js';
-import { GradientRunner, checkAdjointFits } from './gradient-runner.js';
-import { CircuitRunner, fusedShape, maxBindingBytes, type FusedTuning, type KernelPath, type RunnerOutput } from './runner.js';
+import { GradientRunner, checkAdjointFits } from './adjoint-gpu.js';
+import { CircuitRunner, fusedShape, maxBindingBytes, type FusedTuning, type KernelPath, type RunnerOutput } from './statevector-gpu.js';
 
 /** Most numbers one call returns (a Float32Array of 4 GiB). */
 export const MAX_RESULT_ELEMENTS = 2 ** 30;
@@ -107,17 +109,18 @@ export class WebGpuBackend implements Backend {
   private async run(circuit: Circuit, input: BatchInput, output: RunnerOutput): Promise<Float32Array> {
     validateCircuit(circuit);
     validateInput(circuit, input);
-    if (this.gpu.lostReason) throw new QmoeGpuError(`the GPU device was lost (${this.gpu.lostReason})`);
+    checkGpuInput(circuit, input);
+    const call = new GpuCall(this.gpu, output.kind === 'states' ? 'the state vectors' : `the circuit's ${output.kind === 'expectZ' ? '<Z> values' : output.kind}`);
     const compiled = compileCircuit(circuit, this.options.real === 'never');
     const path = this.choosePath(circuit, output);
-    const chunk = Math.min(input.rows, this.chunkRows(circuit, compiled.real, output, path));
     const dim = 2 ** circuit.qubits;
     const perRowFloats = output.kind === 'states' ? dim * (compiled.real ? 1 : 2) : outputCount(circuit.qubits, output);
     const total = input.rows * perRowFloats;
     if (total > MAX_RESULT_ELEMENTS) {
       throw new QmoeInputError('input.rows', input.rows, `the result would hold ${total} numbers, over the limit of ${MAX_RESULT_ELEMENTS} per call: split the batch`);
     }
-    const runner = await CircuitRunner.create(this.gpu, compiled, chunk, output, path, this.options.fused);
+    const first = Math.min(input.rows, this.chunkRows(circuit, compiled.real, output, path));
+    const { value: runner, rows: chunk } = await allocateSplitting(first, (rows) => CircuitRunner.create(this.gpu, compiled, rows, output, path, this.options.fused));
     try {
       const result = new Float32Array(total);
       const features = Float32Array.from(input.features ?? []);
@@ -125,11 +128,10 @@ export class WebGpuBackend implements Backend {
       for (let start = 0; start < input.rows; start += chunk) {
         const rows = Math.min(chunk, input.rows - start);
         runner.setFeatures(features.subarray(start * circuit.features, (start + rows) * circuit.features), rows);
-        runner.dispatch();
-        const part = await readFloats(this.gpu.device, runner.output, rows * runner.outputBytesPerRow);
-        result.set(part, start * perRowFloats);
+        call.run(() => runner.dispatch());
+        result.set(await call.read(runner.output, rows * runner.outputBytesPerRow), start * perRowFloats);
       }
-      if (this.gpu.lostReason) throw new QmoeGpuError(`the GPU device was lost (${this.gpu.lostReason})`);
+      checkFiniteResult(call.what, result, perRowFloats);
       return result;
     } finally {
       runner.destroy();
@@ -175,12 +177,16 @@ export class WebGpuBackend implements Backend {
     validateOutput(circuit.qubits, output);
     const outputs = outputCount(circuit.qubits, output);
     validateUpstream(dLdOut, input.rows, outputs);
-    if (this.gpu.lostReason) throw new QmoeGpuError(`the GPU device was lost (${this.gpu.lostReason})`);
+    checkGpuInput(circuit, input);
+    checkFloat32Range(dLdOut, (i) => `dLdOut[row ${Math.floor(i / outputs)}, output ${i % outputs}]`);
+    const call = new GpuCall(this.gpu, 'the gradient');
     const withFeatures = options.features === true;
     const real = compileCircuit(circuit, this.options.real === 'never').real;
     checkAdjointFits(this.gpu, circuit.qubits, real);
-    const chunk = Math.min(input.rows, this.gradientChunkRows(circuit, real, output, withFeatures));
-    const runner = await GradientRunner.create(this.gpu, circuit, chunk, output, { features: withFeatures, forceComplex: this.options.real === 'never' });
+    const first = Math.min(input.rows, this.gradientChunkRows(circuit, real, output, withFeatures));
+    const { value: runner, rows: chunk } = await allocateSplitting(first, (rows) =>
+      GradientRunner.create(this.gpu, circuit, rows, output, { features: withFeatures, forceComplex: this.options.real === 'never' }),
+    );
     try {
       const F = circuit.features;
       const P = circuit.params;
@@ -193,16 +199,17 @@ export class WebGpuBackend implements Backend {
         const rows = Math.min(chunk, input.rows - start);
         runner.setFeatures(features.subarray(start * F, (start + rows) * F), rows);
         runner.setUpstream(upstream.subarray(start * outputs, (start + rows) * outputs));
-        runner.dispatch();
+        call.run(() => runner.dispatch());
         if (P > 0) {
-          const part = await readFloats(this.gpu.device, runner.paramGrad, P * 4);
+          const part = await call.read(runner.paramGrad, P * 4);
           for (let i = 0; i < P; i++) params[i] += part[i];
         }
-        if (featureGrad && F > 0) featureGrad.set(await readFloats(this.gpu.device, runner.featureGrad!, rows * F * 4), start * F);
+        if (featureGrad && F > 0) featureGrad.set(await call.read(runner.featureGrad!, rows * F * 4), start * F);
       }
-      if (this.gpu.lostReason) throw new QmoeGpuError(`the GPU device was lost (${this.gpu.lostReason})`);
+      await call.check();
       const result: GradientResult = { params: Float32Array.from(params) };
       if (featureGrad) result.features = featureGrad;
+      checkFiniteGradient(result, F);
       return result;
     } finally {
       runner.destroy();
@@ -211,3 +218,4 @@ export class WebGpuBackend implements Backend {
 
   dispose(): void {}
 }
+

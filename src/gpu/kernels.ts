@@ -1,0 +1,131 @@
+import { type UniformStruct, uniformStruct } from './uniforms.js';
+
+/**
+ * Every kernel file in shaders/ with its `#if ${FLAG}` flags (those the host chooses; `fixed`
+ * ones are set here) and its uniform structs. A kernel
+ * declares a struct with a `#struct NAME` line; the declaration and the host's bytes both come
+ * from the lists here (src/gpu/uniforms.ts).
+ */
+const u32 = (doc: string) => ['u32', doc] as const;
+const f32 = (doc: string) => ['f32', doc] as const;
+
+const GROUPS_X = u32('workgroups along x of the 2D dispatch');
+/** The first fields of the noise kernels' Meta. */
+const NOISE_ROWS = { rows: u32('samples in this dispatch'), features: u32('row width F of the trig table'), num_ops: u32('ops to run') };
+/** The trajectory counters and the readout rate of the trajectory kernels' Meta. */
+const DRAWS = {
+  trajectories: u32('T'),
+  seed: u32('seed of the Pauli draws'),
+  step: u32('step counter of the Pauli draws'),
+  first_sample: u32("index of this dispatch's row 0 in the whole data set"),
+  readout: f32('readout bit-flip probability'),
+};
+
+export const KERNELS = {
+  angles: {
+    flags: [],
+    structs: { Meta: uniformStruct('Meta', { count: u32('values in this dispatch'), groups_x: GROUPS_X }) },
+  },
+  init_state: {
+    flags: ['REAL'],
+    structs: { Meta: uniformStruct('Meta', { count: u32('amplitudes in the batch: rows * 2^n'), dim: u32('2^n'), groups_x: GROUPS_X }) },
+  },
+  measure: {
+    flags: ['REAL', 'FULL'],
+    structs: { Meta: uniformStruct('Meta', { count: u32('rows * outputs'), outputs: u32('outputs per sample'), dim: u32('2^n'), groups_x: GROUPS_X }) },
+  },
+  statevector: {
+    flags: ['REAL', 'FUSED'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        rows: u32('samples in this dispatch'),
+        features: u32('row width F of the trig table'),
+        num_ops: u32('FUSED: passes to run (ops grouped by src/sim/passes.ts)'),
+        outputs: u32('FUSED: outputs per sample (2^n: probabilities; fewer: expert sums)'),
+        groups_x: GROUPS_X,
+      }),
+      OpIndex: uniformStruct('OpIndex', { index: u32('the op this dispatch applies (global path)') }),
+    },
+  },
+  copy: {
+    flags: [],
+    structs: { Meta: uniformStruct('Meta', { count: u32('vec4 elements'), groups_x: GROUPS_X }) },
+  },
+  adjoint: {
+    flags: ['REAL'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        rows: u32('samples in this dispatch'),
+        features: u32('row width F'),
+        num_ops: u32('ops of the circuit'),
+        outputs: u32('outputs per sample of the upstream gradient'),
+        groups_x: GROUPS_X,
+        params: u32('width of grad_params rows'),
+        dmat_offset: u32('index of the first derivative matrix in mats'),
+        want_features: u32('1: write grad_features'),
+      }),
+    },
+  },
+  reduce_rows: {
+    flags: [],
+    structs: { Meta: uniformStruct('Meta', { rows: u32('rows of the matrix'), cols: u32('columns of the matrix'), groups_y: u32('workgroups along y of the 2D grid of row blocks (y, z)') }) },
+  },
+  param_matrices: {
+    flags: ['REAL'],
+    structs: { Meta: uniformStruct('Meta', { count: u32('entries') }) },
+  },
+  moe_head: {
+    flags: [],
+    structs: { Meta: uniformStruct('Meta', { rows: u32('samples in this dispatch'), grad_width: u32('G: classical parameters + 2'), groups_x: GROUPS_X }) },
+  },
+  adam: {
+    flags: [],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        count: u32('parameters'),
+        circuit: u32('circuit angles at the start'),
+        update: u32('1: Adam step; 0: statistics only'),
+        rows: u32('batch size'),
+        lr: f32('learning rate'),
+        beta1: f32('first moment decay'),
+        beta2: f32('second moment decay'),
+        eps: f32('denominator offset'),
+        bias1: f32('1 - beta1^t'),
+        bias2: f32('1 - beta2^t'),
+      }),
+    },
+  },
+  density: {
+    flags: ['FUSED'],
+    // Density matrices are always complex.
+    fixed: { REAL: false },
+    structs: {
+      Meta: uniformStruct('Meta', { ...NOISE_ROWS, groups_x: GROUPS_X, readout: f32('readout bit-flip probability') }),
+    },
+  },
+  trajectories: {
+    flags: ['REAL'],
+    structs: {
+      Meta: uniformStruct('Meta', { ...NOISE_ROWS, groups_x: GROUPS_X, ...DRAWS }),
+    },
+  },
+  noisy_adjoint: {
+    flags: ['REAL'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        ...NOISE_ROWS,
+        outputs: u32('outputs per sample of the upstream gradient'),
+        groups_x: GROUPS_X,
+        params: u32('width of grad rows'),
+        dmat_offset: u32('index of the first derivative matrix in mats'),
+        ...DRAWS,
+      }),
+    },
+  },
+} as const satisfies Record<string, { flags: readonly string[]; fixed?: Record<string, boolean>; structs: Record<string, UniformStruct> }>;
+
+/** Kernel files in shaders/. */
+export type ShaderName = keyof typeof KERNELS;
+
+/** The uniform struct `struct` of kernel `name`, typed by its fields. */
+export type KernelStruct<N extends ShaderName, S extends keyof (typeof KERNELS)[N]['structs']> = (typeof KERNELS)[N]['structs'][S];
