@@ -17,7 +17,8 @@ points (half of each class, ordered by class): the states are simulated on the G
 or the CPU, the Gram matrix is formed on the host and checked against the closed form
 prod_i cos^2((x_i - x'_i) / 2). The trainable layers are unitary and leave K unchanged, so this is
 the quantum kernel of every quantum router of the preset (paper: RY embedding; code: RX).
-Writes DIR/quantum-kernel.json (the matrix, labels, class means, error) and DIR/quantum-kernel.svg/png
+Writes DIR/quantum-kernel.json (the matrix, labels, class means, error, the matrix's numerical rank
+and its bound min(N, 3^features): K is an inner product of 3^n features) and DIR/quantum-kernel.svg/png
 (heat map), as one result set (README, "Result sets").
 
   --points N       points (default 100)
@@ -82,6 +83,7 @@ export const QUANTUM_KERNEL = defineCommand({
           adapter,
           points: r.rows,
           means: r.means,
+          rank: r.rank,
           maxErrorVsClosedForm: r.maxError,
           seconds: r.seconds,
         };
@@ -96,6 +98,7 @@ export const QUANTUM_KERNEL = defineCommand({
           process.stdout.write(
             `quantum kernel of the ${preset} embedding on ${data.settings.name}: ${r.rows} points, ${circuit.qubits} qubits, ${adapter}, ${r.seconds.toFixed(3)} s\n` +
               `mean K within class 0 ${r.means.within0.toFixed(4)}, within class 1 ${r.means.within1.toFixed(4)}, between ${r.means.between.toFixed(4)}\n` +
+              `rank ${r.rank.numerical} (bound min(points, 3^features) = ${r.rank.bound})\n` +
               `max |K - closed form| ${r.maxError.toExponential(2)}\nwrote ${outDir}/{${FILES.join(', ')}}\n`,
           );
         return 0;

@@ -4,6 +4,7 @@ import { QmoeInputError, checkInt } from '../errors.js';
 import type { Preset } from '../moe/spec.js';
 import type { Backend } from '../sim/backend.js';
 import type { PreparedData } from '../train/dataset.js';
+import { symmetricEigen } from '../data/eigen.js';
 
 /**
  * The quantum kernel of the router's embedding: K(x, x') = |<psi(x)|psi(x')>|^2 with |psi(x)>
@@ -82,7 +83,33 @@ export interface QuantumKernelResult {
   maxError: number;
   /** Mean K within class 0, within class 1, and between the classes (off-diagonal entries). */
   means: { within0: number; within1: number; between: number };
+  /** The Gram matrix's numerical rank against its bound (kernelRank). */
+  rank: KernelRank;
   seconds: number;
+}
+
+/**
+ * The rank of the kernel's Gram matrix. K(x, x') = prod_i cos^2((x_i - x'_i) / 2) = prod_i
+ * (1 + cos x_i cos x'_i + sin x_i sin x'_i) / 2 is the inner product of the feature maps
+ * (1, cos x_i, sin x_i) / sqrt(2) tensored over the n features: 3^n dimensions, so the Gram
+ * matrix of N points has rank at most min(N, 3^n), whatever the points (RY and RX embeddings
+ * alike). A kernel machine on it is a linear model on those 3^n features.
+ */
+export interface KernelRank {
+  /** Eigenvalues above `tolerance` times the largest. */
+  numerical: number;
+  /** min(points, 3^features). */
+  bound: number;
+  tolerance: number;
+  /** The largest eigenvalues (at most 12), decreasing. */
+  leading: number[];
+}
+
+/** The numerical rank of a symmetric Gram matrix of `rows` points in `features` angles, with its bound min(rows, 3^features). */
+export function kernelRank(matrix: Float64Array, rows: number, features: number, tolerance = 1e-9): KernelRank {
+  const { values } = symmetricEigen(matrix, rows);
+  const top = Math.max(values[0], 0);
+  return { numerical: values.filter((v) => v > tolerance * top).length, bound: Math.min(rows, 3 ** features), tolerance, leading: values.slice(0, 12) };
 }
 
 /** Simulates the embedding for every point on `backend` and forms the Gram matrix. */
@@ -105,7 +132,7 @@ export async function computeQuantumKernel(backend: Backend, circuit: Circuit, x
     }
   }
   const m = (a: number[]) => (a[1] ? a[0] / a[1] : NaN);
-  return { matrix, rows, maxError, means: { within0: m(acc.within0), within1: m(acc.within1), between: m(acc.between) }, seconds };
+  return { matrix, rows, maxError, means: { within0: m(acc.within0), within1: m(acc.within1), between: m(acc.between) }, rank: kernelRank(matrix, rows, circuit.features), seconds };
 }
 
 /** A heat map of the quantum kernel (vega-lite rect marks, viridis), points ordered by class. */

@@ -33,6 +33,7 @@ export function buildReport(dirs: string[], title = 'qmoe results'): string {
             '',
             `- Embedding ${j.embedding}, ${j.qubits} qubits, ${j.points} test points ordered by class; ${j.adapter}.`,
             `- Mean K within class 0: ${j.means.within0.toFixed(4)}; within class 1: ${j.means.within1.toFixed(4)}; between classes: ${j.means.between.toFixed(4)}.`,
+            ...(j.rank ? [`- Rank of the Gram matrix: ${j.rank.numerical} (eigenvalues above ${j.rank.tolerance} of the largest); bound min(points, 3^features) = ${j.rank.bound}: K(x, x') = prod_i (1 + cos x_i cos x'_i + sin x_i sin x'_i) / 2 is an inner product of 3^n features.`] : []),
             `- Largest deviation from the closed form prod cos^2((x_i - x'_i)/2): ${Number(j.maxErrorVsClosedForm).toExponential(2)}.`,
             '',
             `![quantum kernel](${k}.png)`,
@@ -59,7 +60,7 @@ ${sections.join('\n')}
 }
 
 /** A quantum-kernel summary: its JSON, with the fields the page shows; errors name the file and the field. */
-function readJson(path: string): { dataset?: { name?: string }; preset: string; command?: string; embedding: string; qubits: number; points: number; adapter: string; means: { within0: number; within1: number; between: number }; maxErrorVsClosedForm: number } {
+function readJson(path: string): { dataset?: { name?: string }; preset: string; command?: string; embedding: string; qubits: number; points: number; adapter: string; means: { within0: number; within1: number; between: number }; rank?: { numerical: number; bound: number; tolerance: number }; maxErrorVsClosedForm: number } {
   let j;
   try {
     j = JSON.parse(readFileSync(path, 'utf8'));

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyticQuantumKernel, computeQuantumKernel, embeddingCircuit, gramFromStates } from '../../src/experiments/quantum-kernel.js';
+import { analyticQuantumKernel, computeQuantumKernel, embeddingCircuit, gramFromStates, kernelRank } from '../../src/experiments/quantum-kernel.js';
 import { buildReport } from '../../src/experiments/report.js';
 import { runSweep } from '../../src/experiments/sweep.js';
 import { CpuBackend } from '../../src/sim/backend-cpu.js';
@@ -36,6 +36,18 @@ describe('quantum kernel', () => {
     expect(gramFromStates([1, 0, 0, 0, Math.SQRT1_2, 0, Math.SQRT1_2, 0], 2, 1)[1]).toBeCloseTo(0.5, 14);
   });
 
+  it('has rank min(N, 3^features): K is an inner product of the 3^n features prod_i (1, cos x_i, sin x_i)', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * Math.PI;
+    for (const [features, rows, want] of [[1, 10, 3], [2, 30, 9], [3, 40, 27], [5, 20, 20]]) {
+      const pts = Float64Array.from({ length: rows * features }, rand);
+      const r = kernelRank(analyticQuantumKernel(pts, rows, features), rows, features);
+      expect(r.bound, `${features} features, ${rows} points`).toBe(want);
+      expect(r.numerical, `${features} features, ${rows} points`).toBe(want);
+      expect(r.leading[0]).toBeGreaterThan(r.leading[r.leading.length - 1]);
+    }
+  });
+
   it.skipIf(skipGpu)('computes the same quantum kernel from WebGPU states', async () => {
     const gpu = await testGpu();
     try {
@@ -55,6 +67,7 @@ describe('quantum kernel', () => {
     expect(j.matrix).toHaveLength(256);
     expect(j.labels).toEqual([...Array(8).fill(0), ...Array(8).fill(1)]);
     expect(j.maxErrorVsClosedForm).toBeLessThan(1e-12);
+    expect(j.rank).toMatchObject({ numerical: 9, bound: 9 });
     expect(Array.from(readFileSync(join(out, 'quantum-kernel.png')).subarray(0, 8))).toEqual(PNG);
   });
 });
