@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { findResults } from './results-summary.js';
 import { QmoeFileError, QmoeInputError, fileErrorReason } from '../errors.js';
 
 /**
@@ -12,7 +13,7 @@ import { QmoeFileError, QmoeInputError, fileErrorReason } from '../errors.js';
 export function buildReport(dirs: string[], title = 'qmoe results'): string {
   if (dirs.length === 0) throw new QmoeInputError('DIR', '(none)', 'name at least one result folder');
   const sections: string[] = [];
-  for (const dir of dirs) {
+  for (const dir of expandDirs(dirs, sections)) {
     const parts: string[] = [];
     for (const name of ['ablation.md', 'sweep.md', 'noise.md']) {
       const p = join(dir, name);
@@ -59,6 +60,32 @@ ${sections.join('\n')}
 `;
 }
 
+const RESULT_FILES = ['ablation.md', 'sweep.md', 'noise.md', 'quantum-kernel.json', 'kernel.json'];
+
+/**
+ * The result folders of `dirs`: a folder that holds no result of its own but result folders below
+ * it (such as results/) stands for them, and its README.md (with the generated summary tables)
+ * opens its part of the page, so that one command shows all of it.
+ */
+function expandDirs(dirs: string[], sections: string[]): string[] {
+  const out: string[] = [];
+  for (const dir of dirs) {
+    if (RESULT_FILES.some((f) => existsSync(join(dir, f))) || !existsSync(dir) || !statSync(dir).isDirectory()) {
+      out.push(dir);
+      continue;
+    }
+    const found = [...new Set(findResults(dir).map((r) => dirname(join(dir, r.path))))];
+    if (found.length === 0) {
+      out.push(dir);
+      continue;
+    }
+    const readme = join(dir, 'README.md');
+    if (existsSync(readme)) sections.push(`<section><p class="dir">${escapeHtml(basename(resolve(dir)))}/README.md</p>\n${markdownToHtml(readFileSync(readme, 'utf8'), dir)}</section>`);
+    out.push(...found);
+  }
+  return out;
+}
+
 /** A quantum-kernel summary: its JSON, with the fields the page shows; errors name the file and the field. */
 function readJson(path: string): { dataset?: { name?: string }; preset: string; command?: string; embedding: string; qubits: number; points: number; adapter: string; means: { within0: number; within1: number; between: number }; rank?: { numerical: number; bound: number; tolerance: number }; maxErrorVsClosedForm: number } {
   let j;
@@ -78,7 +105,10 @@ export function escapeHtml(s: string): string {
 }
 
 function inline(s: string): string {
-  return escapeHtml(s).replace(/`([^`]+)`/g, '<code>$1</code>');
+  return escapeHtml(s)
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, '$1');
 }
 
 /** Renders our Markdown subset; images of files in `dir` become data: URIs. */
