@@ -41,6 +41,13 @@ describe('run specs', () => {
     expect(noisy.map((s) => runName(s.id))).toEqual(['linear-seed0', 'quantum-seed0', 'quantum-p0.1-seed0']);
     expect(noisy.map((s) => s.backend)).toEqual(['cpu', 'cpu', 'cpu']);
     for (const s of noisy) checkRunSpec(JSON.parse(JSON.stringify(s)));
+    // Qiskit's rates are other runs (their own ids and names); PennyLane's, the default, keep theirs.
+    const qiskit = planNoiseSweep({ dataset: moons, preset: 'code', seeds: 1, budget, rates: [0, 0.1], trajectories: 2, convention: 'qiskit', out: dir }).specs;
+    expect(qiskit.map((s) => runName(s.id))).toEqual(['linear-seed0', 'quantum-seed0', 'quantum-p0.1-qiskit-seed0']);
+    expect(qiskit.slice(0, 2).map((s) => s.id)).toEqual(noisy.slice(0, 2).map((s) => s.id));
+    const q = checkRunSpec(JSON.parse(JSON.stringify(qiskit[2])));
+    expect((q.config as { noise: { convention?: string } }).noise.convention).toBe('qiskit');
+    expect(() => checkRunSpec({ ...q, config: { ...q.config, noise: { ...(q.config as { noise: object }).noise, convention: 'cirq' } } })).toThrow(/^job\.config\.noise\.convention: "cirq" is invalid/);
     // Longest first: the quantum router's runs cost more than the linear router's.
     expect(costEstimate(a[1])).toBeGreaterThan(costEstimate(a[0]));
   });
