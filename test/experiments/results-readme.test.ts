@@ -50,13 +50,21 @@ describe('results/README.md', () => {
   });
 });
 
-describe('qmoe report --summary and a folder of folders', () => {
-  it('writes the block into a Markdown file, replaces it on the next run, and keeps the rest', async () => {
-    const dir = join(tmp, 'results');
+/** A results folder of one noise sweep (a copy of results/noise-paper) with a README of one line of prose. */
+function folderOfFolders(): { dir: string; md: string } {
+  const dir = join(tmp, 'results');
+  const md = join(dir, 'README.md');
+  if (!existsSync(md)) {
     mkdirSync(join(dir, 'noise'), { recursive: true });
     cpSync(join(results, 'noise-paper'), join(dir, 'noise'), { recursive: true });
-    const md = join(dir, 'README.md');
     writeFileSync(md, '# Our results\n\nProse before.\n');
+  }
+  return { dir, md };
+}
+
+describe('qmoe report --summary and a folder of folders', () => {
+  it('writes the block into a Markdown file, replaces it on the next run, and keeps the rest', async () => {
+    const { dir, md } = folderOfFolders();
     for (let k = 0; k < 2; k++) {
       const r = await runQmoe(['report', dir, '--summary', md], 60_000);
       expect(r.code, r.stderr).toBe(0);
@@ -74,7 +82,7 @@ describe('qmoe report --summary and a folder of folders', () => {
   });
 
   it('qmoe report of a folder of result folders puts its README and every folder on the page', () => {
-    const html = buildReport([join(tmp, 'results')]);
+    const html = buildReport([folderOfFolders().dir]);
     expect(html).toContain('README.md');
     expect(html).toContain('Prose before.');
     expect(html).toContain('Noise robustness (Table II)');
