@@ -1,9 +1,12 @@
 import { QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
+import { isSoftwareAdapter } from '../gpu/software-adapter.js';
 import type { ModelSpec } from '../moe/spec.js';
 import { createCpuEngine } from './cpu-engine.js';
 import type { TrainingEngine } from './engine.js';
 import { createWebGpuEngine } from './gpu-engine.js';
+
+export { isSoftwareAdapter };
 
 export const ENGINE_CHOICES = ['cpu', 'cpu64', 'webgpu', 'auto'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
@@ -44,18 +47,6 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
     }
   }
   return { engine: await fastEngine(spec, options) };
-}
-
-/**
- * A software WebGPU adapter (SwiftShader, a rasterizer running on the CPU: the acquisition step
- * that found it, or what the adapter says of itself, as in a browser), where the CPU engine is
- * the faster choice for `auto`.
- */
-export function isSoftwareAdapter(gpu: Pick<GpuContext, 'source' | 'adapter' | 'adapterName'>): boolean {
-  if (gpu.source === 'swiftshader') return true;
-  const info = gpu.adapter?.info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
-  if (info?.isFallbackAdapter) return true;
-  return /swiftshader|llvmpipe|lavapipe/i.test([gpu.adapterName, info?.vendor, info?.architecture, info?.device, info?.description].join(' '));
 }
 
 /** The engine with a dispose() that also destroys the GPU device acquired for it. */
