@@ -863,7 +863,7 @@ function showGpu(g: GpuReport): void {
     banner.dataset.software = String(g.software);
   } else {
     banner.classList.add('notice');
-    banner.textContent = `WebGPU is not available in this browser (${g.why}). Training falls back to the CPU engine: float64 JavaScript, the same model and results, slower.`;
+    banner.textContent = `WebGPU is not available in this browser (${g.why}). Training falls back to the fast CPU engine (float32, WebAssembly SIMD, Web Workers on every core): the same model, slower than a GPU.`;
     banner.dataset.gpu = 'cpu';
     webgpu.disabled = true;
     if (field('engine').value === 'webgpu') field('engine').value = 'auto';

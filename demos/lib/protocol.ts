@@ -77,7 +77,7 @@ export interface Scores {
 
 export interface EngineInfo {
   kind: 'cpu' | 'webgpu';
-  /** What the page shows: "CPU engine (float64)", "WebGPU engine (SwiftShader)", "CPU engine, noisy circuit on the GPU". */
+  /** What the page shows: "fast CPU engine, float32, 2 threads", "WebGPU engine (SwiftShader)", "CPU engine, noisy circuit on the GPU". */
   label: string;
   note?: string;
 }

@@ -188,11 +188,12 @@ export function playgroundTests(app: { url: () => string; timings: Record<string
     }, 90_000);
 
     it('1: a large run shows its measured time per epoch and starts only when confirmed', async () => {
-      const { page, errors } = await open('?qubits=12&layers=12');
+      // 100,000 rows: the fast CPU engine takes a 12-qubit x 12-layer epoch of the default 1,000 in seconds.
+      const { page, errors } = await open('?qubits=12&layers=12&samples=100000');
       expect(await page.textContent('#estimate')).toMatch(/Estimate: .* per epoch/);
       await page.click('#train');
       await page.waitForSelector('#confirm:not([hidden])', { timeout: 60_000 });
-      expect(await page.textContent('#confirm-text')).toMatch(/Measured on the CPU engine.*per epoch.*for 100 epochs/);
+      expect(await page.textContent('#confirm-text')).toMatch(/Measured on the fast CPU engine.*per epoch.*for 100 epochs/);
       expect(await page.getAttribute('#status', 'data-state')).toBe('idle');
       await page.click('#confirm-cancel');
       expect(await page.isHidden('#confirm')).toBe(true);
