@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { routerCircuit } from '../../src/circuit/builders.js';
+import type { Circuit } from '../../src/circuit/types.js';
+import { QmoeInputError } from '../../src/errors.js';
+import { CpuBackend } from '../../src/sim/backend-cpu.js';
+import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
+import { maxSubgroupQubits, subgroupShape } from '../../src/sim/subgroup-gpu.js';
+import { gpuForTests, skipGpu } from '../helpers/gpu.js';
+import { mulberry32, randomCircuit } from '../helpers/random.js';
+
+/** f32 in registers against the float64 reference: absolute error of probabilities, expert sums and <Z>. */
+const TOL = 1e-5;
+
+const cpu = new CpuBackend();
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function randomBatch(rng: () => number, circuit: Circuit, rows: number) {
+  return {
+    rows,
+    features: Array.from({ length: rows * circuit.features }, () => (rng() * 2 - 1) * 4 * Math.PI),
+    params: Array.from({ length: circuit.params }, () => (rng() * 2 - 1) * 2 * Math.PI),
+  };
+}
+
+/** Every lane count the adapter's smallest subgroup allows for n qubits (1, 2, 4, ...). */
+function laneCounts(minSize: number, n: number): number[] {
+  const out: number[] = [];
+  for (let l = 1; l <= Math.min(minSize, 2 ** n); l *= 2) if (2 ** n / l <= 32) out.push(l);
+  return out;
+}
+
+describe.skipIf(skipGpu)('subgroup kernels (states in the registers of a subgroup) against float64', () => {
+  const gpu = gpuForTests();
+
+  it('has the subgroups feature on the test adapter, and auto picks the subgroup path where a state fits', () => {
+    const g = gpu();
+    // SwiftShader has subgroups of 4: CI must run this path.
+    expect(g.subgroups).not.toBeNull();
+    const max = maxSubgroupQubits(g);
+    expect(max).toBeGreaterThanOrEqual(2);
+    const backend = new WebGpuBackend(g);
+    expect(backend.choosePath(routerCircuit(max, 1), { kind: 'probabilities' })).toBe('subgroup');
+    expect(backend.choosePath(routerCircuit(max + 1, 1), { kind: 'probabilities' })).not.toBe('subgroup');
+    expect(backend.choosePath(routerCircuit(2, 1), { kind: 'states' })).toBe('global');
+    expect(new WebGpuBackend(g, { path: 'fused' }).choosePath(routerCircuit(2, 1), { kind: 'probabilities' })).toBe('fused');
+  });
+
+  it('matches float64 for random circuits of every gate, every n that fits and every lane count (odd batches)', async () => {
+    const g = gpu();
+    const rng = mulberry32(123);
+    const counts = new Set<number>();
+    for (let n = 1; n <= maxSubgroupQubits(g); n++) {
+      const circuit = randomCircuit(rng, { qubits: n, gates: 6 * n + 6, features: n, params: 4 });
+      const input = randomBatch(rng, circuit, 37);
+      const want = await cpu.probabilities(circuit, input);
+      const experts = Math.min(4, 2 ** n);
+      const wantExperts = await cpu.expertProbabilities(circuit, input, experts);
+      for (const lanes of laneCounts(g.subgroups!.minSize, n)) {
+        counts.add(lanes);
+        for (const real of ['auto', 'never'] as const) {
+          const backend = new WebGpuBackend(g, { path: 'subgroup', real, subgroup: { lanes } });
+          const what = `n=${n} lanes=${lanes} real=${real}`;
+          expect(maxAbsDiff(await backend.probabilities(circuit, input), want), what).toBeLessThan(TOL);
+          expect(maxAbsDiff(await backend.expertProbabilities(circuit, input, experts), wantExperts), what).toBeLessThan(TOL);
+        }
+      }
+    }
+    // Every lane count the adapter supports ran (SwiftShader: 1, 2 and 4).
+    expect([...counts].sort()).toEqual(laneCounts(g.subgroups!.minSize, 5));
+  });
+
+  it('matches float64 for the router circuit (real kernels, <Z>, experts) and for batches that span many workgroups', async () => {
+    const g = gpu();
+    const rng = mulberry32(7);
+    const n = maxSubgroupQubits(g);
+    const circuit = routerCircuit(n, 3);
+    const input = randomBatch(rng, circuit, 301);
+    const backend = new WebGpuBackend(g, { path: 'subgroup' });
+    expect(maxAbsDiff(await backend.expertProbabilities(circuit, input, 4), await cpu.expertProbabilities(circuit, input, 4))).toBeLessThan(TOL);
+    const z = { kind: 'expectZ' } as const;
+    expect(maxAbsDiff(await backend.evaluate(circuit, input, z), await cpu.evaluate(circuit, input, z))).toBeLessThan(4 * TOL);
+    // Small chunks: the batch in many dispatches, the last one partial.
+    const chunked = new WebGpuBackend(g, { path: 'subgroup', maxChunkBytes: 2048 });
+    expect(maxAbsDiff(await chunked.probabilities(circuit, input), await cpu.probabilities(circuit, input))).toBeLessThan(TOL);
+  });
+
+  it('names the limit when the subgroup path is forced where it cannot run', async () => {
+    const g = gpu();
+    const big = routerCircuit(maxSubgroupQubits(g) + 1, 1);
+    await expect(new WebGpuBackend(g, { path: 'subgroup' }).probabilities(big, { rows: 1, features: new Array(big.features).fill(0), params: new Array(big.params).fill(0) })).rejects.toThrow(/circuit\.qubits.*subgroup/);
+    expect(() => subgroupShape(g, 3, { lanes: 3 })).toThrow(QmoeInputError);
+    expect(() => subgroupShape(g, 3, { lanes: 2 * g.subgroups!.minSize })).toThrow(/lanes.*power of two from 1 to/);
+    expect(() => subgroupShape({ ...g, subgroups: null }, 3, { lanes: 1 })).toThrow(/no subgroups feature/);
+    expect(subgroupShape({ ...g, subgroups: null }, 3)).toBeNull();
+  });
+});
