@@ -44,6 +44,8 @@ export interface QmoeCaseRow {
   gradMs?: number;
   kFwd?: number;
   kGrad?: number;
+  /** When the subgroup kernels ran: the same case on the fused (workgroup-memory) kernels, for comparison. */
+  fused?: QmoeCaseRow;
 }
 
 export interface PeersSection {
@@ -60,9 +62,9 @@ export function peerDevice(gpu: GpuContext): 'cpu' | 'cuda' {
   return gpu.source === 'swiftshader' ? 'cpu' : 'cuda';
 }
 
-async function timeQmoe(gpu: GpuContext, c: PeerCase, timing: TimingOptions, limitMs: number, log: (line: string) => void): Promise<QmoeCaseRow> {
+async function timeQmoe(gpu: GpuContext, c: PeerCase, timing: TimingOptions, limitMs: number, log: (line: string) => void, path: 'auto' | 'fused' = 'auto'): Promise<QmoeCaseRow> {
   const row: QmoeCaseRow = { n: c.n, B: c.B, status: 'ok' };
-  const backend = new WebGpuBackend(gpu);
+  const backend = new WebGpuBackend(gpu, { path });
   const circuit = routerCircuit(c.n, LAYERS);
   const p = params(circuit.params);
   const x = features(c.n, c.B);
@@ -72,7 +74,7 @@ async function timeQmoe(gpu: GpuContext, c: PeerCase, timing: TimingOptions, lim
   let stage = 'prepare';
   try {
     await withTimeout(limitMs, () => `peers n=${c.n} B=${c.B}, qmoe ${stage}`, async () => {
-      log(`peers: qmoe n=${c.n} B=${c.B} forward ...`);
+      log(`peers: qmoe n=${c.n} B=${c.B} ${path} forward ...`);
       fwd = await scoped(gpu.device, () => backend.prepare(circuit, c.B, output), (r) => r.destroy());
       fwd.setFeatures(x, c.B);
       fwd.setParams(p);
@@ -115,7 +117,11 @@ async function timeQmoe(gpu: GpuContext, c: PeerCase, timing: TimingOptions, lim
 export async function benchPeers(gpu: GpuContext, cases: PeerCase[], timing: TimingOptions, limitMs: number, log: (line: string) => void, out: PeersSection): Promise<void> {
   out.device = peerDevice(gpu);
   out.cases = cases;
-  for (const c of cases) out.qmoe.push(await timeQmoe(gpu, c, timing, limitMs, log));
+  for (const c of cases) {
+    const row = await timeQmoe(gpu, c, timing, limitMs, log);
+    if (row.forwardPath === 'subgroup') row.fused = await timeQmoe(gpu, c, timing, limitMs, log, 'fused');
+    out.qmoe.push(row);
+  }
   for (const peer of ['torch', 'jax'] as PeerName[]) {
     log(`peers: ${peer} (bench/peers/, PEER_DEVICE=${out.device}) ...`);
     const run = await runPeer(peer, { device: out.device, cases });
@@ -139,11 +145,11 @@ export function peersReport(s: PeersSection, gpu: GpuContext): string {
     r.status === 'ok' ? `${names[r.peer]}: ${r.banner} (${r.python}, ${r.seconds.toFixed(1)} s)${r.reason ? `; ${r.reason}` : ''}` : `${names[r.peer]} ${r.status}: ${r.reason}; its columns are empty`,
   );
   const cpuPeers = s.device === 'cpu' && gpu.source === 'swiftshader';
-  const headers = ['case', 'qmoe fwd ms', 'qmoe fwd+grad ms', 'grad/fwd'];
+  const headers = ['case', 'qmoe fwd ms', 'qmoe fwd+grad ms', 'grad/fwd', 'fused kernels fwd / fwd+grad ms'];
   for (const r of s.peers) headers.push(`${names[r.peer]} fwd ms`, `${names[r.peer]} fwd+grad ms`, `${names[r.peer]}/qmoe`);
   const rows = s.cases.map((c) => {
     const q = s.qmoe.find((x) => x.n === c.n && x.B === c.B);
-    const cells = [`n=${c.n} B=${c.B}`, sig(q?.fwdMs), sig(q?.gradMs), q?.fwdMs && q.gradMs ? `${sig(q.gradMs / q.fwdMs)}x` : '-'];
+    const cells = [`n=${c.n} B=${c.B}`, sig(q?.fwdMs), sig(q?.gradMs), q?.fwdMs && q.gradMs ? `${sig(q.gradMs / q.fwdMs)}x` : '-', q?.fused ? `${sig(q.fused.fwdMs)} / ${sig(q.fused.gradMs)}` : '-'];
     for (const run of s.peers) {
       const f = best(run, c, 'fwdMs');
       const g = best(run, c, 'gradMs');
@@ -156,16 +162,18 @@ export function peersReport(s: PeersSection, gpu: GpuContext): string {
   });
   const errors = s.qmoe.filter((q) => q.status !== 'ok').map((q) => `qmoe n=${q.n} B=${q.B}: ${q.reason}`);
   const paths = s.qmoe.filter((q) => q.forwardPath).map((q) => `n=${q.n}: ${q.forwardPath} / ${q.gradientPath ?? '-'}`);
+  const errors2 = s.qmoe.flatMap((q) => (q.fused && q.fused.status !== 'ok' ? [`qmoe fused n=${q.n} B=${q.B}: ${q.fused.reason}`] : []));
   return [
     `\nPeers in the same run: routerCircuit(n, ${LAYERS}) (RY(x_i) embedding, ${LAYERS} layers of RY(theta) + CZ on neighbours), ms for the whole batch of B.`,
     `qmoe on ${gpu.adapterName} (${gpu.source}): ${EXPERTS} expert probabilities per sample, forward = angles + circuit kernel; forward + grad = the`,
     '   adjoint kernel (forward recomputed, backward sweep) + the batch sum of dL/dtheta, with dL/dout = w for every row; median of',
-    '   samples of k back-to-back submissions then one onSubmittedWorkDone(). Kernel paths (forward / gradient): ' + (paths.join(', ') || '-') + '.',
+    '   samples of k back-to-back submissions then one onSubmittedWorkDone(). Kernel paths (forward / gradient): ' + (paths.join(', ') || '-') + ';',
+    '   where the subgroup kernels ran, the fused (workgroup-memory) kernels were timed too, in the same run.',
     `Peers (bench/peers/, PEER_DEVICE=${s.device}): all 2^n probabilities, forward and the gradient of (p @ w).sum(); median of 10; the fastest`,
     '   variant each ran (PyTorch: complex64 or float32 states, eager or torch.compile). ratio = peer ms / qmoe ms, forward / forward + grad.',
     ...status.map((l) => `   ${l}`),
     ...(cpuPeers ? ['   SwiftShader beside peers on the CPU: both sides run on this machine\'s CPU cores; these are not GPU numbers.'] : []),
-    ...errors.map((l) => `   ERROR ${l}`),
+    ...[...errors, ...errors2].map((l) => `   ERROR ${l}`),
     '',
     table(headers, rows),
   ].join('\n');

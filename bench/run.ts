@@ -206,7 +206,7 @@ function stepsTable(rows: StepRow[]): string {
       const same = r.engine === 'webgpu' ? rows.find((x) => x.engine === 'cpu' && x.n === r.n && x.batch === r.batch && x.firstLoss !== undefined) : undefined;
       const dLoss = same && r.firstLoss !== undefined ? Math.abs(r.firstLoss - same.firstLoss!) : undefined;
       return [
-        r.engine === 'cpu' ? 'cpu f64' : 'webgpu',
+        r.engine === 'cpu' ? 'cpu f64' : `webgpu ${r.stepsPerSubmit ?? 64}/submit`,
         String(r.n),
         String(r.batch),
         r.params === undefined ? '-' : String(r.params),
@@ -360,7 +360,7 @@ async function main(): Promise<number> {
           ` min(4, 2^n) experts, 2 classes, linear experts; Adam lr ${TRAIN_LR}. A train split of ${TRAIN_ROWS} random rows` +
           ' (features uniform in [0, pi], random labels), parameters from initParams(seed 1). One step = engine.step(rows):' +
           ' batch upload, forward, loss, backward (adjoint for the circuit), Adam update; on the WebGPU engine all on the GPU,' +
-          ' one command buffer. ms/step = median over samples of (k steps + one await engine.epochStats()) / k, after warm-up' +
+          ' up to N steps of one batch size per command buffer (webgpu N/submit: the engine\'s stepsPerSubmit; 64 is the default, 1 one submission per step). ms/step = median over samples of (k steps + one await engine.epochStats()) / k, after warm-up' +
           ` steps. cpu f64: the float64 CPU engine (single-threaded JS), batch ${CPU_TRAIN_BATCH} only. vs CPU: samples/s over the` +
           ` CPU engine's samples/s at the same n (B=${CPU_TRAIN_BATCH}). Timing: median of ${t.gpuTiming.repeats} samples (GPU;` +
           ` k for ~${t.gpuTiming.targetMs} ms, at most ${t.gpuTiming.maxK}) and ${t.cpuTiming.repeats} (CPU; k for ~${t.cpuTiming.targetMs} ms,` +

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { routerCircuit } from '../../src/circuit/builders.js';
-import type { Circuit } from '../../src/circuit/types.js';
 import { QmoeInputError } from '../../src/errors.js';
 import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
@@ -9,7 +8,8 @@ import { gpuForTests, skipGpu } from '../helpers/gpu.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
 import type { CircuitOutput } from '../../src/sim/backend.js';
 import { GradientRunner } from '../../src/sim/adjoint-gpu.js';
-import { gradientTestCircuit, randomBatch as gradientBatch } from './adjoint-circuits.js';
+import { gradientTestCircuit, randomBatch } from './adjoint-circuits.js';
+import { maxAbsDiff, relDiff } from '../helpers/conformance.js';
 
 /** f32 in registers against the float64 reference: absolute error of probabilities, expert sums and <Z>. */
 const TOL = 1e-5;
@@ -21,24 +21,7 @@ const cpu = new CpuBackend();
 
 function expectGradClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
   expect(got.length, what).toBe(want.length);
-  let scale = 1;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
-  expect(maxAbsDiff(got, want), what).toBeLessThanOrEqual(GRAD_TOL * scale);
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function randomBatch(rng: () => number, circuit: Circuit, rows: number) {
-  return {
-    rows,
-    features: Array.from({ length: rows * circuit.features }, () => (rng() * 2 - 1) * 4 * Math.PI),
-    params: Array.from({ length: circuit.params }, () => (rng() * 2 - 1) * 2 * Math.PI),
-  };
+  expect(relDiff(got, want), what).toBeLessThanOrEqual(GRAD_TOL);
 }
 
 /** Every lane count the adapter's smallest subgroup allows for n qubits (1, 2, 4, ...). */
@@ -121,7 +104,7 @@ describe.skipIf(skipGpu)('subgroup kernels (states in the registers of a subgrou
     for (const { n, lanes, real } of combos(g.subgroups!.minSize, maxSubgroupQubits(g))) {
       const circuit = gradientTestCircuit(rng, n);
       const rows = n % 2 === 0 ? 5 : 3;
-      const input = gradientBatch(rng, circuit, rows);
+      const input = randomBatch(rng, circuit, rows);
       const outputs: CircuitOutput[] = [{ kind: 'probabilities' }, { kind: 'experts', experts: Math.min(3, 2 ** n) }, { kind: 'expectZ' }];
       const output = outputs[n % 3];
       const count = output.kind === 'probabilities' ? 2 ** n : output.kind === 'experts' ? output.experts : n;
