@@ -8,6 +8,8 @@
 // run in uniform control flow. Needs lib/gates.wgsl.
 
 alias Regs = array<Amp, SUBGROUP_MAX_REGS>;
+// The switches of gate_regs and derivative_regs name every stride below 32.
+const_assert SUBGROUP_MAX_REGS <= 32u;
 
 // The matrix m^dagger.
 fn dagger(m: array<Amp, 4>) -> array<Amp, 4> {
@@ -27,6 +29,19 @@ fn lane_sum(x: f32) -> f32 {
   return s;
 }
 
+// a <- U a on the register pairs (r, r + t) of one lane, t < REGS. Called with a constant t (see
+// gate_regs), so that once the loop is unrolled every index is a constant and the array can stay
+// in registers: a dynamically indexed array ends up in local memory.
+fn local_gate(a: ptr<function, Regs>, t: u32, c: u32, m: array<Amp, 4>, hi: u32) {
+  for (var r = 0u; r < REGS; r++) {
+    if ((r & t) == 0u && ((hi + r) & c) == c) {
+      let x = apply2(m, (*a)[r], (*a)[r + t]);
+      (*a)[r] = x[0];
+      (*a)[r + t] = x[1];
+    }
+  }
+}
+
 // a <- U a for a gate on target stride t with control mask c (a one-qubit matrix m, controlled).
 // `diag`: m is diagonal (uniform), so no amplitude needs its partner.
 fn gate_regs(a: ptr<function, Regs>, t: u32, c: u32, m: array<Amp, 4>, diag: bool, hi: u32) {
@@ -36,12 +51,13 @@ fn gate_regs(a: ptr<function, Regs>, t: u32, c: u32, m: array<Amp, 4>, diag: boo
       if ((k & c) == c) { (*a)[r] = mul(select(m[0], m[3], (k & t) != 0u), (*a)[r]); }
     }
   } else if (t < REGS) {
-    for (var r = 0u; r < REGS; r++) {
-      if ((r & t) == 0u && ((hi + r) & c) == c) {
-        let x = apply2(m, (*a)[r], (*a)[r + t]);
-        (*a)[r] = x[0];
-        (*a)[r + t] = x[1];
-      }
+    // One constant stride per case (SUBGROUP_MAX_REGS = 32: strides 1 to 16).
+    switch t {
+      case 1u: { local_gate(a, 1u, c, m, hi); }
+      case 2u: { local_gate(a, 2u, c, m, hi); }
+      case 4u: { local_gate(a, 4u, c, m, hi); }
+      case 8u: { local_gate(a, 8u, c, m, hi); }
+      default: { local_gate(a, 16u, c, m, hi); }
     }
   } else {
     let mask = t / REGS;
@@ -69,24 +85,36 @@ fn swap_regs(a: ptr<function, Regs>, y: u32, z: u32, hi: u32) {
   }
 }
 
+// This lane's part of Re <l| D |x> over its register pairs (r, r + t), t < REGS constant (as local_gate).
+fn local_derivative(l: ptr<function, Regs>, x: ptr<function, Regs>, t: u32, c: u32, d: array<Amp, 4>, hi: u32) -> f32 {
+  var g = 0.0;
+  for (var r = 0u; r < REGS; r++) {
+    if ((r & t) == 0u && ((hi + r) & c) == c) { g += pair_derivative(d, (*l)[r], (*l)[r + t], (*x)[r], (*x)[r + t]); }
+  }
+  return g;
+}
+
 // This lane's part of Re <l| D |x> for the derivative D of a gate on target stride t with control
 // mask c (zero where the controls are not all 1); lane_sum gives the sample's value.
 fn derivative_regs(l: ptr<function, Regs>, x: ptr<function, Regs>, t: u32, c: u32, d: array<Amp, 4>, hi: u32) -> f32 {
-  var g = 0.0;
   if (t < REGS) {
-    for (var r = 0u; r < REGS; r++) {
-      if ((r & t) == 0u && ((hi + r) & c) == c) { g += pair_derivative(d, (*l)[r], (*l)[r + t], (*x)[r], (*x)[r + t]); }
+    switch t {
+      case 1u: { return local_derivative(l, x, 1u, c, d, hi); }
+      case 2u: { return local_derivative(l, x, 2u, c, d, hi); }
+      case 4u: { return local_derivative(l, x, 4u, c, d, hi); }
+      case 8u: { return local_derivative(l, x, 8u, c, d, hi); }
+      default: { return local_derivative(l, x, 16u, c, d, hi); }
     }
-  } else {
-    let mask = t / REGS;
-    let upper = (hi & t) != 0u;
-    for (var r = 0u; r < REGS; r++) {
-      let mine = (*x)[r];
-      let other = subgroupShuffleXor(mine, mask);
-      if (((hi + r) & c) == c) {
-        let dx = select(mul(d[0], mine) + mul(d[1], other), mul(d[2], other) + mul(d[3], mine), upper);
-        g += re_inner((*l)[r], dx);
-      }
+  }
+  var g = 0.0;
+  let mask = t / REGS;
+  let upper = (hi & t) != 0u;
+  for (var r = 0u; r < REGS; r++) {
+    let mine = (*x)[r];
+    let other = subgroupShuffleXor(mine, mask);
+    if (((hi + r) & c) == c) {
+      let dx = select(mul(d[0], mine) + mul(d[1], other), mul(d[2], other) + mul(d[3], mine), upper);
+      g += re_inner((*l)[r], dx);
     }
   }
   return g;
