@@ -18,11 +18,9 @@ override DIM: u32 = 1u << QUBITS;
 
 #include "lib/gates.wgsl"
 #include "lib/upstream.wgsl"
+#include "lib/grad-slots.wgsl"
 #include "lib/subgroup.wgsl"
 
-@group(0) @binding(4) var<storage, read> param_of: array<u32>;   // per matrix: param index or NO_INDEX
-@group(0) @binding(5) var<storage, read_write> grad_params: array<f32>;
-@group(0) @binding(6) var<storage, read_write> grad_features: array<f32>;
 @group(0) @binding(7) var<uniform> meta_: Meta;
 
 @compute @workgroup_size(GROUP_SIZE)
@@ -34,10 +32,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let owner = valid && lane == 0u;
   let trow = min(sample, meta_.rows - 1u) * meta_.features;
   if (owner) {
-    for (var k = 0u; k < meta_.params; k++) { grad_params[sample * meta_.params + k] = 0.0; }
-    if (meta_.want_features != 0u) {
-      for (var k = 0u; k < meta_.features; k++) { grad_features[sample * meta_.features + k] = 0.0; }
-    }
+    zero_slots(sample);
   }
   var psi: Regs;
   var lam: Regs;
@@ -69,9 +64,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       swap_regs(&lam, op.y, op.z, hi);
       continue;
     }
-    var slot = NO_INDEX;   // index into grad_params (matrices) or grad_features (feature rotations)
-    if (kind == OP_MATRIX) { slot = param_of[op.w]; }
-    if (kind == OP_FEATURE_ROTATION && meta_.want_features != 0u) { slot = op.w; }
+    let slot = grad_slot(op);
     let mh = dagger(matrix(op, trow));
     let diag = op_diagonal(op);
     gate_regs(&psi, op.y, op.z, mh, diag, hi);
@@ -79,11 +72,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let d = derivative(op, trow, meta_.dmat_offset);
       let sum = lane_sum(derivative_regs(&lam, &psi, op.y, op.z, d, hi));
       if (owner) {
-        if (kind == OP_MATRIX) {
-          grad_params[sample * meta_.params + slot] += sum;
-        } else {
-          grad_features[sample * meta_.features + slot] += sum;
-        }
+        add_to_slot(sample, op, slot, sum);
       }
     }
     gate_regs(&lam, op.y, op.z, mh, diag, hi);
