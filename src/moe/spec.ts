@@ -32,6 +32,8 @@ export type Preset = 'paper' | 'code';
  *           others onto them, without noise: the parities of measured bits, computed classically).
  */
 export type Readout = 'blocks' | 'z' | 'parity';
+/** Expert form (src/moe/quantum-experts.ts): linear W x + b, or a parameterized circuit per expert. */
+export type ExpertsKind = 'linear' | 'quantum';
 
 export interface ModelSpec {
   router: RouterKind;
@@ -49,6 +51,18 @@ export interface ModelSpec {
   readout?: Readout;
   /** Quantum router: the angle embedding again before every layer (data re-uploading); absent: once. */
   reupload?: boolean;
+  /** Expert form; absent: linear. */
+  expertsKind?: ExpertsKind;
+  /** Quantum experts: qubits (>= features), RY + CZ layers and data re-uploading of each expert's circuit. */
+  expertQubits?: number;
+  expertLayers?: number;
+  expertReupload?: boolean;
+  /** Sparse routing (src/moe/routing.ts): the K most probable experts per sample, renormalised; absent: dense. */
+  topK?: number;
+  /** Sparse routing: the gate is the histogram of S draws from P (measurement shots); absent: dense. */
+  routeShots?: number;
+  /** Weight of the load-balancing loss (src/moe/balance.ts); absent: none. */
+  balance?: number;
 }
 
 /** Sizes of the parts of the flat parameter vector. */
