@@ -56,7 +56,7 @@ export function mixtureFields(options: MixtureOptions, sizes: { features: number
     }
   }
   if (options.topK !== undefined && options.routeShots !== undefined) {
-    throw new QmoeInputError('--route-shots', options.routeShots, 'and --top-k are two forms of sparse routing: give one of them');
+    throw new QmoeInputError('--route-shots', options.routeShots, 'cannot be combined with --top-k (two forms of sparse routing): give one of them');
   }
   if (options.topK !== undefined) {
     if (!Number.isInteger(options.topK) || options.topK < 1 || options.topK > sizes.experts) {

@@ -197,7 +197,7 @@ describe('mixture options are checked', () => {
   it('names the option and the limit', () => {
     err({ router: 'linear', topK: 5 }, '--top-k', /from 1 to the number of experts \(4\)/);
     err({ router: 'linear', topK: 0 }, '--top-k', /from 1/);
-    err({ router: 'linear', topK: 1, routeShots: 4 }, '--route-shots', /one of them/);
+    err({ router: 'linear', topK: 1, routeShots: 4 }, '--route-shots', /combined with --top-k/);
     err({ router: 'linear', routeShots: 0 }, '--route-shots', /1/);
     err({ router: 'linear', balance: -1 }, '--balance', /from 0 to 1000/);
     err({ router: 'linear', expertQubits: 3 }, '--expert-qubits', /--experts-kind quantum/);
