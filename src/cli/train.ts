@@ -29,7 +29,7 @@ export const TRAIN_USAGE =
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
-Trains a mixture-of-experts model (linear experts, one router) on a data set and writes, into DIR:
+Trains a mixture-of-experts model (linear or quantum experts, one router) on a data set and writes, into DIR:
 metrics.json, model.json (for qmoe eval), boundary.svg/png (decision boundary over the scaled
 data), history.svg/png (loss and accuracy per epoch) and experts.svg/png (expert utilisation on
 the test split), as one set: a second run into the same
