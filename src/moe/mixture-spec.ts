@@ -16,24 +16,10 @@ export const MAX_BALANCE = 1000;
 /** Default RY + CZ layers of a quantum expert. */
 export const DEFAULT_EXPERT_LAYERS = 2;
 
-export interface MixtureOptions {
-  /** linear (default) or quantum experts. */
-  expertsKind?: ExpertsKind;
-  /** Quantum experts: qubits per expert (default: one per feature, at least one per class). */
-  expertQubits?: number;
-  /** Quantum experts: RY + CZ layers (default 2). */
-  expertLayers?: number;
-  /** Quantum experts: the angle embedding again before every layer. */
-  expertReupload?: boolean;
-  /** Keep the K most probable experts per sample (1..experts). */
-  topK?: number;
-  /** Route by S draws from the router's distribution. */
-  routeShots?: number;
-  /** Weight of the load-balancing loss (>= 0). */
-  balance?: number;
-}
+/** The mixture options, as the spec stores them (spec.ts documents each; all optional). */
+export type MixtureOptions = Pick<ModelSpec, 'expertsKind' | 'expertQubits' | 'expertLayers' | 'expertReupload' | 'topK' | 'routeShots' | 'balance'>;
 
-type MixtureFields = Pick<ModelSpec, 'expertsKind' | 'expertQubits' | 'expertLayers' | 'expertReupload' | 'topK' | 'routeShots' | 'balance'>;
+type MixtureFields = MixtureOptions;
 
 /** The checked mixture fields of a spec with these sizes; QmoeInputError naming the option otherwise. */
 export function mixtureFields(options: MixtureOptions, sizes: { features: number; classes: number; experts: number }): MixtureFields {
