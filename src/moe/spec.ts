@@ -18,7 +18,12 @@ import type { Circuit } from '../circuit/types.js';
  *            then an adapter z -> A z + a (experts x qubits) and softmax.
  *
  * Flat parameter vector layout: [router parameters..., expert parameters...]; experts are stored
- * expert by expert, each as W_i row-major (classes x features) followed by b_i.
+ * expert by expert, each as W_i row-major (classes x features) followed by b_i (quantum experts:
+ * src/moe/quantum-experts.ts).
+ *
+ * Beyond the study, optional fields change the mixture (src/moe/mixture-spec.ts checks them; a
+ * spec without them is the study's model): quantum experts, sparse routing (top-k or measurement
+ * shots, src/moe/routing.ts) and the load-balancing loss (src/moe/balance.ts).
  */
 export type RouterKind = 'linear' | 'mlp' | 'quantum';
 export type Preset = 'paper' | 'code';
