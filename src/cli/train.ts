@@ -29,11 +29,11 @@ export const TRAIN_USAGE =
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
-Trains a mixture-of-experts model (linear or quantum experts, one router) on a data set and writes, into DIR:
-metrics.json, model.json (for qmoe eval), boundary.svg/png (decision boundary over the scaled
-data), history.svg/png (loss and accuracy per epoch) and experts.svg/png (expert utilisation on
-the test split), as one set: a second run into the same
-DIR replaces all of them or, when it fails or is killed, none (see README, "Result sets").
+Trains a mixture-of-experts model (linear or quantum experts, one router) on a data set and
+writes, into DIR: metrics.json, model.json (for qmoe eval), boundary.svg/png (decision boundary
+over the scaled data), history.svg/png (loss and accuracy per epoch) and experts.svg/png (expert
+utilisation on the test split), as one set: a second run into the same DIR replaces all of them
+or, when it fails or is killed, none (see README, "Result sets").
 
 Models (--router): linear (A: softmax(Vx + c)), mlp (C: ReLU layers --hidden, then softmax),
 quantum (B: a circuit router; --preset paper: RY embedding, RY + CZ layers, basis-state
