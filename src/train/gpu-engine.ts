@@ -6,6 +6,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { type Kernel, type KernelStep, getKernel, kernelStep } from '../gpu/kernel.js';
 import { HEAD_MODE, ROTATION_AXIS, ROUTER_CODE } from '../gpu/op-codes.js';
 import { paramLayout, modelCircuit, readoutOf, routerOutput, routerWidths } from '../moe/models.js';
+import { cpuOnlyOption } from '../moe/mixture-spec.js';
 import type { ModelSpec, ParamLayout } from '../moe/spec.js';
 import type { Circuit } from '../circuit/types.js';
 import { compileCircuit, derivativeOffset, type CompiledCircuit } from '../sim/compile.js';
@@ -116,6 +117,8 @@ class GpuEngine implements TrainingEngine {
     private readonly capacity: number,
     options: GpuEngineOptions,
   ) {
+    const cpuOnly = cpuOnlyOption(spec);
+    if (cpuOnly) throw new QmoeInputError(cpuOnly.option, cpuOnly.value, 'runs on the CPU engines only (the WebGPU head is the dense linear mixture): use --backend cpu or cpu64');
     this.adam = adamSettings(options);
     this.stepsPerSubmit = checkInt('stepsPerSubmit', options.stepsPerSubmit ?? 64, 1, 4096);
     this.layout = paramLayout(spec);

@@ -1,6 +1,7 @@
 import { QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import { isSoftwareAdapter } from '../gpu/software-adapter.js';
+import { cpuOnlyOption } from '../moe/mixture-spec.js';
 import type { ModelSpec } from '../moe/spec.js';
 import { createCpuEngine } from './cpu-engine.js';
 import type { TrainingEngine } from './engine.js';
@@ -12,10 +13,16 @@ export const ENGINE_CHOICES = ['cpu', 'cpu64', 'webgpu', 'auto'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 /** The fast CPU engine (src/cpu/engine.ts: float32 circuits) on every core. */
-async function fastEngine(spec: ModelSpec, options: { lr: number }): Promise<TrainingEngine> {
+async function fastEngine(spec: ModelSpec, options: EngineOptions): Promise<TrainingEngine> {
   const { createFastCpuEngine } = await import('../cpu/engine.js');
   const { createPool } = await import('../cpu/threads.js');
   return createFastCpuEngine(spec, { ...options, pool: await createPool(), ownPool: true });
+}
+
+/** What every engine takes: Adam's learning rate and the seed of --route-shots' draws. */
+export interface EngineOptions {
+  lr: number;
+  routeSeed?: number;
 }
 
 /**
@@ -24,9 +31,11 @@ async function fastEngine(spec: ModelSpec, options: { lr: number }): Promise<Tra
  * adapter when the engine starts, else the fast CPU engine: SwiftShader is skipped, it is slower
  * than the CPU here). `note` says why auto fell back.
  */
-export async function createEngine(spec: ModelSpec, choice: EngineChoice, options: { lr: number }): Promise<{ engine: TrainingEngine; note?: string }> {
+export async function createEngine(spec: ModelSpec, choice: EngineChoice, options: EngineOptions): Promise<{ engine: TrainingEngine; note?: string }> {
   if (!ENGINE_CHOICES.includes(choice)) throw new QmoeInputError('--backend', choice, `must be one of ${ENGINE_CHOICES.join(', ')}`);
   if (choice === 'cpu64') return { engine: createCpuEngine(spec, options) };
+  const cpuOnly = cpuOnlyOption(spec);
+  if (choice === 'auto' && cpuOnly) return { engine: await fastEngine(spec, options), note: `${cpuOnly.option} runs on the CPU engines only: training on the CPU` };
   if (choice !== 'cpu') {
     const { acquireForBackend } = await import('../gpu/acquire.js');
     const gpu = await acquireForBackend(choice);

@@ -317,6 +317,24 @@ export function playgroundTests(app: { url: () => string; timings: Record<string
       await page.close();
     }, 90_000);
 
+    it('trains quantum experts with top-2 routing and load balancing from the form\'s controls', async () => {
+      const { page, errors } = await open('?expertsKind=quantum&topK=2&balance=0.1&epochs=4&patience=0&engine=cpu');
+      expect(await page.inputValue('select[name="expertsKind"]')).toBe('quantum');
+      expect(await page.inputValue('input[name="topK"]')).toBe('2');
+      expect(await page.textContent('#param-count')).toMatch(/4 quantum experts, top-2, balance 0\.1/);
+      // Both forms of sparse routing at once: the form names the field.
+      await page.fill('input[name="routeShots"]', '8');
+      await page.waitForFunction(() => /route-shots/.test(document.getElementById('spec-error')!.textContent ?? ''));
+      await page.fill('input[name="routeShots"]', '0');
+      await page.waitForFunction(() => (document.getElementById('spec-error')!.textContent ?? '') === '');
+      await startRun(page);
+      await page.waitForSelector(ENDED, { timeout: 120_000 });
+      const status = await page.$eval('#status', (el) => ({ ...(el as HTMLElement).dataset }) as Record<string, string | undefined>);
+      expect(status.state, (await page.textContent('#run-error')) ?? '').toBe('done');
+      expect(Number(status.testAccuracy)).toBeGreaterThan(0.5);
+      expect(errors).toEqual([]);
+    });
+
     it('the URL follows the form and round-trips it', async () => {
       const { page, errors } = await open();
       await page.selectOption('select[name="preset"]', 'code');
