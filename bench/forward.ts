@@ -42,7 +42,7 @@ export interface CpuRow {
   runs: number;
 }
 
-function features(n: number, rows: number): Float32Array {
+export function features(n: number, rows: number): Float32Array {
   // Same seed per n: the first CPU_BATCH rows are the same whatever the batch.
   const rng = mulberry32(1000 + n);
   const f = new Float32Array(rows * n);
@@ -50,7 +50,7 @@ function features(n: number, rows: number): Float32Array {
   return f;
 }
 
-function params(count: number): Float64Array {
+export function params(count: number): Float64Array {
   const rng = mulberry32(7);
   return Float64Array.from({ length: count }, () => (rng() * 2 - 1) * Math.PI);
 }

@@ -62,7 +62,8 @@ export async function runPeer(peer: PeerName, options: PeerOptions): Promise<Pee
   const t0 = performance.now();
   const run: PeerRun = { peer, status: 'ok', python, device: options.device, results: [], seconds: 0 };
   try {
-    const env = { ...process.env, PEER_DEVICE: options.device, PEER_CASES: options.cases.map((c) => `${c.n}:${c.B}`).join(',') };
+    // JAX picks its own device: on 'cpu' it is kept off any GPU.
+    const env = { ...process.env, ...(options.device === 'cpu' ? { JAX_PLATFORMS: 'cpu' } : {}), PEER_DEVICE: options.device, PEER_CASES: options.cases.map((c) => `${c.n}:${c.B}`).join(',') };
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string; error?: NodeJS.ErrnoException }>((resolve) => {
       const child = spawn(python, [SCRIPTS[peer], out], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '', stderr = '';

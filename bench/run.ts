@@ -6,6 +6,9 @@
  *   --only SECTION     one of forward|states|training|noise|data|cpu|jobs (cpu: the CPU engines beside
  *                      PyTorch on the CPU, bench/cpu.ts; needs no GPU; --quick takes 3 samples
  *                      instead of 5; jobs: local worker processes and the queue, bench/jobs.ts, no GPU)
+ *   --peers            the peers section only (same as --only peers): qmoe's router forward and
+ *                      forward + gradient beside the PyTorch and JAX peers of bench/peers/, run in
+ *                      the same call (bench/peers-section.ts); not part of the default run
  *   --real-only        single states: skip the complex variant
  *   --out FILE         JSON file (default bench/out/bench-<ISO time>.json)
  *
@@ -46,10 +49,11 @@ import {
 import { NOISE_FULL, NOISE_QUICK, NOISE_TEXT, benchNoise, noiseTable, type NoiseRow } from './noise.js';
 import { DATA_FULL, DATA_QUICK, DATA_SPEC_TEXT, DATA_TEXT, benchData, epochTable, pcaTable, type EpochRow, type PcaRow } from './data.js';
 import { benchCpu, cpuMachine, cpuTables } from './cpu.js';
+import { PEERS_FULL, PEERS_QUICK, benchPeers, peersReport, type PeersSection } from './peers-section.js';
 import { JOBS_FULL, JOBS_QUICK, benchAblationWorkers, benchQueueOverhead, jobsJson, jobsReport, type AblationRow, type QueueRow } from './jobs.js';
 
 /** The sections `--only` picks. */
-const SECTIONS = ['forward', 'states', 'training', 'noise', 'data', 'cpu', 'jobs'] as const;
+const SECTIONS = ['forward', 'states', 'training', 'noise', 'data', 'cpu', 'jobs', 'peers'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** A bad command line: printed without a stack. */
@@ -75,13 +79,18 @@ function parseArgs(argv: string[]): Args {
     if (a === '--quick') args.quick = true;
     else if (a === '--full') args.full = true;
     else if (a === '--real-only') args.realOnly = true;
+    else if (a === '--peers') {
+      if (args.only !== null && args.only !== 'peers') throw new UsageError(`--peers is its own section: drop --only ${args.only}`);
+      args.only = 'peers';
+    }
     else if (a.startsWith('--only')) {
       const v = value();
       if (!(SECTIONS as readonly string[]).includes(v)) throw new UsageError(`--only takes ${SECTIONS.join(', ')}, not ${v}`);
+      if (args.only === 'peers' && v !== 'peers') throw new UsageError(`--peers is its own section: drop --only ${v}`);
       args.only = v as Section;
     } else if (a.startsWith('--out')) args.out = value();
     else if (a === '--help' || a === '-h') {
-      console.log(`usage: npm run bench -- [--quick | --full] [--only ${SECTIONS.join('|')}] [--real-only] [--out FILE]`);
+      console.log(`usage: npm run bench -- [--quick | --full] [--only ${SECTIONS.join('|')}] [--peers] [--real-only] [--out FILE]`);
       process.exit(0);
     } else throw new UsageError(`unknown option ${a} (try --help)`);
   }
@@ -197,7 +206,7 @@ function stepsTable(rows: StepRow[]): string {
       const same = r.engine === 'webgpu' ? rows.find((x) => x.engine === 'cpu' && x.n === r.n && x.batch === r.batch && x.firstLoss !== undefined) : undefined;
       const dLoss = same && r.firstLoss !== undefined ? Math.abs(r.firstLoss - same.firstLoss!) : undefined;
       return [
-        r.engine === 'cpu' ? 'cpu f64' : 'webgpu',
+        r.engine === 'cpu' ? 'cpu f64' : `webgpu ${r.stepsPerSubmit ?? 64}/submit`,
         String(r.n),
         String(r.batch),
         r.params === undefined ? '-' : String(r.params),
@@ -293,12 +302,14 @@ async function main(): Promise<number> {
         'then one queue.onSubmittedWorkDone(), divided by k; one warm-up run first',
     );
 
-    const run = (section: Exclude<NonNullable<Args['only']>, 'cpu'>) => args.only === null || args.only === section;
+    // The peers section runs only when asked for (--peers): it needs minutes of Python at full sizes.
+    const run = (section: Exclude<NonNullable<Args['only']>, 'cpu'>) => (args.only === null && section !== 'peers') || args.only === section;
     const forward: { rows: ForwardRow[]; cpu: CpuRow[] } | null = run('forward') ? { rows: [], cpu: [] } : null;
     const states: StateRow[] | null = run('states') ? [] : null;
     const training: { steps: StepRow[]; runs: TrainRunRow[] } | null = run('training') ? { steps: [], runs: [] } : null;
     const noise: NoiseRow[] | null = run('noise') ? [] : null;
     const data: { pca: PcaRow[]; epochs: EpochRow[] } | null = run('data') ? { pca: [], epochs: [] } : null;
+    const peers: PeersSection | null = run('peers') ? { device: 'cpu', cases: [], qmoe: [], peers: [] } : null;
     let stall: string | null = null;
     let jobs: Awaited<ReturnType<typeof jobsSection>> | null = null;
     try {
@@ -310,6 +321,7 @@ async function main(): Promise<number> {
       }
       if (noise) await benchNoise(gpu, quick ? NOISE_QUICK : NOISE_FULL, log, noise);
       if (data) await benchData(gpu, quick ? DATA_QUICK : DATA_FULL, log, data);
+      if (peers) await benchPeers(gpu, quick ? PEERS_QUICK : PEERS_FULL, sizes.timing, sizes.limitMs, log, peers);
       if (args.only === null) jobs = await jobsSection(quick);
     } catch (e) {
       if (!(e instanceof StallError)) throw e;
@@ -348,7 +360,7 @@ async function main(): Promise<number> {
           ` min(4, 2^n) experts, 2 classes, linear experts; Adam lr ${TRAIN_LR}. A train split of ${TRAIN_ROWS} random rows` +
           ' (features uniform in [0, pi], random labels), parameters from initParams(seed 1). One step = engine.step(rows):' +
           ' batch upload, forward, loss, backward (adjoint for the circuit), Adam update; on the WebGPU engine all on the GPU,' +
-          ' one command buffer. ms/step = median over samples of (k steps + one await engine.epochStats()) / k, after warm-up' +
+          ' up to N steps of one batch size per command buffer (webgpu N/submit: the engine\'s stepsPerSubmit; 64 is the default, 1 one submission per step). ms/step = median over samples of (k steps + one await engine.epochStats()) / k, after warm-up' +
           ` steps. cpu f64: the float64 CPU engine (single-threaded JS), batch ${CPU_TRAIN_BATCH} only. vs CPU: samples/s over the` +
           ` CPU engine's samples/s at the same n (B=${CPU_TRAIN_BATCH}). Timing: median of ${t.gpuTiming.repeats} samples (GPU;` +
           ` k for ~${t.gpuTiming.targetMs} ms, at most ${t.gpuTiming.maxK}) and ${t.cpuTiming.repeats} (CPU; k for ~${t.cpuTiming.targetMs} ms,` +
@@ -379,6 +391,7 @@ async function main(): Promise<number> {
       console.log(pcaTable(data.pca) + '\n');
       console.log(epochTable(data.epochs));
     }
+    if (peers) console.log(peersReport(peers, gpu));
     if (jobs) console.log(jobs.text);
     const wallSeconds = (performance.now() - started) / 1000;
     const out = resolve(args.out ?? `bench/out/bench-${date.toISOString().replace(/:/g, '-')}.json`);
@@ -411,6 +424,7 @@ async function main(): Promise<number> {
       noise: noise && { p: 0.01, layers: 4, rows: noise },
       data: data && { model: DATA_SPEC_TEXT, pca: data.pca, epochs: data.epochs },
       jobs: jobs?.json ?? null,
+      peers,
       uncapturedErrors: gpu.uncapturedErrors,
       stall,
       wallSeconds,
@@ -419,7 +433,7 @@ async function main(): Promise<number> {
     writeFileSync(out, JSON.stringify(json, null, 2) + '\n');
     console.log(`\nwall time ${wallSeconds.toFixed(1)} s`);
     console.log(`JSON: ${out}`);
-    const failed = [...(forward?.rows ?? []), ...(states ?? []), ...(training?.steps ?? []), ...(training?.runs ?? []), ...(data?.epochs ?? [])].some((r) => r.status === 'error');
+    const failed = [...(forward?.rows ?? []), ...(peers?.qmoe ?? []), ...(peers?.peers ?? []), ...(states ?? []), ...(training?.steps ?? []), ...(training?.runs ?? []), ...(data?.epochs ?? [])].some((r) => r.status === 'error');
     return failed || stall || jobs?.failed ? 1 : 0;
   } finally {
     gpu.destroy();

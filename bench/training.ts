@@ -61,6 +61,8 @@ export interface StepRow {
   reason?: string;
   spec?: ModelSpec;
   params?: number;
+  /** WebGPU: most steps per command buffer (the engine's stepsPerSubmit; 1 = one submission per step). */
+  stepsPerSubmit?: number;
   /** Median ms per training step (k steps + one epochStats() readback, divided by k). */
   ms?: number;
   minMs?: number;
@@ -169,11 +171,12 @@ export async function benchTrainingSteps(gpu: GpuContext, sizes: TrainingSizes, 
     if (!data.has(n)) data.set(n, trainSplit(n));
     return data.get(n)!;
   };
-  const jobs: { engine: 'webgpu' | 'cpu'; n: number; batch: number }[] = [
-    ...sizes.gpu.flatMap(({ n, batches }) => batches.map((batch) => ({ engine: 'webgpu' as const, n, batch }))),
+  // WebGPU twice: the default (64 steps per command buffer) and one submission per step.
+  const jobs: { engine: 'webgpu' | 'cpu'; n: number; batch: number; stepsPerSubmit?: number }[] = [
+    ...sizes.gpu.flatMap(({ n, batches }) => batches.flatMap((batch) => [64, 1].map((stepsPerSubmit) => ({ engine: 'webgpu' as const, n, batch, stepsPerSubmit })))),
     ...sizes.cpu.map((n) => ({ engine: 'cpu' as const, n, batch: CPU_TRAIN_BATCH })),
   ];
-  for (const { engine: kind, n, batch } of jobs) {
+  for (const { engine: kind, n, batch, stepsPerSubmit } of jobs) {
     let spec: ModelSpec;
     try {
       spec = modelB(n);
@@ -181,9 +184,9 @@ export async function benchTrainingSteps(gpu: GpuContext, sizes: TrainingSizes, 
       rows.push({ engine: kind, n, batch, status: 'skipped', reason: (e as Error).message });
       continue;
     }
-    const row: StepRow = { engine: kind, n, batch, status: 'ok', spec, params: countParams(spec).total };
+    const row: StepRow = { engine: kind, n, batch, status: 'ok', spec, params: countParams(spec).total, stepsPerSubmit };
     rows.push(row);
-    log(`${kind === 'cpu' ? 'cpu ' : 'gpu '} train step n=${n} B=${batch} ...`);
+    log(`${kind === 'cpu' ? 'cpu ' : 'gpu '} train step n=${n} B=${batch}${stepsPerSubmit ? ` ${stepsPerSubmit} per submit` : ''} ...`);
     const errorsBefore = gpu.uncapturedErrors.length;
     let engine: TrainingEngine | undefined;
     let stage = 'create engine';
@@ -192,7 +195,7 @@ export async function benchTrainingSteps(gpu: GpuContext, sizes: TrainingSizes, 
         engine =
           kind === 'cpu'
             ? createCpuEngine(spec, { lr: TRAIN_LR })
-            : await scoped(gpu.device, () => createWebGpuEngine(gpu, spec, { lr: TRAIN_LR, capacity: batch }), (e) => e.dispose());
+            : await scoped(gpu.device, () => createWebGpuEngine(gpu, spec, { lr: TRAIN_LR, capacity: batch, stepsPerSubmit }), (e) => e.dispose());
         const e = engine;
         stage = 'load';
         await e.load('train', split(n));

@@ -252,7 +252,7 @@ function readSetup(): Setup {
     return f instanceof RadioNodeList ? f.value : (f as HTMLInputElement).value;
   };
   const s = { ...DEFAULT_SETUP } as Setup;
-  for (const k of ['source', 'router', 'preset', 'init', 'engine'] as const) (s as unknown as Record<string, string>)[k] = v(k);
+  for (const k of ['source', 'router', 'preset', 'init', 'engine', 'expertsKind'] as const) (s as unknown as Record<string, string>)[k] = v(k);
   for (const [name, key] of Object.entries(NUMBER_FIELDS)) {
     const raw = v(name);
     const n = Number(raw);
@@ -265,7 +265,7 @@ function readSetup(): Setup {
 
 function writeSetup(s: Setup): void {
   (form.elements.namedItem('source') as RadioNodeList).value = s.source;
-  for (const k of ['router', 'preset', 'init', 'engine'] as const) field(k).value = s[k];
+  for (const k of ['router', 'preset', 'init', 'engine', 'expertsKind'] as const) field(k).value = s[k];
   for (const name of Object.keys(NUMBER_FIELDS)) field(name).value = String(s[name as keyof typeof NUMBER_FIELDS]);
   field('hidden').value = s.hidden.join(',');
 }
@@ -304,7 +304,8 @@ function refreshForm(): void {
     const s = readSetup();
     const spec = specOf(s, csvClasses(s));
     const c = countParams(spec);
-    const experts = `${spec.experts} linear expert${spec.experts === 1 ? '' : 's'}`;
+    const routing = spec.routeShots ? `, routed by ${spec.routeShots} shots` : spec.topK && spec.topK < spec.experts ? `, top-${spec.topK}` : '';
+    const experts = `${spec.experts} ${spec.expertsKind ?? 'linear'} expert${spec.experts === 1 ? '' : 's'}${routing}${spec.balance ? `, balance ${spec.balance}` : ''}`;
     $('param-count').textContent = `${c.total} parameters: router ${c.router}, experts ${c.experts} (${experts})`;
     $('spec-error').textContent = '';
     if (!busy) drawCircuit(spec);
@@ -863,7 +864,7 @@ function showGpu(g: GpuReport): void {
     banner.dataset.software = String(g.software);
   } else {
     banner.classList.add('notice');
-    banner.textContent = `WebGPU is not available in this browser (${g.why}). Training falls back to the CPU engine: float64 JavaScript, the same model and results, slower.`;
+    banner.textContent = `WebGPU is not available in this browser (${g.why}). Training falls back to the fast CPU engine (float32, WebAssembly SIMD, Web Workers on every core): the same model, slower than a GPU.`;
     banner.dataset.gpu = 'cpu';
     webgpu.disabled = true;
     if (field('engine').value === 'webgpu') field('engine').value = 'auto';

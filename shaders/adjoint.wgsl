@@ -26,12 +26,10 @@ override SLOTS: u32 = SAMPLES_PER_GROUP * DIM;
 
 #include "lib/gates.wgsl"
 #include "lib/upstream.wgsl"
+#include "lib/grad-slots.wgsl"
 #include "lib/reduce.wgsl"
 #include "lib/adjoint.wgsl"
 
-@group(0) @binding(4) var<storage, read> param_of: array<u32>;   // per matrix: param index or NO_INDEX
-@group(0) @binding(5) var<storage, read_write> grad_params: array<f32>;
-@group(0) @binding(6) var<storage, read_write> grad_features: array<f32>;
 @group(0) @binding(7) var<uniform> meta_: Meta;
 
 
@@ -45,10 +43,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let owner = (lid & (SEG - 1u)) == 0u && mine < SAMPLES_PER_GROUP && first + mine < meta_.rows;
   if (owner) {
     let row = first + mine;
-    for (var k = 0u; k < meta_.params; k++) { grad_params[row * meta_.params + k] = 0.0; }
-    if (meta_.want_features != 0u) {
-      for (var k = 0u; k < meta_.features; k++) { grad_features[row * meta_.features + k] = 0.0; }
-    }
+    zero_slots(row);
   }
   for (var i = lid; i < SLOTS; i += GROUP_SIZE) { psi[i] = basis_zero(i & (DIM - 1u)); }
   workgroupBarrier();
@@ -85,9 +80,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   for (var gi = meta_.num_ops; gi > 0u; gi--) {
     let op = ops[gi - 1u];
     let kind = op_kind(op);
-    var slot = NO_INDEX;   // index into grad_params (matrices) or grad_features (feature rotations)
-    if (kind == OP_MATRIX) { slot = param_of[op.w]; }
-    if (kind == OP_FEATURE_ROTATION && meta_.want_features != 0u) { slot = op.w; }
+    let slot = grad_slot(op);
     let has_grad = slot != NO_INDEX;
     var partial = 0.0;
     for (var p = lid; p < pairs; p += GROUP_SIZE) {
@@ -111,11 +104,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let sum = segment_sum(lid, partial);
       if (owner) {
         let row = first + mine;
-        if (kind == OP_MATRIX) {
-          grad_params[row * meta_.params + slot] += sum;
-        } else {
-          grad_features[row * meta_.features + slot] += sum;
-        }
+        add_to_slot(row, op, slot, sum);
       }
     } else {
       workgroupBarrier();

@@ -21,8 +21,12 @@ export { QmoeInputError, QmoeGpuError, QmoeGpuMemoryError, QmoeNumericError } fr
 export type { CircuitOutput, GradientOptions, GradientResult } from './sim/backend.js';
 export { GradientRunner } from './sim/adjoint-gpu.js';
 // Models and training.
-export type { ModelSpec, ParamLayout, Preset, RouterKind } from './moe/spec.js';
+export type { ExpertsKind, ModelSpec, ParamLayout, Preset, RouterKind } from './moe/spec.js';
 export { makeSpec, defaultSpec, countParams, paramLayout, initParams, modelCircuit } from './moe/models.js';
+export { expertCircuit } from './moe/quantum-experts.js';
+export { routeGate, type Gate } from './moe/routing.js';
+export { balanceLoss, utilisation, type Utilisation } from './moe/balance.js';
+export { expertUsage, type ExpertUsage } from './train/expert-usage.js';
 export type { TrainingData, TrainingEngine, EngineStats, Split } from './train/engine.js';
 export { createCpuEngine } from './train/cpu-engine.js';
 export { createWebGpuEngine } from './train/gpu-engine.js';

@@ -1,3 +1,5 @@
+import { parseCsv as parseLibraryCsv } from '../../src/data/csv.js';
+import { QmoeInputError } from '../../src/errors.js';
 import { LIMITS } from '../../src/moe/limits.js';
 import { applyMinMax, ANGLE_RANGES, fitMinMax, type MinMaxScaler, type Range } from '../../src/data/scale.js';
 import { stratifiedSplit, takeRows } from '../../src/data/split.js';
@@ -57,45 +59,23 @@ export interface ParsedCsv {
   labels: Int32Array;
   classNames: string[];
   rows: number;
-  header: string[] | null;
+  header: string[];
 }
 
 /**
- * Parses a two-feature CSV: every line `x1, x2, label` (commas, semicolons, tabs or spaces). A
- * first line whose first two fields are not numbers is a header. Labels are mapped to classes
- * 0..k-1 in sorted order (numerically when every label is a number). Errors name the line.
+ * Parses a two-feature CSV with the library's parser (src/data/csv.ts, as `qmoe train --data-file`
+ * reads files): a header row, then `x1, x2, label` per line (commas, semicolons or tabs; the label
+ * the last column). Errors name the line and the column. The playground's maps are 2-D, so it
+ * takes exactly two feature columns, and at most LIMITS.csvRows.max rows and LIMITS.classes.max
+ * classes.
  */
 export function parseCsv(text: string): ParsedCsv {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
-  if (lines.length === 0) throw new Error('the CSV is empty');
-  const split = (l: string) => l.split(/\s*[,;\t]\s*|\s+/).filter((f) => f.length > 0);
-  const isNum = (f: string) => f.trim() !== '' && Number.isFinite(Number(f));
-  let header: string[] | null = null;
-  let start = 0;
-  const first = split(lines[0]);
-  if (!(isNum(first[0] ?? '') && isNum(first[1] ?? ''))) {
-    header = first;
-    start = 1;
+  const t = parseLibraryCsv(text, { maxRows: LIMITS.csvRows.max, maxClasses: LIMITS.classes.max });
+  if (t.features.length !== 2) {
+    throw new QmoeInputError('CSV header', t.header.join(','), `the playground takes exactly two feature columns and a label column (x1, x2, label); this file has ${t.features.length} feature column${t.features.length === 1 ? '' : 's'}`);
   }
-  const xs: number[] = [];
-  const raw: string[] = [];
-  for (let i = start; i < lines.length; i++) {
-    const f = split(lines[i]);
-    if (f.length !== 3) throw new Error(`line ${i + 1}: expected 3 fields (x1, x2, label), got ${f.length}: ${JSON.stringify(lines[i].slice(0, 60))}`);
-    if (!isNum(f[0]) || !isNum(f[1])) throw new Error(`line ${i + 1}: x1 and x2 must be numbers: ${JSON.stringify(lines[i].slice(0, 60))}`);
-    xs.push(Number(f[0]), Number(f[1]));
-    raw.push(f[2].replace(/^["']|["']$/g, ''));
-    if (raw.length > LIMITS.csvRows.max) throw new Error(`more than ${LIMITS.csvRows.max} data rows (the limit of CSV rows in the playground)`);
-  }
-  const rows = raw.length;
-  if (rows < LIMITS.csvRows.min) throw new Error(`only ${rows} data rows; at least ${LIMITS.csvRows.min} are needed for a train/validation/test split`);
-  const distinct = [...new Set(raw)];
-  const numeric = distinct.every(isNum);
-  distinct.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
-  if (distinct.length < 2) throw new Error(`every row has the label ${JSON.stringify(distinct[0])}; at least 2 classes are needed`);
-  if (distinct.length > LIMITS.classes.max) throw new Error(`${distinct.length} distinct labels; the playground takes at most ${LIMITS.classes.max} classes (is the third column the label?)`);
-  const index = new Map(distinct.map((name, i) => [name, i]));
-  return { x: Float64Array.from(xs), labels: Int32Array.from(raw, (l) => index.get(l)!), classNames: distinct, rows, header };
+  if (t.rows < LIMITS.csvRows.min) throw new QmoeInputError('CSV rows', t.rows, `at least ${LIMITS.csvRows.min} data rows are needed for a train/validation/test split`);
+  return { x: t.x, labels: t.labels, classNames: t.classNames, rows: t.rows, header: t.header };
 }
 
 /** A parsed CSV split (stratified, seed `seed`) and scaled like Two Moons. */

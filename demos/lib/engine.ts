@@ -1,7 +1,7 @@
 import { acquireGpu } from '../../src/gpu/acquire.js';
 import type { Acquisition, GpuContext } from '../../src/gpu/context.js';
 // Backends and engines through the library's entry point (their files may move).
-import { CpuBackend, NoisyBackend, WebGpuBackend, createCpuEngine, createWebGpuEngine, type Backend, type ModelSpec, type TrainingEngine } from '../../src/index.js';
+import { CpuBackend, NoisyBackend, WebGpuBackend, createFastCpuEngine, createPool, createWebGpuEngine, type Backend, type ModelSpec, type TrainingEngine } from '../../src/index.js';
 import { createNoisyCpuEngine, routerNoise, type GateNoiseRecord } from '../../src/noise/training.js';
 import { isSoftwareAdapter } from '../../src/train/select-engine.js';
 import type { EngineChoice, EngineInfo, GpuReport } from './protocol.js';
@@ -36,11 +36,13 @@ export async function gpuReport(): Promise<GpuReport> {
 }
 
 /**
- * The CPU engine of the browser app. This is the seam for a faster CPU fallback: a float32 CPU
- * engine can replace the float64 reference here (the noise-aware engine keeps the reference).
+ * The CPU engine of the browser app: the fast CPU engine (float32 states, WebAssembly SIMD kernels)
+ * over Web Workers on every core the browser reports. The noise-aware engine keeps the float64
+ * reference (its trajectories run on the reference backend or the GPU).
  */
-export function browserCpuEngine(spec: ModelSpec, lr: number): TrainingEngine {
-  return createCpuEngine(spec, { lr });
+export async function browserCpuEngine(spec: ModelSpec, lr: number): Promise<TrainingEngine> {
+  const pool = await createPool();
+  return createFastCpuEngine(spec, { lr, pool, ownPool: true });
 }
 
 export interface MadeEngine {
@@ -89,7 +91,8 @@ export async function makeEngine(spec: ModelSpec, choice: EngineChoice, lr: numb
       note = `the WebGPU engine cannot run this model (${(e as Error).message}): the CPU engine is used`;
     }
   }
-  return { engine: browserCpuEngine(spec, lr), info: { kind: 'cpu', label: 'CPU engine (float64)', note }, gpu: null, gateNoise: null, circuitBackend: new CpuBackend() };
+  const engine = await browserCpuEngine(spec, lr);
+  return { engine, info: { kind: 'cpu', label: engine.label ?? 'fast CPU engine', note }, gpu: null, gateNoise: null, circuitBackend: new CpuBackend() };
 }
 
 /**

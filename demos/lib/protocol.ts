@@ -1,6 +1,6 @@
 import type { MinMaxScaler } from '../../src/data/scale.js';
 import type { InitKind } from '../../src/moe/models.js';
-import type { ModelSpec, Preset, RouterKind } from '../../src/moe/spec.js';
+import type { ExpertsKind, ModelSpec, Preset, RouterKind } from '../../src/moe/spec.js';
 import type { SavedModel } from '../../src/train/model-file.js';
 import type { EpochRecord } from '../../src/train/trainer.js';
 import type { PlotGrid } from './draw.js';
@@ -25,6 +25,12 @@ export interface Setup {
   layers: number;
   experts: number;
   hidden: number[];
+  /** Expert form (src/moe/quantum-experts.ts). */
+  expertsKind: ExpertsKind;
+  /** Sparse routing: top-k (0: dense) or measurement shots (0: none); load-balancing weight (0: none). */
+  topK: number;
+  routeShots: number;
+  balance: number;
   noiseRate: number;
   lr: number;
   epochs: number;
@@ -77,7 +83,7 @@ export interface Scores {
 
 export interface EngineInfo {
   kind: 'cpu' | 'webgpu';
-  /** What the page shows: "CPU engine (float64)", "WebGPU engine (SwiftShader)", "CPU engine, noisy circuit on the GPU". */
+  /** What the page shows: "fast CPU engine, float32, 2 threads", "WebGPU engine (SwiftShader)", "CPU engine, noisy circuit on the GPU". */
   label: string;
   note?: string;
 }

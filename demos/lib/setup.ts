@@ -1,6 +1,7 @@
 import { QmoeInputError } from '../../src/errors.js';
 import { checkLimit, clampLimit, type LimitKey } from '../../src/moe/limits.js';
 import { INITS, makeSpec, presetDefaults, PRESETS, ROUTERS, type InitKind } from '../../src/moe/models.js';
+import { EXPERTS_KINDS } from '../../src/moe/mixture-spec.js';
 import type { ModelSpec, Preset } from '../../src/moe/spec.js';
 import type { SavedModel } from '../../src/train/model-file.js';
 import { presetTraining } from '../../src/train/trainer.js';
@@ -33,6 +34,10 @@ export const DEFAULT_SETUP: Setup = {
   layers: 12,
   experts: 4,
   hidden: [16, 8, 4],
+  expertsKind: 'linear',
+  topK: 0,
+  routeShots: 0,
+  balance: 0,
   noiseRate: 0,
   lr: 0.01,
   epochs: 100,
@@ -44,13 +49,16 @@ export const DEFAULT_SETUP: Setup = {
 };
 
 /** The numeric fields of a Setup and their entries in the limits table. */
-export const NUMBER_FIELDS: Record<Exclude<keyof Setup, 'source' | 'router' | 'preset' | 'hidden' | 'init' | 'engine'>, LimitKey> = {
+export const NUMBER_FIELDS: Record<Exclude<keyof Setup, 'source' | 'router' | 'preset' | 'hidden' | 'init' | 'engine' | 'expertsKind'>, LimitKey> = {
   samples: 'samples',
   dataNoise: 'dataNoise',
   dataSeed: 'dataSeed',
   qubits: 'qubits',
   layers: 'layers',
   experts: 'experts',
+  topK: 'topK',
+  routeShots: 'routeShots',
+  balance: 'balance',
   noiseRate: 'noiseRate',
   lr: 'lr',
   epochs: 'epochs',
@@ -59,7 +67,7 @@ export const NUMBER_FIELDS: Record<Exclude<keyof Setup, 'source' | 'router' | 'p
   seed: 'seed',
 };
 
-const CHOICES: Record<'source' | 'router' | 'preset' | 'init' | 'engine', readonly string[]> = { source: SOURCES, router: ROUTERS, preset: PRESETS, init: INITS, engine: ENGINES };
+const CHOICES: Record<'source' | 'router' | 'preset' | 'init' | 'engine' | 'expertsKind', readonly string[]> = { source: SOURCES, router: ROUTERS, preset: PRESETS, init: INITS, engine: ENGINES, expertsKind: EXPERTS_KINDS };
 
 /** "16,8,4" -> [16, 8, 4], checked against the MLP limits. */
 export function parseHidden(text: string): number[] {
@@ -107,7 +115,9 @@ export function checkDataSetup(s: Setup): Setup {
 export function specOf(s: Setup, classes: number): ModelSpec {
   checkLimit('classes', classes);
   try {
-    return makeSpec({ router: s.router, preset: s.preset, features: 2, classes, experts: s.experts, qubits: s.qubits, layers: s.layers, hidden: s.hidden });
+    // Sparse routing and balance: 0 is off (the dense study model).
+    const mixture = { expertsKind: s.expertsKind, topK: s.topK > 0 ? s.topK : undefined, routeShots: s.routeShots > 0 ? s.routeShots : undefined, balance: s.balance > 0 ? s.balance : undefined };
+    return makeSpec({ router: s.router, preset: s.preset, features: 2, classes, experts: s.experts, qubits: s.qubits, layers: s.layers, hidden: s.hidden, ...mixture });
   } catch (e) {
     if (e instanceof QmoeInputError) throw new QmoeInputError(e.argument.replace(/^--/, ''), e.value, e.limit);
     throw e;
@@ -195,6 +205,7 @@ export function setupFromModel(m: SavedModel, engine: EngineChoice): { setup: Se
   };
   if (m.spec.router === 'quantum') Object.assign(s, { qubits: m.spec.qubits, layers: m.spec.layers });
   if (m.spec.router === 'mlp') s.hidden = [...m.spec.hidden];
+  Object.assign(s, { expertsKind: m.spec.expertsKind ?? 'linear', topK: m.spec.topK ?? 0, routeShots: m.spec.routeShots ?? 0, balance: m.spec.balance ?? 0 });
   for (const k of ['lr', 'epochs', 'batch', 'patience', 'seed'] as const) {
     const v = t[k];
     if (typeof v !== 'number') continue;

@@ -2,6 +2,7 @@ import { MAX_QUBITS } from '../circuit/validate.js';
 import { acquireGpu } from '../gpu/acquire.js';
 import { formatBytes } from '../gpu/check.js';
 import { LIMIT_NAMES, type AcquireStep, type GpuContext, type GpuLimits } from '../gpu/context.js';
+import { SUBGROUP_MAX_REGS } from '../gpu/op-codes.js';
 import { defineCommand, flag } from './args.js';
 
 export const DOCTOR_USAGE = 'usage: qmoe doctor [--json]';
@@ -17,6 +18,8 @@ circuits the GPU kernels can hold (the global path's from buffers the device all
 
 /** Largest qubit counts the GPU kernels hold on a device. */
 export interface MaxQubits {
+  /** Subgroup kernels, a state in the registers of one subgroup (0: no subgroups feature). */
+  subgroup: number;
   /** Fused kernel, whole state in workgroup memory: complex (8 bytes per amplitude). */
   fusedComplex: number;
   /** Fused kernel, real-only circuits (4 bytes per amplitude). */
@@ -34,9 +37,11 @@ export interface MaxQubits {
  */
 export async function maxQubits(gpu: GpuContext): Promise<MaxQubits> {
   const { probeGlobalQubits } = await import('../sim/statevector-gpu.js');
+  const { maxSubgroupQubits } = await import('../sim/subgroup-gpu.js');
   const fit = (bytes: number, ampBytes: number) => Math.max(0, Math.min(MAX_QUBITS, Math.floor(Math.log2(bytes / ampBytes))));
   const wg = gpu.limits.maxComputeWorkgroupStorageSize;
   return {
+    subgroup: maxSubgroupQubits(gpu),
     fusedComplex: fit(wg, 8),
     fusedReal: fit(wg, 4),
     globalComplex: await probeGlobalQubits(gpu, false, MAX_QUBITS),
@@ -79,6 +84,7 @@ export function formatDoctor(r: DoctorReport): string {
     const binding = formatBytes(Math.min(r.limits.maxStorageBufferBindingSize, r.limits.maxBufferSize));
     lines.push('', `largest qubit counts (the circuit model allows at most ${MAX_QUBITS})`);
     const rows: [string, number, string][] = [
+      ['subgroup kernels', m.subgroup, m.subgroup > 0 ? `2^n amplitudes over the registers of one subgroup (${SUBGROUP_MAX_REGS} per lane at most)` : 'no subgroups feature on this adapter'],
       ['fused kernel, complex', m.fusedComplex, `2^n x 8 B in ${wg} of workgroup memory`],
       ['fused kernel, real', m.fusedReal, `2^n x 4 B in ${wg} of workgroup memory`],
       ['global path, complex', m.globalComplex, `2^n x 8 B: the largest state buffer this device allocated (binding limit ${binding})`],

@@ -16,21 +16,24 @@ import { openResultDir } from '../train/result-set.js';
 import { scoreSplit } from '../train/score.js';
 import { createEngine, type EngineChoice } from '../train/select-engine.js';
 import { shuffleSeed, train, type TrainResult } from '../train/trainer.js';
-import { choice, defineCommand, flag, int, text, type OptionValues } from './args.js';
+import { UsageError, choice, defineCommand, flag, int, text, type OptionValues } from './args.js';
 import { BUDGET_OPTIONS, DATA_OPTIONS, ENGINE_OPTION, PRESET_OPTION, READOUT_HELP, READOUT_OPTIONS, SIZE_OPTIONS, budgetFrom, dataFrom, readoutFrom, required, sizesFrom } from './common-options.js';
 import { GATE_NOISE_OPTIONS, gateNoiseFrom } from './gate-noise-options.js';
+import { MIXTURE_HELP, MIXTURE_OPTIONS, mixtureFrom } from './mixture-options.js';
+import { expertUsage } from '../train/expert-usage.js';
 import { IMAGE_HELP, IMAGE_OPTIONS } from './image-options.js';
 import { trainProgress } from './train-progress.js';
 
 export const TRAIN_USAGE =
-  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion | --data-file F.csv [--label-column NAME]] [--classes 0,1|LIST|all] [--train-size N|all] [--test-size N|all] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--readout blocks|z|parity] [--reupload] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|cpu64|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
+  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion | --data-file F.csv [--label-column NAME]] [--classes 0,1|LIST|all] [--train-size N|all] [--test-size N|all] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--readout blocks|z|parity] [--reupload] [--experts-kind linear|quantum [--expert-qubits N] [--expert-layers N] [--expert-reupload]] [--top-k K | --route-shots S] [--balance W] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|cpu64|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
-Trains a mixture-of-experts model (linear experts, one router) on a data set and writes, into DIR:
-metrics.json, model.json (for qmoe eval), boundary.svg/png (decision boundary over the scaled
-data) and history.svg/png (loss and accuracy per epoch), as one set: a second run into the same
-DIR replaces all of them or, when it fails or is killed, none (see README, "Result sets").
+Trains a mixture-of-experts model (linear or quantum experts, one router) on a data set and
+writes, into DIR: metrics.json, model.json (for qmoe eval), boundary.svg/png (decision boundary
+over the scaled data), history.svg/png (loss and accuracy per epoch) and experts.svg/png (expert
+utilisation on the test split), as one set: a second run into the same DIR replaces all of them
+or, when it fails or is killed, none (see README, "Result sets").
 
 Models (--router): linear (A: softmax(Vx + c)), mlp (C: ReLU layers --hidden, then softmax),
 quantum (B: a circuit router; --preset paper: RY embedding, RY + CZ layers, basis-state
@@ -57,7 +60,7 @@ ${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X 
                      (defaults 12 for paper: 24 angles as Table I; 3 for code: 18 angles + 6 adapter)
   --experts N        experts (defaults 4 for paper = 2^qubits, 2 for code); paper: at most 2^qubits
   --hidden LIST      MLP hidden widths (defaults 16,8,4 for paper: 240 router parameters; 16 for code)
-${READOUT_HELP}  --epochs N --batch N --lr X --patience N
+${READOUT_HELP}${MIXTURE_HELP}  --epochs N --batch N --lr X --patience N
                      paper defaults 100, 32, 0.01, 10; code defaults 50, 32, 0.1, 0 (0: no early
                      stopping). The parameters of the epoch with the lowest validation loss are kept.
   --seed N           seed of the initial parameters and the shuffles (default 0)
@@ -93,6 +96,7 @@ const TRAIN_OPTIONS = {
   ...IMAGE_OPTIONS,
   ...SIZE_OPTIONS,
   ...READOUT_OPTIONS,
+  ...MIXTURE_OPTIONS,
   ...BUDGET_OPTIONS,
   seed: int(0, MAX_SEED),
   ...ENGINE_OPTION,
@@ -102,14 +106,14 @@ const TRAIN_OPTIONS = {
 } as const;
 
 /** The files of a training run's result set (boundary.* only for two-feature, two-class data). */
-export const TRAIN_FILES = ['metrics.json', 'model.json', 'boundary.svg', 'boundary.png', 'history.svg', 'history.png'] as const;
+export const TRAIN_FILES = ['metrics.json', 'model.json', 'boundary.svg', 'boundary.png', 'history.svg', 'history.png', 'experts.svg', 'experts.png'] as const;
 
 /** What `qmoe train` was asked to do: the command line, checked. */
 export interface TrainRequest {
   router: RouterKind;
   preset: Preset;
   dataset: DatasetSettings;
-  sizes: ReturnType<typeof sizesFrom> & ReturnType<typeof readoutFrom>;
+  sizes: ReturnType<typeof sizesFrom> & ReturnType<typeof readoutFrom> & ReturnType<typeof mixtureFrom>;
   budget: Budget;
   seed: number;
   backend: EngineChoice;
@@ -135,7 +139,8 @@ export function trainRequest(values: OptionValues<typeof TRAIN_OPTIONS>, args: s
   const backend = values.backend ?? 'auto';
   const seed = values.seed ?? 0;
   const dataset = dataFrom(cmd, values, TRAIN_USAGE);
-  const sizes = { ...sizesFrom(values), ...readoutFrom(values) };
+  const sizes = { ...sizesFrom(values), ...readoutFrom(values), ...mixtureFrom(values) };
+  if (sizes.expertsKind === 'quantum' && values['gate-noise'] !== undefined) throw new UsageError(`${cmd}: --gate-noise trains a noisy quantum router; it has no gradients for --experts-kind quantum (use linear experts, or drop --gate-noise)`, TRAIN_USAGE);
   return {
     router,
     preset,
@@ -164,7 +169,7 @@ async function trainingEngine(req: TrainRequest, spec: ModelSpec): Promise<{ eng
     const noisy = createNoisyCpuEngine(spec, { lr, ...req.gateNoise.options, gpu });
     return { engine: noisy.engine, noise: noisy.noise, note: req.gateNoise.note, gpu };
   }
-  const { engine, note } = await createEngine(spec, req.backend, { lr });
+  const { engine, note } = await createEngine(spec, req.backend, { lr, routeSeed: req.seed });
   return { engine, noise: null, note, gpu: null };
 }
 
@@ -176,6 +181,7 @@ async function trainMetrics(req: TrainRequest, spec: ModelSpec, data: PreparedDa
   const trainStats = await engine.evaluate('train');
   const test = await scoreSplit(engine, data, 'test');
   const params = countParams(spec);
+  const experts = await expertUsage(spec, await engine.getParams(), data.splits.test);
   return {
     dataset: req.dataset.name,
     router: req.router,
@@ -196,6 +202,7 @@ async function trainMetrics(req: TrainRequest, spec: ModelSpec, data: PreparedDa
     paramsCounted: 'total',
     efficiency: efficiency(test.accuracy, params.total),
     routerEfficiency: efficiency(test.accuracy, Math.max(1, params.router)),
+    experts,
     epochs: result.epochsRun,
     bestEpoch: result.bestEpoch,
     stoppedEarly: result.stoppedEarly,
@@ -253,12 +260,15 @@ async function trainFiles(req: TrainRequest, spec: ModelSpec, data: PreparedData
   });
   if (boundary) files.push(['boundary.svg', boundary], ['boundary.png', svgToPng(boundary)]);
   files.push(['history.svg', history], ['history.png', svgToPng(history)]);
+  const { expertsChart } = await import('../plot/experts.js');
+  const usage = await expertsChart(metrics.experts, `${req.router} router (${req.preset}): expert utilisation on the test split`);
+  files.push(['experts.svg', usage], ['experts.png', svgToPng(usage)]);
   files.push(['model.json', modelJson(model)]);
   return files;
 }
 
 /** Write, part 2: the summary on stdout. */
-function printSummary(req: TrainRequest, data: PreparedData, run: TrainOutcome, written: string[]): void {
+function printSummary(req: TrainRequest, spec: ModelSpec, data: PreparedData, run: TrainOutcome, written: string[]): void {
   const { metrics: m, result } = run;
   if (req.json) {
     process.stdout.write(JSON.stringify(m) + '\n');
@@ -272,6 +282,7 @@ function printSummary(req: TrainRequest, data: PreparedData, run: TrainOutcome, 
       `epochs      ${result.epochsRun} (best ${result.bestEpoch}${result.stoppedEarly ? ', stopped early' : ''}), ${m.seconds.toFixed(1)} s\n` +
       `test        accuracy ${pct(m.accuracy)}, F1 ${m.f1.toFixed(4)}, loss ${m.testLoss.toFixed(4)} (${m.testRows} rows)\n` +
       `params      router ${m.params.router}, experts ${m.params.experts}, total ${m.params.total}\n` +
+      `experts     ${mixtureSummary(spec)}; routed ${m.experts.samples.map(pct).join(' ')}, mean P ${m.experts.mass.map(pct).join(' ')}\n` +
       `efficiency  ${m.efficiency.toFixed(4)} (accuracy / ln(1 + total)); router only ${m.routerEfficiency.toFixed(4)}\n` +
       `wrote       ${req.out}/{${written.join(', ')}}\n`,
   );
@@ -293,7 +304,7 @@ async function trainCommand(req: TrainRequest): Promise<number> {
       const run = await runTraining(req, spec, data, engine, noise);
       const files = await trainFiles(req, spec, data, engine, run);
       dir.commit(files, TRAIN_FILES);
-      printSummary(req, data, run, files.map(([name]) => name).sort(byTrainOrder));
+      printSummary(req, spec, data, run, files.map(([name]) => name).sort(byTrainOrder));
       return 0;
     } finally {
       engine.dispose();
@@ -302,6 +313,13 @@ async function trainCommand(req: TrainRequest): Promise<number> {
   } finally {
     dir.release();
   }
+}
+
+/** The experts' form, routing and balance, in words. */
+function mixtureSummary(spec: ModelSpec): string {
+  const kind = spec.expertsKind === 'quantum' ? `${spec.experts} quantum (${spec.expertQubits} qubits, ${spec.expertLayers} layers${spec.expertReupload ? ', re-uploading' : ''})` : `${spec.experts} linear`;
+  const routing = spec.routeShots !== undefined ? `${spec.routeShots} route shots` : spec.topK !== undefined && spec.topK < spec.experts ? `top-${spec.topK}` : 'dense';
+  return `${kind}, ${routing}${spec.balance !== undefined ? `, balance ${spec.balance}` : ''}`;
 }
 
 /** The order the summary lists the files in. */

@@ -17,6 +17,8 @@ export interface FastCpuEngineOptions extends AdamOptions {
   /** Passed to the backend (FastCpuOptions): samples per chunk and the work under which a call stays on one thread. */
   chunkRows?: number;
   parallelWork?: number;
+  /** Seed of the routing draws of --route-shots (default 0). */
+  routeSeed?: number;
 }
 
 /**

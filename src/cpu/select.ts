@@ -1,4 +1,5 @@
 import type { GpuContext } from '../gpu/context.js';
+import { isSoftwareAdapter } from '../gpu/software-adapter.js';
 import type { Backend } from '../sim/backend.js';
 import { CpuBackend } from '../sim/backend-cpu.js';
 import { FastCpuBackend } from './backend.js';
@@ -32,9 +33,9 @@ export async function cpuBackendFor(choice: BackendChoice, precision: Precision,
   return new FastCpuBackend({ precision, pool, ownPool: true });
 }
 
-/** For `auto`: a software adapter counts as no GPU (it is destroyed and null comes back). */
+/** For `auto`: a software adapter (SwiftShader, llvmpipe, a browser's fallback adapter) counts as no GPU (it is destroyed and null comes back). */
 export function hardwareOnly(choice: BackendChoice, gpu: GpuContext | null): GpuContext | null {
-  if (gpu && choice === 'auto' && gpu.source === 'swiftshader') {
+  if (gpu && choice === 'auto' && isSoftwareAdapter(gpu)) {
     gpu.destroy();
     return null;
   }

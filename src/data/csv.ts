@@ -108,6 +108,8 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
   const first = lines[at];
   const delimiter = DELIMITERS.find((d) => first.includes(d)) ?? ',';
   const header = splitLine(first, delimiter, headerLine, null);
+  // A first line of numbers is a data row, not names: taking it as the header would drop a sample.
+  if (header.every((name) => NUMBER.test(name))) throw new CsvError(headerLine, '(header)', first.slice(0, 60), 'the first line must be a header naming the columns (e.g. x1,x2,label); this one holds only numbers');
   const seen = new Set<string>();
   header.forEach((name, j) => {
     if (name === '') throw new CsvError(headerLine, `column ${j + 1}`, name, 'the header must name every column');

@@ -147,7 +147,7 @@ export async function trainRun(
   backend: EngineChoice,
   hooks: TrainHooks = {},
 ): Promise<RunRecord> {
-  const { engine } = await createEngine(spec, backend, { lr: budget.lr });
+  const { engine } = await createEngine(spec, backend, { lr: budget.lr, routeSeed: seed });
   try {
     return await trainOnEngine(engine, id, spec, data, budget, seed, { dataset: data.settings, spec, budget }, hooks);
   } finally {

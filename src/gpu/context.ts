@@ -18,10 +18,21 @@ export interface GpuContext {
    * lower it to leave memory to other work, or to exercise the out-of-memory paths.
    */
   maxAllocationBytes: number;
+  /**
+   * The `subgroups` feature, when the adapter has it (the device is created with it): the sizes
+   * a subgroup may have. null: the subgroup kernels are not available.
+   */
+  readonly subgroups: SubgroupInfo | null;
   /** Set when the device was lost, with the reason. */
   lostReason: string | null;
   /** Destroys the device (buffers from it become invalid). */
   destroy(): void;
+}
+
+/** Subgroup sizes the adapter reports (a power of two each; a subgroup has one of them). */
+export interface SubgroupInfo {
+  minSize: number;
+  maxSize: number;
 }
 
 export type GpuSource = 'browser' | 'vulkan-system' | 'vulkan-nvidia-egl' | 'swiftshader';
@@ -70,9 +81,12 @@ export async function openDevice(adapter: GPUAdapter, source: GpuSource): Promis
   for (const name of LIMIT_NAMES) {
     if (name !== 'minUniformBufferOffsetAlignment') requiredLimits[name] = adapter.limits[name];
   }
-  const device = await adapter.requestDevice({ requiredLimits });
-  const limits = Object.fromEntries(LIMIT_NAMES.map((n) => [n, device.limits[n]])) as unknown as GpuLimits;
   const info = adapter.info;
+  // The subgroup kernels (shaders/subgroup_*.wgsl) need the feature and a known smallest size.
+  const min = info.subgroupMinSize ?? 0;
+  const subgroups = adapter.features.has('subgroups') && min >= 1 ? { minSize: min, maxSize: Math.max(min, info.subgroupMaxSize ?? min) } : null;
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: subgroups ? ['subgroups'] : [] });
+  const limits = Object.fromEntries(LIMIT_NAMES.map((n) => [n, device.limits[n]])) as unknown as GpuLimits;
   const adapterName = [info.description, info.device, info.vendor, info.architecture].find((s) => s && s.length > 0) ?? 'unknown adapter';
   const ctx: GpuContext = {
     device,
@@ -83,6 +97,7 @@ export async function openDevice(adapter: GPUAdapter, source: GpuSource): Promis
     uncapturedErrors: [],
     uncapturedCount: 0,
     maxAllocationBytes: limits.maxBufferSize,
+    subgroups,
     lostReason: null,
     destroy: () => device.destroy(),
   };

@@ -21,6 +21,26 @@ const DRAWS = {
   readout: f32('readout bit-flip probability'),
 };
 
+/** The Meta of the fused and subgroup circuit kernels. */
+const CIRCUIT_META = uniformStruct('Meta', {
+  rows: u32('samples in this dispatch'),
+  features: u32('row width F of the trig table'),
+  num_ops: u32('FUSED: passes to run (ops grouped by src/sim/passes.ts)'),
+  outputs: u32('FUSED: outputs per sample (2^n: probabilities; fewer: expert sums)'),
+  groups_x: GROUPS_X,
+});
+/** The Meta of the adjoint kernels (workgroup memory and subgroup). */
+const ADJOINT_META = uniformStruct('Meta', {
+  rows: u32('samples in this dispatch'),
+  features: u32('row width F'),
+  num_ops: u32('ops of the circuit'),
+  outputs: u32('outputs per sample of the upstream gradient'),
+  groups_x: GROUPS_X,
+  params: u32('width of grad_params rows'),
+  dmat_offset: u32('index of the first derivative matrix in mats'),
+  want_features: u32('1: write grad_features'),
+});
+
 export const KERNELS = {
   angles: {
     flags: [],
@@ -37,15 +57,17 @@ export const KERNELS = {
   statevector: {
     flags: ['REAL', 'FUSED'],
     structs: {
-      Meta: uniformStruct('Meta', {
-        rows: u32('samples in this dispatch'),
-        features: u32('row width F of the trig table'),
-        num_ops: u32('FUSED: passes to run (ops grouped by src/sim/passes.ts)'),
-        outputs: u32('FUSED: outputs per sample (2^n: probabilities; fewer: expert sums)'),
-        groups_x: GROUPS_X,
-      }),
+      Meta: CIRCUIT_META,
       OpIndex: uniformStruct('OpIndex', { index: u32('the op this dispatch applies (global path)') }),
     },
+  },
+  subgroup_statevector: {
+    flags: ['REAL'],
+    structs: { Meta: CIRCUIT_META },
+  },
+  subgroup_adjoint: {
+    flags: ['REAL'],
+    structs: { Meta: ADJOINT_META },
   },
   copy: {
     flags: [],
@@ -54,16 +76,7 @@ export const KERNELS = {
   adjoint: {
     flags: ['REAL'],
     structs: {
-      Meta: uniformStruct('Meta', {
-        rows: u32('samples in this dispatch'),
-        features: u32('row width F'),
-        num_ops: u32('ops of the circuit'),
-        outputs: u32('outputs per sample of the upstream gradient'),
-        groups_x: GROUPS_X,
-        params: u32('width of grad_params rows'),
-        dmat_offset: u32('index of the first derivative matrix in mats'),
-        want_features: u32('1: write grad_features'),
-      }),
+      Meta: ADJOINT_META,
     },
   },
   reduce_rows: {

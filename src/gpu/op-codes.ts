@@ -45,6 +45,12 @@ export const PASS_KIND = { SINGLE: 0, CUBE2: 1, DIAGONAL: 2, CUBE3: 3 } as const
 /** What the adjoint kernels' upstream gradient is the gradient of (their OUTPUT_KIND override). */
 export const OUTPUT_KIND = { probabilities: 0, experts: 1, expectZ: 2 } as const;
 
+/**
+ * Most amplitudes one invocation of the subgroup kernels holds in registers (shaders/lib/subgroup.wgsl's
+ * MAX_REGS: WGSL needs a constant array size). A state of 2^n amplitudes over L lanes fits when 2^n / L <= this.
+ */
+export const SUBGROUP_MAX_REGS = 32;
+
 /** An index that points nowhere (a matrix without a trainable parameter). */
 export const NO_INDEX = 0xffffffff;
 
@@ -93,5 +99,6 @@ export function opCodesWgsl(): string {
   group('ROUTER_', ROUTER_CODE);
   group('MODE_', HEAD_MODE);
   lines.push(`const NO_INDEX: u32 = 0x${NO_INDEX.toString(16)}u;`);
+  lines.push(`const SUBGROUP_MAX_REGS: u32 = ${SUBGROUP_MAX_REGS}u;`);
   return lines.join('\n') + '\n';
 }

@@ -4,6 +4,10 @@ import type { Backend, CircuitOutput } from '../sim/backend.js';
 import { CpuBackend } from '../sim/backend-cpu.js';
 import { paramLayout, modelCircuit, readoutOf, routerOutput, routerWidths } from './models.js';
 import type { ModelSpec, ParamLayout } from './spec.js';
+import { Rng } from '../data/rng.js';
+import { balanceLoss } from './balance.js';
+import { expertCircuit, expertParamCount, quantumExpertsBackward, quantumExpertsForward, type QuantumExpertCache } from './quantum-experts.js';
+import { gateBackward, gateKind, routeGate } from './routing.js';
 
 /**
  * The models' math in float64 on the CPU: forward pass and the gradient of the mean
@@ -20,6 +24,12 @@ import type { ModelSpec, ParamLayout } from './spec.js';
  * Backward (for the mean over B rows): dy = (q - onehot(t)) / B, dW_e = P_e dy x^T, db_e = P_e dy,
  * dP_e = dy . z_e, then through the router (softmax: ds = P * (dP - P.dP); dense layers; ReLU with
  * derivative 0 at 0, as PyTorch).
+ *
+ * Beyond the study (spec.ts): the mixture weights are the gate g of P (routing.ts: dense g = P,
+ * top-k, or measurement shots with the score-function gradient), only the experts the gate keeps
+ * run, quantum experts (quantum-experts.ts) replace z_e = W_e x + b_e by circuits, and
+ * spec.balance adds the load-balancing loss (balance.ts) to the trained objective; `loss` stays
+ * the cross-entropy and `balance` reports the auxiliary term.
  */
 
 export interface ForwardResult {
@@ -32,6 +42,10 @@ export interface ForwardResult {
   probs: Float64Array;
   /** argmax of y per row. */
   predictions: Int32Array;
+  /** Mixture weights g (rows x experts): route itself for dense routing. */
+  gate: Float64Array;
+  /** Fraction of each row dispatched to each expert (routing.ts Gate.dispatch). */
+  dispatch: Float64Array;
 }
 
 export interface LossResult extends ForwardResult {
@@ -44,8 +58,20 @@ export interface LossResult extends ForwardResult {
 }
 
 export interface GradientResult extends LossResult {
-  /** d(mean loss)/d(params): layout.total numbers. */
+  /** d(mean loss + balance loss)/d(params): layout.total numbers. */
   grad: Float64Array;
+  /** The batch's load-balancing loss (0 without spec.balance), already weighted. */
+  balance: number;
+}
+
+export interface CpuModelOptions {
+  /** Seed of the routing draws (spec.routeShots); default 0. */
+  routeSeed?: number;
+}
+
+export interface GradientOptions {
+  /** A given routing draw for spec.routeShots (counts, rows x experts) instead of a fresh one. */
+  draw?: Int32Array;
 }
 
 /** What the router's forward pass leaves for its backward pass. */
@@ -61,13 +87,18 @@ export class CpuModel {
   readonly layout: ParamLayout;
   readonly circuit: Circuit | undefined;
   readonly output: CircuitOutput | undefined;
+  /** Each quantum expert's circuit (inputs: features, then the expert's angles). */
+  readonly expertCircuit: Circuit | undefined;
+  private readonly rng: Rng;
   private readonly backend: Backend;
   private readonly widths: number[];
   private readonly ownBackend: boolean;
 
   /** `ownBackend`: dispose() disposes `backend` too (always for the default CpuBackend). */
-  constructor(spec: ModelSpec, backend?: Backend, ownBackend = false) {
+  constructor(spec: ModelSpec, backend?: Backend, ownBackend = false, options: CpuModelOptions = {}) {
     this.spec = spec;
+    this.rng = new Rng(options.routeSeed ?? 0);
+    if (spec.expertsKind === 'quantum') this.expertCircuit = expertCircuit(spec);
     this.layout = paramLayout(spec);
     this.widths = routerWidths(spec);
     this.ownBackend = backend === undefined || ownBackend;
@@ -143,32 +174,59 @@ export class CpuModel {
     return (await this.forwardInternal(params, x, rows)).result;
   }
 
-  private async forwardInternal(params: Float64Array, x: Float64Array, rows: number) {
+  /** Router probabilities P(e | x) for `rows` rows (rows x experts), without the experts. */
+  async routeProbabilities(params: Float64Array, x: Float64Array, rows: number): Promise<Float64Array> {
+    this.checkParams(params);
+    this.checkX(x, rows);
+    return (await this.routerForward(params, x, rows)).route;
+  }
+
+  private async forwardInternal(params: Float64Array, x: Float64Array, rows: number, draw?: Int32Array) {
     const { features: F, classes: C, experts: E } = this.spec;
     const { route, cache } = await this.routerForward(params, x, rows);
-    const expertLogits = new Float64Array(rows * E * C); // z[r, e, c]
+    const gate = routeGate(this.spec, route, rows, this.rng, draw);
+    const g = gate.weights;
+    const expertLogits = new Float64Array(rows * E * C); // z[r, e, c], 0 for experts that do not run
+    const base = this.layout.router;
+    const per = expertParamCount(this.spec);
+    // Dense routing runs every expert (dP needs every z); sparse gates only the experts they keep.
+    const dense = gateKind(this.spec) === 'dense';
+    const active = (r: number, e: number) => dense || gate.dispatch[r * E + e] > 0;
+    let quantum: QuantumExpertCache | undefined;
+    if (this.expertCircuit) {
+      const list: number[] = [];
+      for (let r = 0; r < rows; r++) for (let e = 0; e < E; e++) if (active(r, e)) list.push(r, e);
+      const q = await quantumExpertsForward(this.backend, this.expertCircuit, this.spec, params, base, x, Int32Array.from(list));
+      quantum = q.cache;
+      for (let k = 0; k < list.length / 2; k++) expertLogits.set(q.logits.subarray(k * C, (k + 1) * C), (list[2 * k] * E + list[2 * k + 1]) * C);
+    } else {
+      for (let r = 0; r < rows; r++) {
+        for (let e = 0; e < E; e++) {
+          if (!active(r, e)) continue;
+          const w = base + e * per;
+          for (let c = 0; c < C; c++) {
+            let s = params[w + C * F + c];
+            for (let i = 0; i < F; i++) s += params[w + c * F + i] * x[r * F + i];
+            expertLogits[(r * E + e) * C + c] = s;
+          }
+        }
+      }
+    }
     const logits = new Float64Array(rows * C);
     const probs = new Float64Array(rows * C);
     const predictions = new Int32Array(rows);
-    const base = this.layout.router;
-    const per = C * (F + 1);
     for (let r = 0; r < rows; r++) {
       for (let e = 0; e < E; e++) {
-        const w = base + e * per;
-        const pe = route[r * E + e];
-        for (let c = 0; c < C; c++) {
-          let s = params[w + C * F + c];
-          for (let i = 0; i < F; i++) s += params[w + c * F + i] * x[r * F + i];
-          expertLogits[(r * E + e) * C + c] = s;
-          logits[r * C + c] += pe * s;
-        }
+        const ge = g[r * E + e];
+        if (ge === 0 && !dense) continue;
+        for (let c = 0; c < C; c++) logits[r * C + c] += ge * expertLogits[(r * E + e) * C + c];
       }
       softmaxInto(logits, r * C, C, probs);
       let best = 0;
       for (let c = 1; c < C; c++) if (logits[r * C + c] > logits[r * C + best]) best = c;
       predictions[r] = best;
     }
-    return { result: { rows, route, logits, probs, predictions }, cache, expertLogits };
+    return { result: { rows, route, logits, probs, predictions, gate: g, dispatch: gate.dispatch }, cache, expertLogits, gate, quantum };
   }
 
   /** Forward pass with the cross-entropy of each row against `labels`. */
@@ -188,36 +246,51 @@ export class CpuModel {
     }
   }
 
-  /** Mean cross-entropy over the rows and its gradient with respect to every parameter. */
-  async lossAndGradient(params: Float64Array, x: Float64Array, labels: ArrayLike<number>, rows: number): Promise<GradientResult> {
+  /**
+   * Mean cross-entropy over the rows and the gradient of it plus the balance loss with respect to
+   * every parameter (for routing by shots: the score-function estimate, routing.ts).
+   */
+  async lossAndGradient(params: Float64Array, x: Float64Array, labels: ArrayLike<number>, rows: number, options: GradientOptions = {}): Promise<GradientResult> {
     this.checkParams(params);
     this.checkX(x, rows);
     this.checkLabels(labels, rows);
     const { features: F, classes: C, experts: E } = this.spec;
-    const { result, cache, expertLogits } = await this.forwardInternal(params, x, rows);
+    const { result, cache, expertLogits, gate, quantum } = await this.forwardInternal(params, x, rows, options.draw);
     const ce = crossEntropy(result.logits, result.predictions, labels, rows, C);
     const grad = new Float64Array(this.layout.total);
-    const dRoute = new Float64Array(rows * E);
+    const dGate = new Float64Array(rows * E);
     const dy = new Float64Array(C);
     const base = this.layout.router;
-    const per = C * (F + 1);
+    const per = expertParamCount(this.spec);
+    const dLogits = quantum ? new Float64Array((quantum.pairs.length / 2) * C) : undefined;
+    let pair = 0;
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < C; c++) dy[c] = (result.probs[r * C + c] - (labels[r] === c ? 1 : 0)) / rows;
       for (let e = 0; e < E; e++) {
-        const w = base + e * per;
-        const pe = result.route[r * E + e];
+        const ge = gate.weights[r * E + e];
+        const isPair = quantum !== undefined && pair < quantum.pairs.length / 2 && quantum.pairs[2 * pair] === r && quantum.pairs[2 * pair + 1] === e;
         let dp = 0;
         for (let c = 0; c < C; c++) {
           dp += dy[c] * expertLogits[(r * E + e) * C + c];
-          const g = pe * dy[c];
-          grad[w + C * F + c] += g;
-          for (let i = 0; i < F; i++) grad[w + c * F + i] += g * x[r * F + i];
+          const gc = ge * dy[c];
+          if (quantum) {
+            if (isPair) dLogits![pair * C + c] = gc;
+            continue;
+          }
+          if (gc === 0) continue;
+          const w = base + e * per;
+          grad[w + C * F + c] += gc;
+          for (let i = 0; i < F; i++) grad[w + c * F + i] += gc * x[r * F + i];
         }
-        dRoute[r * E + e] = dp;
+        if (isPair) pair++;
+        dGate[r * E + e] = dp;
       }
     }
+    if (quantum) await quantumExpertsBackward(this.backend, this.expertCircuit!, this.spec, params, base, quantum, dLogits!, grad);
+    const dRoute = gateBackward(this.spec, result.route, gate, dGate, rows, ce.losses);
+    const balance = this.spec.balance !== undefined ? balanceLoss(this.spec.balance, result.route, gate.dispatch, rows, E, dRoute) : 0;
     await this.routerBackward(params, x, rows, result.route, cache, dRoute, grad);
-    return { ...result, ...ce, grad };
+    return { ...result, ...ce, grad, balance };
   }
 
   private async routerBackward(params: Float64Array, x: Float64Array, rows: number, route: Float64Array, cache: RouterCache, dRoute: Float64Array, grad: Float64Array): Promise<void> {

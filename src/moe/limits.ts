@@ -41,6 +41,9 @@ export const LIMITS = {
   batch: { label: 'batch', min: 1, max: 4096, fileMax: 1 << 24, integer: true },
   patience: { label: 'patience', min: 0, max: 10_000, fileMax: 1_000_000, integer: true },
   seed: { label: 'seed', min: 0, max: MAX_SEED, integer: true },
+  topK: { label: 'top-k', min: 0, max: 16, fileMax: 1 << 16, integer: true, why: '0: dense routing' },
+  routeShots: { label: 'route shots', min: 0, max: 4096, fileMax: 1_000_000, integer: true, why: '0: dense routing' },
+  balance: { label: 'balance weight', min: 0, max: 10, fileMax: 1000, integer: false },
   noiseRate: { label: 'noise rate p', min: 0, max: 0.2, fileMax: 1, integer: false, why: 'the study sweeps p up to 0.2' },
   noiseQubits: { label: 'qubits under noise', min: 1, max: 6, fileMax: MAX_ROUTER_QUBITS, integer: true, why: 'a noisy circuit is simulated exactly as a density matrix of 4^n numbers per row' },
 } as const satisfies Record<string, Limit>;

@@ -3,6 +3,8 @@ import type { Circuit, Op } from '../circuit/types.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import { Rng } from '../data/rng.js';
 import type { CircuitOutput } from '../sim/backend.js';
+import { mixtureFields, mixtureOptionsOf, MIXTURE_OPTION_NAMES, type MixtureOptions } from './mixture-spec.js';
+import { expertAngleCount, expertParamCount } from './quantum-experts.js';
 import type { ModelSpec, ParamLayout, Preset, Readout, RouterKind } from './spec.js';
 
 /**
@@ -62,7 +64,8 @@ const MAX_SIZE = 1 << 16;
 /** Most parameters a model may have: 2^25 float64 numbers are 256 MiB, and Adam keeps two more copies. */
 export const MAX_PARAMS = 2 ** 25;
 
-export interface SpecOptions {
+/** Sizes and forms of a model; the mixture options (experts' kind, sparse routing, balance) are in mixture-spec.ts. */
+export interface SpecOptions extends MixtureOptions {
   router: RouterKind;
   preset?: Preset;
   features?: number;
@@ -138,6 +141,7 @@ export function makeSpec(options: SpecOptions): ModelSpec {
   // Only what differs from the preset's router is stored: specs (and run ids) of the study's models stay as they were.
   if (router === 'quantum' && readout !== presetReadout(preset)) spec.readout = readout;
   if (router === 'quantum' && options.reupload === true) spec.reupload = true;
+  Object.assign(spec, mixtureFields(options, { features, classes, experts }));
   const total = paramLayout(spec).total;
   if (total > MAX_PARAMS) {
     const [argument, value] = router === 'mlp' ? ['--hidden', hidden.join(',')] : ['--experts', experts];
@@ -175,10 +179,12 @@ export function validateSpec(spec: unknown, where = 'spec'): ModelSpec {
       layers: s.layers as number,
       readout: s.readout as Readout | undefined,
       reupload: s.reupload as boolean | undefined,
+      ...mixtureOptionsOf(s, where),
     });
   } catch (e) {
     if (e instanceof QmoeInputError) {
-      const field = e.argument.replace(/^--/, '').replace(/\[\d+\]$/, '');
+      const mixture = Object.entries(MIXTURE_OPTION_NAMES).find(([, option]) => option === e.argument)?.[0];
+      const field = mixture ?? e.argument.replace(/^--/, '').replace(/\[\d+\]$/, '');
       throw new QmoeInputError(`${where}.${field}`, e.value, e.limit);
     }
     throw e;
@@ -209,7 +215,7 @@ export function circuitParamCount(spec: ModelSpec): number {
 export function paramLayout(spec: ModelSpec): ParamLayout {
   const circuit = circuitParamCount(spec);
   const router = circuit + denseCount(routerWidths(spec));
-  const experts = spec.experts * spec.classes * (spec.features + 1);
+  const experts = spec.experts * expertParamCount(spec);
   return { router, circuit, experts, total: router + experts };
 }
 
@@ -316,7 +322,13 @@ export function initParams(spec: ModelSpec, options: InitOptions): Float64Array 
   };
   const widths = routerWidths(spec);
   for (let k = 0; k + 1 < widths.length; k++) dense(widths[k], widths[k + 1]);
-  for (let e = 0; e < spec.experts; e++) dense(spec.features, spec.classes);
+  for (let e = 0; e < spec.experts; e++) {
+    if (spec.expertsKind === 'quantum') {
+      // A quantum expert: its circuit angles (as the router's, per `init`), then its readout layer.
+      for (let k = expertAngleCount(spec); k > 0; k--) p[at++] = init === 'uniform' ? rng.next() * 2 * Math.PI : 0.1 * rng.normal();
+      dense(spec.expertQubits!, spec.classes);
+    } else dense(spec.features, spec.classes);
+  }
   if (at !== layout.total) throw new Error(`initParams: filled ${at} of ${layout.total}`);
   return p;
 }

@@ -18,7 +18,12 @@ import type { Circuit } from '../circuit/types.js';
  *            then an adapter z -> A z + a (experts x qubits) and softmax.
  *
  * Flat parameter vector layout: [router parameters..., expert parameters...]; experts are stored
- * expert by expert, each as W_i row-major (classes x features) followed by b_i.
+ * expert by expert, each as W_i row-major (classes x features) followed by b_i (quantum experts:
+ * src/moe/quantum-experts.ts).
+ *
+ * Beyond the study, optional fields change the mixture (src/moe/mixture-spec.ts checks them; a
+ * spec without them is the study's model): quantum experts, sparse routing (top-k or measurement
+ * shots, src/moe/routing.ts) and the load-balancing loss (src/moe/balance.ts).
  */
 export type RouterKind = 'linear' | 'mlp' | 'quantum';
 export type Preset = 'paper' | 'code';
@@ -32,6 +37,8 @@ export type Preset = 'paper' | 'code';
  *           others onto them, without noise: the parities of measured bits, computed classically).
  */
 export type Readout = 'blocks' | 'z' | 'parity';
+/** Expert form (src/moe/quantum-experts.ts): linear W x + b, or a parameterized circuit per expert. */
+export type ExpertsKind = 'linear' | 'quantum';
 
 export interface ModelSpec {
   router: RouterKind;
@@ -49,6 +56,18 @@ export interface ModelSpec {
   readout?: Readout;
   /** Quantum router: the angle embedding again before every layer (data re-uploading); absent: once. */
   reupload?: boolean;
+  /** Expert form; absent: linear. */
+  expertsKind?: ExpertsKind;
+  /** Quantum experts: qubits (>= features), RY + CZ layers and data re-uploading of each expert's circuit. */
+  expertQubits?: number;
+  expertLayers?: number;
+  expertReupload?: boolean;
+  /** Sparse routing (src/moe/routing.ts): the K most probable experts per sample, renormalised; absent: dense. */
+  topK?: number;
+  /** Sparse routing: the gate is the histogram of S draws from P (measurement shots); absent: dense. */
+  routeShots?: number;
+  /** Weight of the load-balancing loss (src/moe/balance.ts); absent: none. */
+  balance?: number;
 }
 
 /** Sizes of the parts of the flat parameter vector. */

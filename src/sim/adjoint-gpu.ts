@@ -12,6 +12,7 @@ import { CircuitInputs } from './circuit-inputs-gpu.js';
 import { type CompiledCircuit, compileCircuit, derivativeOffset, matrixAndDerivativeTable, paramOfMatrix } from './compile.js';
 import { outputCount, validateOutput } from './experts.js';
 import { ColumnReducer } from '../gpu/reduce.js';
+import { subgroupShape, type SubgroupShape, type SubgroupTuning } from './subgroup-gpu.js';
 
 /** Workgroup shape of the fused adjoint kernel (shaders/adjoint.wgsl). */
 export interface AdjointShape {
@@ -66,6 +67,13 @@ export interface GradientRunnerOptions {
   features?: boolean;
   /** Keep complex kernels for real circuits (tests). */
   forceComplex?: boolean;
+  /**
+   * 'auto' (default): the subgroup kernel (shaders/subgroup_adjoint.wgsl) when the adapter has
+   * subgroups and the state fits their registers, else the fused one (workgroup memory).
+   */
+  path?: 'auto' | 'subgroup' | 'fused';
+  /** Lanes per sample of the subgroup kernel (tests). */
+  subgroup?: SubgroupTuning;
 }
 
 /**
@@ -77,7 +85,11 @@ export interface GradientRunnerOptions {
  * (rows x features). Nothing is read back. The caller destroys the runner.
  */
 export class GradientRunner extends CircuitInputs {
+  /** Which adjoint kernel runs: 'subgroup' (states in registers) or 'fused' (states in workgroup memory). */
+  readonly path: 'subgroup' | 'fused';
   readonly shape: AdjointShape;
+  /** The subgroup kernel's shape when path is 'subgroup'. */
+  readonly subgroup: SubgroupShape | null;
   readonly outputsPerRow: number;
   /** dL/dparams summed over the rows of the last encode: circuit.params f32. */
   readonly paramGrad: GPUBuffer;
@@ -88,7 +100,7 @@ export class GradientRunner extends CircuitInputs {
   private readonly ownUpstream: GPUBuffer;
   private upstream: GPUBuffer;
   private angles!: AnglesStep;
-  private adjoint!: KernelStep<'adjoint'>;
+  private adjoint!: KernelStep<'adjoint' | 'subgroup_adjoint'>;
   private reducer: ColumnReducer | null = null;
 
   private constructor(
@@ -99,9 +111,16 @@ export class GradientRunner extends CircuitInputs {
     readonly withFeatures: boolean,
     readonly compiled: CompiledCircuit,
     buffers: BufferSet,
+    options: GradientRunnerOptions,
   ) {
     super(gpu, capacity, circuit.features, buffers, { label: 'matrices and derivatives', bytes: matrixAndDerivativeTable(compiled, undefined).byteLength });
     this.shape = checkAdjointFits(gpu, circuit.qubits, this.compiled.real);
+    const path = options.path ?? 'auto';
+    this.subgroup = path === 'fused' ? null : subgroupShape(gpu, circuit.qubits, options.subgroup);
+    if (path === 'subgroup' && !this.subgroup) {
+      throw new QmoeInputError('circuit.qubits', circuit.qubits, gpu.subgroups ? "a state over the registers of the adapter's smallest subgroup does not fit the subgroup adjoint kernel" : 'the subgroup adjoint kernel needs the subgroups feature, which this adapter lacks');
+    }
+    this.path = this.subgroup ? 'subgroup' : 'fused';
     this.outputsPerRow = outputCount(circuit.qubits, output);
     const F = circuit.features;
     const P = circuit.params;
@@ -127,7 +146,7 @@ export class GradientRunner extends CircuitInputs {
     let runner: GradientRunner | undefined;
     return buffers.settle(
       async () => {
-        runner = new GradientRunner(gpu, circuit, capacity, output, options.features === true, compileCircuit(circuit, options.forceComplex === true), buffers);
+        runner = new GradientRunner(gpu, circuit, capacity, output, options.features === true, compileCircuit(circuit, options.forceComplex === true), buffers, options);
         await runner.build();
         return runner;
       },
@@ -142,13 +161,16 @@ export class GradientRunner extends CircuitInputs {
   private async build(): Promise<void> {
     const { gpu, compiled, circuit, buffers } = this;
     this.angles = await AnglesStep.create(buffers, this.featuresBuf, this.capacity * circuit.features);
-    const kernel = await getKernel(gpu, 'adjoint', { REAL: compiled.real }, {
-      QUBITS: compiled.qubits,
-      GROUP_SIZE: this.shape.groupSize,
-      SAMPLES_PER_GROUP: this.shape.samplesPerGroup,
-      SEG: this.shape.seg,
-      OUTPUT_KIND: OUTPUT_KIND[this.output.kind],
-    });
+    const sub = this.subgroup;
+    const kernel = sub
+      ? await getKernel(gpu, 'subgroup_adjoint', { REAL: compiled.real }, { QUBITS: compiled.qubits, LANES: sub.lanes, GROUP_SIZE: sub.groupSize, OUTPUT_KIND: OUTPUT_KIND[this.output.kind] })
+      : await getKernel(gpu, 'adjoint', { REAL: compiled.real }, {
+          QUBITS: compiled.qubits,
+          GROUP_SIZE: this.shape.groupSize,
+          SAMPLES_PER_GROUP: this.shape.samplesPerGroup,
+          SEG: this.shape.seg,
+          OUTPUT_KIND: OUTPUT_KIND[this.output.kind],
+        });
     this.adjoint = kernelStep(buffers, kernel, {
       ops: buffers.storageOf('ops', compiled.ops),
       mats: this.matsBuf,
@@ -188,7 +210,7 @@ export class GradientRunner extends CircuitInputs {
     const { circuit, compiled } = this;
     const pass = encoder.beginComputePass({ label: 'adjoint gradient' });
     this.angles.encode(pass, rows * circuit.features);
-    this.adjoint.encode(pass, Math.ceil(rows / this.shape.samplesPerGroup), {
+    this.adjoint.encode(pass, Math.ceil(rows / (this.subgroup ?? this.shape).samplesPerGroup), {
       rows,
       features: circuit.features,
       num_ops: compiled.ops.length / 4,

@@ -3,6 +3,7 @@ import { validateCircuit } from '../circuit/validate.js';
 import { QmoeInputError, checkFiniteResult, checkFloat32Range, checkInt } from '../errors.js';
 import { GpuCall } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
+import { SUBGROUP_MAX_REGS } from '../gpu/op-codes.js';
 import { allocateSplitting } from '../gpu/split.js';
 import type { Backend, BatchInput, CircuitOutput, GradientOptions, GradientResult } from './backend.js';
 import { checkFiniteGradient } from './backend-cpu.js';
@@ -12,12 +13,19 @@ import { checkGpuInput, validateInput } from './input.js';
 import { validateUpstream } from './adjoint-cpu.js';
 import { GradientRunner, checkAdjointFits } from './adjoint-gpu.js';
 import { CircuitRunner, fusedShape, maxBindingBytes, type FusedTuning, type KernelPath, type RunnerOutput } from './statevector-gpu.js';
+import { subgroupShape, type SubgroupTuning } from './subgroup-gpu.js';
+
+const SUBGROUP_REGS_TEXT = `${SUBGROUP_MAX_REGS} amplitudes`;
 
 /** Most numbers one call returns (a Float32Array of 4 GiB). */
 export const MAX_RESULT_ELEMENTS = 2 ** 30;
 
 export interface WebGpuBackendOptions {
-  /** Kernel path: 'auto' takes the fused kernel when a state fits in workgroup memory. */
+  /**
+   * Kernel path: 'auto' takes the subgroup kernel when the adapter has subgroups and a state fits
+   * the registers of one (src/sim/subgroup-gpu.ts), else the fused kernel when it fits in workgroup
+   * memory, else the global path. Gradients: 'subgroup' or 'fused' as for the forward, else the fused adjoint.
+   */
   path?: 'auto' | KernelPath;
   /** 'auto' runs real-only kernels when every gate is real; 'never' keeps complex ones. */
   real?: 'auto' | 'never';
@@ -25,6 +33,8 @@ export interface WebGpuBackendOptions {
   maxChunkBytes?: number;
   /** Workgroup shape of the fused kernel (benchmarks). */
   fused?: FusedTuning;
+  /** Lanes per sample of the subgroup kernels (tests, benchmarks). */
+  subgroup?: SubgroupTuning;
 }
 
 /** The WebGPU backend: f32 state vectors of a whole batch, simulated by the kernels in shaders/. */
@@ -33,7 +43,7 @@ export class WebGpuBackend implements Backend {
   private readonly options: Required<WebGpuBackendOptions>;
 
   constructor(readonly gpu: GpuContext, options: WebGpuBackendOptions = {}) {
-    this.options = { path: 'auto', real: 'auto', maxChunkBytes: 256 * 2 ** 20, fused: {}, ...options };
+    this.options = { path: 'auto', real: 'auto', maxChunkBytes: 256 * 2 ** 20, fused: {}, subgroup: {}, ...options };
   }
 
   async states(circuit: Circuit, input: BatchInput): Promise<Float32Array> {
@@ -57,6 +67,15 @@ export class WebGpuBackend implements Backend {
   /** The path a circuit runs on, and why not the fused one when it is not. */
   choosePath(circuit: Circuit, output: RunnerOutput): KernelPath {
     const real = compileCircuit(circuit, this.options.real === 'never').real;
+    if (this.options.path === 'subgroup') {
+      if (output.kind === 'states') throw new QmoeInputError('path', 'subgroup', 'state vectors come from the global path only');
+      if (!subgroupShape(this.gpu, circuit.qubits, this.options.subgroup)) {
+        const why = this.gpu.subgroups ? `a state over ${SUBGROUP_REGS_TEXT} per lane of the adapter's smallest subgroup (${this.gpu.subgroups.minSize} lanes)` : 'this adapter has no subgroups feature';
+        throw new QmoeInputError('circuit.qubits', circuit.qubits, `the subgroup kernel does not apply: ${why}`);
+      }
+      return 'subgroup';
+    }
+    if (this.options.path === 'auto' && output.kind !== 'states' && subgroupShape(this.gpu, circuit.qubits, this.options.subgroup)) return 'subgroup';
     const fits = fusedShape(this.gpu, circuit.qubits, real) !== null;
     if (this.options.path === 'fused') {
       if (output.kind === 'states') throw new QmoeInputError('path', 'fused', 'state vectors come from the global path only');
@@ -79,7 +98,11 @@ export class WebGpuBackend implements Backend {
     const path = this.choosePath(circuit, output);
     const chunk = this.chunkRows(circuit, compiled.real, output, path);
     checkInt('capacity', capacity, 1, chunk);
-    return CircuitRunner.create(this.gpu, compiled, capacity, output, path, this.options.fused);
+    return CircuitRunner.create(this.gpu, compiled, capacity, output, path, this.tuning());
+  }
+
+  private tuning() {
+    return { ...this.options.fused, ...this.options.subgroup };
   }
 
   /** Rows per chunk: what the adapter's binding limits and maxChunkBytes allow. */
@@ -102,7 +125,9 @@ export class WebGpuBackend implements Backend {
     let rows = Math.floor(this.options.maxChunkBytes / rowBytes);
     for (const bytes of Object.values(perRow)) if (bytes > 0) rows = Math.min(rows, Math.floor(limit / bytes));
     const maxGroups = this.gpu.limits.maxComputeWorkgroupsPerDimension ** 2;
-    rows = Math.min(rows, path === 'fused' ? maxGroups * fusedShape(this.gpu, n, real, this.options.fused)!.samplesPerGroup : Math.floor((maxGroups * 512) / dim));
+    const perGroup =
+      path === 'subgroup' ? subgroupShape(this.gpu, n, this.options.subgroup)!.samplesPerGroup : path === 'fused' ? fusedShape(this.gpu, n, real, this.options.fused)!.samplesPerGroup : 0;
+    rows = Math.min(rows, path === 'global' ? Math.floor((maxGroups * 512) / dim) : maxGroups * perGroup);
     return Math.max(1, rows);
   }
 
@@ -120,7 +145,7 @@ export class WebGpuBackend implements Backend {
       throw new QmoeInputError('input.rows', input.rows, `the result would hold ${total} numbers, over the limit of ${MAX_RESULT_ELEMENTS} per call: split the batch`);
     }
     const first = Math.min(input.rows, this.chunkRows(circuit, compiled.real, output, path));
-    const { value: runner, rows: chunk } = await allocateSplitting(first, (rows) => CircuitRunner.create(this.gpu, compiled, rows, output, path, this.options.fused));
+    const { value: runner, rows: chunk } = await allocateSplitting(first, (rows) => CircuitRunner.create(this.gpu, compiled, rows, output, path, this.tuning()));
     try {
       const result = new Float32Array(total);
       const features = Float32Array.from(input.features ?? []);
@@ -154,7 +179,13 @@ export class WebGpuBackend implements Backend {
     const real = compileCircuit(circuit, this.options.real === 'never').real;
     checkAdjointFits(this.gpu, circuit.qubits, real);
     checkInt('capacity', capacity, 1, this.gradientChunkRows(circuit, real, output, options.features === true));
-    return GradientRunner.create(this.gpu, circuit, capacity, output, { features: options.features, forceComplex: this.options.real === 'never' });
+    return GradientRunner.create(this.gpu, circuit, capacity, output, { features: options.features, ...this.gradientKernel() });
+  }
+
+  /** The adjoint kernel the options ask for (path 'global' keeps the fused adjoint, as before). */
+  private gradientKernel() {
+    const { path, real, subgroup } = this.options;
+    return { forceComplex: real === 'never', path: path === 'subgroup' || path === 'fused' ? path : path === 'auto' ? ('auto' as const) : ('fused' as const), subgroup };
   }
 
   /** Rows per chunk of a gradient: binding limits, maxChunkBytes and the dispatch grid. */
@@ -185,7 +216,7 @@ export class WebGpuBackend implements Backend {
     checkAdjointFits(this.gpu, circuit.qubits, real);
     const first = Math.min(input.rows, this.gradientChunkRows(circuit, real, output, withFeatures));
     const { value: runner, rows: chunk } = await allocateSplitting(first, (rows) =>
-      GradientRunner.create(this.gpu, circuit, rows, output, { features: withFeatures, forceComplex: this.options.real === 'never' }),
+      GradientRunner.create(this.gpu, circuit, rows, output, { features: withFeatures, ...this.gradientKernel() }),
     );
     try {
       const F = circuit.features;

@@ -37,6 +37,17 @@ export abstract class CircuitInputs {
     this.rowsSet = rows;
   }
 
+  /**
+   * Takes `rows` input rows from `source` at byte `offset` (the same layout) with a copy recorded
+   * into `encoder`, so that several batches can follow each other in one command buffer.
+   */
+  copyFeatures(encoder: GPUCommandEncoder, source: GPUBuffer, offset: number, rows: number): void {
+    if (!(Number.isInteger(rows) && rows >= 1 && rows <= this.capacity)) throw new Error(`copyFeatures: rows must be from 1 to ${this.capacity}, not ${rows}`);
+    const bytes = rows * this.width * 4;
+    if (bytes > 0) encoder.copyBufferToBuffer(source, offset, this.featuresBuf, 0, bytes);
+    this.rowsSet = rows;
+  }
+
   /** Recomputes the gate matrices for `params` and uploads them. */
   setParams(params: ArrayLike<number> | undefined): void {
     this.gpu.device.queue.writeBuffer(this.matsBuf, 0, this.table(params));

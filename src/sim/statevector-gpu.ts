@@ -9,12 +9,16 @@ import { packUniform } from '../gpu/uniforms.js';
 import { CircuitInputs } from './circuit-inputs-gpu.js';
 import { type CompiledCircuit, matrixTable } from './compile.js';
 import { expertBounds } from './experts.js';
+import { subgroupShape, type SubgroupTuning } from './subgroup-gpu.js';
 
 /** What a runner leaves in its output buffer per row. */
 export type RunnerOutput = { kind: 'probabilities' } | { kind: 'experts'; experts: number } | { kind: 'expectZ' } | { kind: 'states' };
 
-/** Which kernels run the circuit: the fused workgroup kernel or one global-memory pass per gate. */
-export type KernelPath = 'fused' | 'global';
+/**
+ * Which kernels run the circuit: states in the registers of a subgroup (the `subgroups` feature),
+ * the fused workgroup kernel, or one global-memory pass per gate.
+ */
+export type KernelPath = 'subgroup' | 'fused' | 'global';
 
 /** Tuning of the fused kernel's workgroups (benchmarks); the defaults suit the GPUs measured. */
 export interface FusedTuning {
@@ -28,6 +32,9 @@ export interface FusedTuning {
   /** Group commuting gates into passes (src/sim/passes.ts; default true); false: one barrier per gate. */
   grouping?: boolean;
 }
+
+/** Tuning of the register kernels: the fused kernel's and the subgroup kernel's. */
+export type CircuitTuning = FusedTuning & SubgroupTuning;
 
 /** Workgroup shape of the fused kernel for an n-qubit state, or null when a state does not fit. */
 export function fusedShape(gpu: GpuContext, qubits: number, real: boolean, tuning: FusedTuning = {}): { groupSize: number; samplesPerGroup: number } | null {
@@ -87,7 +94,7 @@ export class CircuitRunner extends CircuitInputs {
     capacity: number,
     readonly kind: RunnerOutput,
     readonly path: KernelPath,
-    private readonly tuning: FusedTuning,
+    private readonly tuning: CircuitTuning,
     buffers: BufferSet,
   ) {
     super(gpu, capacity, compiled.features, buffers, { label: 'matrices', bytes: matrixTable(compiled, undefined).byteLength });
@@ -104,7 +111,7 @@ export class CircuitRunner extends CircuitInputs {
   }
 
   /** Prepares `compiled` for batches of up to `capacity` rows. */
-  static async create(gpu: GpuContext, compiled: CompiledCircuit, capacity: number, kind: RunnerOutput, path: KernelPath, tuning: FusedTuning = {}): Promise<CircuitRunner> {
+  static async create(gpu: GpuContext, compiled: CompiledCircuit, capacity: number, kind: RunnerOutput, path: KernelPath, tuning: CircuitTuning = {}): Promise<CircuitRunner> {
     if (kind.kind === 'states' && path !== 'global') throw new Error('states need the global path');
     checkDevice(gpu);
     const buffers = new BufferSet(gpu, `the ${path} circuit runner (${compiled.qubits} qubits, ${capacity} row${capacity === 1 ? '' : 's'})`);
@@ -130,6 +137,21 @@ export class CircuitRunner extends CircuitInputs {
     this.steps.push((pass, rows) => angles.encode(pass, rows * compiled.features));
     const tables = { ops, mats: this.matsBuf, trig: angles.trig };
 
+    if (this.path === 'subgroup') {
+      const shape = subgroupShape(gpu, compiled.qubits, this.tuning);
+      if (!shape) throw new Error(`CircuitRunner: ${compiled.qubits} qubits do not fit the subgroup kernel`);
+      const kernel = await getKernel(gpu, 'subgroup_statevector', { REAL: real }, {
+        QUBITS: compiled.qubits,
+        LANES: shape.lanes,
+        GROUP_SIZE: shape.groupSize,
+        ...(this.kind.kind === 'expectZ' ? { EXPECT_Z: 1 } : {}),
+      });
+      const plan = compiled.fused;
+      const step = kernelStep(buffers, kernel, { ...tables, ops: buffers.storageOf('fused ops', plan.ops), out: this.output, bounds, passes: buffers.storageOf('passes', plan.passes) });
+      const numPasses = plan.passes.length / 4;
+      this.steps.push((pass, rows) => step.encode(pass, Math.ceil(rows / shape.samplesPerGroup), { rows, features: compiled.features, num_ops: numPasses, outputs: this.outputsPerRow }));
+      return;
+    }
     if (this.path === 'fused') {
       const shape = fusedShape(gpu, compiled.qubits, real, this.tuning)!;
       const kernel = await getKernel(gpu, 'statevector', { REAL: real, FUSED: true }, {

@@ -18,6 +18,8 @@ export interface CpuEngineOptions extends AdamOptions {
   circuitBackend?: Backend;
   /** dispose() also disposes `circuitBackend` (it holds GPU runners the engine made it for). */
   ownCircuitBackend?: boolean;
+  /** Seed of the routing draws of --route-shots (default 0). */
+  routeSeed?: number;
 }
 
 const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
@@ -62,7 +64,7 @@ class CpuEngine implements TrainingEngine {
 
   constructor(spec: ModelSpec, options: CpuEngineOptions) {
     this.spec = spec;
-    this.model = new CpuModel(spec, options.circuitBackend ?? new CpuBackend(), options.ownCircuitBackend === true);
+    this.model = new CpuModel(spec, options.circuitBackend ?? new CpuBackend(), options.ownCircuitBackend === true, { routeSeed: options.routeSeed });
     const total = paramLayout(spec).total;
     this.adam = new Adam(total, options);
     this.chunk = checkInt('chunk', options.chunk ?? 4096, 1, 1 << 24);

@@ -3,9 +3,10 @@ import { AnglesStep } from '../gpu/angles.js';
 import { BufferSet } from '../gpu/buffer-set.js';
 import { GpuCall, checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
-import { type KernelStep, getKernel, kernelStep } from '../gpu/kernel.js';
+import { type Kernel, type KernelStep, getKernel, kernelStep } from '../gpu/kernel.js';
 import { HEAD_MODE, ROTATION_AXIS, ROUTER_CODE } from '../gpu/op-codes.js';
 import { paramLayout, modelCircuit, readoutOf, routerOutput, routerWidths } from '../moe/models.js';
+import { cpuOnlyOption } from '../moe/mixture-spec.js';
 import type { ModelSpec, ParamLayout } from '../moe/spec.js';
 import type { Circuit } from '../circuit/types.js';
 import { compileCircuit, derivativeOffset, type CompiledCircuit } from '../sim/compile.js';
@@ -21,12 +22,27 @@ import type { EngineStats, Split, TrainingData, TrainingEngine } from './engine.
 export interface GpuEngineOptions extends AdamOptions {
   /** Most rows one dispatch handles: the largest batch, and the chunk of evaluate() and predict(). Default 4096. */
   capacity?: number;
+  /**
+   * Most training steps recorded into one command buffer (default 64): step() queues its batch and
+   * the queued steps of one batch size go to the GPU together at the next readback, settle(), any
+   * other call, a batch of another size, or when this many are queued. 1: one submission per step.
+   */
+  stepsPerSubmit?: number;
 }
 
 /** Limits of shaders/moe_head.wgsl's per-invocation arrays. */
 const MAX_UNITS = 512;
 const MAX_SMALL = 64;
 const MAX_HIDDEN_LAYERS = 4;
+
+/** A training step queued by step(): its batch and Adam's bias corrections. */
+interface QueuedStep {
+  x: Float32Array;
+  y: Uint32Array;
+  rows: number;
+  bias1: number;
+  bias2: number;
+}
 
 interface HostSplit {
   x: Float32Array;
@@ -51,7 +67,9 @@ function matrixEntries(compiled: CompiledCircuit, withDerivatives: boolean): Uin
  * running loss stay on the GPU; per epoch only three scalars come back. One step is one command
  * buffer: circuit matrices from the parameters (quantum), router circuit forward, the classical
  * head (experts, mixture, cross-entropy and its gradients, shaders/moe_head.wgsl), the adjoint
- * gradient of the circuit, the batch reductions and Adam (shaders/adam.wgsl).
+ * gradient of the circuit, the batch reductions and Adam (shaders/adam.wgsl). Steps of one batch
+ * size are recorded back to back into one command buffer (stepsPerSubmit): their batches go up in
+ * one write and each step copies its own in; each queued step has its own Adam uniform.
  */
 class GpuEngine implements TrainingEngine {
   readonly kind = 'webgpu' as const;
@@ -84,14 +102,25 @@ class GpuEngine implements TrainingEngine {
   private forward: CircuitRunner | null = null;
   private gradient: GradientRunner | null = null;
   private matrixSteps: ((pass: GPUComputePassEncoder) => void)[] = [];
+  private readonly stepsPerSubmit: number;
+  private queued: QueuedStep[] = [];
+  /** One Adam step (own Meta uniform) per slot of a submission; made as needed. */
+  private adamSlots: KernelStep<'adam'>[] = [];
+  private adamKernel!: Kernel<'adam'>;
+  private adamResources!: Record<string, GPUBuffer>;
+  /** The queued steps' batches, one after the other (grown as needed). */
+  private staged: { x: GPUBuffer; y: GPUBuffer; rows: number } | null = null;
 
   constructor(
     private readonly gpu: GpuContext,
     readonly spec: ModelSpec,
     private readonly capacity: number,
-    options: AdamOptions,
+    options: GpuEngineOptions,
   ) {
+    const cpuOnly = cpuOnlyOption(spec);
+    if (cpuOnly) throw new QmoeInputError(cpuOnly.option, cpuOnly.value, 'runs on the CPU engines only (the WebGPU head is the dense linear mixture): use --backend cpu or cpu64');
     this.adam = adamSettings(options);
+    this.stepsPerSubmit = checkInt('stepsPerSubmit', options.stepsPerSubmit ?? 64, 1, 4096);
     this.layout = paramLayout(spec);
     this.circuit = spec.router === 'quantum' ? modelCircuit(spec) : null;
     this.routerInputs = this.circuit ? outputCount(spec.qubits, routerOutput(spec)) : 0;
@@ -155,8 +184,9 @@ class GpuEngine implements TrainingEngine {
       this.heads[mode] = kernelStep(buffers, await getKernel(gpu, 'moe_head', {}, constants(mode)), resources);
     }
     const adam = await getKernel(gpu, 'adam');
-    const adamStep = (stats: GPUBuffer) =>
-      kernelStep(buffers, adam, { params: this.params, moments: this.moments, circuit_grad: this.gradient?.paramGrad ?? noCircuit, head_grad: this.headSums, stats });
+    this.adamKernel = adam;
+    this.adamResources = { params: this.params, moments: this.moments, circuit_grad: this.gradient?.paramGrad ?? noCircuit, head_grad: this.headSums };
+    const adamStep = (stats: GPUBuffer) => kernelStep(buffers, adam, { ...this.adamResources, stats });
     this.adamSteps = { train: adamStep(this.trainStats), eval: adamStep(this.evalStats) };
     await buffers.ready();
   }
@@ -179,9 +209,11 @@ class GpuEngine implements TrainingEngine {
     }
   }
 
+  /** Checks the engine and device, then sends the queued steps (every call but step() needs them done first). */
   private alive(): void {
     if (this.disposed) throw new Error('the training engine was disposed');
     checkDevice(this.gpu);
+    this.flush();
   }
 
   /** The GPU work since the last readback (its checks run at the next one). */
@@ -278,10 +310,10 @@ class GpuEngine implements TrainingEngine {
     pass.end();
   }
 
-  private encodeAdam(encoder: GPUCommandEncoder, rows: number, update: boolean): void {
+  private encodeAdam(encoder: GPUCommandEncoder, rows: number, update: boolean, bias = { bias1: 1 - this.adam.beta1 ** this.t, bias2: 1 - this.adam.beta2 ** this.t }, step = update ? this.adamSteps.train : this.adamSteps.eval): void {
     const { lr, beta1, beta2, eps } = this.adam;
     const pass = encoder.beginComputePass({ label: 'adam' });
-    (update ? this.adamSteps.train : this.adamSteps.eval).encodeGrid(pass, [Math.max(1, Math.ceil(this.layout.total / 64))], {
+    step.encodeGrid(pass, [Math.max(1, Math.ceil(this.layout.total / 64))], {
       count: this.layout.total,
       circuit: this.layout.circuit,
       update: update ? 1 : 0,
@@ -290,23 +322,77 @@ class GpuEngine implements TrainingEngine {
       beta1,
       beta2,
       eps,
-      bias1: 1 - beta1 ** this.t,
-      bias2: 1 - beta2 ** this.t,
+      ...bias,
     });
     pass.end();
   }
 
+  /** Queues one Adam step on these rows of the train split; the GPU gets it with the next submission (see stepsPerSubmit). */
   step(rows: Int32Array): void {
-    this.alive();
+    if (this.disposed) throw new Error('the training engine was disposed');
+    checkDevice(this.gpu);
     const split = this.data.get('train');
     if (!split) throw new Error('step: load the train split first');
     checkInt('batch rows', rows.length, 1, this.capacity);
-    this.upload(split, rows, 0, rows.length);
+    const F = this.spec.features;
+    const x = new Float32Array(rows.length * F);
+    const y = new Uint32Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const src = rows[r];
+      if (!(src >= 0 && src < split.rows)) throw new QmoeInputError('rows', src, `row indices must be from 0 to ${split.rows - 1}`);
+      x.set(split.x.subarray(src * F, (src + 1) * F), r * F);
+      y[r] = split.y[src];
+    }
+    if (this.queued.length > 0 && this.queued[0].rows !== rows.length) this.flush();
     this.t += 1;
-    const encoder = this.gpu.device.createCommandEncoder({ label: 'training step' });
-    this.encodeForward(encoder, rows.length, HEAD_MODE.train);
-    this.gradient?.encode(encoder);
-    this.encodeAdam(encoder, rows.length, true);
+    const { beta1, beta2 } = this.adam;
+    this.queued.push({ x, y, rows: rows.length, bias1: 1 - beta1 ** this.t, bias2: 1 - beta2 ** this.t });
+    if (this.queued.length >= this.stepsPerSubmit) this.flush();
+  }
+
+  /** The staging buffers of k queued batches of `rows` rows (grown by doubling). */
+  private staging(k: number, rows: number): { x: GPUBuffer; y: GPUBuffer } {
+    const need = k * rows;
+    if (!this.staged || this.staged.rows < need) {
+      const cap = 2 ** Math.ceil(Math.log2(Math.max(need, 64)));
+      this.staged = { x: this.buffers.storage('queued batches x', cap * this.spec.features * 4), y: this.buffers.storage('queued batches labels', cap * 4), rows: cap };
+    }
+    return this.staged;
+  }
+
+  /** Records every queued step (all of one batch size) into one command buffer and submits it. */
+  private flush(): void {
+    const steps = this.queued;
+    if (steps.length === 0) return;
+    this.queued = [];
+    const rows = steps[0].rows;
+    const F = this.spec.features;
+    const staged = this.staging(steps.length, rows);
+    const x = new Float32Array(steps.length * rows * F);
+    const y = new Uint32Array(steps.length * rows);
+    steps.forEach((s, i) => {
+      x.set(s.x, i * rows * F);
+      y.set(s.y, i * rows);
+    });
+    while (this.adamSlots.length < steps.length) {
+      this.adamSlots.push(kernelStep(this.buffers, this.adamKernel, { ...this.adamResources, stats: this.trainStats }));
+    }
+    const { device } = this.gpu;
+    this.work().run(() => {
+      device.queue.writeBuffer(staged.x, 0, x);
+      device.queue.writeBuffer(staged.y, 0, y);
+    });
+    const encoder = device.createCommandEncoder({ label: `${steps.length} training step${steps.length === 1 ? '' : 's'}` });
+    steps.forEach((s, i) => {
+      const xOffset = i * rows * F * 4;
+      if (F > 0) encoder.copyBufferToBuffer(staged.x, xOffset, this.x, 0, rows * F * 4);
+      encoder.copyBufferToBuffer(staged.y, i * rows * 4, this.labels, 0, rows * 4);
+      this.forward?.copyFeatures(encoder, staged.x, xOffset, rows);
+      this.gradient?.copyFeatures(encoder, staged.x, xOffset, rows);
+      this.encodeForward(encoder, rows, HEAD_MODE.train);
+      this.gradient?.encode(encoder);
+      this.encodeAdam(encoder, rows, true, { bias1: s.bias1, bias2: s.bias2 }, this.adamSlots[i]);
+    });
     this.work().submit(encoder);
   }
 
@@ -318,6 +404,7 @@ class GpuEngine implements TrainingEngine {
   }
 
   settle(): Promise<void> {
+    this.alive();
     return this.gpu.device.queue.onSubmittedWorkDone();
   }
 
@@ -366,6 +453,7 @@ class GpuEngine implements TrainingEngine {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.queued = [];
     this.buffers.destroy();
     this.reducer?.destroy();
     this.forward?.destroy();

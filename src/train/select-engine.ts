@@ -1,18 +1,28 @@
 import { QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
+import { isSoftwareAdapter } from '../gpu/software-adapter.js';
+import { cpuOnlyOption } from '../moe/mixture-spec.js';
 import type { ModelSpec } from '../moe/spec.js';
 import { createCpuEngine } from './cpu-engine.js';
 import type { TrainingEngine } from './engine.js';
 import { createWebGpuEngine } from './gpu-engine.js';
 
+export { isSoftwareAdapter };
+
 export const ENGINE_CHOICES = ['cpu', 'cpu64', 'webgpu', 'auto'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 /** The fast CPU engine (src/cpu/engine.ts: float32 circuits) on every core. */
-async function fastEngine(spec: ModelSpec, options: { lr: number }): Promise<TrainingEngine> {
+async function fastEngine(spec: ModelSpec, options: EngineOptions): Promise<TrainingEngine> {
   const { createFastCpuEngine } = await import('../cpu/engine.js');
   const { createPool } = await import('../cpu/threads.js');
   return createFastCpuEngine(spec, { ...options, pool: await createPool(), ownPool: true });
+}
+
+/** What every engine takes: Adam's learning rate and the seed of --route-shots' draws. */
+export interface EngineOptions {
+  lr: number;
+  routeSeed?: number;
 }
 
 /**
@@ -21,9 +31,11 @@ async function fastEngine(spec: ModelSpec, options: { lr: number }): Promise<Tra
  * adapter when the engine starts, else the fast CPU engine: SwiftShader is skipped, it is slower
  * than the CPU here). `note` says why auto fell back.
  */
-export async function createEngine(spec: ModelSpec, choice: EngineChoice, options: { lr: number }): Promise<{ engine: TrainingEngine; note?: string }> {
+export async function createEngine(spec: ModelSpec, choice: EngineChoice, options: EngineOptions): Promise<{ engine: TrainingEngine; note?: string }> {
   if (!ENGINE_CHOICES.includes(choice)) throw new QmoeInputError('--backend', choice, `must be one of ${ENGINE_CHOICES.join(', ')}`);
   if (choice === 'cpu64') return { engine: createCpuEngine(spec, options) };
+  const cpuOnly = cpuOnlyOption(spec);
+  if (choice === 'auto' && cpuOnly) return { engine: await fastEngine(spec, options), note: `${cpuOnly.option} runs on the CPU engines only: training on the CPU` };
   if (choice !== 'cpu') {
     const { acquireForBackend } = await import('../gpu/acquire.js');
     const gpu = await acquireForBackend(choice);
@@ -44,18 +56,6 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
     }
   }
   return { engine: await fastEngine(spec, options) };
-}
-
-/**
- * A software WebGPU adapter (SwiftShader, a rasterizer running on the CPU: the acquisition step
- * that found it, or what the adapter says of itself, as in a browser), where the CPU engine is
- * the faster choice for `auto`.
- */
-export function isSoftwareAdapter(gpu: Pick<GpuContext, 'source' | 'adapter' | 'adapterName'>): boolean {
-  if (gpu.source === 'swiftshader') return true;
-  const info = gpu.adapter?.info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
-  if (info?.isFallbackAdapter) return true;
-  return /swiftshader|llvmpipe|lavapipe/i.test([gpu.adapterName, info?.vendor, info?.architecture, info?.device, info?.description].join(' '));
 }
 
 /** The engine with a dispose() that also destroys the GPU device acquired for it. */

@@ -108,6 +108,8 @@ describe.concurrent('qmoe doctor', () => {
       expect(limits.maxComputeWorkgroupStorageSize).toBeGreaterThan(0);
       const maxQubits = out.maxQubits as Record<string, number>;
       expect(maxQubits.fusedComplex).toBe(Math.floor(Math.log2(limits.maxComputeWorkgroupStorageSize / 8)));
+      // SwiftShader's subgroups of 4 lanes x 32 registers: 7 qubits.
+      if (out.chosen === 'swiftshader') expect(maxQubits.subgroup).toBe(7);
     }
   });
 });

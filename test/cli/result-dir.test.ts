@@ -12,7 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const qmoe = (args: string[], env: Record<string, string> = {}) => runQmoe(args, 180_000, env);
 const why = (r: CliRun) => `exit ${r.code} ${r.signal ?? ''}, stderr:\n${r.stderr}`;
 const small = (out: string, seed: number) => ['train', '--router', 'linear', '--samples', '100', '--epochs', '2', '--backend', 'cpu', '--seed', String(seed), '--out', out];
-const TRAIN_SET = ['boundary.png', 'boundary.svg', 'history.png', 'history.svg', 'metrics.json', 'model.json'];
+const TRAIN_SET = ['boundary.png', 'boundary.svg', 'experts.png', 'experts.svg', 'history.png', 'history.svg', 'metrics.json', 'model.json'];
 
 /** metrics.json and model.json of DIR come from one run: the same seed and the same scores. */
 function expectOneRun(out: string, seed: number): void {

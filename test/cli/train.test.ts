@@ -30,7 +30,7 @@ describe('qmoe train and eval', () => {
     const r = await qmoe('train', '--dataset', 'moons', '--router', 'quantum', '--preset', 'code', '--epochs', '3', '--samples', '300', '--backend', 'cpu', '--out', out, '--json');
     expect(r.code, why(r)).toBe(0);
     const printed = JSON.parse(r.stdout);
-    expect(readdirSync(out).sort()).toEqual(['boundary.png', 'boundary.svg', 'history.png', 'history.svg', 'metrics.json', 'model.json']);
+    expect(readdirSync(out).sort()).toEqual(['boundary.png', 'boundary.svg', 'experts.png', 'experts.svg', 'history.png', 'history.svg', 'metrics.json', 'model.json']);
     for (const f of ['boundary.png', 'history.png']) expect(Array.from(readFileSync(join(out, f)).subarray(0, 8))).toEqual(PNG);
     for (const f of ['boundary.svg', 'history.svg']) expect(readFileSync(join(out, f), 'utf8')).toContain('<svg');
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));

@@ -57,6 +57,7 @@ describe('parseCsv', () => {
       [head + '3,0x10,a\n', 3, 'x2', /text in a numeric column/],
       [head + ',4,a\n', 3, 'x1', /the value is missing/],
       [head + '3,4,\n', 3, 'label', /the label is missing/],
+      ['\n0.1,0.8,0\n1.2,-0.3,1\n', 2, '(header)', /the first line must be a header naming the columns/],
       [head + '3,"4,a\n', 3, 'x2', /opening double quote/],
       ['x1,x2,label\n1,2,a\n3,4,a\n\n5,6,a\n', 2, 'label', /every row \(lines 2-5\) has this label: at least 2 classes/],
       ['x1,x1,label\n1,2,a\n', 1, 'x1', /names this column twice/],

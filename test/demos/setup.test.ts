@@ -62,3 +62,20 @@ describe('playground setup', () => {
     expect(() => checkSetup(setup)).not.toThrow();
   });
 });
+
+describe('the playground\'s expert kind, top-k, shots and balance', () => {
+  it('map to the spec (0 is off) and round-trip through the URL', () => {
+    const s = { ...DEFAULT_SETUP, expertsKind: 'quantum' as const, topK: 2, balance: 0.1 };
+    expect(specOf(s, 2)).toMatchObject({ expertsKind: 'quantum', topK: 2, balance: 0.1 });
+    expect(specOf(DEFAULT_SETUP, 2).routeShots).toBeUndefined();
+    const q = setupToQuery(s);
+    expect(q).toBe('expertsKind=quantum&topK=2&balance=0.1');
+    expect(setupFromQuery(q).setup).toEqual(s);
+    expect(specOf({ ...DEFAULT_SETUP, routeShots: 8 }, 2).routeShots).toBe(8);
+  });
+  it('name the field when out of range', () => {
+    expect(() => specOf({ ...DEFAULT_SETUP, topK: 5 }, 2)).toThrow(/^top-k: 5 is invalid; must be an integer from 1 to the number of experts \(4\)/);
+    expect(() => specOf({ ...DEFAULT_SETUP, topK: 2, routeShots: 4 }, 2)).toThrow(/^route-shots: .*top-k/);
+    expect(() => checkSetup({ ...DEFAULT_SETUP, routeShots: 5000 })).toThrow(/route shots/);
+  });
+});

@@ -55,6 +55,8 @@ describe.skipIf(skip)('browser app', () => {
     const status = await page.$eval('#status', (el) => ({ ...(el as HTMLElement).dataset, text: el.textContent }) as Record<string, string | undefined>);
     expect(status.state, `${status.text}: ${await page.textContent('#run-error')}`).toBe('done');
     expect(status.engine).toBe(engine);
+    // The browser's CPU fallback is the fast CPU engine (float32 kernels over Web Workers), not the float64 reference.
+    if (engine === 'cpu') expect(await page.textContent('body')).toMatch(/fast CPU engine, float32, \d+ threads?/);
     const acc = Number(status.testAccuracy);
     expect(acc).toBeGreaterThan(0.85);
     // The decision boundary and the routing map are drawn: many colors, not one flat fill.

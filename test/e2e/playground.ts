@@ -188,11 +188,12 @@ export function playgroundTests(app: { url: () => string; timings: Record<string
     }, 90_000);
 
     it('1: a large run shows its measured time per epoch and starts only when confirmed', async () => {
-      const { page, errors } = await open('?qubits=12&layers=12');
+      // 100,000 rows: the fast CPU engine takes a 12-qubit x 12-layer epoch of the default 1,000 in seconds.
+      const { page, errors } = await open('?qubits=12&layers=12&samples=100000');
       expect(await page.textContent('#estimate')).toMatch(/Estimate: .* per epoch/);
       await page.click('#train');
       await page.waitForSelector('#confirm:not([hidden])', { timeout: 60_000 });
-      expect(await page.textContent('#confirm-text')).toMatch(/Measured on the CPU engine.*per epoch.*for 100 epochs/);
+      expect(await page.textContent('#confirm-text')).toMatch(/Measured on the fast CPU engine.*per epoch.*for 100 epochs/);
       expect(await page.getAttribute('#status', 'data-state')).toBe('idle');
       await page.click('#confirm-cancel');
       expect(await page.isHidden('#confirm')).toBe(true);
@@ -315,6 +316,24 @@ export function playgroundTests(app: { url: () => string; timings: Record<string
       expect(errors).toEqual([]);
       await page.close();
     }, 90_000);
+
+    it('trains quantum experts with top-2 routing and load balancing from the form\'s controls', async () => {
+      const { page, errors } = await open('?expertsKind=quantum&topK=2&balance=0.1&epochs=4&patience=0&engine=cpu');
+      expect(await page.inputValue('select[name="expertsKind"]')).toBe('quantum');
+      expect(await page.inputValue('input[name="topK"]')).toBe('2');
+      expect(await page.textContent('#param-count')).toMatch(/4 quantum experts, top-2, balance 0\.1/);
+      // Both forms of sparse routing at once: the form names the field.
+      await page.fill('input[name="routeShots"]', '8');
+      await page.waitForFunction(() => /route-shots/.test(document.getElementById('spec-error')!.textContent ?? ''));
+      await page.fill('input[name="routeShots"]', '0');
+      await page.waitForFunction(() => (document.getElementById('spec-error')!.textContent ?? '') === '');
+      await startRun(page);
+      await page.waitForSelector(ENDED, { timeout: 120_000 });
+      const status = await page.$eval('#status', (el) => ({ ...(el as HTMLElement).dataset }) as Record<string, string | undefined>);
+      expect(status.state, (await page.textContent('#run-error')) ?? '').toBe('done');
+      expect(Number(status.testAccuracy)).toBeGreaterThan(0.5);
+      expect(errors).toEqual([]);
+    });
 
     it('the URL follows the form and round-trips it', async () => {
       const { page, errors } = await open();

@@ -17,6 +17,7 @@ import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { outputCount } from '../../src/sim/experts.js';
 import { fusedShape } from '../../src/sim/statevector-gpu.js';
+import { subgroupShape } from '../../src/sim/subgroup-gpu.js';
 import { createCpuEngine } from '../../src/train/cpu-engine.js';
 import type { TrainingEngine } from '../../src/train/engine.js';
 import { createWebGpuEngine } from '../../src/train/gpu-engine.js';
@@ -147,10 +148,10 @@ function forwardCases(): ConformanceCase[] {
   };
   for (let n = 1; n <= 12; n++) for (const real of [false, true]) add(n, n % 2 === 0 ? 3 : 1, real);
   for (const n of [2, 5, 9]) {
-    add(n, 257, false, ['cpu float64', 'webgpu fused complex']);
+    add(n, 257, false, ['cpu float64', 'webgpu fused complex', 'webgpu subgroup complex']);
     add(n, 257, true, ['cpu float64', 'webgpu global real', 'noisy p=0 cpu', 'noisy p=0 webgpu']);
   }
-  for (const n of [1, 6]) add(n, 5001, true, ['cpu float64', 'webgpu fused real']);
+  for (const n of [1, 6]) add(n, 5001, true, ['cpu float64', 'webgpu fused real', 'webgpu subgroup real']);
   add(3, 5001, false, ['cpu float64', 'webgpu fused complex', 'webgpu global complex']);
   return cases;
 }
@@ -202,16 +203,20 @@ export const CONFORMANCE_CASES: ConformanceCase[] = [...knownCases(), ...forward
 /** Whether backend `name` runs case `c` (its `only` list). */
 const runs = (c: ConformanceCase, name: string) => !c.only || c.only.includes(name);
 
-const webgpu = (path: 'fused' | 'global', real: boolean): ConformanceBackend => ({
+/** Whether the WebGPU backend's `path` holds an n-qubit state on this adapter. */
+const pathFits = (gpu: GpuContext, path: 'subgroup' | 'fused' | 'global', n: number, real: boolean) =>
+  path === 'global' || (path === 'fused' ? fusedShape(gpu, n, real) !== null : subgroupShape(gpu, n) !== null);
+
+const webgpu = (path: 'subgroup' | 'fused' | 'global', real: boolean): ConformanceBackend => ({
   name: `webgpu ${path} ${real ? 'real' : 'complex'}`,
   gpu: true,
   // 'auto' runs the real kernels for real circuits; 'never' the complex ones for every circuit.
   make: (gpu) => new WebGpuBackend(gpu!, { path, real: real ? 'auto' : 'never' }),
-  accepts: (c, gpu) => runs(c, `webgpu ${path} ${real ? 'real' : 'complex'}`) && (!real || c.real) && (path === 'global' || fusedShape(gpu!, c.circuit.qubits, real && c.real) !== null),
+  accepts: (c, gpu) => runs(c, `webgpu ${path} ${real ? 'real' : 'complex'}`) && (!real || c.real) && pathFits(gpu!, path, c.circuit.qubits, real && c.real),
   outputTol: 1e-5,
   expectedTol: 5e-7,
-  // The adjoint kernel does not depend on the forward path: its gradients are compared once per variant.
-  gradientTol: path === 'fused' ? 1e-4 : undefined,
+  // 'fused' and 'subgroup' each have their own adjoint kernel ('global' runs the fused one).
+  gradientTol: path === 'global' ? undefined : 1e-4,
   featureGradients: true,
   states: path === 'global',
 });
@@ -231,6 +236,8 @@ const noisyAtZero = (gpu: boolean): ConformanceBackend => ({
 /** Every backend of the suite. The float64 CpuBackend is the reference of all the others. */
 export const CONFORMANCE_BACKENDS: ConformanceBackend[] = [
   { name: 'cpu float64', gpu: false, make: () => new CpuBackend(), accepts: (c) => runs(c, 'cpu float64'), outputTol: 0, expectedTol: 1e-12, gradientTol: 0, featureGradients: true, states: true },
+  webgpu('subgroup', true),
+  webgpu('subgroup', false),
   webgpu('fused', true),
   webgpu('fused', false),
   webgpu('global', true),

@@ -48,3 +48,49 @@ describe.skipIf(skipGpu)('WebGPU and CPU trainers: the same loss curve for the s
     });
   });
 });
+
+describe.skipIf(skipGpu)('WebGPU engine: steps recorded into shared command buffers', () => {
+  let gpu: GpuContext;
+  beforeAll(async () => {
+    gpu = await testGpu();
+  });
+  afterAll(() => gpu?.destroy());
+
+  // The same kernels in the same order whether a step is its own submission or one of many in a
+  // command buffer: the parameters, the epoch statistics and the early-stopping history must be
+  // bitwise the same. 300 rows at batch 32 end every epoch on a 12-row batch (a second batch size);
+  // 5 steps per submission leaves partial groups; settle() and onBatch between steps still work.
+  it('gives bitwise the same training with 1, 5 and 64 steps per submission', async () => {
+    const { DEFAULT_MOONS, prepareData } = await import('../../src/train/dataset.js');
+    const { train } = await import('../../src/train/trainer.js');
+    const { defaultSpec } = await import('../../src/moe/models.js');
+    const data = prepareData({ ...DEFAULT_MOONS, samples: 420 }, 'paper');
+    expect(data.splits.train.rows % 32).not.toBe(0);
+    const spec = defaultSpec('quantum', 'paper');
+    const results = [];
+    for (const stepsPerSubmit of [1, 5, 64]) {
+      const engine = await createWebGpuEngine(gpu, spec, { lr: 0.05, capacity: 64, stepsPerSubmit });
+      await engine.setParams(initParams(spec, { seed: 3 }));
+      let batches = 0;
+      const r = await train(engine, { train: data.splits.train, validation: data.splits.validation }, { epochs: 3, batch: 32, seed: 4, patience: 10, onBatch: () => void batches++ });
+      const all = await engine.evaluate('train');
+      engine.dispose();
+      results.push({ params: Array.from(r.params), history: r.history.map((h) => [h.trainLoss, h.trainAccuracy, h.valLoss, h.valAccuracy]), bestEpoch: r.bestEpoch, batches, all });
+    }
+    expect(results[0].batches).toBe(3 * Math.ceil(data.splits.train.rows / 32));
+    for (const other of results.slice(1)) expect(other).toEqual(results[0]);
+  });
+
+  it('rejects a bad stepsPerSubmit and row indices outside the split at step()', async () => {
+    const { defaultSpec } = await import('../../src/moe/models.js');
+    const spec = defaultSpec('quantum', 'paper');
+    await expect(createWebGpuEngine(gpu, spec, { stepsPerSubmit: 0 })).rejects.toThrow(/stepsPerSubmit/);
+    const engine = await createWebGpuEngine(gpu, spec, { capacity: 8 });
+    try {
+      await engine.load('train', { x: new Float64Array(4), y: new Int32Array(2), rows: 2, features: 2, classes: 2 });
+      expect(() => engine.step(Int32Array.from([0, 2]))).toThrow(/row indices must be from 0 to 1/);
+    } finally {
+      engine.dispose();
+    }
+  });
+});

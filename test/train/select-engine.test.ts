@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSoftwareAdapter } from '../../src/train/select-engine.js';
+import { hardwareOnly } from '../../src/cpu/select.js';
+import type { GpuContext } from '../../src/gpu/context.js';
 
 /** What `auto` treats as a software adapter (the CPU engine is faster there), in Node and in a browser. */
 describe('isSoftwareAdapter', () => {
@@ -16,5 +18,31 @@ describe('isSoftwareAdapter', () => {
   it('takes a hardware adapter as one', () => {
     expect(isSoftwareAdapter(gpu('browser', { vendor: 'nvidia', architecture: 'hopper' }, 'NVIDIA H200'))).toBe(false);
     expect(isSoftwareAdapter(gpu('vulkan-system', { vendor: 'amd', architecture: 'rdna-3' }))).toBe(false);
+  });
+});
+
+/** `auto` in simulate, grad and quantum-kernel: every software adapter, not only the one found by the SwiftShader step, means the CPU. */
+describe('hardwareOnly', () => {
+  const fake = (source: 'swiftshader' | 'vulkan-system', description: string) => {
+    const state = { destroyed: false };
+    const ctx = { source, adapterName: '', adapter: { info: { description } }, destroy: () => (state.destroyed = true) } as unknown as GpuContext;
+    return { ctx, state };
+  };
+
+  it('auto drops a software adapter whatever found it, and destroys it', () => {
+    for (const [source, description] of [['swiftshader', ''], ['vulkan-system', 'llvmpipe (LLVM 15)']] as const) {
+      const { ctx, state } = fake(source, description);
+      expect(hardwareOnly('auto', ctx)).toBeNull();
+      expect(state.destroyed).toBe(true);
+    }
+  });
+
+  it('auto keeps a hardware adapter; webgpu keeps any adapter', () => {
+    const hw = fake('vulkan-system', 'NVIDIA H200');
+    expect(hardwareOnly('auto', hw.ctx)).toBe(hw.ctx);
+    const sw = fake('swiftshader', '');
+    expect(hardwareOnly('webgpu', sw.ctx)).toBe(sw.ctx);
+    expect(sw.state.destroyed).toBe(false);
+    expect(hardwareOnly('auto', null)).toBeNull();
   });
 });

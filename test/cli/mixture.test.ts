@@ -1,0 +1,45 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runQmoe, type CliRun } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'qmoe-mixture-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const qmoe = (...args: string[]) => runQmoe(args, 120_000);
+const why = (r: CliRun) => `exit ${r.code}, stderr:\n${r.stderr}`;
+
+describe('qmoe train: quantum experts, sparse routing, load balancing', () => {
+  it('trains quantum experts with top-k and balance, and reports the experts\' utilisation', async () => {
+    const out = join(dir, 'qe');
+    const r = await qmoe('train', '--router', 'quantum', '--experts-kind', 'quantum', '--expert-layers', '1', '--top-k', '2', '--balance', '0.1', '--samples', '100', '--epochs', '2', '--backend', 'cpu', '--out', out);
+    expect(r.code, why(r)).toBe(0);
+    expect(r.stdout).toMatch(/experts +4 quantum \(2 qubits, 1 layers\), top-2, balance 0\.1; routed/);
+    const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(m.experts.gate).toBe('top-k');
+    for (const key of ['samples', 'mass'] as const) {
+      expect(m.experts[key]).toHaveLength(4);
+      expect(m.experts[key].reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 9);
+    }
+    expect(m.experts.imbalance).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(join(out, 'experts.svg'), 'utf8')).toContain('<svg');
+    const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(model.spec).toMatchObject({ expertsKind: 'quantum', expertLayers: 1, topK: 2, balance: 0.1 });
+    const e = await qmoe('eval', '--model', join(out, 'model.json'), '--backend', 'cpu64', '--json');
+    expect(e.code, why(e)).toBe(0);
+    expect(Math.abs(JSON.parse(e.stdout).accuracy - m.accuracy)).toBeLessThan(1e-9);
+  });
+
+  it.each([
+    [['--top-k', '5'], /--top-k: 5 is invalid; must be an integer from 1 to the number of experts \(4\)/],
+    [['--balance', '2000'], /--balance.*1000/],
+    [['--expert-layers', '2'], /--expert-layers.*--experts-kind quantum/],
+    [['--experts-kind', 'quantum', '--gate-noise', '0.01'], /--gate-noise.*--experts-kind quantum/],
+  ])('%s exits 2 naming the option', async (args, message) => {
+    const r = await qmoe('train', '--router', 'quantum', ...(args as string[]), '--epochs', '1', '--samples', '100', '--backend', 'cpu', '--out', join(dir, 'bad'));
+    expect(r.code, why(r)).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/^\s+at .*[(:]\d+/m);
+  });
+});
