@@ -13,7 +13,7 @@ import { QmoeFileError, QmoeInputError, fileErrorReason } from '../errors.js';
 export function buildReport(dirs: string[], title = 'qmoe results'): string {
   if (dirs.length === 0) throw new QmoeInputError('DIR', '(none)', 'name at least one result folder');
   const sections: string[] = [];
-  for (const dir of expandDirs(dirs, sections)) {
+  for (const { dir, label } of expandDirs(dirs, sections)) {
     const parts: string[] = [];
     for (const name of ['ablation.md', 'sweep.md', 'noise.md']) {
       const p = join(dir, name);
@@ -44,7 +44,7 @@ export function buildReport(dirs: string[], title = 'qmoe results'): string {
       );
     }
     if (parts.length === 0) throw new QmoeInputError('DIR', dir, 'holds no ablation.md, sweep.md, noise.md or quantum-kernel.json (is it a qmoe result folder?)');
-    sections.push(`<section><p class="dir">${escapeHtml(basename(resolve(dir)))}</p>\n${parts.join('\n')}</section>`);
+    sections.push(`<section><p class="dir">${escapeHtml(label)}</p>\n${parts.join('\n')}</section>`);
   }
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
@@ -67,16 +67,18 @@ const RESULT_FILES = ['ablation.md', 'sweep.md', 'noise.md', 'quantum-kernel.jso
  * it (such as results/) stands for them, and its README.md (with the generated summary tables)
  * opens its part of the page, so that one command shows all of it.
  */
-function expandDirs(dirs: string[], sections: string[]): string[] {
-  const out: string[] = [];
+function expandDirs(dirs: string[], sections: string[]): { dir: string; label: string }[] {
+  const out: { dir: string; label: string }[] = [];
   for (const dir of dirs) {
+    const name = basename(resolve(dir));
     if (RESULT_FILES.some((f) => existsSync(join(dir, f))) || !existsSync(dir) || !statSync(dir).isDirectory()) {
-      out.push(dir);
+      out.push({ dir, label: name });
       continue;
     }
-    const found = [...new Set(findResults(dir).map((r) => dirname(join(dir, r.path))))];
+    // Labelled by their path below `dir` (results/gpu-h200/moons-paper is not results/moons-paper).
+    const found = [...new Set(findResults(dir).map((r) => dirname(r.path)))].map((rel) => ({ dir: join(dir, rel), label: join(name, rel) }));
     if (found.length === 0) {
-      out.push(dir);
+      out.push({ dir, label: name });
       continue;
     }
     const readme = join(dir, 'README.md');
