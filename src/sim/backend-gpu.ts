@@ -10,7 +10,8 @@ import { compileCircuit } from './compile.js';
 import { outputCount, validateOutput } from './experts.js';
 import { checkGpuInput, validateInput } from './input.js';
 import { validateUpstream } from './adjoint-cpu.js';
-import { GradientRunner, checkAdjointFits } from './adjoint-gpu.js';
+import { adjointShape } from './adjoint-gpu.js';
+import { type AdjointPath, type AnyGradientRunner, chooseAdjointPath, createGradientRunner } from './adjoint-global.js';
 import { CircuitRunner, fusedShape, maxBindingBytes, type FusedTuning, type KernelPath, type RunnerOutput } from './statevector-gpu.js';
 
 /** Most numbers one call returns (a Float32Array of 4 GiB). */
@@ -25,6 +26,10 @@ export interface WebGpuBackendOptions {
   maxChunkBytes?: number;
   /** Workgroup shape of the fused kernel (benchmarks). */
   fused?: FusedTuning;
+  /** Adjoint kernel: 'auto' takes the workgroup one when two states fit in workgroup memory, else the global one. */
+  adjoint?: 'auto' | AdjointPath;
+  /** GPU memory of the global adjoint's states in flight (default: the adapter's binding limits); larger batches run in chunks. */
+  adjointBudgetBytes?: number;
 }
 
 /** The WebGPU backend: f32 state vectors of a whole batch, simulated by the kernels in shaders/. */
@@ -33,7 +38,7 @@ export class WebGpuBackend implements Backend {
   private readonly options: Required<WebGpuBackendOptions>;
 
   constructor(readonly gpu: GpuContext, options: WebGpuBackendOptions = {}) {
-    this.options = { path: 'auto', real: 'auto', maxChunkBytes: 256 * 2 ** 20, fused: {}, ...options };
+    this.options = { path: 'auto', real: 'auto', maxChunkBytes: 256 * 2 ** 20, fused: {}, adjoint: 'auto', adjointBudgetBytes: 0, ...options };
   }
 
   async states(circuit: Circuit, input: BatchInput): Promise<Float32Array> {
@@ -80,6 +85,13 @@ export class WebGpuBackend implements Backend {
     const chunk = this.chunkRows(circuit, compiled.real, output, path);
     checkInt('capacity', capacity, 1, chunk);
     return CircuitRunner.create(this.gpu, compiled, capacity, output, path, this.options.fused);
+  }
+
+  /** Most rows prepare() accepts for `circuit` and `output` (the adapter's binding limits and maxChunkBytes). */
+  maxPrepareRows(circuit: Circuit, output: RunnerOutput = { kind: 'probabilities' }): number {
+    validateCircuit(circuit);
+    const real = compileCircuit(circuit, this.options.real === 'never').real;
+    return this.chunkRows(circuit, real, output, this.choosePath(circuit, output));
   }
 
   /** Rows per chunk: what the adapter's binding limits and maxChunkBytes allow. */
@@ -148,13 +160,22 @@ export class WebGpuBackend implements Backend {
    * Prepares the adjoint gradient of `circuit` for batches of up to `capacity` rows (training).
    * The caller destroys the runner.
    */
-  async prepareGradient(circuit: Circuit, capacity: number, output: CircuitOutput, options: GradientOptions = {}): Promise<GradientRunner> {
+  async prepareGradient(circuit: Circuit, capacity: number, output: CircuitOutput, options: GradientOptions = {}): Promise<AnyGradientRunner> {
     validateCircuit(circuit);
     validateOutput(circuit.qubits, output);
     const real = compileCircuit(circuit, this.options.real === 'never').real;
-    checkAdjointFits(this.gpu, circuit.qubits, real);
     checkInt('capacity', capacity, 1, this.gradientChunkRows(circuit, real, output, options.features === true));
-    return GradientRunner.create(this.gpu, circuit, capacity, output, { features: options.features, forceComplex: this.options.real === 'never' });
+    return this.gradientRunner(circuit, capacity, output, options.features === true);
+  }
+
+  /** The adjoint path of a circuit (the backend's `adjoint` option; exit 2 naming the limit when it cannot fit). */
+  adjointPath(circuit: Circuit): AdjointPath {
+    return chooseAdjointPath(this.gpu, circuit.qubits, compileCircuit(circuit, this.options.real === 'never').real, this.options.adjoint);
+  }
+
+  private gradientRunner(circuit: Circuit, capacity: number, output: CircuitOutput, features: boolean): Promise<AnyGradientRunner> {
+    const { adjoint, adjointBudgetBytes, real } = this.options;
+    return createGradientRunner(this.gpu, circuit, capacity, output, { features, forceComplex: real === 'never', path: adjoint, budgetBytes: adjointBudgetBytes > 0 ? adjointBudgetBytes : undefined });
   }
 
   /** Rows per chunk of a gradient: binding limits, maxChunkBytes and the dispatch grid. */
@@ -166,7 +187,10 @@ export class WebGpuBackend implements Backend {
     let rows = rowBytes > 0 ? Math.floor(this.options.maxChunkBytes / rowBytes) : 2 ** 26;
     for (const bytes of perRow) if (bytes > 0) rows = Math.min(rows, Math.floor(limit / bytes));
     const maxGroups = this.gpu.limits.maxComputeWorkgroupsPerDimension ** 2;
-    rows = Math.min(rows, maxGroups * checkAdjointFits(this.gpu, circuit.qubits, real).samplesPerGroup, 2 ** 26);
+    // The workgroup kernel: one workgroup per samplesPerGroup rows; the global one chunks its states itself.
+    const path = chooseAdjointPath(this.gpu, circuit.qubits, real, this.options.adjoint);
+    if (path === 'workgroup') rows = Math.min(rows, maxGroups * adjointShape(this.gpu, circuit.qubits, real)!.samplesPerGroup);
+    rows = Math.min(rows, 2 ** 26);
     return Math.max(1, rows);
   }
 
@@ -182,11 +206,8 @@ export class WebGpuBackend implements Backend {
     const call = new GpuCall(this.gpu, 'the gradient');
     const withFeatures = options.features === true;
     const real = compileCircuit(circuit, this.options.real === 'never').real;
-    checkAdjointFits(this.gpu, circuit.qubits, real);
     const first = Math.min(input.rows, this.gradientChunkRows(circuit, real, output, withFeatures));
-    const { value: runner, rows: chunk } = await allocateSplitting(first, (rows) =>
-      GradientRunner.create(this.gpu, circuit, rows, output, { features: withFeatures, forceComplex: this.options.real === 'never' }),
-    );
+    const { value: runner, rows: chunk } = await allocateSplitting(first, (rows) => this.gradientRunner(circuit, rows, output, withFeatures));
     try {
       const F = circuit.features;
       const P = circuit.params;
