@@ -7,6 +7,9 @@
 //            each invocation's term Re <lambda| dU |psi> of its pair is summed over its workgroup
 //            (stage 1 of the reduction) into partials[p / SEG]: one partial per workgroup, or per
 //            sample when a state has fewer pairs than a workgroup; lambda <- U^dagger lambda.
+//            WG_REDUCE off: no workgroup sum and no barrier (SwiftShader runs this kernel with a
+//            barrier about 10x slower): each invocation writes its pair's term to partials[p],
+//            and stage 2 sums 2^(QUBITS-1) partials per sample.
 //            shaders/global_grad_sum.wgsl (stage 2) adds a sample's partials into its slot.
 // REAL:      states and matrices are real.
 //
@@ -28,7 +31,9 @@ override SEG: u32 = 256u;
 @group(1) @binding(0) var<uniform> op_index: OpIndex;
 
 #if ${BACKWARD}
+#if ${WG_REDUCE}
 #include "lib/reduce.wgsl"
+#endif
 
 @group(0) @binding(4) var<storage, read_write> lam: array<Amp>;
 @group(0) @binding(5) var<storage, read_write> partials: array<f32>;
@@ -75,10 +80,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       lam[b] = l[1];
     }
   }
+#if ${WG_REDUCE}
   if (has_grad) {
     let sum = segment_sum(lid, partial);
     if (inside && (lid & (SEG - 1u)) == 0u) { partials[p / SEG] = sum; }
   }
+#else
+  if (has_grad && inside) { partials[p] = partial; }
+#endif
 }
 #else
 @compute @workgroup_size(GROUP_SIZE)

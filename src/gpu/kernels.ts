@@ -67,7 +67,7 @@ export const KERNELS = {
     },
   },
   global_gate: {
-    flags: ['REAL', 'BACKWARD'],
+    flags: ['REAL', 'BACKWARD', 'WG_REDUCE'],
     structs: {
       Meta: uniformStruct('Meta', {
         rows: u32('samples in this dispatch'),
@@ -92,7 +92,7 @@ export const KERNELS = {
     },
   },
   global_grad_sum: {
-    flags: [],
+    flags: ['WG_REDUCE'],
     structs: {
       Meta: uniformStruct('Meta', {
         rows: u32('samples in this dispatch (one workgroup each)'),

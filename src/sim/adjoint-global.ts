@@ -25,9 +25,24 @@ export function stateBytes(qubits: number, real: boolean): number {
   return 2 ** qubits * (real ? 4 : 8);
 }
 
-/** Stage-1 partial sums per sample of the backward sweep: one per workgroup of GROUP_SIZE pairs. */
-function blocksPerSample(qubits: number): number {
-  return Math.max(1, 2 ** (qubits - 1) / GROUP_SIZE);
+/**
+ * How stage 1 of the backward sweep's reduction sums the terms of an op: over each workgroup in
+ * workgroup memory (one partial per GROUP_SIZE pairs), or not at all (one partial per pair, no
+ * barrier: shaders/global_gate.wgsl's WG_REDUCE off), stage 2 then summing GROUP_SIZE times more.
+ * SwiftShader runs a kernel with a barrier about 10x slower; a GPU gains from the workgroup sums.
+ */
+export type StageOneReduction = 'workgroup' | 'invocation';
+
+/** Stage-1 partial sums per sample of the backward sweep. */
+function blocksPerSample(qubits: number, reduction: StageOneReduction): number {
+  const pairs = 2 ** (qubits - 1);
+  return reduction === 'invocation' ? pairs : Math.max(1, pairs / GROUP_SIZE);
+}
+
+/** The stage-1 reduction on this adapter: per invocation on SwiftShader (a CPU), per workgroup on a GPU. */
+export function defaultReduction(gpu: GpuContext): StageOneReduction {
+  // A CPU implementation of WebGPU, however it was found (VK_ICD_FILENAMES makes SwiftShader 'vulkan-system').
+  return gpu.source === 'swiftshader' || /swiftshader|llvmpipe|lavapipe/i.test(gpu.adapterName) ? 'invocation' : 'workgroup';
 }
 
 /** Largest state the global adjoint holds on this adapter: one storage binding, one allocation. */
@@ -61,7 +76,7 @@ export function checkGlobalAdjointFits(gpu: GpuContext, qubits: number, real: bo
 export function globalAdjointChunkRows(gpu: GpuContext, qubits: number, real: boolean, budgetBytes: number): number {
   checkGlobalAdjointFits(gpu, qubits, real);
   const state = stateBytes(qubits, real);
-  const perRow = 2 * state + blocksPerSample(qubits) * 4;
+  const perRow = 2 * state + blocksPerSample(qubits, 'invocation') * 4;
   const byBudget = Math.floor(budgetBytes / perRow);
   const byBinding = Math.floor(maxStateBytes(gpu) / state);
   const byIndex = Math.floor(2 ** 31 / 2 ** qubits);
@@ -78,6 +93,8 @@ export interface GlobalGradientOptions {
    * fill at most one binding. Batches over it run in chunks, inside one encode.
    */
   budgetBytes?: number;
+  /** Stage 1 of the backward sweep's reduction (default: defaultReduction of the adapter). */
+  reduction?: StageOneReduction;
 }
 
 /** The default budget of the global adjoint's states in flight on this adapter. */
@@ -130,6 +147,7 @@ export class GlobalGradientRunner extends CircuitInputs {
     readonly compiled: CompiledCircuit,
     buffers: BufferSet,
     budgetBytes: number,
+    readonly reduction: StageOneReduction,
   ) {
     super(gpu, capacity, circuit.features, buffers, { label: 'matrices and derivatives', bytes: matrixAndDerivativeTable(compiled, undefined).byteLength });
     this.chunkRows = Math.min(capacity, globalAdjointChunkRows(gpu, circuit.qubits, compiled.real, budgetBytes));
@@ -165,7 +183,9 @@ export class GlobalGradientRunner extends CircuitInputs {
     let runner: GlobalGradientRunner | undefined;
     return buffers.settle(
       async () => {
-        runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget);
+        const reduction = options.reduction ?? defaultReduction(gpu);
+        if (reduction !== 'workgroup' && reduction !== 'invocation') throw new QmoeInputError('reduction', reduction, "must be 'workgroup' or 'invocation'");
+        runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction);
         await runner.build();
         return runner;
       },
@@ -185,17 +205,17 @@ export class GlobalGradientRunner extends CircuitInputs {
     this.angles = await AnglesStep.create(buffers, this.featuresBuf, this.capacity * circuit.features);
     const psi = buffers.storage('psi', chunkRows * stateBytes(n, real));
     const lam = buffers.storage('lambda', chunkRows * stateBytes(n, real));
-    const partials = buffers.storage('partial sums', chunkRows * blocksPerSample(n) * 4);
+    const partials = buffers.storage('partial sums', chunkRows * blocksPerSample(n, this.reduction) * 4);
     const ops = buffers.storageOf('ops', compiled.ops);
     const paramOf = buffers.storageOf('param of matrix', paramOfMatrix(compiled));
     const seg = Math.min(2 ** (n - 1), GROUP_SIZE);
-    const gate = (backward: boolean) => getKernel(gpu, 'global_gate', { REAL: real, BACKWARD: backward }, { QUBITS: n, GROUP_SIZE, SEG: seg });
+    const gate = (backward: boolean) => getKernel(gpu, 'global_gate', { REAL: real, BACKWARD: backward, WG_REDUCE: backward && this.reduction === 'workgroup' }, { QUBITS: n, GROUP_SIZE, SEG: seg });
     const [init, forward, backward, lambda, sum] = await Promise.all([
       getKernel(gpu, 'init_state', { REAL: real }),
       gate(false),
       gate(true),
       getKernel(gpu, 'global_lambda', { REAL: real }, { QUBITS: n, OUTPUT_KIND: OUTPUT_KIND[this.output.kind] }),
-      getKernel(gpu, 'global_grad_sum', {}, { GROUP_SIZE, SEG: GROUP_SIZE }),
+      getKernel(gpu, 'global_grad_sum', { WG_REDUCE: this.reduction === 'workgroup' }, { GROUP_SIZE, SEG: GROUP_SIZE }),
     ]);
     // One OpIndex per op at the device's offset alignment: group 1 of the per-op dispatches.
     const align = gpu.limits.minUniformBufferOffsetAlignment;
@@ -269,10 +289,10 @@ export class GlobalGradientRunner extends CircuitInputs {
       c.forward.encodeGrid(pass, pairs, g === 0 ? gateMeta : null);
     }
     c.lambda.encode(pass, Math.ceil((rows * dim) / 256), { count: rows * dim, outputs: this.outputsPerRow, first_row: c.first });
-    const perRow = grid(rows, maxDim);
+    const perRow = grid(this.reduction === 'workgroup' ? rows : Math.ceil(rows / 64), maxDim);
     let sumMeta: Parameters<KernelStep<'global_grad_sum'>['encodeGrid']>[2] = {
       rows,
-      blocks: blocksPerSample(n),
+      blocks: blocksPerSample(n, this.reduction),
       params: circuit.params,
       features: circuit.features,
       first_row: c.first,
