@@ -108,6 +108,11 @@ describe.concurrent('qmoe doctor', () => {
       expect(limits.maxComputeWorkgroupStorageSize).toBeGreaterThan(0);
       const maxQubits = out.maxQubits as Record<string, number>;
       expect(maxQubits.fusedComplex).toBe(Math.floor(Math.log2(limits.maxComputeWorkgroupStorageSize / 8)));
+      // Trainable: the workgroup adjoint holds two states; the global one up to the router's 24 qubits.
+      expect(maxQubits.adjointWorkgroupComplex).toBeLessThan(maxQubits.fusedComplex);
+      expect(maxQubits.adjointWorkgroupComplex).toBeGreaterThan(0);
+      expect(maxQubits.adjointGlobalReal).toBe(Math.min(24, maxQubits.globalReal));
+      expect(maxQubits.adjointGlobalComplex).toBe(Math.min(24, maxQubits.globalComplex));
     }
   });
 });
