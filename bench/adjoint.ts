@@ -5,7 +5,8 @@
  * while psi and lambda fit in workgroup memory, else the global-memory one), with the batch
  * filling the adjoint's memory budget (at most `maxRows`), beside a plain copy kernel over a
  * buffer of one chunk's states in the same run. Dispatches per layer counts the global path's
- * passes over the states (forward, backward and per gradient slot the stage-2 sum).
+ * passes over the states (forward and backward per op or fused run of diagonal gates, and per
+ * gradient slot the stage-2 sum).
  */
 import type { GpuContext } from '../src/gpu/context.js';
 import { BufferSet } from '../src/gpu/buffer-set.js';
@@ -73,10 +74,12 @@ export async function benchAdjoint(gpu: GpuContext, sizes: { qubits: number[]; m
       };
       const gradVariant = { submit: (k: number) => { for (let i = 0; i < k; i++) runner.dispatch(); } };
       const [t, c] = await timeInterleaved(gpu.device, [gradVariant, copyVariant], timing);
+      // Passes: forward and backward per segment (an op, or a fused diagonal run), the stage-2 sums, init and lambda.
+      const segments = runner instanceof GlobalGradientRunner ? runner.segments.length : undefined;
       runner.destroy();
-      const ops = circuit.ops.length;
-      const gradOps = circuit.params + circuit.features;
-      const passes = path === 'global' ? 2 * ops + gradOps + 2 : undefined;
+      const ops = segments ?? circuit.ops.length;
+      const gradOps = circuit.params;
+      const passes = segments === undefined ? undefined : 2 * segments + gradOps + 2;
       const state = rows * stateBytes(n, true);
       out.push({
         n,

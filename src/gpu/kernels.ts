@@ -80,6 +80,18 @@ export const KERNELS = {
       OpIndex: uniformStruct('OpIndex', { index: u32('the op this dispatch applies') }),
     },
   },
+  global_diagonal: {
+    flags: ['REAL', 'BACKWARD'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        rows: u32('samples in this dispatch'),
+        features: u32('row width F of the trig table'),
+        first_row: u32('trig row of sample 0 of this dispatch'),
+        groups_x: GROUPS_X,
+      }),
+      OpIndex: uniformStruct('OpIndex', { index: u32('first op of the run'), count: u32('ops in the run') }),
+    },
+  },
   global_lambda: {
     flags: ['REAL'],
     structs: {

@@ -1,4 +1,5 @@
 import type { Circuit } from '../circuit/types.js';
+import { GATES } from '../circuit/gates.js';
 import { validateCircuit } from '../circuit/validate.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import { AnglesStep } from '../gpu/angles.js';
@@ -95,6 +96,36 @@ export interface GlobalGradientOptions {
   budgetBytes?: number;
   /** Stage 1 of the backward sweep's reduction (default: defaultReduction of the adapter). */
   reduction?: StageOneReduction;
+  /** Fuse runs of diagonal gates without gradient slots into one pass each way (default true). */
+  fuse?: boolean;
+}
+
+/** A step of the sweep: one op, or a run of consecutive diagonal ops without gradient slots. */
+export type SweepSegment = { op: number } | { first: number; count: number };
+
+/**
+ * The global adjoint's passes over a circuit's ops: each maximal run of two or more consecutive
+ * diagonal gates without a gradient slot (`hasGrad`) is one segment (shaders/global_diagonal.wgsl),
+ * every other op one of its own.
+ */
+export function sweepSegments(circuit: Circuit, hasGrad: readonly boolean[], fuse = true): SweepSegment[] {
+  const out: SweepSegment[] = [];
+  let run: number[] = [];
+  const flush = () => {
+    if (run.length >= 2) out.push({ first: run[0], count: run.length });
+    else for (const g of run) out.push({ op: g });
+    run = [];
+  };
+  circuit.ops.forEach((op, g) => {
+    if (fuse && GATES[op.gate].diagonal && !hasGrad[g]) {
+      run.push(g);
+      return;
+    }
+    flush();
+    out.push({ op: g });
+  });
+  flush();
+  return out;
 }
 
 /** The default budget of the global adjoint's states in flight on this adapter. */
@@ -110,6 +141,8 @@ interface ChunkSteps {
   lambda: KernelStep<'global_lambda'>;
   backward: KernelStep<'global_gate'>;
   sum: KernelStep<'global_grad_sum'>;
+  diagForward: KernelStep<'global_diagonal'>;
+  diagBackward: KernelStep<'global_diagonal'>;
 }
 
 /**
@@ -133,7 +166,9 @@ export class GlobalGradientRunner extends CircuitInputs {
   private upstream: GPUBuffer;
   private angles!: AnglesStep;
   private chunks: ChunkSteps[] = [];
-  private opGroups!: { forward: GPUBindGroup[]; backward: GPUBindGroup[]; sum: GPUBindGroup[] };
+  private opGroups!: { forward: GPUBindGroup[]; backward: GPUBindGroup[]; sum: GPUBindGroup[]; diagForward: GPUBindGroup[]; diagBackward: GPUBindGroup[] };
+  /** The passes each way (sweepSegments); diagonal runs are numbered in order for their bind groups. */
+  readonly segments: SweepSegment[];
   /** Per op: whether the backward sweep has a gradient slot for it. */
   private readonly hasGrad: boolean[];
   private reducer: ColumnReducer | null = null;
@@ -148,6 +183,7 @@ export class GlobalGradientRunner extends CircuitInputs {
     buffers: BufferSet,
     budgetBytes: number,
     readonly reduction: StageOneReduction,
+    fuse: boolean,
   ) {
     super(gpu, capacity, circuit.features, buffers, { label: 'matrices and derivatives', bytes: matrixAndDerivativeTable(compiled, undefined).byteLength });
     this.chunkRows = Math.min(capacity, globalAdjointChunkRows(gpu, circuit.qubits, compiled.real, budgetBytes));
@@ -164,6 +200,7 @@ export class GlobalGradientRunner extends CircuitInputs {
       if (kind === OP_KIND.MATRIX) return paramOf[compiled.ops[4 * g + 3]] !== NO_INDEX;
       return kind === OP_KIND.FEATURE_ROTATION && withFeatures;
     });
+    this.segments = sweepSegments(circuit, this.hasGrad, fuse);
   }
 
   /**
@@ -185,7 +222,7 @@ export class GlobalGradientRunner extends CircuitInputs {
       async () => {
         const reduction = options.reduction ?? defaultReduction(gpu);
         if (reduction !== 'workgroup' && reduction !== 'invocation') throw new QmoeInputError('reduction', reduction, "must be 'workgroup' or 'invocation'");
-        runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction);
+        runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction, options.fuse !== false);
         await runner.build();
         return runner;
       },
@@ -210,6 +247,8 @@ export class GlobalGradientRunner extends CircuitInputs {
     const paramOf = buffers.storageOf('param of matrix', paramOfMatrix(compiled));
     const seg = Math.min(2 ** (n - 1), GROUP_SIZE);
     const gate = (backward: boolean) => getKernel(gpu, 'global_gate', { REAL: real, BACKWARD: backward, WG_REDUCE: backward && this.reduction === 'workgroup' }, { QUBITS: n, GROUP_SIZE, SEG: seg });
+    const diagonal = (backward: boolean) => getKernel(gpu, 'global_diagonal', { REAL: real, BACKWARD: backward }, { QUBITS: n });
+    const [diagForward, diagBackward] = await Promise.all([diagonal(false), diagonal(true)]);
     const [init, forward, backward, lambda, sum] = await Promise.all([
       getKernel(gpu, 'init_state', { REAL: real }),
       gate(false),
@@ -224,7 +263,14 @@ export class GlobalGradientRunner extends CircuitInputs {
     for (let g = 0; g < numOps; g++) table.set(new Uint8Array(packUniform(OpIndex, { index: g })), g * align);
     const indices = buffers.uniformBytes('op indices', table.byteLength, table);
     const groups = (kernel: Kernel) => Array.from({ length: numOps }, (_, g) => bindGroup(gpu, kernel, { op_index: { buffer: indices, offset: g * align, size: OpIndex.bytes } }, 1));
-    this.opGroups = { forward: groups(forward), backward: groups(backward), sum: groups(sum) };
+    // One (first, count) per diagonal run, likewise.
+    const runs = this.segments.filter((s): s is { first: number; count: number } => 'first' in s);
+    const RunIndex = KERNELS.global_diagonal.structs.OpIndex;
+    const runTable = new Uint8Array(Math.max(1, runs.length) * align);
+    runs.forEach((r, i) => runTable.set(new Uint8Array(packUniform(RunIndex, { index: r.first, count: r.count })), i * align));
+    const runIndices = buffers.uniformBytes('diagonal runs', runTable.byteLength, runTable);
+    const runGroups = (kernel: Kernel) => runs.map((_, i) => bindGroup(gpu, kernel, { op_index: { buffer: runIndices, offset: i * align, size: RunIndex.bytes } }, 1));
+    this.opGroups = { forward: groups(forward), backward: groups(backward), sum: groups(sum), diagForward: runGroups(diagForward), diagBackward: runGroups(diagBackward) };
     const tables = { ops, mats: this.matsBuf, trig: this.angles.trig };
     const noFeatures = this.featureGrad ?? buffers.storage('no dL/dfeatures', 16);
     const noParams = circuit.params > 0 ? this.perSampleParamGrad : buffers.storage('no dL/dparams', 16);
@@ -236,6 +282,8 @@ export class GlobalGradientRunner extends CircuitInputs {
         lambda: kernelStep(buffers, lambda, { psi, lam, upstream: this.upstream }),
         backward: kernelStep(buffers, backward, { ...tables, psi, lam, partials, param_of: paramOf }),
         sum: kernelStep(buffers, sum, { ops, partials, param_of: paramOf, grad_params: noParams, grad_features: noFeatures }),
+        diagForward: kernelStep(buffers, diagForward, { ...tables, psi }),
+        diagBackward: kernelStep(buffers, diagBackward, { ...tables, psi, lam }),
       });
     }
     if (circuit.params > 0) this.reducer = await ColumnReducer.create(gpu, this.capacity, circuit.params);
@@ -280,17 +328,31 @@ export class GlobalGradientRunner extends CircuitInputs {
     const n = circuit.qubits;
     const dim = 2 ** n;
     const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
-    const numOps = compiled.ops.length / 4;
     c.init.encode(pass, Math.ceil((rows * dim) / 256), { count: rows * dim, dim });
     const pairs = grid(Math.ceil((rows * dim) / 2 / GROUP_SIZE), maxDim);
     const gateMeta = { rows, features: circuit.features, first_row: c.first, dmat_offset: derivativeOffset(compiled), want_features: this.featureGrad ? 1 : 0, groups_x: pairs[0] };
-    for (let g = 0; g < numOps; g++) {
-      pass.setBindGroup(1, this.opGroups.forward[g]);
-      c.forward.encodeGrid(pass, pairs, g === 0 ? gateMeta : null);
+    // Each step's Meta is written by its first dispatch of this encode.
+    const amps = grid(Math.ceil((rows * dim) / 256), maxDim);
+    const diagMeta = { rows, features: circuit.features, first_row: c.first, groups_x: amps[0] };
+    const first = { forward: true, backward: true, diagForward: true, diagBackward: true, sum: true };
+    const once = <T>(key: keyof typeof first, meta: T): T | null => {
+      if (!first[key]) return null;
+      first[key] = false;
+      return meta;
+    };
+    let run = 0;
+    for (const segment of this.segments) {
+      if ('op' in segment) {
+        pass.setBindGroup(1, this.opGroups.forward[segment.op]);
+        c.forward.encodeGrid(pass, pairs, once('forward', gateMeta));
+      } else {
+        pass.setBindGroup(1, this.opGroups.diagForward[run++]);
+        c.diagForward.encodeGrid(pass, amps, once('diagForward', diagMeta));
+      }
     }
     c.lambda.encode(pass, Math.ceil((rows * dim) / 256), { count: rows * dim, outputs: this.outputsPerRow, first_row: c.first });
     const perRow = grid(this.reduction === 'workgroup' ? rows : Math.ceil(rows / 64), maxDim);
-    let sumMeta: Parameters<KernelStep<'global_grad_sum'>['encodeGrid']>[2] = {
+    const sumMeta = {
       rows,
       blocks: blocksPerSample(n, this.reduction),
       params: circuit.params,
@@ -298,13 +360,19 @@ export class GlobalGradientRunner extends CircuitInputs {
       first_row: c.first,
       groups_x: perRow[0],
     };
-    for (let g = numOps - 1; g >= 0; g--) {
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const segment = this.segments[i];
+      if (!('op' in segment)) {
+        pass.setBindGroup(1, this.opGroups.diagBackward[--run]);
+        c.diagBackward.encodeGrid(pass, amps, once('diagBackward', diagMeta));
+        continue;
+      }
+      const g = segment.op;
       pass.setBindGroup(1, this.opGroups.backward[g]);
-      c.backward.encodeGrid(pass, pairs, g === numOps - 1 ? gateMeta : null);
+      c.backward.encodeGrid(pass, pairs, once('backward', gateMeta));
       if (!this.hasGrad[g]) continue;
       pass.setBindGroup(1, this.opGroups.sum[g]);
-      c.sum.encodeGrid(pass, perRow, sumMeta);
-      sumMeta = null;
+      c.sum.encodeGrid(pass, perRow, once('sum', sumMeta));
     }
   }
 

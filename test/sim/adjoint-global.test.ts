@@ -5,7 +5,7 @@ import { readFloats } from '../../src/gpu/buffers.js';
 import { makeSpec, modelCircuit, routerOutput } from '../../src/moe/models.js';
 import type { BatchInput, CircuitOutput } from '../../src/sim/backend.js';
 import { CpuBackend } from '../../src/sim/backend-cpu.js';
-import { type GlobalGradientOptions, GlobalGradientRunner, chooseAdjointPath, stateBytes } from '../../src/sim/adjoint-global.js';
+import { type GlobalGradientOptions, GlobalGradientRunner, chooseAdjointPath, stateBytes, sweepSegments } from '../../src/sim/adjoint-global.js';
 import { adjointShape } from '../../src/sim/adjoint-gpu.js';
 import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
@@ -179,5 +179,50 @@ describe.skipIf(skipGpu)('global-memory adjoint against the float64 CPU adjoint'
     const big: Circuit = { qubits: 21, features: 0, params: 1, ops: [{ gate: 'rx', wires: [0], angle: { kind: 'param', index: 0 } }] };
     expect(() => chooseAdjointPath(capped, 21, false)).toThrow(/circuit\.qubits: 21 .*global-memory adjoint .*allocation cap.*at most 20 qubits/);
     await expect(new WebGpuBackend(capped).gradient(big, { rows: 1, params: [0.1] }, { kind: 'expectZ' }, new Array(21).fill(1))).rejects.toThrow(/at most 20 qubits/);
+  });
+
+  it('fuses runs of diagonal gates into one pass each way with the gradients of the unfused path', async () => {
+    const rng = mulberry32(16);
+    // The router's CZ chains (11 CZ per layer after 12 RY), and a random circuit with runs of fixed diagonal gates (z, s, t, cz, cp, rz) between the rest.
+    const spec = makeSpec({ router: 'quantum', preset: 'paper', features: 12, qubits: 12, layers: 2, experts: 4 });
+    const router = modelCircuit(spec);
+    const hasGrad = router.ops.map((op) => op.angle?.kind === 'param' || op.angle?.kind === 'feature');
+    const segments = sweepSegments(router, hasGrad);
+    expect(segments.filter((s) => 'first' in s)).toEqual([
+      { first: 24, count: 11 },
+      { first: 47, count: 11 },
+    ]);
+    const random = gradientTestCircuit(rng, 12);
+    random.ops.splice(Math.floor(random.ops.length / 2), 0, { gate: 'z', wires: [3] }, { gate: 'cz', wires: [1, 7] }, { gate: 's', wires: [11] }, { gate: 'cp', wires: [0, 5], angle: { kind: 'const', value: 0.7 } }, { gate: 'rz', wires: [2], angle: { kind: 'feature', index: 1 } }, { gate: 't', wires: [4] });
+    for (const [circuit, output] of [
+      [router, routerOutput(spec)],
+      [random, { kind: 'expectZ' }],
+    ] as [Circuit, CircuitOutput][]) {
+      const input = randomBatch(rng, circuit, 3);
+      const outputs = output.kind === 'experts' ? output.experts : circuit.qubits;
+      const up = Float32Array.from({ length: 3 * outputs }, () => rng() * 2 - 1);
+      const fused = await globalGradient(gpu, circuit, input, output, up);
+      const unfused = await globalGradient(gpu, circuit, input, output, up, { fuse: false });
+      expectClose(fused.params, unfused.params, 1e-5, 'fused vs unfused params');
+      expectClose(fused.features, unfused.features, 1e-5, 'fused vs unfused features');
+      const want = await cpu.gradient(circuit, input, output, up, { features: true });
+      expectClose(fused.params, want.params, GRAD_TOL, 'fused params');
+      expectClose(fused.features, want.features!, GRAD_TOL, 'fused features');
+    }
+    // Without feature gradients the feature RZ joins its run: gradients of the params still hold.
+    const input = randomBatch(rng, random, 2);
+    const up = Float32Array.from({ length: 2 * 12 }, () => rng() * 2 - 1);
+    const runner = await GlobalGradientRunner.create(gpu, random, 2, { kind: 'expectZ' });
+    try {
+      expect(runner.segments.some((s) => 'first' in s && s.count >= 6)).toBe(true);
+      runner.setParams(input.params);
+      runner.setFeatures(Float32Array.from(input.features), 2);
+      runner.setUpstream(up);
+      runner.dispatch();
+      const got = await readFloats(gpu.device, runner.paramGrad, random.params * 4);
+      expectClose(got, (await cpu.gradient(random, input, { kind: 'expectZ' }, up)).params, GRAD_TOL, 'params without feature gradients');
+    } finally {
+      runner.destroy();
+    }
   });
 });
