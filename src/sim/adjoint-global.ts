@@ -11,7 +11,7 @@ import { KERNELS } from '../gpu/kernels.js';
 import { NO_INDEX, OP_KIND, OP_KIND_BITS, OUTPUT_KIND } from '../gpu/op-codes.js';
 import { ColumnReducer } from '../gpu/reduce.js';
 import { packUniform } from '../gpu/uniforms.js';
-import { GradientRunner, adjointShape, checkAdjointFits } from './adjoint-gpu.js';
+import { GradientRunner, adjointShape, checkAdjointFits, upstreamBuffer } from './adjoint-gpu.js';
 import type { CircuitOutput } from './backend.js';
 import { CircuitInputs } from './circuit-inputs-gpu.js';
 import { type CompiledCircuit, compileCircuit, derivativeOffset, matrixAndDerivativeTable, paramOfMatrix } from './compile.js';
@@ -291,15 +291,7 @@ export class GlobalGradientRunner extends CircuitInputs {
 
   /** The upstream gradient dL/dout (rows x outputsPerRow f32): uploaded, or a GPU buffer read in place. */
   setUpstream(dLdOut: GPUBuffer | Float32Array): void {
-    let buffer: GPUBuffer;
-    if (dLdOut instanceof Float32Array) {
-      const max = this.capacity * this.outputsPerRow;
-      if (dLdOut.length > max) throw new QmoeInputError('dLdOut.length', dLdOut.length, `must be at most capacity x outputs = ${max}`);
-      this.gpu.device.queue.writeBuffer(this.ownUpstream, 0, dLdOut);
-      buffer = this.ownUpstream;
-    } else {
-      buffer = dLdOut;
-    }
+    const buffer = upstreamBuffer(this.gpu, this.ownUpstream, this.capacity * this.outputsPerRow, dLdOut);
     if (buffer !== this.upstream) for (const c of this.chunks) c.lambda.rebind({ upstream: buffer });
     this.upstream = buffer;
   }
