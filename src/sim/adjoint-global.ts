@@ -90,8 +90,8 @@ export interface GlobalGradientOptions {
   forceComplex?: boolean;
   /**
    * GPU memory for the states in flight (psi and lambda of a chunk of rows), in bytes. Default:
-   * two storage bindings' worth (the adapter's limit), so one chunk of psi and one of lambda each
-   * fill at most one binding. Batches over it run in chunks, inside one encode.
+   * defaultGlobalBudget (two storage bindings' worth, at most 1 GiB). Batches over it run in
+   * chunks, inside one encode.
    */
   budgetBytes?: number;
   /** Stage 1 of the backward sweep's reduction (default: defaultReduction of the adapter). */
@@ -128,9 +128,12 @@ export function sweepSegments(circuit: Circuit, hasGrad: readonly boolean[], fus
   return out;
 }
 
-/** The default budget of the global adjoint's states in flight on this adapter. */
+/**
+ * The default budget of the global adjoint's states in flight on this adapter: two storage
+ * bindings' worth, at most 1 GiB (SwiftShader fails buffers near its 1 GiB limits).
+ */
 export function defaultGlobalBudget(gpu: GpuContext): number {
-  return 2 * maxStateBytes(gpu);
+  return Math.min(2 * maxStateBytes(gpu), 2 ** 30);
 }
 
 /** The kernel steps of one chunk of rows, each with its own Meta uniform. */

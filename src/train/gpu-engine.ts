@@ -12,7 +12,7 @@ import { compileCircuit, derivativeOffset, type CompiledCircuit } from '../sim/c
 import { outputCount } from '../sim/experts.js';
 import { type AnyGradientRunner, createGradientRunner } from '../sim/adjoint-global.js';
 import { ColumnReducer } from '../gpu/reduce.js';
-import { CircuitRunner, maxBindingBytes } from '../sim/statevector-gpu.js';
+import { CircuitRunner } from '../sim/statevector-gpu.js';
 import { WebGpuBackend } from '../sim/backend-gpu.js';
 import { adamSettings, type AdamOptions, type AdamSettings } from './adam.js';
 import { checkTrainingData } from './cpu-engine.js';
@@ -386,12 +386,12 @@ export async function createWebGpuEngine(gpu: GpuContext, spec: ModelSpec, optio
   return engine;
 }
 
-/** The backend of the engine's circuit forward pass: a batch's states may fill one storage binding. */
+/** The backend of the engine's circuit forward pass (its default chunk of 256 MiB bounds a batch's states). */
 function engineBackend(gpu: GpuContext): WebGpuBackend {
-  return new WebGpuBackend(gpu, { maxChunkBytes: Math.max(256 * 2 ** 20, maxBindingBytes(gpu)) });
+  return new WebGpuBackend(gpu);
 }
 
-/** 4096 rows, or fewer when a quantum router's states (global path, 13 qubits and up) fill a binding. */
+/** 4096 rows, or fewer when a quantum router's states (global path, 13 qubits and up) fill the forward pass's chunk. */
 function defaultCapacity(gpu: GpuContext, spec: ModelSpec): number {
   if (spec.router !== 'quantum') return 4096;
   return Math.min(4096, engineBackend(gpu).maxPrepareRows(modelCircuit(spec), routerOutput(spec)));
