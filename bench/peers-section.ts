@@ -5,7 +5,7 @@
  */
 import { routerCircuit } from '../src/circuit/builders.js';
 import type { GpuContext } from '../src/gpu/context.js';
-import type { GradientRunner } from '../src/sim/adjoint-gpu.js';
+import type { AnyGradientRunner } from '../src/sim/adjoint-global.js';
 import { WebGpuBackend } from '../src/sim/backend-gpu.js';
 import type { CircuitRunner } from '../src/sim/statevector-gpu.js';
 import { EXPERTS, LAYERS, features, params } from './forward.js';
@@ -70,7 +70,7 @@ async function timeQmoe(gpu: GpuContext, c: PeerCase, timing: TimingOptions, lim
   const x = features(c.n, c.B);
   const output = { kind: 'experts', experts: EXPERTS } as const;
   let fwd: CircuitRunner | undefined;
-  let grad: GradientRunner | undefined;
+  let grad: AnyGradientRunner | undefined;
   let stage = 'prepare';
   try {
     await withTimeout(limitMs, () => `peers n=${c.n} B=${c.B}, qmoe ${stage}`, async () => {
@@ -95,7 +95,7 @@ async function timeQmoe(gpu: GpuContext, c: PeerCase, timing: TimingOptions, lim
       const w = new Float32Array(c.B * EXPERTS);
       for (let i = 0; i < w.length; i++) w[i] = ((i % EXPERTS) + 1) / EXPERTS;
       grad.setUpstream(w);
-      row.gradientPath = grad.path;
+      row.gradientPath = 'path' in grad ? grad.path : 'global';
       stage = 'gradient';
       const g = grad;
       const tg = await timeOne(gpu.device, { submit: (k) => { for (let i = 0; i < k; i++) g.dispatch(); } }, timing);

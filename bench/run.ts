@@ -3,7 +3,7 @@
  *
  *   --quick            small sizes (default when the adapter is SwiftShader)
  *   --full             full sizes even on SwiftShader
- *   --only SECTION     one of forward|states|training|noise|data|cpu|jobs (cpu: the CPU engines beside
+ *   --only SECTION     one of forward|states|training|noise|data|cpu|jobs|adjoint (cpu: the CPU engines beside
  *                      PyTorch on the CPU, bench/cpu.ts; needs no GPU; --quick takes 3 samples
  *                      instead of 5; jobs: local worker processes and the queue, bench/jobs.ts, no GPU)
  *   --peers            the peers section only (same as --only peers): qmoe's router forward and
@@ -24,6 +24,9 @@
  * 4. noise: bench/noise.ts.
  * 5. data: PCA fit time on 60,000 x 784 images and one training epoch over the 60,000 MNIST
  *    training images (10 classes, 8 qubits x 4 layers, 16 experts), rows per second (bench/data.ts).
+ * 7. adjoint (only with --only adjoint; bench/adjoint.ts): forward + adjoint gradient of
+ *    routerCircuit(n, 4) per sample on the path the backend picks (the global-memory adjoint
+ *    from 12 qubits), beside the copy kernel, with the passes per layer.
  * 6. jobs (bench/jobs.ts; needs no GPU): the moons ablation on 1 and 2 local worker processes,
  *    and the queue's own overhead per job on a local redis-server.
  */
@@ -50,10 +53,11 @@ import { NOISE_FULL, NOISE_QUICK, NOISE_TEXT, benchNoise, noiseTable, type Noise
 import { DATA_FULL, DATA_QUICK, DATA_SPEC_TEXT, DATA_TEXT, benchData, epochTable, pcaTable, type EpochRow, type PcaRow } from './data.js';
 import { benchCpu, cpuMachine, cpuTables } from './cpu.js';
 import { PEERS_FULL, PEERS_QUICK, benchPeers, peersReport, type PeersSection } from './peers-section.js';
+import { ADJOINT_FULL, ADJOINT_QUICK, adjointTable, benchAdjoint } from './adjoint.js';
 import { JOBS_FULL, JOBS_QUICK, benchAblationWorkers, benchQueueOverhead, jobsJson, jobsReport, type AblationRow, type QueueRow } from './jobs.js';
 
 /** The sections `--only` picks. */
-const SECTIONS = ['forward', 'states', 'training', 'noise', 'data', 'cpu', 'jobs', 'peers'] as const;
+const SECTIONS = ['forward', 'states', 'training', 'noise', 'data', 'cpu', 'jobs', 'peers', 'adjoint'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** A bad command line: printed without a stack. */
@@ -301,6 +305,16 @@ async function main(): Promise<number> {
         `timing: median of ${sizes.timing.repeats} samples, each the wall time of k runs (k chosen for ~${sizes.timing.targetMs} ms) ` +
         'then one queue.onSubmittedWorkDone(), divided by k; one warm-up run first',
     );
+    if (args.only === 'adjoint') {
+      const rows = await benchAdjoint(gpu, quick ? ADJOINT_QUICK : ADJOINT_FULL, sizes.timing, log);
+      console.log('\nforward + adjoint of routerCircuit(n, 4), real states, 4 expert blocks (bench/adjoint.ts)');
+      console.log(adjointTable(rows));
+      const out = resolve(args.out ?? `bench/out/bench-adjoint-${date.toISOString().replace(/:/g, '-')}.json`);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, JSON.stringify({ adapter: gpu.adapterName, node: process.version, date: date.toISOString(), argv: process.argv.slice(2), adjoint: rows }, null, 2) + '\n');
+      console.log(`JSON: ${out}`);
+      return rows.some((r) => r.status === 'error') ? 1 : 0;
+    }
 
     // The peers section runs only when asked for (--peers): it needs minutes of Python at full sizes.
     const run = (section: Exclude<NonNullable<Args['only']>, 'cpu'>) => (args.only === null && section !== 'peers') || args.only === section;

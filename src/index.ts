@@ -20,6 +20,7 @@ export type { Acquisition, AcquireStep, GpuContext, GpuLimits, GpuSource } from 
 export { QmoeInputError, QmoeGpuError, QmoeGpuMemoryError, QmoeNumericError } from './errors.js';
 export type { CircuitOutput, GradientOptions, GradientResult } from './sim/backend.js';
 export { GradientRunner } from './sim/adjoint-gpu.js';
+export { GlobalGradientRunner, chooseAdjointPath, createGradientRunner, maxGlobalAdjointQubits, type AdjointPath, type AnyGradientRunner } from './sim/adjoint-global.js';
 // Models and training.
 export type { ExpertsKind, ModelSpec, ParamLayout, Preset, RouterKind } from './moe/spec.js';
 export { makeSpec, defaultSpec, countParams, paramLayout, initParams, modelCircuit } from './moe/models.js';

@@ -28,6 +28,15 @@ export interface MaxQubits {
   globalComplex: number;
   /** Global-memory path, real-only circuits. */
   globalReal: number;
+  /** Largest trainable circuit, workgroup adjoint (psi and lambda in workgroup memory): complex. */
+  adjointWorkgroupComplex: number;
+  adjointWorkgroupReal: number;
+  /**
+   * Largest trainable circuit, global-memory adjoint: a state within one storage binding that
+   * this device allocated (psi and lambda are two such buffers), at most the router's limit.
+   */
+  adjointGlobalComplex: number;
+  adjointGlobalReal: number;
 }
 
 /**
@@ -38,14 +47,24 @@ export interface MaxQubits {
 export async function maxQubits(gpu: GpuContext): Promise<MaxQubits> {
   const { probeGlobalQubits } = await import('../sim/statevector-gpu.js');
   const { maxSubgroupQubits } = await import('../sim/subgroup-gpu.js');
+  const { maxAdjointQubits } = await import('../sim/adjoint-gpu.js');
+  const { maxGlobalAdjointQubits } = await import('../sim/adjoint-global.js');
+  const { MAX_ROUTER_QUBITS } = await import('../moe/models.js');
   const fit = (bytes: number, ampBytes: number) => Math.max(0, Math.min(MAX_QUBITS, Math.floor(Math.log2(bytes / ampBytes))));
   const wg = gpu.limits.maxComputeWorkgroupStorageSize;
+  const globalComplex = await probeGlobalQubits(gpu, false, MAX_QUBITS);
+  const globalReal = await probeGlobalQubits(gpu, true, MAX_QUBITS);
+  const trainable = (probed: number, real: boolean) => Math.min(probed, maxGlobalAdjointQubits(gpu, real), MAX_ROUTER_QUBITS);
   return {
     subgroup: maxSubgroupQubits(gpu),
     fusedComplex: fit(wg, 8),
     fusedReal: fit(wg, 4),
-    globalComplex: await probeGlobalQubits(gpu, false, MAX_QUBITS),
-    globalReal: await probeGlobalQubits(gpu, true, MAX_QUBITS),
+    globalComplex,
+    globalReal,
+    adjointWorkgroupComplex: maxAdjointQubits(gpu, false),
+    adjointWorkgroupReal: maxAdjointQubits(gpu, true),
+    adjointGlobalComplex: trainable(globalComplex, false),
+    adjointGlobalReal: trainable(globalReal, true),
   };
 }
 
@@ -89,8 +108,12 @@ export function formatDoctor(r: DoctorReport): string {
       ['fused kernel, real', m.fusedReal, `2^n x 4 B in ${wg} of workgroup memory`],
       ['global path, complex', m.globalComplex, `2^n x 8 B: the largest state buffer this device allocated (binding limit ${binding})`],
       ['global path, real', m.globalReal, `2^n x 4 B: the largest state buffer this device allocated (binding limit ${binding})`],
+      ['training, workgroup adjoint, complex', m.adjointWorkgroupComplex, `psi and lambda, 2 x 2^n x 8 B, in ${wg} of workgroup memory`],
+      ['training, workgroup adjoint, real', m.adjointWorkgroupReal, `psi and lambda, 2 x 2^n x 4 B, in ${wg} of workgroup memory`],
+      ['training, global adjoint, complex', m.adjointGlobalComplex, `psi and lambda in storage buffers of 2^n x 8 B per row (the router allows at most 24 qubits)`],
+      ['training, global adjoint, real', m.adjointGlobalReal, `psi and lambda in storage buffers of 2^n x 4 B per row (the router allows at most 24 qubits)`],
     ];
-    for (const [label, n, why] of rows) lines.push(`  ${pad(label, 24)}${String(n).padStart(3)}  ${why}`);
+    for (const [label, n, why] of rows) lines.push(`  ${pad(label, 36)}${String(n).padStart(3)}  ${why}`);
   }
   return lines.join('\n') + '\n';
 }

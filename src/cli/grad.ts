@@ -90,12 +90,12 @@ export const GRAD = defineCommand({
         const { acquireForBackend } = await import('../gpu/acquire.js');
         gpu = hardwareOnly(choice, await acquireForBackend(choice));
         if (gpu) {
-          const { adjointShape, checkAdjointFits } = await import('../sim/adjoint-gpu.js');
+          const { chooseAdjointPath, maxGlobalAdjointQubits } = await import('../sim/adjoint-global.js');
           const { compileCircuit } = await import('../sim/compile.js');
           const real = compileCircuit(parsed).real;
-          // auto: circuits too large for the fused adjoint kernel run on the CPU; webgpu: say why not.
-          if (choice === 'webgpu') checkAdjointFits(gpu, parsed.qubits, real);
-          else if (adjointShape(gpu, parsed.qubits, real) === null) {
+          // auto: circuits too large for both adjoint kernels run on the CPU; webgpu: say why not.
+          if (choice === 'webgpu') chooseAdjointPath(gpu, parsed.qubits, real);
+          else if (parsed.qubits > maxGlobalAdjointQubits(gpu, real)) {
             gpu.destroy();
             gpu = null;
           }

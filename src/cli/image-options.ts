@@ -1,4 +1,5 @@
 import { ALL_LABELS, defaultImageSettings, type ImageSettings } from '../data/images.js';
+import { MAX_ROUTER_QUBITS } from '../moe/models.js';
 import type { DatasetSettings } from '../train/dataset.js';
 import { UsageError, int, ints, parseDecimal, text, type OptionValues } from './args.js';
 
@@ -9,7 +10,7 @@ import { UsageError, int, ints, parseDecimal, text, type OptionValues } from './
  */
 export const IMAGE_OPTIONS = {
   'data-dir': text(),
-  components: int(1, 20),
+  components: int(1, MAX_ROUTER_QUBITS),
   'train-size': text(),
   'val-size': int(1, 1 << 24),
   'test-size': text(),

@@ -3,7 +3,7 @@ import { QmoeInputError } from '../errors.js';
 import type { GpuContext } from '../gpu/context.js';
 import { SKLEARN_VERSION } from '../data/moons-sklearn.js';
 import { MAX_SEED } from '../data/rng.js';
-import { countParams, defaultLayers, initParams, makeSpec, ROUTERS } from '../moe/models.js';
+import { countParams, defaultLayers, initParams, makeSpec, MAX_ROUTER_QUBITS, ROUTERS } from '../moe/models.js';
 import type { ModelSpec, Preset, RouterKind } from '../moe/spec.js';
 import { createNoisyCpuEngine, type GateNoiseRecord } from '../noise/training.js';
 import type { Budget } from '../experiments/runner.js';
@@ -25,7 +25,7 @@ import { IMAGE_HELP, IMAGE_OPTIONS } from './image-options.js';
 import { trainProgress } from './train-progress.js';
 
 export const TRAIN_USAGE =
-  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion | --data-file F.csv [--label-column NAME]] [--classes 0,1|LIST|all] [--train-size N|all] [--test-size N|all] [--preset paper|code] [--qubits N] [--layers N] [--experts N] [--hidden 16,8] [--readout blocks|z|parity] [--reupload] [--experts-kind linear|quantum [--expert-qubits N] [--expert-layers N] [--expert-reupload]] [--top-k K | --route-shots S] [--balance W] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|cpu64|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
+  'usage: qmoe train --router linear|quantum|mlp --out DIR [--dataset moons|mnist|fashion | --data-file F.csv [--label-column NAME]] [--classes 0,1|LIST|all] [--train-size N|all] [--test-size N|all] [--preset paper|code] [--qubits N] [--pca K] [--layers N] [--experts N] [--hidden 16,8] [--readout blocks|z|parity] [--reupload] [--experts-kind linear|quantum [--expert-qubits N] [--expert-layers N] [--expert-reupload]] [--top-k K | --route-shots S] [--balance W] [--epochs N] [--batch N] [--lr X] [--seed N] [--patience N] [--samples N] [--noise X] [--data-seed N] [--init uniform|small] [--backend cpu|cpu64|webgpu|auto] [--gate-noise P [--trajectories T] [--shots S]] [--json]';
 
 export const TRAIN_HELP = `${TRAIN_USAGE}
 
@@ -57,6 +57,9 @@ ${IMAGE_HELP}  --samples N        rows to generate (default 1000)     --noise X 
                      and the column
   --preset P         paper (the study's text; default) or code (its published notebooks)
   --qubits N         router qubits (default: one per feature)    --layers N  circuit layers
+  --pca K            image data: PCA features (the same as --components; default: --qubits of a
+                     quantum router, else 8); a quantum router takes up to 24 qubits on --backend
+                     webgpu (the global-memory adjoint above 11 or 12)
                      (defaults 12 for paper: 24 angles as Table I; 3 for code: 18 angles + 6 adapter)
   --experts N        experts (defaults 4 for paper = 2^qubits, 2 for code); paper: at most 2^qubits
   --hidden LIST      MLP hidden widths (defaults 16,8,4 for paper: 240 router parameters; 16 for code)
@@ -94,6 +97,7 @@ const TRAIN_OPTIONS = {
   ...PRESET_OPTION,
   ...DATA_OPTIONS,
   ...IMAGE_OPTIONS,
+  pca: int(1, MAX_ROUTER_QUBITS),
   ...SIZE_OPTIONS,
   ...READOUT_OPTIONS,
   ...MIXTURE_OPTIONS,
@@ -138,7 +142,7 @@ export function trainRequest(values: OptionValues<typeof TRAIN_OPTIONS>, args: s
   const preset = values.preset ?? 'paper';
   const backend = values.backend ?? 'auto';
   const seed = values.seed ?? 0;
-  const dataset = dataFrom(cmd, values, TRAIN_USAGE);
+  const dataset = pcaFor(router, values, dataFrom(cmd, values, TRAIN_USAGE));
   const sizes = { ...sizesFrom(values), ...readoutFrom(values), ...mixtureFrom(values) };
   if (sizes.expertsKind === 'quantum' && values['gate-noise'] !== undefined) throw new UsageError(`${cmd}: --gate-noise trains a noisy quantum router; it has no gradients for --experts-kind quantum (use linear experts, or drop --gate-noise)`, TRAIN_USAGE);
   return {
@@ -325,4 +329,19 @@ function mixtureSummary(spec: ModelSpec): string {
 /** The order the summary lists the files in. */
 function byTrainOrder(a: string, b: string): number {
   return TRAIN_FILES.indexOf(a as (typeof TRAIN_FILES)[number]) - TRAIN_FILES.indexOf(b as (typeof TRAIN_FILES)[number]);
+}
+
+/**
+ * Image data: the PCA features are --pca K (the same as --components K), else, for a quantum
+ * router with --qubits Q, Q (one feature per qubit), else the data set's default.
+ */
+function pcaFor(router: string, values: OptionValues<typeof TRAIN_OPTIONS>, dataset: DatasetSettings): DatasetSettings {
+  const { pca, components, qubits } = values;
+  if (!dataset.image) {
+    if (pca !== undefined) throw new UsageError(`${cmd}: --pca applies to --dataset mnist or fashion only`, TRAIN_USAGE);
+    return dataset;
+  }
+  if (pca !== undefined && components !== undefined && pca !== components) throw new UsageError(`${cmd}: --pca ${pca} and --components ${components} disagree: give one`, TRAIN_USAGE);
+  const k = pca ?? components ?? (router === 'quantum' ? qubits : undefined);
+  return k === undefined ? dataset : { ...dataset, image: { ...dataset.image, components: k } };
 }

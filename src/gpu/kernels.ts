@@ -79,6 +79,57 @@ export const KERNELS = {
       Meta: ADJOINT_META,
     },
   },
+  global_gate: {
+    flags: ['REAL', 'BACKWARD', 'WG_REDUCE'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        rows: u32('samples in this dispatch'),
+        features: u32('row width F of the trig table'),
+        first_row: u32('trig row of sample 0 of this dispatch'),
+        dmat_offset: u32('BACKWARD: index of the first derivative matrix in mats'),
+        want_features: u32('BACKWARD: 1 when feature rotations have gradient slots'),
+        groups_x: GROUPS_X,
+      }),
+      OpIndex: uniformStruct('OpIndex', { index: u32('the op this dispatch applies') }),
+    },
+  },
+  global_diagonal: {
+    flags: ['REAL', 'BACKWARD'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        rows: u32('samples in this dispatch'),
+        features: u32('row width F of the trig table'),
+        first_row: u32('trig row of sample 0 of this dispatch'),
+        groups_x: GROUPS_X,
+      }),
+      OpIndex: uniformStruct('OpIndex', { index: u32('first op of the run'), count: u32('ops in the run') }),
+    },
+  },
+  global_lambda: {
+    flags: ['REAL'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        count: u32('amplitudes in this dispatch: rows * 2^n'),
+        outputs: u32('outputs per sample of the upstream gradient'),
+        first_row: u32('upstream row of sample 0 of this dispatch'),
+        groups_x: GROUPS_X,
+      }),
+    },
+  },
+  global_grad_sum: {
+    flags: ['WG_REDUCE'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        rows: u32('samples in this dispatch (one workgroup each)'),
+        blocks: u32('partials per sample'),
+        params: u32('width of grad_params rows'),
+        features: u32('width of grad_features rows'),
+        first_row: u32('gradient row of sample 0 of this dispatch'),
+        groups_x: GROUPS_X,
+      }),
+      OpIndex: uniformStruct('OpIndex', { index: u32('the op whose partials are summed') }),
+    },
+  },
   reduce_rows: {
     flags: [],
     structs: { Meta: uniformStruct('Meta', { rows: u32('rows of the matrix'), cols: u32('columns of the matrix'), groups_y: u32('workgroups along y of the 2D grid of row blocks (y, z)') }) },

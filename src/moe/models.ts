@@ -58,8 +58,8 @@ export function readoutOf(spec: ModelSpec): Readout {
   return spec.readout ?? presetReadout(spec.preset);
 }
 
-/** Largest qubit count a router circuit may have (the CPU reference's limit is 26). */
-export const MAX_ROUTER_QUBITS = 20;
+/** Largest qubit count a router circuit may have (the global-memory GPU adjoint trains it; the CPU reference's limit is 26). */
+export const MAX_ROUTER_QUBITS = 24;
 const MAX_SIZE = 1 << 16;
 /** Most parameters a model may have: 2^25 float64 numbers are 256 MiB, and Adam keeps two more copies. */
 export const MAX_PARAMS = 2 ** 25;

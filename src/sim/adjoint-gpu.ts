@@ -62,6 +62,17 @@ export function checkAdjointFits(gpu: GpuContext, qubits: number, real: boolean)
   );
 }
 
+/**
+ * The buffer an adjoint runner reads dL/dout from: a Float32Array (at most `max` numbers) is
+ * uploaded into the runner's own buffer `own`; a GPUBuffer is read in place.
+ */
+export function upstreamBuffer(gpu: GpuContext, own: GPUBuffer, max: number, dLdOut: GPUBuffer | Float32Array): GPUBuffer {
+  if (!(dLdOut instanceof Float32Array)) return dLdOut;
+  if (dLdOut.length > max) throw new QmoeInputError('dLdOut.length', dLdOut.length, `must be at most capacity x outputs = ${max}`);
+  gpu.device.queue.writeBuffer(own, 0, dLdOut);
+  return own;
+}
+
 export interface GradientRunnerOptions {
   /** Also write dL/dfeatures per row into `featureGrad`. */
   features?: boolean;
@@ -188,15 +199,7 @@ export class GradientRunner extends CircuitInputs {
    * runner's own buffer; a GPUBuffer (STORAGE usage) is read in place by every later encode.
    */
   setUpstream(dLdOut: GPUBuffer | Float32Array): void {
-    let buffer: GPUBuffer;
-    if (dLdOut instanceof Float32Array) {
-      const max = this.capacity * this.outputsPerRow;
-      if (dLdOut.length > max) throw new QmoeInputError('dLdOut.length', dLdOut.length, `must be at most capacity x outputs = ${max}`);
-      this.gpu.device.queue.writeBuffer(this.ownUpstream, 0, dLdOut);
-      buffer = this.ownUpstream;
-    } else {
-      buffer = dLdOut;
-    }
+    const buffer = upstreamBuffer(this.gpu, this.ownUpstream, this.capacity * this.outputsPerRow, dLdOut);
     if (buffer !== this.upstream) this.adjoint.rebind({ upstream: buffer });
     this.upstream = buffer;
   }

@@ -11,7 +11,8 @@ import { compileCircuit } from './compile.js';
 import { outputCount, validateOutput } from './experts.js';
 import { checkGpuInput, validateInput } from './input.js';
 import { validateUpstream } from './adjoint-cpu.js';
-import { GradientRunner, checkAdjointFits } from './adjoint-gpu.js';
+import { adjointShape } from './adjoint-gpu.js';
+import { type AdjointPath, type AnyGradientRunner, chooseAdjointPath, createGradientRunner } from './adjoint-global.js';
 import { CircuitRunner, fusedShape, maxBindingBytes, type FusedTuning, type KernelPath, type RunnerOutput } from './statevector-gpu.js';
 import { subgroupShape, type SubgroupTuning } from './subgroup-gpu.js';
 
@@ -35,6 +36,10 @@ export interface WebGpuBackendOptions {
   fused?: FusedTuning;
   /** Lanes per sample of the subgroup kernels (tests, benchmarks). */
   subgroup?: SubgroupTuning;
+  /** Adjoint kernel: 'auto' takes the workgroup one when two states fit in workgroup memory, else the global one. */
+  adjoint?: 'auto' | AdjointPath;
+  /** GPU memory of the global adjoint's states in flight (default: the adapter's binding limits); larger batches run in chunks. */
+  adjointBudgetBytes?: number;
 }
 
 /** The WebGPU backend: f32 state vectors of a whole batch, simulated by the kernels in shaders/. */
@@ -43,7 +48,7 @@ export class WebGpuBackend implements Backend {
   private readonly options: Required<WebGpuBackendOptions>;
 
   constructor(readonly gpu: GpuContext, options: WebGpuBackendOptions = {}) {
-    this.options = { path: 'auto', real: 'auto', maxChunkBytes: 256 * 2 ** 20, fused: {}, subgroup: {}, ...options };
+    this.options = { path: 'auto', real: 'auto', maxChunkBytes: 256 * 2 ** 20, fused: {}, subgroup: {}, adjoint: 'auto', adjointBudgetBytes: 0, ...options };
   }
 
   async states(circuit: Circuit, input: BatchInput): Promise<Float32Array> {
@@ -103,6 +108,13 @@ export class WebGpuBackend implements Backend {
 
   private tuning() {
     return { ...this.options.fused, ...this.options.subgroup };
+  }
+
+  /** Most rows prepare() accepts for `circuit` and `output` (the adapter's binding limits and maxChunkBytes). */
+  maxPrepareRows(circuit: Circuit, output: RunnerOutput = { kind: 'probabilities' }): number {
+    validateCircuit(circuit);
+    const real = compileCircuit(circuit, this.options.real === 'never').real;
+    return this.chunkRows(circuit, real, output, this.choosePath(circuit, output));
   }
 
   /** Rows per chunk: what the adapter's binding limits and maxChunkBytes allow. */
@@ -173,19 +185,27 @@ export class WebGpuBackend implements Backend {
    * Prepares the adjoint gradient of `circuit` for batches of up to `capacity` rows (training).
    * The caller destroys the runner.
    */
-  async prepareGradient(circuit: Circuit, capacity: number, output: CircuitOutput, options: GradientOptions = {}): Promise<GradientRunner> {
+  async prepareGradient(circuit: Circuit, capacity: number, output: CircuitOutput, options: GradientOptions = {}): Promise<AnyGradientRunner> {
     validateCircuit(circuit);
     validateOutput(circuit.qubits, output);
     const real = compileCircuit(circuit, this.options.real === 'never').real;
-    checkAdjointFits(this.gpu, circuit.qubits, real);
     checkInt('capacity', capacity, 1, this.gradientChunkRows(circuit, real, output, options.features === true));
-    return GradientRunner.create(this.gpu, circuit, capacity, output, { features: options.features, ...this.gradientKernel() });
+    return this.gradientRunner(circuit, capacity, output, options.features === true);
   }
 
-  /** The adjoint kernel the options ask for (path 'global' keeps the fused adjoint, as before). */
-  private gradientKernel() {
-    const { path, real, subgroup } = this.options;
-    return { forceComplex: real === 'never', path: path === 'subgroup' || path === 'fused' ? path : path === 'auto' ? ('auto' as const) : ('fused' as const), subgroup };
+  /** The adjoint path of a circuit (the backend's `adjoint` option; exit 2 naming the limit when it cannot fit). */
+  adjointPath(circuit: Circuit): AdjointPath {
+    return chooseAdjointPath(this.gpu, circuit.qubits, compileCircuit(circuit, this.options.real === 'never').real, this.options.adjoint);
+  }
+
+  /**
+   * The gradient runner: the workgroup-memory adjoint (its subgroup or fused kernel, as `path`
+   * asks; path 'global' keeps the fused one) or the global-memory one, as `adjoint` asks.
+   */
+  private gradientRunner(circuit: Circuit, capacity: number, output: CircuitOutput, features: boolean): Promise<AnyGradientRunner> {
+    const { adjoint, adjointBudgetBytes, real, path, subgroup } = this.options;
+    const kernel = path === 'subgroup' || path === 'fused' ? path : path === 'auto' ? ('auto' as const) : ('fused' as const);
+    return createGradientRunner(this.gpu, circuit, capacity, output, { features, forceComplex: real === 'never', path: adjoint, budgetBytes: adjointBudgetBytes > 0 ? adjointBudgetBytes : undefined, kernel, subgroup });
   }
 
   /** Rows per chunk of a gradient: binding limits, maxChunkBytes and the dispatch grid. */
@@ -197,7 +217,10 @@ export class WebGpuBackend implements Backend {
     let rows = rowBytes > 0 ? Math.floor(this.options.maxChunkBytes / rowBytes) : 2 ** 26;
     for (const bytes of perRow) if (bytes > 0) rows = Math.min(rows, Math.floor(limit / bytes));
     const maxGroups = this.gpu.limits.maxComputeWorkgroupsPerDimension ** 2;
-    rows = Math.min(rows, maxGroups * checkAdjointFits(this.gpu, circuit.qubits, real).samplesPerGroup, 2 ** 26);
+    // The workgroup kernel: one workgroup per samplesPerGroup rows; the global one chunks its states itself.
+    const path = chooseAdjointPath(this.gpu, circuit.qubits, real, this.options.adjoint);
+    if (path === 'workgroup') rows = Math.min(rows, maxGroups * adjointShape(this.gpu, circuit.qubits, real)!.samplesPerGroup);
+    rows = Math.min(rows, 2 ** 26);
     return Math.max(1, rows);
   }
 
@@ -213,11 +236,8 @@ export class WebGpuBackend implements Backend {
     const call = new GpuCall(this.gpu, 'the gradient');
     const withFeatures = options.features === true;
     const real = compileCircuit(circuit, this.options.real === 'never').real;
-    checkAdjointFits(this.gpu, circuit.qubits, real);
     const first = Math.min(input.rows, this.gradientChunkRows(circuit, real, output, withFeatures));
-    const { value: runner, rows: chunk } = await allocateSplitting(first, (rows) =>
-      GradientRunner.create(this.gpu, circuit, rows, output, { features: withFeatures, ...this.gradientKernel() }),
-    );
+    const { value: runner, rows: chunk } = await allocateSplitting(first, (rows) => this.gradientRunner(circuit, rows, output, withFeatures));
     try {
       const F = circuit.features;
       const P = circuit.params;

@@ -11,7 +11,7 @@ import type { ModelSpec, ParamLayout } from '../moe/spec.js';
 import type { Circuit } from '../circuit/types.js';
 import { compileCircuit, derivativeOffset, type CompiledCircuit } from '../sim/compile.js';
 import { outputCount } from '../sim/experts.js';
-import { GradientRunner } from '../sim/adjoint-gpu.js';
+import { type AnyGradientRunner, createGradientRunner } from '../sim/adjoint-global.js';
 import { ColumnReducer } from '../gpu/reduce.js';
 import { CircuitRunner } from '../sim/statevector-gpu.js';
 import { WebGpuBackend } from '../sim/backend-gpu.js';
@@ -100,7 +100,7 @@ class GpuEngine implements TrainingEngine {
   private adamSteps!: { train: KernelStep<'adam'>; eval: KernelStep<'adam'> };
   private reducer!: ColumnReducer;
   private forward: CircuitRunner | null = null;
-  private gradient: GradientRunner | null = null;
+  private gradient: AnyGradientRunner | null = null;
   private matrixSteps: ((pass: GPUComputePassEncoder) => void)[] = [];
   private readonly stepsPerSubmit: number;
   private queued: QueuedStep[] = [];
@@ -153,9 +153,9 @@ class GpuEngine implements TrainingEngine {
     let routerOut: GPUBuffer = noCircuit;
     if (this.circuit) {
       const output = routerOutput(spec);
-      const backend = new WebGpuBackend(gpu);
-      this.forward = await backend.prepare(this.circuit, capacity, output);
-      this.gradient = await GradientRunner.create(gpu, this.circuit, capacity, output);
+      this.forward = await engineBackend(gpu).prepare(this.circuit, capacity, output);
+      // The workgroup adjoint when two states fit in workgroup memory, else the global-memory one.
+      this.gradient = await createGradientRunner(gpu, this.circuit, capacity, output);
       this.gradient.setUpstream(this.upstream);
       routerOut = this.forward.output;
       await this.buildMatrixSteps();
@@ -463,7 +463,7 @@ class GpuEngine implements TrainingEngine {
 
 /** A WebGPU training engine for `spec` on `gpu` (see GpuEngine). */
 export async function createWebGpuEngine(gpu: GpuContext, spec: ModelSpec, options: GpuEngineOptions = {}): Promise<TrainingEngine> {
-  const capacity = checkInt('capacity', options.capacity ?? 4096, 1, 1 << 20);
+  const capacity = checkInt('capacity', options.capacity ?? defaultCapacity(gpu, spec), 1, 1 << 20);
   const engine = new GpuEngine(gpu, spec, capacity, options);
   try {
     await engine.init();
@@ -472,4 +472,15 @@ export async function createWebGpuEngine(gpu: GpuContext, spec: ModelSpec, optio
     throw e;
   }
   return engine;
+}
+
+/** The backend of the engine's circuit forward pass (its default chunk of 256 MiB bounds a batch's states). */
+function engineBackend(gpu: GpuContext): WebGpuBackend {
+  return new WebGpuBackend(gpu);
+}
+
+/** 4096 rows, or fewer when a quantum router's states (global path, 13 qubits and up) fill the forward pass's chunk. */
+function defaultCapacity(gpu: GpuContext, spec: ModelSpec): number {
+  if (spec.router !== 'quantum') return 4096;
+  return Math.min(4096, engineBackend(gpu).maxPrepareRows(modelCircuit(spec), routerOutput(spec)));
 }

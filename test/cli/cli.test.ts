@@ -110,6 +110,11 @@ describe.concurrent('qmoe doctor', () => {
       expect(maxQubits.fusedComplex).toBe(Math.floor(Math.log2(limits.maxComputeWorkgroupStorageSize / 8)));
       // SwiftShader's subgroups of 4 lanes x 32 registers: 7 qubits.
       if (out.chosen === 'swiftshader') expect(maxQubits.subgroup).toBe(7);
+      // Trainable: the workgroup adjoint holds two states; the global one up to the router's 24 qubits.
+      expect(maxQubits.adjointWorkgroupComplex).toBeLessThan(maxQubits.fusedComplex);
+      expect(maxQubits.adjointWorkgroupComplex).toBeGreaterThan(0);
+      expect(maxQubits.adjointGlobalReal).toBe(Math.min(24, maxQubits.globalReal));
+      expect(maxQubits.adjointGlobalComplex).toBe(Math.min(24, maxQubits.globalComplex));
     }
   });
 });

@@ -118,8 +118,8 @@ describe.skipIf(skipGpu)('WebGPU outputs and adjoint gradients against the CPU r
     }
   });
 
-  it('names the qubit limit of the fused adjoint kernel and bad upstream gradients', async () => {
-    const backend = new WebGpuBackend(gpu);
+  it('names the qubit limit of the fused adjoint kernel when it is forced, and bad upstream gradients', async () => {
+    const backend = new WebGpuBackend(gpu, { adjoint: 'workgroup' });
     const max = maxAdjointQubits(gpu, false);
     expect(max).toBeGreaterThanOrEqual(6);
     const big: Circuit = { qubits: max + 1, features: 0, params: 1, ops: [{ gate: 'rx', wires: [0], angle: { kind: 'param', index: 0 } }] };
