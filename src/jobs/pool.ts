@@ -1,4 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { CPU_THREADS_ENV } from '../cpu/pool-node.js';
 import { fileURLToPath } from 'node:url';
 import type { RunRecord } from '../experiments/runner.js';
 import type { EpochProgress, EpochRecord } from '../train/trainer.js';
@@ -42,6 +44,16 @@ interface Slot {
 }
 
 const CHILD = fileURLToPath(new URL('../../bin/job-child.mjs', import.meta.url));
+
+/**
+ * The environment of `size` local worker processes: each gets its share of the cores for the fast
+ * CPU engine's threads (QMOE_CPU_THREADS), unless the caller set it; otherwise every process
+ * would start a thread per core and `--workers 2` would run 4 threads on 2 cores.
+ */
+export function workerEnv(size: number, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (env[CPU_THREADS_ENV] !== undefined && env[CPU_THREADS_ENV] !== '') return env;
+  return { ...env, [CPU_THREADS_ENV]: String(Math.max(1, Math.floor(availableParallelism() / size))) };
+}
 
 /**
  * `size` worker processes (bin/job-child.mjs), each training one run at a time in its own
@@ -160,7 +172,7 @@ export const ATTEMPTS = 3;
  * ATTEMPTS times in all.
  */
 export function poolExecutor(size: number, env: NodeJS.ProcessEnv = process.env): Executor {
-  const pool = new WorkerPool(size, env);
+  const pool = new WorkerPool(size, workerEnv(size, env));
   let running = 0;
   return {
     description: `${size} worker processes`,
