@@ -23,7 +23,8 @@ override SEG: u32 = 256u;
 @group(0) @binding(5) var<uniform> meta_: Meta;
 @group(1) @binding(0) var<uniform> op_index: OpIndex;
 
-fn add_to_slot(s: u32, sum: f32) {
+// Adds a sample's summed term of the current op to its gradient slot (bindings of this kernel; lib/grad-slots.wgsl is the adjoint kernels').
+fn add_op_sum(s: u32, sum: f32) {
   let op = ops[op_index.index];
   let row = meta_.first_row + s;
   if ((op.x & OP_KIND_MASK) == OP_MATRIX) {
@@ -44,7 +45,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     for (var b = lid; b < meta_.blocks; b += GROUP_SIZE) { acc += partials[s * meta_.blocks + b]; }
   }
   let sum = segment_sum(lid, acc);
-  if (lid == 0u && s < meta_.rows) { add_to_slot(s, sum); }
+  if (lid == 0u && s < meta_.rows) { add_op_sum(s, sum); }
 }
 #else
 @compute @workgroup_size(64)
@@ -53,6 +54,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   if (s >= meta_.rows) { return; }
   var acc = 0.0;
   for (var b = 0u; b < meta_.blocks; b++) { acc += partials[s * meta_.blocks + b]; }
-  add_to_slot(s, acc);
+  add_op_sum(s, acc);
 }
 #endif

@@ -26,18 +26,23 @@ export function tinySweep(out: string): SweepOptions {
 /**
  * What must not depend on where the runs were trained: sweep.json without the command line,
  * sweep.md without its command block, and every run record (by name) without its wall times
- * (the run's seconds and each epoch's seconds and rows per second).
+ * (the run's seconds and each epoch's seconds and rows per second), and with the device's thread
+ * count left out (each of N local workers runs on cores / N threads; the results do not depend
+ * on the thread count, the fast CPU engine's reductions being in a fixed order).
  */
 export function sweepTables(out: string): { json: unknown; md: string; runs: Record<string, unknown> } {
   const json = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
   delete json.command;
-  const md = readFileSync(join(out, 'sweep.md'), 'utf8').replace(/```\n[^\n]*\n```\n\n/, '');
+  const md = withoutThreads(readFileSync(join(out, 'sweep.md'), 'utf8').replace(/```\n[^\n]*\n```\n\n/, ''));
   const runs: Record<string, unknown> = {};
   for (const f of readdirSync(join(out, 'runs')).filter((n) => n.endsWith('.json'))) {
     const r = JSON.parse(readFileSync(join(out, 'runs', f), 'utf8'));
     delete r.seconds;
+    if (typeof r.device === 'string') r.device = withoutThreads(r.device);
     if (Array.isArray(r.history)) r.history = untimed(r.history);
     runs[runName(f.slice(0, -5))] = r;
   }
   return { json, md, runs };
 }
+
+const withoutThreads = (text: string) => text.replace(/, \d+ threads?/g, '');
