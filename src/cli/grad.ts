@@ -1,4 +1,4 @@
-import { parseQasmProgram, type QasmParameter, type QasmProgram } from '../circuit/qasm.js';
+import type { QasmParameter, QasmProgram } from '../circuit/qasm.js';
 import { QmoeInputError, checkFiniteResult, checkFloat32Range } from '../errors.js';
 import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -7,7 +7,8 @@ import { BACKEND_CHOICES, cpuBackendFor, describeCpu, hardwareOnly } from '../cp
 import { fileAngleGradient } from '../sim/file-gradient.js';
 import { choice, flag, defineCommand, text } from './args.js';
 import { required } from './common-options.js';
-import { readTextOption } from './read-file.js';
+import { namingFile, readQasmProgramOption, readTextOption } from './read-file.js';
+import { fmt } from './state-output.js';
 
 export const GRAD_USAGE = 'usage: qmoe grad --qasm FILE --weights W.json [--backend cpu|cpu64|webgpu|auto] [--json]';
 
@@ -60,9 +61,6 @@ function parameterLabel(program: QasmProgram, p: QasmParameter, many: boolean): 
   return `${p.gate} ${p.qubits.map(name).join(', ')}${many ? ` ${p.name}` : ''}`;
 }
 
-function fmt(x: number): string {
-  return String(Number(x.toPrecision(10)));
-}
 
 export const GRAD = defineCommand({
   usage: GRAD_USAGE, help: GRAD_HELP, options: GRAD_OPTIONS,
@@ -70,14 +68,7 @@ export const GRAD = defineCommand({
     const path = required(cmd, 'qasm', 'FILE', values.qasm, GRAD_USAGE);
     const weightsPath = required(cmd, 'weights', 'FILE', values.weights, GRAD_USAGE);
     const choice = values.backend ?? 'auto';
-    let program: QasmProgram;
-    try {
-      program = parseQasmProgram(readTextOption('--qasm', path));
-    } catch (e) {
-      // Name the file in front of "qasm line N: ...".
-      if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
-      throw e;
-    }
+    const program = readQasmProgramOption('--qasm', path);
     const parsed = program.circuit;
     const dim = 2 ** parsed.qubits;
     const weights = readWeights(weightsPath, dim, parsed.qubits);
@@ -113,13 +104,8 @@ export const GRAD = defineCommand({
       let loss = 0;
       for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
       checkFiniteResult('the loss', [loss]);
-      let gradient: Float64Array;
-      try {
-        gradient = await fileAngleGradient(backend, program, output, weights);
-      } catch (e) {
-        if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
-        throw e;
-      }
+      const chosen = backend; // a const: the closure below keeps its type
+      const gradient = await namingFile(path, () => fileAngleGradient(chosen, program, output, weights));
       if (gpu) checkDevice(gpu);
       const adapter = gpu ? gpu.adapterName : null;
       if (values.json) {

@@ -9,7 +9,7 @@ import type { RealArray } from '../sim/backend.js';
 import { CpuBackend } from '../sim/backend-cpu.js';
 import { foldExperts } from '../sim/experts.js';
 import { UsageError, int, num, type OptionValues } from './args.js';
-import { writeJsonRecord, writeStateTable } from './state-output.js';
+import { fmt, writeJsonRecord, writeStateTable } from './state-output.js';
 
 /** The noise options of `qmoe simulate` (parsed with simulate's, interpreted here). */
 export const NOISE_OPTIONS = {
@@ -108,7 +108,7 @@ export async function simulateNoisy(circuit: Circuit, noise: NoiseCli, opts: { b
     lines.push(`method   ${method}${trajectories !== undefined ? ` (${trajectories} trajectories, seed ${noise.seed})` : ''}`, '');
     process.stdout.write(lines.join('\n') + '\n');
     await writeStateTable(process.stdout, probs, n, { all: opts.all, counts: shots?.counts, shots: noise.shots });
-    if (experts) process.stdout.write(['', 'expert  probability', ...Array.from(experts, (p, e) => `${String(e).padEnd(8)}${String(Number(p.toPrecision(10)))}`)].join('\n') + '\n');
+    if (experts) process.stdout.write(['', 'expert  probability', ...Array.from(experts, (p, e) => `${String(e).padEnd(8)}${fmt(p)}`)].join('\n') + '\n');
     return 0;
   } finally {
     gpu?.destroy();

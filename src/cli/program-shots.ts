@@ -6,10 +6,8 @@ import { foldExperts } from '../sim/experts.js';
 import { simulateProgramShots } from '../sim/program-cpu.js';
 import { UsageError } from './args.js';
 import type { NoiseCli } from './noise-simulate.js';
+import { fmt } from './state-output.js';
 
-function fmt(p: number): string {
-  return String(Number(p.toPrecision(10)));
-}
 
 /**
  * `qmoe simulate` of a program with a measurement, reset or `if` in the middle: only per shot

@@ -1,6 +1,5 @@
-import { parseQasmProgram, type QasmProgram } from '../circuit/qasm.js';
 import { fileGatePlacement } from '../noise/file-gates.js';
-import { QmoeInputError, checkInt } from '../errors.js';
+import { checkInt } from '../errors.js';
 import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import type { Backend, RealArray } from '../sim/backend.js';
@@ -10,8 +9,8 @@ import { choice, flag, int, defineCommand, text } from './args.js';
 import { required } from './common-options.js';
 import { NOISE_HELP, NOISE_OPTIONS, parseNoiseOptions, simulateNoisy } from './noise-simulate.js';
 import { simulateProgram } from './program-shots.js';
-import { readTextOption } from './read-file.js';
-import { TABLE_TOP, writeJsonRecord, writeStateTable } from './state-output.js';
+import { namingFile, readQasmProgramOption } from './read-file.js';
+import { TABLE_TOP, fmt, writeJsonRecord, writeStateTable } from './state-output.js';
 
 export const SIMULATE_USAGE = 'usage: qmoe simulate --qasm FILE [--backend cpu|cpu64|webgpu|auto] [--experts N] [--noise P [--p2 P] [--readout R] [--trajectories T] [--seed N]] [--shots S] [--json] [--all]';
 
@@ -43,23 +42,13 @@ const SIMULATE_OPTIONS = {
   ...NOISE_OPTIONS, // noise and shots: src/cli/noise-simulate.ts
 } as const;
 
-function fmt(p: number): string {
-  return String(Number(p.toPrecision(10)));
-}
 
 export const SIMULATE = defineCommand({
   usage: SIMULATE_USAGE, help: SIMULATE_HELP, options: SIMULATE_OPTIONS,
   async run(values, { command: cmd }) {
     const path = required(cmd, 'qasm', 'FILE', values.qasm, SIMULATE_USAGE);
     const choice = values.backend ?? 'auto';
-    let program: QasmProgram;
-    try {
-      program = parseQasmProgram(readTextOption('--qasm', path));
-    } catch (e) {
-      // Name the file in front of "qasm line N: ...".
-      if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
-      throw e;
-    }
+    const program = readQasmProgramOption('--qasm', path);
     const circuit = program.circuit;
     const experts = values.experts;
     if (experts !== undefined) checkInt('--experts', experts, 1, 2 ** circuit.qubits);
@@ -68,14 +57,7 @@ export const SIMULATE = defineCommand({
     const noise = parseNoiseOptions(values, SIMULATE_USAGE);
     // Noisy and per-shot runs have one CPU path, the float64 one.
     const opts = { backend: choice === 'cpu64' ? ('cpu' as const) : choice, experts, json: values.json === true, all };
-    if (program.dynamic) {
-      try {
-        return await simulateProgram(program, noise, opts, SIMULATE_USAGE);
-      } catch (e) {
-        if (e instanceof QmoeInputError) e.message = `${path}: ${e.message}`;
-        throw e;
-      }
-    }
+    if (program.dynamic) return await namingFile(path, () => simulateProgram(program, noise, opts, SIMULATE_USAGE));
     if (noise) {
       // One channel per gate of the file, however many ops it was lowered to.
       if (noise.model) noise.model.placement = fileGatePlacement(program);

@@ -4,6 +4,11 @@
  * V8's string limit, and the table's rows would fill the heap).
  */
 
+/** A number as the commands print it: 10 significant digits, no trailing zeros. */
+export function fmt(x: number): string {
+  return String(Number(x.toPrecision(10)));
+}
+
 /** Where the output goes (process.stdout; a test's collector). */
 export interface Sink {
   write(chunk: string): boolean;
@@ -61,9 +66,6 @@ export async function writeJsonRecord(out: Sink, record: Record<string, unknown>
   await put(out, head + '}\n');
 }
 
-function fmt(p: number): string {
-  return String(Number(p.toPrecision(10)));
-}
 
 /** Indices of the `k` largest entries of `p` among `shown(i)`, largest first (ties: lower index first). */
 function topEntries(p: ArrayLike<number>, k: number, shown: (i: number) => boolean): number[] {
