@@ -12,6 +12,7 @@ import { EXPERTS, LAYERS, features, params } from './forward.js';
 import { runPeer, type PeerCaseResult, type PeerName, type PeerRun } from './peers.js';
 import { sig, table } from './table.js';
 import { StallError, scoped, timeOne, withTimeout, type TimingOptions } from './timing.js';
+import { isSoftwareAdapter } from '../src/gpu/software-adapter.js';
 
 export interface PeerCase {
   n: number;
@@ -59,7 +60,7 @@ export interface PeersSection {
 export function peerDevice(gpu: GpuContext): 'cpu' | 'cuda' {
   const env = process.env.QMOE_PEER_DEVICE;
   if (env === 'cpu' || env === 'cuda') return env;
-  return gpu.source === 'swiftshader' ? 'cpu' : 'cuda';
+  return isSoftwareAdapter(gpu) ? 'cpu' : 'cuda';
 }
 
 async function timeQmoe(gpu: GpuContext, c: PeerCase, timing: TimingOptions, limitMs: number, log: (line: string) => void, path: 'auto' | 'fused' = 'auto'): Promise<QmoeCaseRow> {
@@ -144,7 +145,7 @@ export function peersReport(s: PeersSection, gpu: GpuContext): string {
   const status = s.peers.map((r) =>
     r.status === 'ok' ? `${names[r.peer]}: ${r.banner} (${r.python}, ${r.seconds.toFixed(1)} s)${r.reason ? `; ${r.reason}` : ''}` : `${names[r.peer]} ${r.status}: ${r.reason}; its columns are empty`,
   );
-  const cpuPeers = s.device === 'cpu' && gpu.source === 'swiftshader';
+  const cpuPeers = s.device === 'cpu' && isSoftwareAdapter(gpu);
   const headers = ['case', 'qmoe fwd ms', 'qmoe fwd+grad ms', 'grad/fwd', 'fused kernels fwd / fwd+grad ms'];
   for (const r of s.peers) headers.push(`${names[r.peer]} fwd ms`, `${names[r.peer]} fwd+grad ms`, `${names[r.peer]}/qmoe`);
   const rows = s.cases.map((c) => {

@@ -34,6 +34,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { acquireGpu } from '../src/gpu/acquire.js';
+import { isSoftwareAdapter } from '../src/gpu/software-adapter.js';
 import { benchForward, CPU_BATCH, EXPERTS, LAYERS, type CpuRow, type ForwardRow } from './forward.js';
 import { benchStates, type StateRow } from './states.js';
 import { bytes, sig, si, table } from './table.js';
@@ -295,7 +296,7 @@ async function main(): Promise<number> {
     return 1;
   }
   try {
-    const quick = args.quick || (gpu.source === 'swiftshader' && !args.full);
+    const quick = args.quick || (isSoftwareAdapter(gpu) && !args.full);
     const sizes = quick ? QUICK : FULL;
     const info = gpu.adapter.info;
     console.log(`qmoe bench: ${gpu.adapterName} (source ${gpu.source}; vendor ${info.vendor || '-'}, architecture ${info.architecture || '-'}, device ${info.device || '-'})`);
