@@ -247,6 +247,9 @@ const PIXEL_SCALE = 1 / 255;
 export function fitImagePipeline(train: Uint8Array, pixels: number, components: number, range: Range, minmax?: MinMaxScaler): ImagePipeline {
   checkInt('components', components, 1, pixels);
   const { n, mean, cov } = covariance(train, pixels, { scale: PIXEL_SCALE });
+  // n centred rows span at most n - 1 directions: a further component has no variance, and its
+  // min-max over round-off would blow held-out rows up to huge angles.
+  if (components > n - 1) throw new QmoeInputError('components', components, `PCA of ${n} training image${n === 1 ? '' : 's'} has at most ${Math.max(0, n - 1)} components with variance: use more training rows or fewer components`);
   const std = new Array<number>(pixels);
   for (let j = 0; j < pixels; j++) std[j] = Math.sqrt(Math.max(0, (cov[j * pixels + j] * (n - 1)) / n));
   const standard: StandardScaler = { kind: 'standard', mean: Array.from(mean), std };

@@ -137,6 +137,15 @@ describe('image data sets', () => {
     for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 8);
   });
 
+  it('refuses more PCA components than the training rows have directions with variance', () => {
+    const rng = new Rng(3);
+    const pixels = 20;
+    const bytes = Uint8Array.from({ length: 6 * pixels }, () => rng.int(256));
+    // 6 centred rows span 5 directions: 5 components fit, a sixth would be round-off.
+    expect(fitImagePipeline(bytes, pixels, 5, [0, Math.PI]).pca.components).toHaveLength(5);
+    expect(() => fitImagePipeline(bytes, pixels, 6, [0, Math.PI])).toThrow(/components: 6 is invalid; PCA of 6 training images has at most 5 components/);
+  });
+
   // The real Fashion-MNIST files: skipped where Debian's dataset-fashion-mnist is not installed,
   // except in CI (.ci/run installs it and sets QMOE_REQUIRE_DATASETS=1), where a missing copy fails.
   const haveFashion = existsSync(FASHION_DIR) || process.env.QMOE_REQUIRE_DATASETS === '1';
