@@ -5,10 +5,11 @@ import { normalizeSettings, prepareData, type DatasetSettings } from '../train/d
 import { finishInterruptedWrite } from '../train/result-set.js';
 import { scoreSplit } from '../train/score.js';
 import { createEngine } from '../train/select-engine.js';
-import { choice, flag, defineCommand, text } from './args.js';
+import { choice, flag, defineCommand, int, text } from './args.js';
+import { MAX_SEED } from '../data/rng.js';
 import { DATA_OPTIONS, ENGINE_OPTION, datasetFrom, required } from './common-options.js';
 
-export const EVAL_USAGE = 'usage: qmoe eval --model FILE [--dataset moons] [--samples N] [--noise X] [--data-seed N] [--split test|validation|train] [--backend cpu|cpu64|webgpu|auto] [--json]';
+export const EVAL_USAGE = 'usage: qmoe eval --model FILE [--dataset moons] [--samples N] [--noise X] [--data-seed N] [--split test|validation|train] [--route-seed N] [--backend cpu|cpu64|webgpu|auto] [--json]';
 
 export const EVAL_HELP = `${EVAL_USAGE}
 
@@ -16,10 +17,13 @@ Reloads a model written by qmoe train (DIR/model.json), regenerates its data set
 stored in the model (each of --dataset, --samples, --noise, --data-seed overrides one), applies the
 saved feature scaler and prints the accuracy and F1 on the test split (--split to choose another).
 
-  --json     one JSON object: {model, dataset, split, rows, accuracy, f1, loss, backend}
+  --route-seed N  a model trained with --route-shots routes each row by measurement shots drawn
+                  at random: the seed of those draws (default 0). Its accuracy varies with the
+                  draws, so it need not equal the one qmoe train printed.
+  --json     one JSON object: {model, dataset, split, rows, accuracy, f1, loss, backend, routeSeed}
 `;
 
-const EVAL_OPTIONS = { model: text(), ...DATA_OPTIONS, split: choice(['test', 'validation', 'train']), ...ENGINE_OPTION, json: flag() } as const;
+const EVAL_OPTIONS = { model: text(), ...DATA_OPTIONS, split: choice(['test', 'validation', 'train']), 'route-seed': int(0, MAX_SEED), ...ENGINE_OPTION, json: flag() } as const;
 
 /** Features a data set gives (moons: 2; image sets: their PCA components). */
 function featureCount(settings: DatasetSettings): number {
@@ -49,20 +53,23 @@ export const EVAL = defineCommand({
     if (data.features !== model.spec.features || data.classes !== model.spec.classes) {
       throw new QmoeInputError('--dataset', dataset.name, `has ${data.features} features and ${data.classes} classes; the model (trained on ${model.dataset.name}) takes ${model.spec.features} and ${model.spec.classes}`);
     }
-    const { engine, note } = await createEngine(model.spec, backend, { lr: 0.01 });
+    const shots = model.spec.routeShots;
+    const routeSeed = values['route-seed'] ?? 0;
+    const { engine, note } = await createEngine(model.spec, backend, { lr: 0.01, routeSeed });
     try {
       if (note && !values.json) process.stderr.write(`qmoe eval: ${note}\n`);
       await engine.setParams(Float64Array.from(model.params));
       await engine.load(split, data.splits[split]);
       const stats = await engine.evaluate(split);
       const score = await scoreSplit(engine, data, split);
-      const out = { model: path, dataset, split, rows: score.rows, accuracy: score.accuracy, f1: score.f1, loss: stats.loss, backend: engine.kind };
+      const out = { model: path, dataset, split, rows: score.rows, accuracy: score.accuracy, f1: score.f1, loss: stats.loss, backend: engine.kind, ...(shots !== undefined ? { routeSeed } : {}) };
       if (values.json) {
         process.stdout.write(JSON.stringify(out) + '\n');
       } else {
         process.stdout.write(
           `model     ${path} (${model.spec.router} router, ${model.spec.preset} preset)\n` +
             `data      ${dataset.name}, ${dataset.samples} samples, noise ${dataset.noise}, seed ${dataset.seed}; ${split} split ${score.rows} rows\n` +
+            (shots !== undefined ? `routing   ${shots} measurement shots per row, drawn with --route-seed ${routeSeed} (other seeds draw others)\n` : '') +
             `accuracy  ${(100 * score.accuracy).toFixed(2)}%\nF1        ${score.f1.toFixed(4)}\nloss      ${stats.loss.toFixed(4)}\n`,
         );
       }

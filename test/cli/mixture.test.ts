@@ -31,6 +31,24 @@ describe('qmoe train: quantum experts, sparse routing, load balancing', () => {
     expect(Math.abs(JSON.parse(e.stdout).accuracy - m.accuracy)).toBeLessThan(1e-9);
   });
 
+  it('eval of a --route-shots model names the seed of its routing draws, and one seed gives one answer', async () => {
+    const out = join(dir, 'shots');
+    const r = await qmoe('train', '--router', 'quantum', '--route-shots', '8', '--samples', '60', '--epochs', '1', '--backend', 'cpu', '--out', out);
+    expect(r.code, why(r)).toBe(0);
+    const model = join(out, 'model.json');
+    const runs = await Promise.all([['3'], ['3'], []].map((seed) => qmoe('eval', '--model', model, '--backend', 'cpu64', '--json', ...(seed.length ? ['--route-seed', seed[0]] : []))));
+    for (const e of runs) expect(e.code, why(e)).toBe(0);
+    const [a, b, c] = runs.map((e) => JSON.parse(e.stdout));
+    expect(a.routeSeed).toBe(3);
+    expect(c.routeSeed).toBe(0);
+    expect(b.loss).toBe(a.loss);
+    // Other draws route differently: the seed reaches the engine.
+    expect(c.loss).not.toBe(a.loss);
+    const text = await qmoe('eval', '--model', model, '--backend', 'cpu64', '--route-seed', '3');
+    expect(text.stdout).toMatch(/routing +8 measurement shots per row, drawn with --route-seed 3/);
+    expect(text.stdout).toContain(`loss      ${a.loss.toFixed(4)}`);
+  });
+
   it.each([
     [['--top-k', '5'], /--top-k: 5 is invalid; must be an integer from 1 to the number of experts \(4\)/],
     [['--balance', '2000'], /--balance.*1000/],
