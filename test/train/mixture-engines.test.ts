@@ -1,12 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFastCpuEngine } from '../../src/cpu/engine.js';
-import { QmoeInputError } from '../../src/errors.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { initParams, makeSpec, type SpecOptions } from '../../src/moe/models.js';
 import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { createCpuEngine } from '../../src/train/cpu-engine.js';
 import type { TrainingData, TrainingEngine } from '../../src/train/engine.js';
-import { createWebGpuEngine } from '../../src/train/gpu-engine.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 import { mulberry32 } from '../helpers/random.js';
 
@@ -15,7 +13,7 @@ import { mulberry32 } from '../helpers/random.js';
  * balance) on every engine that runs them, against the float64 CPU engine: the fast CPU engine
  * (float64 and float32 circuits) and the CPU engine with its circuits (router and every quantum
  * expert, one batch) on the WebGPU backend. Same data, parameters, batches and routing seed; five
- * Adam steps. The WebGPU training engine refuses them, naming the option.
+ * Adam steps.
  */
 export const MIXTURE_MODELS: [string, SpecOptions][] = [
   ['linear router, quantum experts', { router: 'linear', experts: 3, expertsKind: 'quantum' }],
@@ -84,21 +82,5 @@ describe.each(ENGINES)('mixture options on the $name', (e) => {
   });
 });
 
-describe.skipIf(!gpu)('the WebGPU training engine', () => {
-  it.each([
-    ['--experts-kind', { expertsKind: 'quantum' }],
-    ['--top-k', { topK: 2 }],
-    ['--route-shots', { routeShots: 3 }],
-    ['--balance', { balance: 0.1 }],
-  ] as [string, SpecOptions][])('refuses %s, naming it', async (option, extra) => {
-    const spec = makeSpec({ ...extra, router: 'linear' });
-    const err = await createWebGpuEngine(gpu!, spec).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(QmoeInputError);
-    expect((err as QmoeInputError).argument).toBe(option);
-    expect((err as Error).message).toMatch(/--backend cpu/);
-  });
-  it('runs top-k = experts (the dense model)', async () => {
-    const engine = await createWebGpuEngine(gpu!, makeSpec({ router: 'linear', topK: 4 }));
-    engine.dispose();
-  });
-});
+// The WebGPU training engine runs top-k, route shots and balance (test/train/gpu-mixture.test.ts and
+// the engine conformance suite) and refuses quantum experts.
