@@ -289,7 +289,13 @@ export const CONFORMANCE_MODELS: [string, SpecOptions][] = [
   ['quantum paper, z readout', { router: 'quantum', preset: 'paper', qubits: 3, layers: 2, experts: 3, readout: 'z' }],
   ['quantum paper, parity readout, re-uploading', { router: 'quantum', preset: 'paper', qubits: 3, layers: 2, experts: 2, readout: 'parity', reupload: true }],
   ['quantum code, blocks readout', { router: 'quantum', preset: 'code', qubits: 2, layers: 2, experts: 4, readout: 'blocks' }],
-  // The mixture options the WebGPU head runs (src/moe/routing.ts, balance.ts): route shots use the same seed (0) everywhere.
+];
+
+/**
+ * The mixture options every engine runs (src/moe/routing.ts, balance.ts), the same 5 steps
+ * (test/train/conformance-mixture.test.ts): route shots use the same seed (0) everywhere.
+ */
+export const CONFORMANCE_MIXTURE_MODELS: [string, SpecOptions][] = [
   ['linear router, balance', { router: 'linear', experts: 3, balance: 0.5 }],
   ['MLP router, top-2 of 3, balance', { router: 'mlp', experts: 3, hidden: [5], topK: 2, balance: 1 }],
   ['quantum paper, top-2 of 4', { router: 'quantum', preset: 'paper', qubits: 3, layers: 2, experts: 4, topK: 2 }],
