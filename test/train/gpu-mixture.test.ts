@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { QmoeInputError } from '../../src/errors.js';
 import type { GpuContext } from '../../src/gpu/context.js';
+import { cpuOnlyOption } from '../../src/moe/mixture-spec.js';
 import { initParams, makeSpec, paramLayout, type SpecOptions } from '../../src/moe/models.js';
 import { createCpuEngine } from '../../src/train/cpu-engine.js';
 import type { TrainingData, TrainingEngine } from '../../src/train/engine.js';
@@ -67,6 +68,13 @@ const gpuRun = async (options: SpecOptions, batch: number, engine: GpuEngineOpti
   const spec = makeSpec({ features: 2, classes: 2, ...options });
   return run(await createWebGpuEngine(gpu!, spec, { lr: 0.05, capacity: 16, ...engine }), spec, batch);
 };
+
+describe('cpuOnlyOption (what the WebGPU engine and --backend auto leave to the CPU engines)', () => {
+  it('is quantum experts only', () => {
+    for (const extra of [{ topK: 2 }, { routeShots: 3 }, { balance: 0.1 }, { topK: 1, balance: 1 }] as Partial<SpecOptions>[]) expect(cpuOnlyOption(makeSpec({ router: 'linear', ...extra }))).toBeNull();
+    expect(cpuOnlyOption(makeSpec({ router: 'linear', expertsKind: 'quantum', topK: 2 }))).toEqual({ option: '--experts-kind', value: 'quantum' });
+  });
+});
 
 describe.skipIf(!gpu)('the WebGPU engine: top-k, route shots, balance', () => {
   it('top-k with K = experts is the dense model, bit for bit', async () => {
