@@ -2,12 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { QmoeInputError } from '../../src/errors.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { cpuOnlyOption } from '../../src/moe/mixture-spec.js';
-import { initParams, makeSpec, paramLayout, type SpecOptions } from '../../src/moe/models.js';
+import { makeSpec, paramLayout, type SpecOptions } from '../../src/moe/models.js';
 import { createCpuEngine } from '../../src/train/cpu-engine.js';
-import type { TrainingData, TrainingEngine } from '../../src/train/engine.js';
+import type { TrainingEngine } from '../../src/train/engine.js';
 import { MAX_GPU_ROUTE_SHOTS, createWebGpuEngine, type GpuEngineOptions } from '../../src/train/gpu-engine.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
-import { mulberry32 } from '../helpers/random.js';
+import { trainSteps } from '../helpers/engine-conformance.js';
 
 /**
  * The WebGPU engine's gates and balance loss (shaders/moe_head.wgsl) beyond the 5-step engine
@@ -16,38 +16,15 @@ import { mulberry32 } from '../helpers/random.js';
  * chunks and batches of one row draw as the float64 engine does for the same seed. Tolerance: f32
  * against float64, 1e-4 on losses and predicted probabilities, 2e-4 on the parameters.
  */
-function data(rng: () => number, rows: number): TrainingData {
-  const x = Float64Array.from({ length: rows * 2 }, () => rng() * Math.PI);
-  const y = Int32Array.from({ length: rows }, () => Math.floor(rng() * 2));
-  return { x, y, rows, features: 2, classes: 2 };
-}
-
 const gpu: GpuContext | null = skipGpu ? null : await testGpu();
 afterAll(() => gpu?.destroy());
 
 const LOSS_TOL = 1e-4;
 const PARAM_TOL = 2e-4;
 
-/** Batches of `batch` rows (odd sizes; 1 is a batch without a baseline), `steps` Adam steps, an evaluation and a prediction. */
-async function run(engine: TrainingEngine, spec: ReturnType<typeof makeSpec>, batch: number, steps = 6) {
-  const rng = mulberry32(11);
-  const train = data(rng, 31);
-  const validation = data(rng, 13);
-  const start = initParams(spec, { seed: 4 });
-  try {
-    await engine.load('train', train);
-    await engine.load('validation', validation);
-    await engine.setParams(start);
-    const before = await engine.evaluate('validation');
-    for (let s = 0; s < steps; s++) engine.step(Int32Array.from({ length: batch }, (_, i) => (s * batch + i * 5) % 31));
-    const epoch = await engine.epochStats();
-    const after = await engine.evaluate('validation');
-    const probs = await engine.predict(validation.x, validation.rows);
-    return { start, before, epoch, after, probs, params: await engine.getParams() };
-  } finally {
-    engine.dispose();
-  }
-}
+/** Batches of `batch` rows (odd sizes; 1 is a batch without a baseline), 6 Adam steps, an evaluation and a prediction. */
+const run = (engine: TrainingEngine, spec: ReturnType<typeof makeSpec>, batch: number) =>
+  trainSteps(engine, spec, { trainRows: 31, validationRows: 13, batch, steps: 6, stride: 5, dataSeed: 11, paramSeed: 4 });
 
 type Run = Awaited<ReturnType<typeof run>>;
 
