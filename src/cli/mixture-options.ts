@@ -22,15 +22,17 @@ export const MIXTURE_HELP = `  --experts-kind K   linear (W x + b per expert; th
   --expert-layers N  quantum experts' RY + CZ layers (default 2)
   --expert-reupload  quantum experts embed the data again before every layer
   --top-k K          sparse routing: the K most probable experts per sample, renormalised (K = the
-                     number of experts is the dense model)
+                     number of experts is the dense model; K = 1 gives the router no gradient but
+                     the balance loss's: the kept expert's renormalised weight is 1)
   --route-shots S    sparse routing by measurement: the gate is the histogram of S draws from the
                      router's distribution (for the quantum router, S shots of its circuit); only
                      the experts drawn run; the router learns by the score-function estimator with
                      a baseline (the batch's other rows' mean loss); draws seeded by --seed
   --balance W        load-balancing loss W * experts * sum_e f_e * Pbar_e (Switch Transformer; f_e
                      the fraction routed to expert e, Pbar_e its mean probability), any router
-                     (default 0). --experts-kind quantum, --top-k < experts, --route-shots and
-                     --balance run on the CPU engines (auto picks cpu; --backend webgpu exits 2)
+                     (default 0). --top-k, --route-shots and --balance run on every engine;
+                     --experts-kind quantum on the CPU engines only (auto picks cpu; --backend
+                     webgpu exits 2)
 `;
 
 /** The mixture options given, as makeSpec's options. */

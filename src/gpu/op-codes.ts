@@ -3,7 +3,7 @@ import type { GateName, Op } from '../circuit/types.js';
 
 /**
  * The one source of the codes the kernels and the host share: op kinds, rotation axes, pass kinds,
- * output kinds, router and head modes. Every compiler writes them from here and the kernels read
+ * output kinds, router and head modes, gates. Every compiler writes them from here and the kernels read
  * them as the WGSL constants of `gen/ops.wgsl` (opCodesWgsl), never as bare numbers.
  *
  * An op of the circuit kernels is four u32 words:
@@ -57,8 +57,11 @@ export const NO_INDEX = 0xffffffff;
 /** Router kinds of shaders/moe_head.wgsl (its ROUTER override). */
 export const ROUTER_CODE = { linear: 0, mlp: 1, paper: 2, code: 3 } as const;
 
-/** What shaders/moe_head.wgsl writes (its MODE override). */
-export const HEAD_MODE = { train: 0, evaluate: 1, predict: 2 } as const;
+/** What shaders/moe_head.wgsl writes (its MODE override); stats: the per-row routing quantities the batch reduction sums before a train pass. */
+export const HEAD_MODE = { train: 0, evaluate: 1, predict: 2, stats: 3 } as const;
+
+/** The gate of shaders/moe_head.wgsl (its GATE override; src/moe/routing.ts GateKind). */
+export const GATE_CODE = { dense: 0, topK: 1, shots: 2 } as const;
 
 /** Word x of an op: its kind and, above it, the axis or site. */
 export function opWord(kind: number, detail = 0): number {
@@ -87,7 +90,7 @@ function snake(name: string): string {
 
 /** The codes above as WGSL constants: the generated library file `gen/ops.wgsl`. */
 export function opCodesWgsl(): string {
-  const lines = ['// Generated from src/gpu/op-codes.ts: op kinds, axes, pass, output, router and head codes.'];
+  const lines = ['// Generated from src/gpu/op-codes.ts: op kinds, axes, pass, output, router, head and gate codes.'];
   const group = (prefix: string, table: Record<string, number>) => {
     for (const [name, value] of Object.entries(table)) lines.push(`const ${prefix}${snake(name)}: u32 = ${value}u;`);
   };
@@ -98,6 +101,7 @@ export function opCodesWgsl(): string {
   group('OUTPUT_', OUTPUT_KIND);
   group('ROUTER_', ROUTER_CODE);
   group('MODE_', HEAD_MODE);
+  group('GATE_', GATE_CODE);
   lines.push(`const NO_INDEX: u32 = 0x${NO_INDEX.toString(16)}u;`);
   lines.push(`const SUBGROUP_MAX_REGS: u32 = ${SUBGROUP_MAX_REGS}u;`);
   return lines.join('\n') + '\n';

@@ -87,11 +87,11 @@ export const MIXTURE_OPTION_NAMES: Record<string, string> = {
   balance: '--balance',
 };
 
-/** The first option of `spec` that only the CPU engines run (the WebGPU engine's head is the dense linear mixture), or null. */
+/**
+ * The first option of `spec` that only the CPU engines run, or null: quantum experts (the WebGPU
+ * engine's head has linear experts; it runs top-k, route shots and the balance loss).
+ */
 export function cpuOnlyOption(spec: ModelSpec): { option: string; value: unknown } | null {
   if (spec.expertsKind === 'quantum') return { option: '--experts-kind', value: 'quantum' };
-  if (spec.topK !== undefined && spec.topK < spec.experts) return { option: '--top-k', value: spec.topK };
-  if (spec.routeShots !== undefined) return { option: '--route-shots', value: spec.routeShots };
-  if (spec.balance !== undefined) return { option: '--balance', value: spec.balance };
   return null;
 }

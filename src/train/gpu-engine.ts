@@ -1,12 +1,14 @@
 import { QmoeInputError, checkFiniteResult, checkFloat32Range, checkInt } from '../errors.js';
+import { checkSeed } from '../data/rng.js';
 import { AnglesStep } from '../gpu/angles.js';
 import { BufferSet } from '../gpu/buffer-set.js';
 import { GpuCall, checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import { type Kernel, type KernelStep, getKernel, kernelStep } from '../gpu/kernel.js';
-import { HEAD_MODE, ROTATION_AXIS, ROUTER_CODE } from '../gpu/op-codes.js';
+import { GATE_CODE, HEAD_MODE, ROTATION_AXIS, ROUTER_CODE } from '../gpu/op-codes.js';
 import { paramLayout, modelCircuit, readoutOf, routerOutput, routerWidths } from '../moe/models.js';
 import { cpuOnlyOption } from '../moe/mixture-spec.js';
+import { gateKind } from '../moe/routing.js';
 import type { ModelSpec, ParamLayout } from '../moe/spec.js';
 import type { Circuit } from '../circuit/types.js';
 import { compileCircuit, derivativeOffset, type CompiledCircuit } from '../sim/compile.js';
@@ -20,6 +22,8 @@ import { checkTrainingData } from './cpu-engine.js';
 import type { EngineStats, Split, TrainingData, TrainingEngine } from './engine.js';
 
 export interface GpuEngineOptions extends AdamOptions {
+  /** Seed of the routing draws of --route-shots (default 0): the CPU engines' draws for the same seed. */
+  routeSeed?: number;
   /** Most rows one dispatch handles: the largest batch, and the chunk of evaluate() and predict(). Default 4096. */
   capacity?: number;
   /**
@@ -34,6 +38,10 @@ export interface GpuEngineOptions extends AdamOptions {
 const MAX_UNITS = 512;
 const MAX_SMALL = 64;
 const MAX_HIDDEN_LAYERS = 4;
+/** Most route shots per row on the WebGPU engine (one invocation draws a row's shots in a loop). */
+export const MAX_GPU_ROUTE_SHOTS = 65536;
+/** Mulberry32's Weyl step (src/data/rng.ts), for the draw state of a dispatch. */
+const RNG_STEP = 0x6d2b79f5;
 
 /** A training step queued by step(): its batch and Adam's bias corrections. */
 interface QueuedStep {
@@ -42,6 +50,8 @@ interface QueuedStep {
   rows: number;
   bias1: number;
   bias2: number;
+  /** Route shots: the generator's state before this step's draws. */
+  drawState: number;
 }
 
 interface HostSplit {
@@ -66,7 +76,9 @@ function matrixEntries(compiled: CompiledCircuit, withDerivatives: boolean): Uin
  * The WebGPU training engine: data batches go up, parameters, Adam moments, gradients and the
  * running loss stay on the GPU; per epoch only three scalars come back. One step is one command
  * buffer: circuit matrices from the parameters (quantum), router circuit forward, the classical
- * head (experts, mixture, cross-entropy and its gradients, shaders/moe_head.wgsl), the adjoint
+ * head (the gate: dense, top-k or route shots; experts, mixture, cross-entropy and its gradients,
+ * shaders/moe_head.wgsl; with the balance loss or route shots a per-row pass and its batch sums
+ * first), the adjoint
  * gradient of the circuit, the batch reductions and Adam (shaders/adam.wgsl). Steps of one batch
  * size are recorded back to back into one command buffer (stepsPerSubmit): their batches go up in
  * one write and each step copies its own in; each queued step has its own Adam uniform.
@@ -110,6 +122,21 @@ class GpuEngine implements TrainingEngine {
   private adamResources!: Record<string, GPUBuffer>;
   /** The queued steps' batches, one after the other (grown as needed). */
   private staged: { x: GPUBuffer; y: GPUBuffer; rows: number } | null = null;
+  /**
+   * Batch-level routing (the balance loss, route shots): before a train pass the head's MODE_STATS
+   * writes per-row (P, dispatch, loss) into routeRows and routeReducer sums them into batchSums,
+   * whose last word is the draw state (see shaders/moe_head.wgsl).
+   */
+  private readonly batchLevel: boolean;
+  private routeRows!: GPUBuffer;
+  private batchSums!: GPUBuffer;
+  private routeReducer: ColumnReducer | null = null;
+  private statsHead: KernelStep<'moe_head'> | null = null;
+  /** The queued steps' draw states (one u32 each, grown as needed). */
+  private stagedDraws: { buffer: GPUBuffer; steps: number } | null = null;
+  /** Route shots: the seed and the generator outputs drawn so far (mod 2^32), as the CPU engine's Rng. */
+  private readonly routeSeed: number;
+  private drawn = 0;
 
   constructor(
     private readonly gpu: GpuContext,
@@ -118,7 +145,12 @@ class GpuEngine implements TrainingEngine {
     options: GpuEngineOptions,
   ) {
     const cpuOnly = cpuOnlyOption(spec);
-    if (cpuOnly) throw new QmoeInputError(cpuOnly.option, cpuOnly.value, 'runs on the CPU engines only (the WebGPU head is the dense linear mixture): use --backend cpu or cpu64');
+    if (cpuOnly) throw new QmoeInputError(cpuOnly.option, cpuOnly.value, 'runs on the CPU engines only (the WebGPU engine\'s experts are linear): use --backend cpu or cpu64');
+    if (spec.routeShots !== undefined && spec.routeShots > MAX_GPU_ROUTE_SHOTS) {
+      throw new QmoeInputError('--route-shots', spec.routeShots, `must be at most ${MAX_GPU_ROUTE_SHOTS} on the WebGPU engine (use --backend cpu for more)`);
+    }
+    this.routeSeed = checkSeed('routeSeed', options.routeSeed ?? 0);
+    this.batchLevel = spec.balance !== undefined || gateKind(spec) === 'shots';
     this.adam = adamSettings(options);
     this.stepsPerSubmit = checkInt('stepsPerSubmit', options.stepsPerSubmit ?? 64, 1, 4096);
     this.layout = paramLayout(spec);
@@ -149,6 +181,10 @@ class GpuEngine implements TrainingEngine {
     this.upstream = buffers.storage('dL/d circuit output', capacity * Math.max(1, this.routerInputs) * 4);
     const noCircuit = buffers.storage('no circuit gradient', 16);
     this.reducer = await ColumnReducer.create(gpu, capacity, this.headWidth);
+    const routeWidth = 2 * spec.experts + 1;
+    this.routeRows = buffers.storage('per-row routing (P, dispatch, loss)', (this.batchLevel ? capacity * routeWidth : 1) * 4);
+    this.batchSums = buffers.storage('batch routing sums and draw state', (routeWidth + 1) * 4);
+    if (this.batchLevel) this.routeReducer = await ColumnReducer.create(gpu, capacity, routeWidth);
 
     let routerOut: GPUBuffer = noCircuit;
     if (this.circuit) {
@@ -177,12 +213,17 @@ class GpuEngine implements TrainingEngine {
       H1: hidden[1] ?? 0,
       H2: hidden[2] ?? 0,
       H3: hidden[3] ?? 0,
+      GATE: GATE_CODE[({ dense: 'dense', 'top-k': 'topK', shots: 'shots' } as const)[gateKind(spec)]],
+      TOP_K: spec.topK ?? 0,
+      SHOTS: spec.routeShots ?? 0,
+      BALANCE: spec.balance ?? 0,
     });
-    const resources = { x: this.x, labels: this.labels, params: this.params, router_in: routerOut, grads: this.headGrads, upstream: this.upstream };
+    const resources = { x: this.x, labels: this.labels, params: this.params, router_in: routerOut, grads: this.headGrads, upstream: this.upstream, route_rows: this.routeRows, batch: this.batchSums };
     this.heads = [];
     for (const mode of [HEAD_MODE.train, HEAD_MODE.evaluate, HEAD_MODE.predict]) {
       this.heads[mode] = kernelStep(buffers, await getKernel(gpu, 'moe_head', {}, constants(mode)), resources);
     }
+    if (this.batchLevel) this.statsHead = kernelStep(buffers, await getKernel(gpu, 'moe_head', {}, constants(HEAD_MODE.stats)), resources);
     const adam = await getKernel(gpu, 'adam');
     this.adamKernel = adam;
     this.adamResources = { params: this.params, moments: this.moments, circuit_grad: this.gradient?.paramGrad ?? noCircuit, head_grad: this.headSums };
@@ -294,6 +335,17 @@ class GpuEngine implements TrainingEngine {
     device.queue.writeBuffer(this.labels, 0, y);
     this.forward?.setFeatures(x, rows);
     this.gradient?.setFeatures(x, rows);
+    if (this.spec.routeShots !== undefined) device.queue.writeBuffer(this.batchSums, (2 * this.spec.experts + 1) * 4, Uint32Array.of(this.takeDraws(rows)));
+  }
+
+  /** Route shots: the generator's state before the draws of `rows` rows, and advances it past them (as the CPU engine's Rng). */
+  private takeDraws(rows: number): number {
+    const S = this.spec.routeShots;
+    if (S === undefined) return 0;
+    const state = (this.routeSeed + Math.imul(this.drawn, RNG_STEP)) >>> 0;
+    // Each row takes 2 S outputs (next() uses two); 2 S rows < 2^53, so the product is exact before the modulo.
+    this.drawn = (this.drawn + ((2 * S * rows) % 0x100000000)) % 0x100000000;
+    return state;
   }
 
   /** Encodes matrices, circuit forward and the head in `mode` for the uploaded rows. */
@@ -305,6 +357,10 @@ class GpuEngine implements TrainingEngine {
     }
     this.forward?.encode(encoder);
     const pass = encoder.beginComputePass({ label: 'moe head' });
+    if (mode === HEAD_MODE.train && this.statsHead) {
+      this.statsHead.encode(pass, Math.ceil(rows / 64), { rows, grad_width: this.headWidth });
+      this.routeReducer!.encode(pass, this.routeRows, rows, this.batchSums);
+    }
     this.heads[mode].encode(pass, Math.ceil(rows / 64), { rows, grad_width: this.headWidth });
     if (mode !== HEAD_MODE.predict) this.reducer.encode(pass, this.headGrads, rows, this.headSums);
     pass.end();
@@ -346,7 +402,7 @@ class GpuEngine implements TrainingEngine {
     if (this.queued.length > 0 && this.queued[0].rows !== rows.length) this.flush();
     this.t += 1;
     const { beta1, beta2 } = this.adam;
-    this.queued.push({ x, y, rows: rows.length, bias1: 1 - beta1 ** this.t, bias2: 1 - beta2 ** this.t });
+    this.queued.push({ x, y, rows: rows.length, bias1: 1 - beta1 ** this.t, bias2: 1 - beta2 ** this.t, drawState: this.takeDraws(rows.length) });
     if (this.queued.length >= this.stepsPerSubmit) this.flush();
   }
 
@@ -358,6 +414,15 @@ class GpuEngine implements TrainingEngine {
       this.staged = { x: this.buffers.storage('queued batches x', cap * this.spec.features * 4), y: this.buffers.storage('queued batches labels', cap * 4), rows: cap };
     }
     return this.staged;
+  }
+
+  /** The staging buffer of k queued steps' draw states (grown by doubling). */
+  private drawStaging(k: number): GPUBuffer {
+    if (!this.stagedDraws || this.stagedDraws.steps < k) {
+      const steps = 2 ** Math.ceil(Math.log2(Math.max(k, 64)));
+      this.stagedDraws = { buffer: this.buffers.storage('queued draw states', steps * 4), steps };
+    }
+    return this.stagedDraws.buffer;
   }
 
   /** Records every queued step (all of one batch size) into one command buffer and submits it. */
@@ -378,15 +443,19 @@ class GpuEngine implements TrainingEngine {
       this.adamSlots.push(kernelStep(this.buffers, this.adamKernel, { ...this.adamResources, stats: this.trainStats }));
     }
     const { device } = this.gpu;
+    const draws = this.spec.routeShots !== undefined ? this.drawStaging(steps.length) : null;
     this.work().run(() => {
       device.queue.writeBuffer(staged.x, 0, x);
       device.queue.writeBuffer(staged.y, 0, y);
+      if (draws) device.queue.writeBuffer(draws, 0, Uint32Array.from(steps, (s) => s.drawState));
     });
+    const drawAt = (2 * this.spec.experts + 1) * 4;
     const encoder = device.createCommandEncoder({ label: `${steps.length} training step${steps.length === 1 ? '' : 's'}` });
     steps.forEach((s, i) => {
       const xOffset = i * rows * F * 4;
       if (F > 0) encoder.copyBufferToBuffer(staged.x, xOffset, this.x, 0, rows * F * 4);
       encoder.copyBufferToBuffer(staged.y, i * rows * 4, this.labels, 0, rows * 4);
+      if (draws) encoder.copyBufferToBuffer(draws, i * 4, this.batchSums, drawAt, 4);
       this.forward?.copyFeatures(encoder, staged.x, xOffset, rows);
       this.gradient?.copyFeatures(encoder, staged.x, xOffset, rows);
       this.encodeForward(encoder, rows, HEAD_MODE.train);
@@ -456,6 +525,7 @@ class GpuEngine implements TrainingEngine {
     this.queued = [];
     this.buffers.destroy();
     this.reducer?.destroy();
+    this.routeReducer?.destroy();
     this.forward?.destroy();
     this.gradient?.destroy();
   }

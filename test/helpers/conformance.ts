@@ -291,6 +291,19 @@ export const CONFORMANCE_MODELS: [string, SpecOptions][] = [
   ['quantum code, blocks readout', { router: 'quantum', preset: 'code', qubits: 2, layers: 2, experts: 4, readout: 'blocks' }],
 ];
 
+/**
+ * The mixture options every engine runs (src/moe/routing.ts, balance.ts), the same 5 steps
+ * (test/train/conformance-mixture.test.ts): route shots use the same seed (0) everywhere.
+ */
+export const CONFORMANCE_MIXTURE_MODELS: [string, SpecOptions][] = [
+  ['linear router, balance', { router: 'linear', experts: 3, balance: 0.5 }],
+  ['MLP router, top-2 of 3, balance', { router: 'mlp', experts: 3, hidden: [5], topK: 2, balance: 1 }],
+  ['quantum paper, top-2 of 4', { router: 'quantum', preset: 'paper', qubits: 3, layers: 2, experts: 4, topK: 2 }],
+  ['linear router, 3 route shots', { router: 'linear', experts: 3, routeShots: 3 }],
+  ['quantum code, 4 route shots, balance', { router: 'quantum', preset: 'code', qubits: 2, layers: 2, experts: 2, routeShots: 4, balance: 0.5 }],
+  ['quantum paper, z readout, 5 route shots, balance', { router: 'quantum', preset: 'paper', qubits: 3, layers: 2, experts: 3, readout: 'z', routeShots: 5, balance: 0.2 }],
+];
+
 /** Every training engine of the suite; the float64 CPU engine is the reference. */
 export const CONFORMANCE_ENGINES: ConformanceEngine[] = [
   { name: 'cpu float64', gpu: false, make: async (_gpu, spec, lr) => createCpuEngine(spec, { lr }), lossTol: 0, paramTol: 0 },
