@@ -45,6 +45,10 @@ fn deposit(v: u32, mask: u32) -> u32 {
   return out;
 }
 
+// Amplitudes of a tile: SLOTS, read from the pass so that the loops over a tile stay loops
+// (SwiftShader unrolls loops of a constant trip count, and compiles the kernel many times slower).
+fn tile_slots() -> u32 { return 1u << countOneBits(pass_index.mask); }
+
 // Where a workgroup's tile lies: its sample, the fixed bits of its amplitudes' in-state indices,
 // and the index of amplitude 0 of the tile in the batch's state buffer.
 struct TilePlace {
@@ -89,7 +93,7 @@ fn backward_op(r: vec4<u32>, place: TilePlace, trig_row: u32, lid: u32) -> f32 {
   let with_grad = r.w != NO_INDEX;
   var g = 0.0;
   if (op_kind(op) == OP_SWAP) {
-    for (var p = lid; p < SLOTS / 2u; p += GROUP_SIZE) {
+    for (var p = lid; p < tile_slots() / 2u; p += GROUP_SIZE) {
       let i0 = pair_first(p, r.y);
       let j = swap_partner(i0, r.y, r.z);
       if (j != i0) { swap_entries(i0, j, true); }
@@ -102,7 +106,7 @@ fn backward_op(r: vec4<u32>, place: TilePlace, trig_row: u32, lid: u32) -> f32 {
   if (r.y == 0u) {
     let e = outside_entry(m, op, place.fixed);
     let de = outside_entry(d, op, place.fixed);
-    for (var t = lid; t < SLOTS; t += GROUP_SIZE) {
+    for (var t = lid; t < tile_slots(); t += GROUP_SIZE) {
       if ((t & r.z) == r.z) {
         let x = mul_conj(e, psi[t]);
         psi[t] = x;
@@ -112,7 +116,7 @@ fn backward_op(r: vec4<u32>, place: TilePlace, trig_row: u32, lid: u32) -> f32 {
     }
     return g;
   }
-  for (var p = lid; p < SLOTS / 2u; p += GROUP_SIZE) {
+  for (var p = lid; p < tile_slots() / 2u; p += GROUP_SIZE) {
     let i0 = pair_first(p, r.y);
     if ((i0 & r.z) == r.z) { g += backward_pair(i0, i0 + r.y, m, d, with_grad); }
   }
@@ -125,7 +129,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let tiles = 1u << (QUBITS - TILE);
   if (w >= meta_.rows * tiles) { return; }
   let place = tile_place(w);
-  for (var t = lid; t < SLOTS; t += GROUP_SIZE) {
+  for (var t = lid; t < tile_slots(); t += GROUP_SIZE) {
     let i = place.base | deposit(t, pass_index.mask);
     psi[t] = states[i];
     lam[t] = lambdas[i];
@@ -146,7 +150,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
     workgroupBarrier();
   }
-  for (var t = lid; t < SLOTS; t += GROUP_SIZE) {
+  for (var t = lid; t < tile_slots(); t += GROUP_SIZE) {
     let i = place.base | deposit(t, pass_index.mask);
     states[i] = psi[t];
     lambdas[i] = lam[t];
@@ -159,7 +163,7 @@ var<workgroup> tile: array<Amp, SLOTS>;
 fn forward_op(r: vec4<u32>, place: TilePlace, trig_row: u32, lid: u32) {
   let op = ops[r.x];
   if (op_kind(op) == OP_SWAP) {
-    for (var p = lid; p < SLOTS / 2u; p += GROUP_SIZE) {
+    for (var p = lid; p < tile_slots() / 2u; p += GROUP_SIZE) {
       let i0 = pair_first(p, r.y);
       let j = swap_partner(i0, r.y, r.z);
       if (j != i0) {
@@ -174,12 +178,12 @@ fn forward_op(r: vec4<u32>, place: TilePlace, trig_row: u32, lid: u32) {
   let m = matrix(op, trig_row);
   if (r.y == 0u) {
     let e = outside_entry(m, op, place.fixed);
-    for (var t = lid; t < SLOTS; t += GROUP_SIZE) {
+    for (var t = lid; t < tile_slots(); t += GROUP_SIZE) {
       if ((t & r.z) == r.z) { tile[t] = mul(e, tile[t]); }
     }
     return;
   }
-  for (var p = lid; p < SLOTS / 2u; p += GROUP_SIZE) {
+  for (var p = lid; p < tile_slots() / 2u; p += GROUP_SIZE) {
     let i0 = pair_first(p, r.y);
     if ((i0 & r.z) == r.z) {
       let x = apply2(m, tile[i0], tile[i0 + r.y]);
@@ -195,13 +199,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let tiles = 1u << (QUBITS - TILE);
   if (w >= meta_.rows * tiles) { return; }
   let place = tile_place(w);
-  for (var t = lid; t < SLOTS; t += GROUP_SIZE) { tile[t] = states[place.base | deposit(t, pass_index.mask)]; }
+  for (var t = lid; t < tile_slots(); t += GROUP_SIZE) { tile[t] = states[place.base | deposit(t, pass_index.mask)]; }
   workgroupBarrier();
   let trig_row = (meta_.first_row + place.s) * meta_.features;
   for (var k = 0u; k < pass_index.count; k++) {
     forward_op(tile_ops[pass_index.first + k], place, trig_row, lid);
     workgroupBarrier();
   }
-  for (var t = lid; t < SLOTS; t += GROUP_SIZE) { states[place.base | deposit(t, pass_index.mask)] = tile[t]; }
+  for (var t = lid; t < tile_slots(); t += GROUP_SIZE) { states[place.base | deposit(t, pass_index.mask)] = tile[t]; }
 }
 #endif

@@ -258,7 +258,7 @@ export class GlobalGradientRunner extends CircuitInputs {
     const wg = this.reduction === 'workgroup';
     const forwardBits = tileBits(gpu, n, compiled.real, 'forward', false, requested);
     const backwardBits = tileBits(gpu, n, compiled.real, 'backward', wg, requested);
-    const blocks = 2 ** (n - backwardBits) * (wg ? 1 : tileGroupSize(gpu, backwardBits));
+    const blocks = 2 ** (n - backwardBits) * (wg ? 1 : tileGroupSize(gpu, backwardBits, true));
     const maxGrads = Math.max(1, Math.floor(2 ** (n - 1) / blocks));
     const backward = fuseTiles(compiled, backwardBits, { hasGrad: this.hasGrad, maxGrads });
     const columns = Math.max(0, ...backward.map((p) => (p.kind === 'tile' ? p.grads : 0)));
@@ -364,7 +364,7 @@ export class GlobalGradientRunner extends CircuitInputs {
     const real = compiled.real;
     const wg = this.reduction === 'workgroup';
     const tile = (bits: number, backward: boolean) =>
-      getKernel(gpu, 'global_tile', { REAL: real, BACKWARD: backward, WG_REDUCE: backward && wg }, { QUBITS: n, TILE: bits, GROUP_SIZE: tileGroupSize(gpu, bits) });
+      getKernel(gpu, 'global_tile', { REAL: real, BACKWARD: backward, WG_REDUCE: backward && wg }, { QUBITS: n, TILE: bits, GROUP_SIZE: tileGroupSize(gpu, bits, backward && !wg) });
     const [forward, backward, sum] = await Promise.all([
       tile(sweep.forwardBits, false),
       tile(sweep.backwardBits, true),

@@ -22,9 +22,14 @@ export function defaultFusion(gpu: GpuContext): GlobalFusion {
   return gpu.source === 'swiftshader' || /swiftshader|llvmpipe|lavapipe/i.test(gpu.adapterName) ? 'diagonal' : 'tiles';
 }
 
-/** Invocations per workgroup of the tile kernels for tiles of `bits` bits. */
-export function tileGroupSize(gpu: GpuContext, bits: number): number {
-  return Math.max(1, Math.min(64, 2 ** (bits - 1), gpu.limits.maxComputeInvocationsPerWorkgroup, gpu.limits.maxComputeWorkgroupSizeX));
+/**
+ * Invocations per workgroup of the tile kernels for tiles of `bits` bits: 256 (SwiftShader's
+ * compile time grows with the tile over the workgroup size: Dawn zero-fills workgroup memory in a
+ * loop it unrolls), 64 for the backward kernel that writes one partial per invocation
+ * (`perInvocation`: fewer partials per gradient column).
+ */
+export function tileGroupSize(gpu: GpuContext, bits: number, perInvocation = false): number {
+  return Math.max(1, Math.min(perInvocation ? 64 : 256, 2 ** (bits - 1), gpu.limits.maxComputeInvocationsPerWorkgroup, gpu.limits.maxComputeWorkgroupSizeX));
 }
 
 /**
