@@ -95,10 +95,10 @@ describe.skipIf(skipGpu)('tile fusion on the global path against the unfused pat
     expectClose(fused.features, plain.features, 'fused features vs unfused');
   });
 
-  it('forward states: tile passes equal one dispatch per op and the CPU (complex router n = 13, every gate kind n = 12 with 4-bit tiles, 5 rows)', async () => {
+  it('forward states: tile passes equal one dispatch per op and the CPU (complex router n = 13 with 9-bit tiles, every gate kind n = 12 with 4-bit tiles, 5 rows)', async () => {
     const rng = mulberry32(41);
     const spec = makeSpec({ router: 'quantum', preset: 'code', features: 13, qubits: 13, layers: 2, experts: 4 });
-    for (const [circuit, bits] of [[modelCircuit(spec), undefined], [gradientTestCircuit(rng, 12), 4]] as const) {
+    for (const [circuit, bits] of [[modelCircuit(spec), 9], [gradientTestCircuit(rng, 12), 4]] as const) {
       const input = randomBatch(rng, circuit, 5);
       const want = await cpu.states(circuit, input);
       const fused = await new WebGpuBackend(gpu(), { path: 'global', global: { globalFusion: 'tiles', tileBits: bits } }).states(circuit, input);
