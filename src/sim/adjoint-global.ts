@@ -285,7 +285,6 @@ export class GlobalGradientRunner extends CircuitInputs {
         const reduction = options.reduction ?? defaultReduction(gpu);
         if (reduction !== 'workgroup' && reduction !== 'invocation') throw new QmoeInputError('reduction', reduction, "must be 'workgroup' or 'invocation'");
         const fusion = resolveFusion(gpu, options.fuse);
-        if (options.tileBits !== undefined) checkInt('tileBits', options.tileBits, 1, 30);
         runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction, fusion, options.tileBits);
         await runner.build();
         return runner;
@@ -513,6 +512,16 @@ export class GlobalGradientRunner extends CircuitInputs {
       pass.setBindGroup(1, this.opGroups.sum[p.op]);
       c.sum.encodeGrid(pass, perRow, once('sum', opSumMeta));
     }
+  }
+
+  /** Dispatches over the states per chunk: forward passes, backward passes, stage-2 sums (benchmarks). */
+  passCounts(): { forward: number; backward: number; sums: number } {
+    if (this.tileSweep) {
+      const { forward, backward } = this.tileSweep;
+      const sums = backward.filter((p) => (p.kind === 'tile' ? p.grads > 0 : this.hasGrad[p.op])).length;
+      return { forward: forward.length, backward: backward.length, sums };
+    }
+    return { forward: this.segments.length, backward: this.segments.length, sums: this.hasGrad.filter(Boolean).length };
   }
 
   dispatch(): void {

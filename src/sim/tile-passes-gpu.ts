@@ -1,3 +1,4 @@
+import { checkInt } from '../errors.js';
 import type { BufferSet } from '../gpu/buffer-set.js';
 import type { GpuContext } from '../gpu/context.js';
 import { type Kernel, bindGroup } from '../gpu/kernel.js';
@@ -38,6 +39,7 @@ export function tileGroupSize(gpu: GpuContext, bits: number, perInvocation = fal
  * that fit this adapter's workgroup memory, at most `qubits`, at most `requested` when given.
  */
 export function tileBits(gpu: GpuContext, qubits: number, real: boolean, kind: 'forward' | 'backward', reduce = false, requested?: number): number {
+  if (requested !== undefined) checkInt('tileBits', requested, 1, 30);
   const amp = real ? 4 : 8;
   const storage = gpu.limits.maxComputeWorkgroupStorageSize;
   let t = Math.min(qubits, requested ?? qubits);

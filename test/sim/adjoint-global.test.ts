@@ -201,7 +201,7 @@ describe.skipIf(skipGpu)('global-memory adjoint against the float64 CPU adjoint'
       const input = randomBatch(rng, circuit, 3);
       const outputs = output.kind === 'experts' ? output.experts : circuit.qubits;
       const up = Float32Array.from({ length: 3 * outputs }, () => rng() * 2 - 1);
-      const fused = await globalGradient(gpu, circuit, input, output, up);
+      const fused = await globalGradient(gpu, circuit, input, output, up, { fuse: 'diagonal' });
       const unfused = await globalGradient(gpu, circuit, input, output, up, { fuse: false });
       expectClose(fused.params, unfused.params, 1e-5, 'fused vs unfused params');
       expectClose(fused.features, unfused.features, 1e-5, 'fused vs unfused features');
@@ -212,7 +212,7 @@ describe.skipIf(skipGpu)('global-memory adjoint against the float64 CPU adjoint'
     // Without feature gradients the feature RZ joins its run: gradients of the params still hold.
     const input = randomBatch(rng, random, 2);
     const up = Float32Array.from({ length: 2 * 12 }, () => rng() * 2 - 1);
-    const runner = await GlobalGradientRunner.create(gpu, random, 2, { kind: 'expectZ' });
+    const runner = await GlobalGradientRunner.create(gpu, random, 2, { kind: 'expectZ' }, { fuse: 'diagonal' });
     try {
       expect(runner.segments.some((s) => 'first' in s && s.count >= 6)).toBe(true);
       runner.setParams(input.params);

@@ -160,4 +160,29 @@ describe.skipIf(skipGpu)('tile fusion on the global path against the unfused pat
     expectClose(fused.params, wantGrad.params, 'fused angle gradients vs CPU');
     expectClose(fused.params, plain.params, 'fused angle gradients vs unfused');
   });
+
+  it('without feature gradients a feature rotation has no gradient column and the params still hold', async () => {
+    const rng = mulberry32(59);
+    const circuit = gradientTestCircuit(rng, 12);
+    const input = randomBatch(rng, circuit, 3);
+    const output: CircuitOutput = { kind: 'expectZ' };
+    const up = upstream(rng, 3, 12, output);
+    const runner = await GlobalGradientRunner.create(gpu(), circuit, 3, output, { fuse: 'tiles', reduction: 'workgroup', tileBits: 4 });
+    try {
+      runner.setParams(input.params);
+      runner.setFeatures(Float32Array.from(input.features), 3);
+      runner.setUpstream(up);
+      runner.dispatch();
+      const got = await readFloats(gpu().device, runner.paramGrad, circuit.params * 4);
+      expectClose(got, (await cpu.gradient(circuit, input, output, up)).params, 'params without feature gradients');
+    } finally {
+      runner.destroy();
+    }
+  });
+
+  it('refuses an unknown fusion and a tile size out of range, naming the option', async () => {
+    const circuit = gradientTestCircuit(mulberry32(61), 4);
+    await expect(GlobalGradientRunner.create(gpu(), circuit, 1, { kind: 'expectZ' }, { fuse: 'blocks' as never })).rejects.toThrow(/fuse: .*blocks.*'tiles', 'diagonal', 'none'/);
+    await expect(GlobalGradientRunner.create(gpu(), circuit, 1, { kind: 'expectZ' }, { fuse: 'tiles', tileBits: 0 })).rejects.toThrow(/tileBits/);
+  });
 });
