@@ -51,18 +51,21 @@ fn tile_slots() -> u32 { return 1u << countOneBits(pass_index.mask); }
 
 // Where a workgroup's tile lies: its sample, the fixed bits of its amplitudes' in-state indices,
 // and the index of amplitude 0 of the tile in the batch's state buffer.
+// `inside`: false for the workgroups past the last tile of the dispatch's rows.
 struct TilePlace {
   s: u32,
   tile: u32,
   fixed: u32,
   base: u32,
+  inside: bool,
 }
 
-fn tile_place(w: u32) -> TilePlace {
+fn tile_place(wg: vec3<u32>) -> TilePlace {
+  let w = wg.x + wg.y * meta_.groups_x;
   let s = w >> (QUBITS - TILE);
   let tile = w & ((1u << (QUBITS - TILE)) - 1u);
   let fixed = deposit(tile, ((1u << QUBITS) - 1u) & ~pass_index.mask);
-  return TilePlace(s, tile, fixed, (s << QUBITS) | fixed);
+  return TilePlace(s, tile, fixed, (s << QUBITS) | fixed, s < meta_.rows);
 }
 
 // Whether the op's controls outside the tile are all set in the tile's fixed bits (a swap has none).
@@ -125,10 +128,8 @@ fn backward_op(r: vec4<u32>, place: TilePlace, trig_row: u32, lid: u32) -> f32 {
 
 @compute @workgroup_size(GROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let w = wg.x + wg.y * meta_.groups_x;
-  let tiles = 1u << (QUBITS - TILE);
-  if (w >= meta_.rows * tiles) { return; }
-  let place = tile_place(w);
+  let place = tile_place(wg);
+  if (!place.inside) { return; }
   for (var t = lid; t < tile_slots(); t += GROUP_SIZE) {
     let i = place.base | deposit(t, pass_index.mask);
     psi[t] = states[i];
@@ -195,10 +196,8 @@ fn forward_op(r: vec4<u32>, place: TilePlace, trig_row: u32, lid: u32) {
 
 @compute @workgroup_size(GROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let w = wg.x + wg.y * meta_.groups_x;
-  let tiles = 1u << (QUBITS - TILE);
-  if (w >= meta_.rows * tiles) { return; }
-  let place = tile_place(w);
+  let place = tile_place(wg);
+  if (!place.inside) { return; }
   for (var t = lid; t < tile_slots(); t += GROUP_SIZE) { tile[t] = states[place.base | deposit(t, pass_index.mask)]; }
   workgroupBarrier();
   let trig_row = (meta_.first_row + place.s) * meta_.features;

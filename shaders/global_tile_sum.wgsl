@@ -24,47 +24,43 @@ override SEG: u32 = 256u;
 @group(0) @binding(6) var<uniform> meta_: Meta;
 @group(1) @binding(0) var<uniform> pass_index: PassIndex;
 
-// Adds a sample's summed term of the op of tile-op record r to its gradient slot.
-fn add_column_sum(s: u32, r: vec4<u32>, sum: f32) {
-  let op = ops[r.x];
-  let row = meta_.first_row + s;
-  if ((op.x & OP_KIND_MASK) == OP_MATRIX) {
-    grad_params[row * meta_.params + param_of[op.w]] += sum;
-  } else {
-    grad_features[row * meta_.features + op.w] += sum;
-  }
-}
+#include "lib/grad-sum.wgsl"
+
+// Where sample s's partials of the gradient column of tile-op record r start.
+fn column_start(r: vec4<u32>, s: u32) -> u32 { return (r.w * meta_.rows + s) * meta_.blocks; }
 
 #if ${WG_REDUCE}
 #include "lib/reduce.wgsl"
+#endif
 
+#if ${WG_REDUCE}
 @compute @workgroup_size(GROUP_SIZE)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let s = wg.x + wg.y * meta_.groups_x;
-  if (s >= meta_.rows) { return; }
-  for (var k = 0u; k < pass_index.count; k++) {
-    let r = tile_ops[pass_index.first + k];
-    if (r.w == NO_INDEX) { continue; }
-    let at = (r.w * meta_.rows + s) * meta_.blocks;
-    var acc = 0.0;
-    for (var b = lid; b < meta_.blocks; b += GROUP_SIZE) { acc += partials[at + b]; }
-    let sum = segment_sum(lid, acc);
-    if (lid == 0u) { add_column_sum(s, r, sum); }
-    workgroupBarrier();
-  }
-}
 #else
 @compute @workgroup_size(64)
+#endif
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+#if ${WG_REDUCE}
+  let s = wg.x + wg.y * meta_.groups_x;
+  let start = lid;
+  let step = GROUP_SIZE;
+#else
   let s = (wg.x + wg.y * meta_.groups_x) * 64u + lid;
+  let start = 0u;
+  let step = 1u;
+#endif
   if (s >= meta_.rows) { return; }
   for (var k = 0u; k < pass_index.count; k++) {
     let r = tile_ops[pass_index.first + k];
     if (r.w == NO_INDEX) { continue; }
-    let at = (r.w * meta_.rows + s) * meta_.blocks;
+    let at = column_start(r, s);
     var acc = 0.0;
-    for (var b = 0u; b < meta_.blocks; b++) { acc += partials[at + b]; }
-    add_column_sum(s, r, acc);
+    for (var b = start; b < meta_.blocks; b += step) { acc += partials[at + b]; }
+#if ${WG_REDUCE}
+    let sum = segment_sum(lid, acc);
+    if (lid == 0u) { add_op_sum(s, ops[r.x], sum); }
+    workgroupBarrier();
+#else
+    add_op_sum(s, ops[r.x], acc);
+#endif
   }
 }
-#endif

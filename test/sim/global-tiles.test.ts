@@ -10,7 +10,7 @@ import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { type GlobalGradientOptions, GlobalGradientRunner, stateBytes } from '../../src/sim/adjoint-global.js';
 import { skipGpu, gpuForTests } from '../helpers/gpu.js';
-import { gradientTestCircuit, mulberry32, randomBatch } from './adjoint-circuits.js';
+import { globalGradient as gradient, gradientTestCircuit, mulberry32, randomBatch } from './adjoint-circuits.js';
 
 /** f32 against the float64 adjoint: |gpu - cpu| <= 1e-4 x the largest |cpu| entry (at least 1e-3), as test/sim/adjoint-global.test.ts. */
 const GRAD_TOL = 1e-4;
@@ -30,29 +30,6 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
   let scale = 1e-3;
   for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
   expect(worst(got, want), what).toBeLessThanOrEqual(GRAD_TOL * scale);
-}
-
-interface Grad {
-  params: Float32Array;
-  features: Float32Array;
-  runner: { passes: number; tilePasses: number; chunkRows: number };
-}
-
-async function gradient(gpu: GpuContext, circuit: Circuit, input: BatchInput, output: CircuitOutput, up: Float32Array, options: GlobalGradientOptions): Promise<Grad> {
-  const runner = await GlobalGradientRunner.create(gpu, circuit, input.rows, output, { features: true, ...options });
-  try {
-    runner.setParams(input.params);
-    runner.setFeatures(Float32Array.from(input.features ?? []), input.rows);
-    runner.setUpstream(up);
-    runner.dispatch();
-    const params = await readFloats(gpu.device, runner.paramGrad, circuit.params * 4);
-    const features = await readFloats(gpu.device, runner.featureGrad!, input.rows * circuit.features * 4);
-    const passes = runner.tileSweep?.backward ?? runner.segments;
-    const tilePasses = runner.tileSweep?.backward.filter((p) => p.kind === 'tile').length ?? 0;
-    return { params, features, runner: { passes: passes.length, tilePasses, chunkRows: runner.chunkRows } };
-  } finally {
-    runner.destroy();
-  }
 }
 
 function upstream(rng: () => number, rows: number, n: number, output: CircuitOutput): Float32Array {
@@ -87,8 +64,8 @@ describe.skipIf(skipGpu)('tile fusion on the global path against the unfused pat
     const fused = await gradient(gpu(), circuit, input, output, up, { fuse: 'tiles', reduction, tileBits: bits });
     // The unfused reference per invocation (SwiftShader runs the per-op barrier kernels slowly).
     const plain = await gradient(gpu(), circuit, input, output, up, { fuse: 'none', reduction: 'invocation' });
-    expect(fused.runner.tilePasses).toBeGreaterThan(0);
-    expect(fused.runner.passes).toBeLessThan(plain.runner.passes);
+    expect(fused.tilePasses).toBeGreaterThan(0);
+    expect(fused.passes).toBeLessThan(plain.passes);
     expectClose(fused.params, want.params, 'fused params vs CPU');
     expectClose(fused.features, want.features!, 'fused features vs CPU');
     expectClose(fused.params, plain.params, 'fused params vs unfused');
@@ -130,8 +107,8 @@ describe.skipIf(skipGpu)('tile fusion on the global path against the unfused pat
     const want = await cpu.gradient(circuit, input, output, up, { features: true });
     const budgetBytes = 2 * (2 * stateBytes(13, true) + 2 ** 12 * 4) + 100;
     const chunked = await gradient(gpu(), circuit, input, output, up, { fuse: 'tiles', reduction: 'invocation', budgetBytes, tileBits: 6 });
-    expect(chunked.runner.chunkRows).toBe(2);
-    expect(chunked.runner.tilePasses).toBeGreaterThan(0);
+    expect(chunked.chunkRows).toBe(2);
+    expect(chunked.tilePasses).toBeGreaterThan(0);
     expectClose(chunked.params, want.params, 'chunked params vs CPU');
     expectClose(chunked.features, want.features!, 'chunked features vs CPU');
   });
@@ -156,7 +133,7 @@ describe.skipIf(skipGpu)('tile fusion on the global path against the unfused pat
     const wantGrad = await cpu.gradient(circuit, input, output, up, { features: true });
     const fused = await gradient(gpu(), circuit, input, output, up, { fuse: 'tiles', reduction: 'workgroup', tileBits: 5 });
     const plain = await gradient(gpu(), circuit, input, output, up, { fuse: 'none', reduction: 'invocation' });
-    expect(fused.runner.tilePasses).toBeGreaterThan(0);
+    expect(fused.tilePasses).toBeGreaterThan(0);
     expectClose(fused.params, wantGrad.params, 'fused angle gradients vs CPU');
     expectClose(fused.params, plain.params, 'fused angle gradients vs unfused');
   });
