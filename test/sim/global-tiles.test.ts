@@ -50,7 +50,7 @@ describe.skipIf(skipGpu)('tile fusion on the global path against the unfused pat
     let circuit: Circuit;
     let output: CircuitOutput;
     if (name.startsWith('router')) {
-      const spec = makeSpec({ router: 'quantum', preset: name.includes('code') ? 'code' : 'paper', features: n, qubits: n, layers: 3, experts: 4 });
+      const spec = makeSpec({ router: 'quantum', preset: name.includes('code') ? 'code' : 'paper', features: n, qubits: n, layers: 2, experts: 4 });
       circuit = modelCircuit(spec);
       output = routerOutput(spec);
     } else {
@@ -72,9 +72,9 @@ describe.skipIf(skipGpu)('tile fusion on the global path against the unfused pat
     expectClose(fused.features, plain.features, 'fused features vs unfused');
   });
 
-  it('forward states: tile passes equal one dispatch per op and the CPU (complex router n = 13 with 9-bit tiles, every gate kind n = 12 with 4-bit tiles, 5 rows)', async () => {
+  it('forward states: tile passes equal one dispatch per op and the CPU (complex router n = 12 with 9-bit tiles, every gate kind n = 12 with 4-bit tiles, 5 rows)', async () => {
     const rng = mulberry32(41);
-    const spec = makeSpec({ router: 'quantum', preset: 'code', features: 13, qubits: 13, layers: 2, experts: 4 });
+    const spec = makeSpec({ router: 'quantum', preset: 'code', features: 12, qubits: 12, layers: 2, experts: 4 });
     for (const [circuit, bits] of [[modelCircuit(spec), 9], [gradientTestCircuit(rng, 12), 4]] as const) {
       const input = randomBatch(rng, circuit, 5);
       const want = await cpu.states(circuit, input);
