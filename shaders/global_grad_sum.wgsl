@@ -23,16 +23,7 @@ override SEG: u32 = 256u;
 @group(0) @binding(5) var<uniform> meta_: Meta;
 @group(1) @binding(0) var<uniform> op_index: OpIndex;
 
-// Adds a sample's summed term of the current op to its gradient slot (bindings of this kernel; lib/grad-slots.wgsl is the adjoint kernels').
-fn add_op_sum(s: u32, sum: f32) {
-  let op = ops[op_index.index];
-  let row = meta_.first_row + s;
-  if ((op.x & OP_KIND_MASK) == OP_MATRIX) {
-    grad_params[row * meta_.params + param_of[op.w]] += sum;
-  } else {
-    grad_features[row * meta_.features + op.w] += sum;
-  }
-}
+#include "lib/grad-sum.wgsl"
 
 #if ${WG_REDUCE}
 #include "lib/reduce.wgsl"
@@ -45,7 +36,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     for (var b = lid; b < meta_.blocks; b += GROUP_SIZE) { acc += partials[s * meta_.blocks + b]; }
   }
   let sum = segment_sum(lid, acc);
-  if (lid == 0u && s < meta_.rows) { add_op_sum(s, sum); }
+  if (lid == 0u && s < meta_.rows) { add_op_sum(s, ops[op_index.index], sum); }
 }
 #else
 @compute @workgroup_size(64)
@@ -54,6 +45,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   if (s >= meta_.rows) { return; }
   var acc = 0.0;
   for (var b = 0u; b < meta_.blocks; b++) { acc += partials[s * meta_.blocks + b]; }
-  add_op_sum(s, acc);
+  add_op_sum(s, ops[op_index.index], acc);
 }
 #endif

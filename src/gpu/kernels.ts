@@ -41,6 +41,23 @@ const ADJOINT_META = uniformStruct('Meta', {
   want_features: u32('1: write grad_features'),
 });
 
+/** The first fields of the global adjoint's gate kernels' Meta. */
+const GLOBAL_ROWS = {
+  rows: u32('samples in this dispatch'),
+  features: u32('row width F of the trig table'),
+  first_row: u32('trig row of sample 0 of this dispatch'),
+  dmat_offset: u32('BACKWARD: index of the first derivative matrix in mats'),
+};
+
+/** One fused pass of the global path's tile kernels (src/sim/fuse.ts), at a dynamic offset of group 1. */
+const TILE_PASS = uniformStruct('PassIndex', {
+  first: u32('first tile-op record of the pass'),
+  count: u32('tile-op records of the pass'),
+  mask: u32('the tile bits: index bits that vary inside a tile'),
+});
+/** The same record as the stage-2 sum reads it (the leading fields, same layout). */
+const TILE_PASS_OPS = uniformStruct('PassIndex', { first: u32('first tile-op record of the pass'), count: u32('tile-op records of the pass') });
+
 export const KERNELS = {
   angles: {
     flags: [],
@@ -83,10 +100,7 @@ export const KERNELS = {
     flags: ['REAL', 'BACKWARD', 'WG_REDUCE'],
     structs: {
       Meta: uniformStruct('Meta', {
-        rows: u32('samples in this dispatch'),
-        features: u32('row width F of the trig table'),
-        first_row: u32('trig row of sample 0 of this dispatch'),
-        dmat_offset: u32('BACKWARD: index of the first derivative matrix in mats'),
+        ...GLOBAL_ROWS,
         want_features: u32('BACKWARD: 1 when feature rotations have gradient slots'),
         groups_x: GROUPS_X,
       }),
@@ -103,6 +117,31 @@ export const KERNELS = {
         groups_x: GROUPS_X,
       }),
       OpIndex: uniformStruct('OpIndex', { index: u32('first op of the run'), count: u32('ops in the run') }),
+    },
+  },
+  global_tile: {
+    flags: ['REAL', 'BACKWARD', 'WG_REDUCE'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        ...GLOBAL_ROWS,
+        blocks: u32('BACKWARD: partials per sample and gradient column'),
+        groups_x: GROUPS_X,
+      }),
+      PassIndex: TILE_PASS,
+    },
+  },
+  global_tile_sum: {
+    flags: ['WG_REDUCE'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        rows: u32('samples in this dispatch'),
+        blocks: u32('partials per sample and gradient column'),
+        params: u32('width of grad_params rows'),
+        features: u32('width of grad_features rows'),
+        first_row: u32('gradient row of sample 0 of this dispatch'),
+        groups_x: GROUPS_X,
+      }),
+      PassIndex: TILE_PASS_OPS,
     },
   },
   global_lambda: {

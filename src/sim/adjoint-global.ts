@@ -17,6 +17,8 @@ import { CircuitInputs } from './circuit-inputs-gpu.js';
 import { type CompiledCircuit, compileCircuit, derivativeOffset, matrixAndDerivativeTable, paramOfMatrix } from './compile.js';
 import { outputCount, validateOutput } from './experts.js';
 import { maxBindingBytes } from './statevector-gpu.js';
+import { type FusedPass, fuseTiles } from './fuse.js';
+import { type GlobalFusion, TilePlan, defaultFusion, tileBits, tileGroupSize } from './tile-passes-gpu.js';
 
 /** Invocations per workgroup of the global adjoint's kernels (the WebGPU default limit). */
 const GROUP_SIZE = 256;
@@ -96,8 +98,42 @@ export interface GlobalGradientOptions {
   budgetBytes?: number;
   /** Stage 1 of the backward sweep's reduction (default: defaultReduction of the adapter). */
   reduction?: StageOneReduction;
-  /** Fuse runs of diagonal gates without gradient slots into one pass each way (default true). */
-  fuse?: boolean;
+  /**
+   * How ops are fused into passes over the states: 'tiles' (src/sim/fuse.ts: runs of ops through
+   * workgroup-memory tiles, shaders/global_tile.wgsl), 'diagonal' (runs of diagonal gates without
+   * gradient slots, shaders/global_diagonal.wgsl), 'none' (one pass per op each way). true: the
+   * default, defaultFusion of the adapter (tiles on a GPU, diagonal on SwiftShader); false: 'none'.
+   */
+  fuse?: boolean | GlobalFusion;
+  /** Tile bits of the tile passes (default: the most the adapter's workgroup memory holds). */
+  tileBits?: number;
+}
+
+/** The fusion a GlobalGradientOptions.fuse asks for on this adapter. */
+export function resolveFusion(gpu: GpuContext, fuse: GlobalGradientOptions['fuse']): GlobalFusion {
+  if (fuse === undefined || fuse === true) return defaultFusion(gpu);
+  if (fuse === false) return 'none';
+  if (fuse !== 'tiles' && fuse !== 'diagonal' && fuse !== 'none') throw new QmoeInputError('fuse', fuse, "must be 'tiles', 'diagonal', 'none' or a boolean");
+  return fuse;
+}
+
+/** The tile passes of the global adjoint: forward (one tile) and backward (psi and lambda tiles, gradient columns). */
+interface TileSweep {
+  forwardBits: number;
+  backwardBits: number;
+  forward: FusedPass[];
+  backward: FusedPass[];
+  /** Partials per sample and gradient column of a backward tile pass. */
+  blocks: number;
+  /** Most gradient columns of a backward tile pass. */
+  columns: number;
+}
+
+/** The tile kernels' steps of one chunk of rows. */
+interface TileSteps {
+  forward: KernelStep<'global_tile'>;
+  backward: KernelStep<'global_tile'>;
+  sum: KernelStep<'global_tile_sum'>;
 }
 
 /** A step of the sweep: one op, or a run of consecutive diagonal ops without gradient slots. */
@@ -146,6 +182,7 @@ interface ChunkSteps {
   sum: KernelStep<'global_grad_sum'>;
   diagForward: KernelStep<'global_diagonal'>;
   diagBackward: KernelStep<'global_diagonal'>;
+  tiles?: TileSteps;
 }
 
 /**
@@ -175,6 +212,11 @@ export class GlobalGradientRunner extends CircuitInputs {
   /** Per op: whether the backward sweep has a gradient slot for it. */
   private readonly hasGrad: boolean[];
   private reducer: ColumnReducer | null = null;
+  /** The fusion in use (resolveFusion of the options). */
+  readonly fusion: GlobalFusion;
+  /** With tile fusion: the tile passes each way. */
+  readonly tileSweep: TileSweep | null = null;
+  private tileGroups: { forward: (GPUBindGroup | null)[]; backward: (GPUBindGroup | null)[]; sum: (GPUBindGroup | null)[] } | null = null;
 
   private constructor(
     gpu: GpuContext,
@@ -186,7 +228,8 @@ export class GlobalGradientRunner extends CircuitInputs {
     buffers: BufferSet,
     budgetBytes: number,
     readonly reduction: StageOneReduction,
-    fuse: boolean,
+    fusion: GlobalFusion,
+    requestedTileBits: number | undefined,
   ) {
     super(gpu, capacity, circuit.features, buffers, { label: 'matrices and derivatives', bytes: matrixAndDerivativeTable(compiled, undefined).byteLength });
     this.chunkRows = Math.min(capacity, globalAdjointChunkRows(gpu, circuit.qubits, compiled.real, budgetBytes));
@@ -203,7 +246,23 @@ export class GlobalGradientRunner extends CircuitInputs {
       if (kind === OP_KIND.MATRIX) return paramOf[compiled.ops[4 * g + 3]] !== NO_INDEX;
       return kind === OP_KIND.FEATURE_ROTATION && withFeatures;
     });
-    this.segments = sweepSegments(circuit, this.hasGrad, fuse);
+    this.fusion = fusion;
+    this.segments = sweepSegments(circuit, this.hasGrad, fusion === 'diagonal');
+    if (fusion === 'tiles') this.tileSweep = this.planTiles(requestedTileBits);
+  }
+
+  /** The tile passes each way; the backward ones keep their partial sums within a per-op pass's. */
+  private planTiles(requested: number | undefined): TileSweep {
+    const { gpu, compiled, circuit } = this;
+    const n = circuit.qubits;
+    const wg = this.reduction === 'workgroup';
+    const forwardBits = tileBits(gpu, n, compiled.real, 'forward', false, requested);
+    const backwardBits = tileBits(gpu, n, compiled.real, 'backward', wg, requested);
+    const blocks = 2 ** (n - backwardBits) * (wg ? 1 : tileGroupSize(gpu, backwardBits, true));
+    const maxGrads = Math.max(1, Math.floor(2 ** (n - 1) / blocks));
+    const backward = fuseTiles(compiled, backwardBits, { hasGrad: this.hasGrad, maxGrads });
+    const columns = Math.max(0, ...backward.map((p) => (p.kind === 'tile' ? p.grads : 0)));
+    return { forwardBits, backwardBits, forward: fuseTiles(compiled, forwardBits), backward, blocks, columns };
   }
 
   /**
@@ -225,7 +284,8 @@ export class GlobalGradientRunner extends CircuitInputs {
       async () => {
         const reduction = options.reduction ?? defaultReduction(gpu);
         if (reduction !== 'workgroup' && reduction !== 'invocation') throw new QmoeInputError('reduction', reduction, "must be 'workgroup' or 'invocation'");
-        runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction, options.fuse !== false);
+        const fusion = resolveFusion(gpu, options.fuse);
+        runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction, fusion, options.tileBits);
         await runner.build();
         return runner;
       },
@@ -245,7 +305,8 @@ export class GlobalGradientRunner extends CircuitInputs {
     this.angles = await AnglesStep.create(buffers, this.featuresBuf, this.capacity * circuit.features);
     const psi = buffers.storage('psi', chunkRows * stateBytes(n, real));
     const lam = buffers.storage('lambda', chunkRows * stateBytes(n, real));
-    const partials = buffers.storage('partial sums', chunkRows * blocksPerSample(n, this.reduction) * 4);
+    const tileFloats = this.tileSweep ? this.tileSweep.columns * this.tileSweep.blocks : 0;
+    const partials = buffers.storage('partial sums', chunkRows * Math.max(blocksPerSample(n, this.reduction), tileFloats) * 4);
     const ops = buffers.storageOf('ops', compiled.ops);
     const paramOf = buffers.storageOf('param of matrix', paramOfMatrix(compiled));
     const seg = Math.min(2 ** (n - 1), GROUP_SIZE);
@@ -277,8 +338,10 @@ export class GlobalGradientRunner extends CircuitInputs {
     const tables = { ops, mats: this.matsBuf, trig: this.angles.trig };
     const noFeatures = this.featureGrad ?? buffers.storage('no dL/dfeatures', 16);
     const noParams = circuit.params > 0 ? this.perSampleParamGrad : buffers.storage('no dL/dparams', 16);
+    const tileSteps = this.tileSweep ? await this.buildTiles({ ...tables, psi, lam, partials, paramOf, noParams, noFeatures }) : null;
     for (let first = 0; first < this.capacity; first += chunkRows) {
       this.chunks.push({
+        tiles: tileSteps?.(),
         first,
         init: kernelStep(buffers, init, { state: psi }),
         forward: kernelStep(buffers, forward, { ...tables, psi }),
@@ -290,6 +353,31 @@ export class GlobalGradientRunner extends CircuitInputs {
       });
     }
     if (circuit.params > 0) this.reducer = await ColumnReducer.create(gpu, this.capacity, circuit.params);
+  }
+
+  /** The tile kernels, their plans and group-1 bind groups; returns a maker of one chunk's steps. */
+  private async buildTiles(r: { ops: GPUBuffer; mats: GPUBuffer; trig: GPUBuffer; psi: GPUBuffer; lam: GPUBuffer; partials: GPUBuffer; paramOf: GPUBuffer; noParams: GPUBuffer; noFeatures: GPUBuffer }): Promise<() => TileSteps> {
+    const { gpu, compiled, buffers } = this;
+    const sweep = this.tileSweep!;
+    const n = compiled.qubits;
+    const real = compiled.real;
+    const wg = this.reduction === 'workgroup';
+    const tile = (bits: number, backward: boolean) =>
+      getKernel(gpu, 'global_tile', { REAL: real, BACKWARD: backward, WG_REDUCE: backward && wg }, { QUBITS: n, TILE: bits, GROUP_SIZE: tileGroupSize(gpu, bits, backward && !wg) });
+    const [forward, backward, sum] = await Promise.all([
+      tile(sweep.forwardBits, false),
+      tile(sweep.backwardBits, true),
+      getKernel(gpu, 'global_tile_sum', { WG_REDUCE: wg }, { GROUP_SIZE, SEG: GROUP_SIZE }),
+    ]);
+    const forwardPlan = new TilePlan(gpu, buffers, compiled, sweep.forward, [], 'forward tile');
+    const backwardPlan = new TilePlan(gpu, buffers, compiled, sweep.backward, this.hasGrad, 'backward tile');
+    this.tileGroups = { forward: forwardPlan.groups(forward), backward: backwardPlan.groups(backward), sum: backwardPlan.groups(sum) };
+    const tables = { ops: r.ops, mats: r.mats, trig: r.trig };
+    return () => ({
+      forward: kernelStep(buffers, forward, { ...tables, states: r.psi, tile_ops: forwardPlan.records }),
+      backward: kernelStep(buffers, backward, { ...tables, states: r.psi, lambdas: r.lam, partials: r.partials, tile_ops: backwardPlan.records }),
+      sum: kernelStep(buffers, sum, { ops: r.ops, tile_ops: backwardPlan.records, partials: r.partials, param_of: r.paramOf, grad_params: r.noParams, grad_features: r.noFeatures }),
+    });
   }
 
   /** The upstream gradient dL/dout (rows x outputsPerRow f32): uploaded, or a GPU buffer read in place. */
@@ -324,6 +412,10 @@ export class GlobalGradientRunner extends CircuitInputs {
     const dim = 2 ** n;
     const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
     c.init.encode(pass, Math.ceil((rows * dim) / 256), { count: rows * dim, dim });
+    if (c.tiles) {
+      this.encodeTileChunk(pass, c, c.tiles, rows);
+      return;
+    }
     const pairs = grid(Math.ceil((rows * dim) / 2 / GROUP_SIZE), maxDim);
     const gateMeta = { rows, features: circuit.features, first_row: c.first, dmat_offset: derivativeOffset(compiled), want_features: this.featureGrad ? 1 : 0, groups_x: pairs[0] };
     // Each step's Meta is written by its first dispatch of this encode.
@@ -369,6 +461,67 @@ export class GlobalGradientRunner extends CircuitInputs {
       pass.setBindGroup(1, this.opGroups.sum[g]);
       c.sum.encodeGrid(pass, perRow, once('sum', sumMeta));
     }
+  }
+
+  /**
+   * A chunk's forward pass, lambda and backward sweep with tile fusion: each tile pass one dispatch
+   * each way (and one stage-2 sum per backward pass with gradient columns), each single-op pass
+   * the per-op kernels.
+   */
+  private encodeTileChunk(pass: GPUComputePassEncoder, c: ChunkSteps, t: TileSteps, rows: number): void {
+    const { gpu, circuit, compiled } = this;
+    const sweep = this.tileSweep!;
+    const groups = this.tileGroups!;
+    const n = circuit.qubits;
+    const dim = 2 ** n;
+    const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
+    const pairs = grid(Math.ceil((rows * dim) / 2 / GROUP_SIZE), maxDim);
+    const gateMeta = { rows, features: circuit.features, first_row: c.first, dmat_offset: derivativeOffset(compiled), want_features: this.featureGrad ? 1 : 0, groups_x: pairs[0] };
+    const forwardGrid = grid(rows * 2 ** (n - sweep.forwardBits), maxDim);
+    const backwardGrid = grid(rows * 2 ** (n - sweep.backwardBits), maxDim);
+    const tileMeta = (xy: [number, number]) => ({ rows, features: circuit.features, first_row: c.first, dmat_offset: derivativeOffset(compiled), blocks: sweep.blocks, groups_x: xy[0] });
+    const perRow = grid(this.reduction === 'workgroup' ? rows : Math.ceil(rows / 64), maxDim);
+    const sumMeta = { rows, blocks: sweep.blocks, params: circuit.params, features: circuit.features, first_row: c.first, groups_x: perRow[0] };
+    const opSumMeta = { ...sumMeta, blocks: blocksPerSample(n, this.reduction) };
+    // Each step's Meta is written by its first dispatch of this encode.
+    const written = new Set<string>();
+    const once = <T>(key: string, meta: T): T | null => (written.has(key) ? null : (written.add(key), meta));
+    sweep.forward.forEach((p, i) => {
+      if (p.kind === 'tile') {
+        pass.setBindGroup(1, groups.forward[i]!);
+        t.forward.encodeGrid(pass, forwardGrid, once('tile forward', tileMeta(forwardGrid)));
+      } else {
+        pass.setBindGroup(1, this.opGroups.forward[p.op]);
+        c.forward.encodeGrid(pass, pairs, once('forward', gateMeta));
+      }
+    });
+    c.lambda.encode(pass, Math.ceil((rows * dim) / 256), { count: rows * dim, outputs: this.outputsPerRow, first_row: c.first });
+    for (let i = sweep.backward.length - 1; i >= 0; i--) {
+      const p = sweep.backward[i];
+      if (p.kind === 'tile') {
+        pass.setBindGroup(1, groups.backward[i]!);
+        t.backward.encodeGrid(pass, backwardGrid, once('tile backward', tileMeta(backwardGrid)));
+        if (p.grads === 0) continue;
+        pass.setBindGroup(1, groups.sum[i]!);
+        t.sum.encodeGrid(pass, perRow, once('tile sum', sumMeta));
+        continue;
+      }
+      pass.setBindGroup(1, this.opGroups.backward[p.op]);
+      c.backward.encodeGrid(pass, pairs, once('backward', gateMeta));
+      if (!this.hasGrad[p.op]) continue;
+      pass.setBindGroup(1, this.opGroups.sum[p.op]);
+      c.sum.encodeGrid(pass, perRow, once('sum', opSumMeta));
+    }
+  }
+
+  /** Dispatches over the states per chunk: forward passes, backward passes, stage-2 sums (benchmarks). */
+  passCounts(): { forward: number; backward: number; sums: number } {
+    if (this.tileSweep) {
+      const { forward, backward } = this.tileSweep;
+      const sums = backward.filter((p) => (p.kind === 'tile' ? p.grads > 0 : this.hasGrad[p.op])).length;
+      return { forward: forward.length, backward: backward.length, sums };
+    }
+    return { forward: this.segments.length, backward: this.segments.length, sums: this.hasGrad.filter(Boolean).length };
   }
 
   dispatch(): void {

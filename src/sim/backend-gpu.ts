@@ -13,7 +13,7 @@ import { checkGpuInput, validateInput } from './input.js';
 import { validateUpstream } from './adjoint-cpu.js';
 import { adjointShape } from './adjoint-gpu.js';
 import { type AdjointPath, type AnyGradientRunner, chooseAdjointPath, createGradientRunner } from './adjoint-global.js';
-import { CircuitRunner, fusedShape, maxBindingBytes, type FusedTuning, type KernelPath, type RunnerOutput } from './statevector-gpu.js';
+import { CircuitRunner, fusedShape, maxBindingBytes, type FusedTuning, type GlobalTuning, type KernelPath, type RunnerOutput } from './statevector-gpu.js';
 import { subgroupShape, type SubgroupTuning } from './subgroup-gpu.js';
 
 const SUBGROUP_REGS_TEXT = `${SUBGROUP_MAX_REGS} amplitudes`;
@@ -36,6 +36,8 @@ export interface WebGpuBackendOptions {
   fused?: FusedTuning;
   /** Lanes per sample of the subgroup kernels (tests, benchmarks). */
   subgroup?: SubgroupTuning;
+  /** Fusion of the global path, forward and global adjoint (tests, benchmarks). */
+  global?: GlobalTuning;
   /** Adjoint kernel: 'auto' takes the workgroup one when two states fit in workgroup memory, else the global one. */
   adjoint?: 'auto' | AdjointPath;
   /** GPU memory of the global adjoint's states in flight (default: the adapter's binding limits); larger batches run in chunks. */
@@ -48,7 +50,7 @@ export class WebGpuBackend implements Backend {
   private readonly options: Required<WebGpuBackendOptions>;
 
   constructor(readonly gpu: GpuContext, options: WebGpuBackendOptions = {}) {
-    this.options = { path: 'auto', real: 'auto', maxChunkBytes: 256 * 2 ** 20, fused: {}, subgroup: {}, adjoint: 'auto', adjointBudgetBytes: 0, ...options };
+    this.options = { path: 'auto', real: 'auto', maxChunkBytes: 256 * 2 ** 20, fused: {}, subgroup: {}, global: {}, adjoint: 'auto', adjointBudgetBytes: 0, ...options };
   }
 
   async states(circuit: Circuit, input: BatchInput): Promise<Float32Array> {
@@ -107,7 +109,7 @@ export class WebGpuBackend implements Backend {
   }
 
   private tuning() {
-    return { ...this.options.fused, ...this.options.subgroup };
+    return { ...this.options.fused, ...this.options.subgroup, ...this.options.global };
   }
 
   /** Most rows prepare() accepts for `circuit` and `output` (the adapter's binding limits and maxChunkBytes). */
@@ -203,9 +205,9 @@ export class WebGpuBackend implements Backend {
    * asks; path 'global' keeps the fused one) or the global-memory one, as `adjoint` asks.
    */
   private gradientRunner(circuit: Circuit, capacity: number, output: CircuitOutput, features: boolean): Promise<AnyGradientRunner> {
-    const { adjoint, adjointBudgetBytes, real, path, subgroup } = this.options;
+    const { adjoint, adjointBudgetBytes, real, path, subgroup, global } = this.options;
     const kernel = path === 'subgroup' || path === 'fused' ? path : path === 'auto' ? ('auto' as const) : ('fused' as const);
-    return createGradientRunner(this.gpu, circuit, capacity, output, { features, forceComplex: real === 'never', path: adjoint, budgetBytes: adjointBudgetBytes > 0 ? adjointBudgetBytes : undefined, kernel, subgroup });
+    return createGradientRunner(this.gpu, circuit, capacity, output, { features, forceComplex: real === 'never', path: adjoint, budgetBytes: adjointBudgetBytes > 0 ? adjointBudgetBytes : undefined, kernel, subgroup, fuse: global?.globalFusion, tileBits: global?.tileBits });
   }
 
   /** Rows per chunk of a gradient: binding limits, maxChunkBytes and the dispatch grid. */

@@ -10,6 +10,8 @@ import { CircuitInputs } from './circuit-inputs-gpu.js';
 import { type CompiledCircuit, matrixTable } from './compile.js';
 import { expertBounds } from './experts.js';
 import { subgroupShape, type SubgroupTuning } from './subgroup-gpu.js';
+import { fuseTiles, type FusedPass } from './fuse.js';
+import { type GlobalFusion, TilePlan, defaultFusion, tileBits, tileGroupSize } from './tile-passes-gpu.js';
 
 /** What a runner leaves in its output buffer per row. */
 export type RunnerOutput = { kind: 'probabilities' } | { kind: 'experts'; experts: number } | { kind: 'expectZ' } | { kind: 'states' };
@@ -33,8 +35,20 @@ export interface FusedTuning {
   grouping?: boolean;
 }
 
-/** Tuning of the register kernels: the fused kernel's and the subgroup kernel's. */
-export type CircuitTuning = FusedTuning & SubgroupTuning;
+/** Tuning of the global path (states in storage buffers). */
+export interface GlobalTuning {
+  /**
+   * 'tiles': runs of ops fused into passes through workgroup-memory tiles (src/sim/fuse.ts);
+   * 'none' (and 'diagonal', which the forward runner has no pass for): one dispatch per op.
+   * Default: defaultFusion of the adapter.
+   */
+  globalFusion?: GlobalFusion;
+  /** Tile bits (default: the most the adapter's workgroup memory holds). */
+  tileBits?: number;
+}
+
+/** Tuning of the kernels: the fused kernel's, the subgroup kernel's and the global path's. */
+export type CircuitTuning = FusedTuning & SubgroupTuning & GlobalTuning;
 
 /** Workgroup shape of the fused kernel for an n-qubit state, or null when a state does not fit. */
 export function fusedShape(gpu: GpuContext, qubits: number, real: boolean, tuning: FusedTuning = {}): { groupSize: number; samplesPerGroup: number } | null {
@@ -87,6 +101,8 @@ export class CircuitRunner extends CircuitInputs {
   readonly output: GPUBuffer;
   readonly outputBytesPerRow: number;
   private readonly steps: ((pass: GPUComputePassEncoder, rows: number) => void)[] = [];
+  /** Global path: its passes over the states (one per op, or fused tile passes). */
+  passes: readonly FusedPass[] = [];
 
   private constructor(
     gpu: GpuContext,
@@ -181,14 +197,36 @@ export class CircuitRunner extends CircuitInputs {
       for (let g = 0; g < numOps; g++) table.set(new Uint8Array(packUniform(OpIndex, { index: g })), g * align);
       const indices = buffers.uniformBytes('op indices', table.byteLength, table);
       const opGroups = Array.from({ length: numOps }, (_, g) => bindGroup(gpu, kernel, { op_index: { buffer: indices, offset: g * align, size: OpIndex.bytes } }, 1));
+      const fusion = this.tuning.globalFusion ?? defaultFusion(gpu);
+      const bits = tileBits(gpu, compiled.qubits, real, 'forward', false, this.tuning.tileBits);
+      this.passes = fusion === 'tiles' ? fuseTiles(compiled, bits) : opGroups.map((_, op) => ({ kind: 'op' as const, op }));
+      let encodeTiles: ((pass: GPUComputePassEncoder, i: number, rows: number, first: boolean) => void) | null = null;
+      if (this.passes.some((p) => p.kind === 'tile')) {
+        const plan = new TilePlan(gpu, buffers, compiled, this.passes);
+        const tileKernel = await getKernel(gpu, 'global_tile', { REAL: real, BACKWARD: false, WG_REDUCE: false }, { QUBITS: compiled.qubits, TILE: bits, GROUP_SIZE: tileGroupSize(gpu, bits) });
+        const tileStep = kernelStep(buffers, tileKernel, { ...tables, states: state, tile_ops: plan.records });
+        const tileGroups = plan.groups(tileKernel);
+        encodeTiles = (pass, i, rows, first) => {
+          const xy = grid(rows * 2 ** (compiled.qubits - bits), gpu.limits.maxComputeWorkgroupsPerDimension);
+          pass.setBindGroup(1, tileGroups[i]!);
+          tileStep.encodeGrid(pass, xy, first ? { rows, features: compiled.features, first_row: 0, dmat_offset: 0, blocks: 0, groups_x: xy[0] } : null);
+        };
+      }
       this.steps.push((pass, rows) => {
         const [x, y] = grid(Math.ceil((rows * dim) / 2 / 256), gpu.limits.maxComputeWorkgroupsPerDimension);
-        for (const [g, opGroup] of opGroups.entries()) {
-          pass.setBindGroup(1, opGroup);
-          // The first dispatch binds group 0 and writes the Meta; the others reuse both.
-          if (g === 0) apply.encodeGrid(pass, [x, y], { rows, features: compiled.features, num_ops: numOps, outputs: this.outputsPerRow, groups_x: x });
-          else pass.dispatchWorkgroups(x, y);
-        }
+        // Each step's first dispatch writes its Meta; the others reuse it.
+        let firstOp = true;
+        let firstTile = true;
+        this.passes.forEach((p, i) => {
+          if (p.kind === 'tile') {
+            encodeTiles!(pass, i, rows, firstTile);
+            firstTile = false;
+            return;
+          }
+          pass.setBindGroup(1, opGroups[p.op]);
+          apply.encodeGrid(pass, [x, y], firstOp ? { rows, features: compiled.features, num_ops: numOps, outputs: this.outputsPerRow, groups_x: x } : null);
+          firstOp = false;
+        });
       });
     }
     if (this.kind.kind === 'states') return;

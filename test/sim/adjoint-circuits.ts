@@ -1,5 +1,9 @@
 import { GATES } from '../../src/circuit/gates.js';
 import type { Circuit, GateName, Op } from '../../src/circuit/types.js';
+import type { GpuContext } from '../../src/gpu/context.js';
+import { readFloats } from '../../src/gpu/buffers.js';
+import { type GlobalGradientOptions, GlobalGradientRunner } from '../../src/sim/adjoint-global.js';
+import type { BatchInput, CircuitOutput } from '../../src/sim/backend.js';
 import { distinctWires, mulberry32, randomCircuit, randomInt } from '../helpers/random.js';
 
 export { mulberry32 };
@@ -39,4 +43,33 @@ export function randomBatch(rng: () => number, circuit: Circuit, rows: number): 
     features: Array.from({ length: rows * circuit.features }, () => (rng() * 2 - 1) * 2 * Math.PI),
     params: Array.from({ length: circuit.params }, () => (rng() * 2 - 1) * 2 * Math.PI),
   };
+}
+
+/**
+ * The global runner's batch-summed dL/dparams and per-row dL/dfeatures for one batch (feature
+ * gradients on unless the options say otherwise), its rows per chunk and its backward passes
+ * (tile passes among them).
+ */
+export async function globalGradient(
+  gpu: GpuContext,
+  circuit: Circuit,
+  input: BatchInput,
+  output: CircuitOutput,
+  up: Float32Array,
+  options: GlobalGradientOptions = {},
+): Promise<{ params: Float32Array; features: Float32Array; chunkRows: number; passes: number; tilePasses: number }> {
+  const runner = await GlobalGradientRunner.create(gpu, circuit, input.rows, output, { features: true, ...options });
+  try {
+    runner.setParams(input.params);
+    runner.setFeatures(Float32Array.from(input.features ?? []), input.rows);
+    runner.setUpstream(up);
+    runner.dispatch();
+    const params = await readFloats(gpu.device, runner.paramGrad, circuit.params * 4);
+    const features = runner.featureGrad ? await readFloats(gpu.device, runner.featureGrad, input.rows * circuit.features * 4) : new Float32Array(0);
+    const backward = runner.tileSweep?.backward ?? runner.segments;
+    const tilePasses = runner.tileSweep?.backward.filter((p) => p.kind === 'tile').length ?? 0;
+    return { params, features, chunkRows: runner.chunkRows, passes: backward.length, tilePasses };
+  } finally {
+    runner.destroy();
+  }
 }

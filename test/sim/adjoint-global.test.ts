@@ -9,7 +9,7 @@ import { type GlobalGradientOptions, GlobalGradientRunner, chooseAdjointPath, st
 import { adjointShape } from '../../src/sim/adjoint-gpu.js';
 import { WebGpuBackend } from '../../src/sim/backend-gpu.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
-import { gradientTestCircuit, mulberry32, randomBatch } from './adjoint-circuits.js';
+import { globalGradient, gradientTestCircuit, mulberry32, randomBatch } from './adjoint-circuits.js';
 
 /** f32 against the float64 adjoint: |gpu - cpu| <= 1e-4 x the largest |cpu| entry (at least 1e-3). */
 const GRAD_TOL = 1e-4;
@@ -27,22 +27,6 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: numbe
     if (!(d <= worst)) [worst, at] = [d, i];
   }
   expect(worst, `${what}: worst at ${at}: ${got[at]} vs ${want[at]} (scale ${scale})`).toBeLessThanOrEqual(tol * scale);
-}
-
-/** The global runner's batch-summed dL/dparams and per-row dL/dfeatures for one batch. */
-async function globalGradient(gpu: GpuContext, circuit: Circuit, input: BatchInput, output: CircuitOutput, up: Float32Array, options: GlobalGradientOptions = {}): Promise<{ params: Float32Array; features: Float32Array; chunkRows: number }> {
-  const runner = await GlobalGradientRunner.create(gpu, circuit, input.rows, output, { features: true, ...options });
-  try {
-    runner.setParams(input.params);
-    runner.setFeatures(Float32Array.from(input.features ?? []), input.rows);
-    runner.setUpstream(up);
-    runner.dispatch();
-    const params = await readFloats(gpu.device, runner.paramGrad, circuit.params * 4);
-    const features = await readFloats(gpu.device, runner.featureGrad!, input.rows * circuit.features * 4);
-    return { params, features, chunkRows: runner.chunkRows };
-  } finally {
-    runner.destroy();
-  }
 }
 
 describe.skipIf(skipGpu)('global-memory adjoint against the float64 CPU adjoint', () => {
@@ -201,7 +185,7 @@ describe.skipIf(skipGpu)('global-memory adjoint against the float64 CPU adjoint'
       const input = randomBatch(rng, circuit, 3);
       const outputs = output.kind === 'experts' ? output.experts : circuit.qubits;
       const up = Float32Array.from({ length: 3 * outputs }, () => rng() * 2 - 1);
-      const fused = await globalGradient(gpu, circuit, input, output, up);
+      const fused = await globalGradient(gpu, circuit, input, output, up, { fuse: 'diagonal' });
       const unfused = await globalGradient(gpu, circuit, input, output, up, { fuse: false });
       expectClose(fused.params, unfused.params, 1e-5, 'fused vs unfused params');
       expectClose(fused.features, unfused.features, 1e-5, 'fused vs unfused features');
@@ -212,7 +196,7 @@ describe.skipIf(skipGpu)('global-memory adjoint against the float64 CPU adjoint'
     // Without feature gradients the feature RZ joins its run: gradients of the params still hold.
     const input = randomBatch(rng, random, 2);
     const up = Float32Array.from({ length: 2 * 12 }, () => rng() * 2 - 1);
-    const runner = await GlobalGradientRunner.create(gpu, random, 2, { kind: 'expectZ' });
+    const runner = await GlobalGradientRunner.create(gpu, random, 2, { kind: 'expectZ' }, { fuse: 'diagonal' });
     try {
       expect(runner.segments.some((s) => 'first' in s && s.count >= 6)).toBe(true);
       runner.setParams(input.params);
