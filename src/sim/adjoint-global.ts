@@ -98,6 +98,22 @@ export interface GlobalGradientOptions {
   reduction?: StageOneReduction;
   /** Fuse runs of diagonal gates without gradient slots into one pass each way (default true). */
   fuse?: boolean;
+  /** Extra passes between the ops (the Paulis of noise trajectories: src/noise/pauli-global.ts). */
+  extras?: SweepExtras;
+}
+
+/**
+ * A hook for passes between the ops of the global adjoint's sweep, on the runner's own states:
+ * encoded after op g in the forward pass (g = -1: right after |0>) and again, as its inverse,
+ * before op g is undone in the backward sweep. An op with extras is never fused into a run.
+ */
+export interface SweepExtras {
+  /** Whether op g (-1: the start) has extra passes. */
+  has(g: number): boolean;
+  /** Called once, with the runner's buffers and the psi and lambda buffers its `chunks` chunks share. */
+  build(buffers: BufferSet, states: { psi: GPUBuffer; lam: GPUBuffer }, chunks: number): Promise<void>;
+  /** Encodes the passes after op g for the chunk `index` of `rows` rows from batch row `first`. */
+  encode(pass: GPUComputePassEncoder, g: number, chunk: { index: number; first: number; rows: number }, backward: boolean): void;
 }
 
 /** A step of the sweep: one op, or a run of consecutive diagonal ops without gradient slots. */
@@ -175,6 +191,7 @@ export class GlobalGradientRunner extends CircuitInputs {
   /** Per op: whether the backward sweep has a gradient slot for it. */
   private readonly hasGrad: boolean[];
   private reducer: ColumnReducer | null = null;
+  private readonly extras: SweepExtras | null;
 
   private constructor(
     gpu: GpuContext,
@@ -187,6 +204,7 @@ export class GlobalGradientRunner extends CircuitInputs {
     budgetBytes: number,
     readonly reduction: StageOneReduction,
     fuse: boolean,
+    extras?: SweepExtras,
   ) {
     super(gpu, capacity, circuit.features, buffers, { label: 'matrices and derivatives', bytes: matrixAndDerivativeTable(compiled, undefined).byteLength });
     this.chunkRows = Math.min(capacity, globalAdjointChunkRows(gpu, circuit.qubits, compiled.real, budgetBytes));
@@ -203,7 +221,8 @@ export class GlobalGradientRunner extends CircuitInputs {
       if (kind === OP_KIND.MATRIX) return paramOf[compiled.ops[4 * g + 3]] !== NO_INDEX;
       return kind === OP_KIND.FEATURE_ROTATION && withFeatures;
     });
-    this.segments = sweepSegments(circuit, this.hasGrad, fuse);
+    this.extras = extras ?? null;
+    this.segments = sweepSegments(circuit, extras ? this.hasGrad.map((h, g) => h || extras.has(g)) : this.hasGrad, fuse);
   }
 
   /**
@@ -225,7 +244,7 @@ export class GlobalGradientRunner extends CircuitInputs {
       async () => {
         const reduction = options.reduction ?? defaultReduction(gpu);
         if (reduction !== 'workgroup' && reduction !== 'invocation') throw new QmoeInputError('reduction', reduction, "must be 'workgroup' or 'invocation'");
-        runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction, options.fuse !== false);
+        runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction, options.fuse !== false, options.extras);
         await runner.build();
         return runner;
       },
@@ -289,6 +308,7 @@ export class GlobalGradientRunner extends CircuitInputs {
         diagBackward: kernelStep(buffers, diagBackward, { ...tables, psi, lam }),
       });
     }
+    await this.extras?.build(buffers, { psi, lam }, this.chunks.length);
     if (circuit.params > 0) this.reducer = await ColumnReducer.create(gpu, this.capacity, circuit.params);
   }
 
@@ -310,20 +330,24 @@ export class GlobalGradientRunner extends CircuitInputs {
     if (this.featureGrad && circuit.features > 0) encoder.clearBuffer(this.featureGrad, 0, rows * circuit.features * 4);
     const pass = encoder.beginComputePass({ label: 'global adjoint gradient' });
     this.angles.encode(pass, rows * circuit.features);
-    for (const chunk of this.chunks) {
-      if (chunk.first >= rows) break;
-      this.encodeChunk(pass, chunk, Math.min(this.chunkRows, rows - chunk.first));
-    }
+    this.chunks.forEach((chunk, index) => {
+      if (chunk.first < rows) this.encodeChunk(pass, chunk, Math.min(this.chunkRows, rows - chunk.first), index);
+    });
     this.reducer?.encode(pass, this.perSampleParamGrad, rows, this.paramGrad);
     pass.end();
   }
 
-  private encodeChunk(pass: GPUComputePassEncoder, c: ChunkSteps, rows: number): void {
+  private encodeChunk(pass: GPUComputePassEncoder, c: ChunkSteps, rows: number, index: number): void {
     const { gpu, circuit, compiled } = this;
     const n = circuit.qubits;
     const dim = 2 ** n;
     const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
     c.init.encode(pass, Math.ceil((rows * dim) / 256), { count: rows * dim, dim });
+    const where = { index, first: c.first, rows };
+    const extras = (g: number, backward: boolean) => {
+      if (this.extras?.has(g)) this.extras.encode(pass, g, where, backward);
+    };
+    extras(-1, false);
     const pairs = grid(Math.ceil((rows * dim) / 2 / GROUP_SIZE), maxDim);
     const gateMeta = { rows, features: circuit.features, first_row: c.first, dmat_offset: derivativeOffset(compiled), want_features: this.featureGrad ? 1 : 0, groups_x: pairs[0] };
     // Each step's Meta is written by its first dispatch of this encode.
@@ -340,6 +364,7 @@ export class GlobalGradientRunner extends CircuitInputs {
       if ('op' in segment) {
         pass.setBindGroup(1, this.opGroups.forward[segment.op]);
         c.forward.encodeGrid(pass, pairs, once('forward', gateMeta));
+        extras(segment.op, false);
       } else {
         pass.setBindGroup(1, this.opGroups.diagForward[run++]);
         c.diagForward.encodeGrid(pass, amps, once('diagForward', diagMeta));
@@ -363,6 +388,7 @@ export class GlobalGradientRunner extends CircuitInputs {
         continue;
       }
       const g = segment.op;
+      extras(g, true);
       pass.setBindGroup(1, this.opGroups.backward[g]);
       c.backward.encodeGrid(pass, pairs, once('backward', gateMeta));
       if (!this.hasGrad[g]) continue;
