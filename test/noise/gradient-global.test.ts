@@ -78,8 +78,8 @@ describe.skipIf(skipGpu)('noise-aware gradient on the global-memory path against
 
   it('names the limit when one state does not fit a storage binding', async () => {
     const circuit = paramCircuit(mulberry32(3), 2, 3, false);
-    const big = { ...circuit, qubits: 31 };
+    const big = { ...circuit, qubits: 30 };
     const schedule = noiseSchedule(circuit, { p: 0.1 });
-    await expect(noisyGradientGlobal(gpu, { ...schedule, circuit: big }, { rows: 1, features: [0, 0], params: [0, 0, 0, 0] }, { kind: 'expectZ' }, new Array(31).fill(1), { trajectories: 2 })).rejects.toThrow(/at most \d+ qubits/);
+    await expect(noisyGradientGlobal(gpu, { ...schedule, circuit: big }, { rows: 1, features: [0, 0], params: [0, 0, 0, 0] }, { kind: 'expectZ' }, new Array(30).fill(1), { trajectories: 2 })).rejects.toThrow(/at most \d+ qubits/);
   });
 });

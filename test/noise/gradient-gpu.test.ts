@@ -107,6 +107,6 @@ describe.skipIf(skipGpu)('noise-aware adjoint gradient on WebGPU against noisyGr
     await expect(noisyGradientGpu(gpu, schedule, input, { kind: 'expectZ' }, [1], { trajectories: 2 })).rejects.toThrow(/dLdOut/);
     await expect(noisyGradientGpu(gpu, schedule, input, { kind: 'expectZ' }, [1, 2], { trajectories: 0 })).rejects.toThrow(/trajectories/);
     const big = randomCircuit(mulberry32(2), { qubits: 14, gates: 3, params: 1 });
-    await expect(noisyGradientGpu(gpu, noiseSchedule(big, { p: 0.1 }), input, { kind: 'expectZ' }, new Array(14).fill(1), { trajectories: 2 })).rejects.toThrow(/workgroup memory.*at most \d+ qubits/);
+    await expect(noisyGradientGpu(gpu, noiseSchedule(big, { p: 0.1 }), input, { kind: 'expectZ' }, new Array(14).fill(1), { trajectories: 2, path: 'workgroup' })).rejects.toThrow(/workgroup memory.*at most \d+ qubits/);
   });
 });

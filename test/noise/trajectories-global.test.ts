@@ -65,6 +65,6 @@ describe.skipIf(skipGpu)('noise trajectories on the global-memory path against t
   it('names the limit when one state does not fit a storage binding', async () => {
     const circuit = paramCircuit(mulberry32(5), 2, 3, false);
     const schedule = noiseSchedule(circuit, { p: 0.1 });
-    await expect(trajectoryProbabilitiesGlobal(gpu, { ...schedule, circuit: { ...circuit, qubits: 31 } }, { rows: 1, features: [0, 0], params: [0, 0, 0, 0] }, { trajectories: 2 })).rejects.toThrow(/global memory.*at most \d+ qubits/);
+    await expect(trajectoryProbabilitiesGlobal(gpu, { ...schedule, circuit: { ...circuit, qubits: 30 } }, { rows: 1, features: [0, 0], params: [0, 0, 0, 0] }, { trajectories: 2 })).rejects.toThrow(/global memory.*at most \d+ qubits/);
   });
 });
