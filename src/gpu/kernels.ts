@@ -162,6 +162,19 @@ export const KERNELS = {
       Meta: uniformStruct('Meta', { rows: u32('probability rows'), bit: u32('the qubit\'s bit'), readout: f32('bit-flip probability'), groups_x: GROUPS_X }),
     },
   },
+  global_density: {
+    flags: [],
+    // Density matrices are always complex.
+    fixed: { REAL: false },
+    structs: {
+      Meta: uniformStruct('Meta', { rows: u32('density matrices in this dispatch'), features: u32('row width F of the trig table'), groups_x: GROUPS_X }),
+      OpIndex: uniformStruct('OpIndex', { index: u32('the op this dispatch applies') }),
+    },
+  },
+  global_density_diag: {
+    flags: [],
+    structs: { Meta: uniformStruct('Meta', { count: u32('rows * 2^n'), groups_x: GROUPS_X }) },
+  },
   reduce_rows: {
     flags: [],
     structs: { Meta: uniformStruct('Meta', { rows: u32('rows of the matrix'), cols: u32('columns of the matrix'), groups_y: u32('workgroups along y of the 2D grid of row blocks (y, z)') }) },

@@ -1,7 +1,8 @@
 import type { GpuContext } from '../gpu/context.js';
 import { allocateSplitting } from '../gpu/split.js';
 import type { BatchInput, CircuitOutput } from '../sim/backend.js';
-import { DensityRunner } from './density-gpu.js';
+import { DensityRunner, chooseDensityPath } from './density-gpu.js';
+import { GlobalDensityRunner } from './density-global.js';
 import { NoisyGradientRunner, chooseNoisyGradientPath, noisyGradientChunkRows, noisyGradientInChunks } from './gradient-gpu.js';
 import { GlobalNoisyGradientRunner, globalNoisyGradientInChunks, globalNoisyGradientRows } from './gradient-global.js';
 import { compileNoise } from './compile.js';
@@ -50,7 +51,10 @@ export class GpuNoiseRunners {
   async density(schedule: NoiseSchedule, input: BatchInput): Promise<Float32Array> {
     this.forSchedule(schedule);
     checkNoiseGpuInput(schedule.circuit, input);
-    const runner = await this.get('density', input.rows, DensityRunner.chunkRows(this.gpu, schedule), (c) => DensityRunner.create(this.gpu, schedule, c));
+    const runner =
+      chooseDensityPath(this.gpu, schedule.circuit.qubits) === 'spread'
+        ? await this.get('spread density', input.rows, GlobalDensityRunner.chunkRows(this.gpu, schedule), (c) => GlobalDensityRunner.create(this.gpu, schedule, c))
+        : await this.get('density', input.rows, DensityRunner.chunkRows(this.gpu, schedule), (c) => DensityRunner.create(this.gpu, schedule, c));
     return probabilitiesInChunks(this.gpu, runner, input, 'the noisy probabilities (density matrices)');
   }
 

@@ -15,9 +15,11 @@ export interface NoiseGpuOptions {
   maxChunkBytes?: number;
   /**
    * Density matrices and trajectories: 'auto' (the fused kernel while rho, or one trajectory
-   * state, fits in workgroup memory), 'fused' (workgroup memory) or 'global' (storage buffers).
+   * state, fits in workgroup memory), 'fused' (workgroup memory) or 'global' (storage buffers);
+   * density matrices also 'spread' (storage buffers, each op one dispatch over many workgroups:
+   * what 'auto' takes beyond workgroup memory; 'global' is one workgroup per sample).
    */
-  path?: 'auto' | 'fused' | 'global';
+  path?: 'auto' | 'fused' | 'global' | 'spread';
   /** Trajectories: 'auto' runs real-only kernels when every gate is real; 'never' keeps complex ones. */
   real?: 'auto' | 'never';
 }
