@@ -7,7 +7,7 @@ import type { CircuitOutput } from '../../src/sim/backend.js';
 import { outputCount } from '../../src/sim/experts.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 import { mulberry32 } from '../helpers/random.js';
-import { paramCircuit, randomBatch } from './helpers.js';
+import { paramCircuit, pointsModel, randomBatch } from './helpers.js';
 
 /** f32 against float64: the largest |gpu - cpu| relative to the largest |cpu| entry (at least 1e-2). */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -21,12 +21,7 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const TOL = 1e-4;
 
-const POINTS = (n: number): NoiseModel => ({
-  p: 0.3,
-  p2: 0.4,
-  readout: 0.03,
-  placement: { kind: 'points', points: [{ after: -1, wires: [0, n - 1] }, { after: 3, wires: Array.from({ length: n }, (_, q) => q) }, { after: 6, wires: [1, n - 2], pair: true }] },
-});
+const POINTS = (n: number): NoiseModel => pointsModel(n, 3, 0.03);
 
 describe.skipIf(skipGpu)('noise-aware gradient on the global-memory path against noisyGradientCpu (same draws)', () => {
   let gpu: GpuContext;

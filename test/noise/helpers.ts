@@ -49,3 +49,13 @@ export function paramCircuit(rng: () => number, qubits: number, gates: number, r
   for (let q = 0; q < qubits; q++) ops.push({ gate: real ? 'ry' : (['rx', 'ry', 'rz'] as const)[q % 3], wires: [q], angle: { kind: 'param', index: (k++ + q) % 4 } });
   return { ...base, ops };
 }
+
+/** Channels at chosen points (before op 0, on all wires after op `at`, a pair after op at + 3) with readout error: the code placement. */
+export function pointsModel(n: number, at: number, readout: number): NoiseModel {
+  return {
+    p: 0.3,
+    p2: 0.4,
+    readout,
+    placement: { kind: 'points', points: [{ after: -1, wires: [0, n - 1] }, { after: at, wires: Array.from({ length: n }, (_, q) => q) }, { after: at + 3, wires: [1, n - 2], pair: true }] },
+  };
+}

@@ -6,7 +6,7 @@ import { trajectoryProbabilitiesGlobal } from '../../src/noise/trajectories-glob
 import { trajectoryProbabilitiesGpu } from '../../src/noise/trajectories-gpu.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 import { mulberry32 } from '../helpers/random.js';
-import { maxAbsDiff, paramCircuit, randomBatch } from './helpers.js';
+import { maxAbsDiff, paramCircuit, pointsModel, randomBatch } from './helpers.js';
 
 /** f32 probabilities against float64: |gpu - cpu| <= 2e-6 + 1e-4 x the largest probability of the batch. */
 function expectProbabilities(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
@@ -15,12 +15,7 @@ function expectProbabilities(got: ArrayLike<number>, want: ArrayLike<number>, wh
   expect(maxAbsDiff(got, want), what).toBeLessThan(2e-6 + 1e-4 * top);
 }
 
-const POINTS = (n: number): NoiseModel => ({
-  p: 0.3,
-  p2: 0.4,
-  readout: 0.04,
-  placement: { kind: 'points', points: [{ after: -1, wires: [0, n - 1] }, { after: 2, wires: Array.from({ length: n }, (_, q) => q) }, { after: 5, wires: [1, n - 2], pair: true }] },
-});
+const POINTS = (n: number): NoiseModel => pointsModel(n, 2, 0.04);
 
 describe.skipIf(skipGpu)('noise trajectories on the global-memory path against trajectoryProbabilitiesCpu (same draws)', () => {
   let gpu: GpuContext;
