@@ -7,8 +7,9 @@ import { routerCircuit } from '../src/circuit/builders.js';
 import { QmoeInputError } from '../src/errors.js';
 import type { GpuContext } from '../src/gpu/context.js';
 import { noiseSchedule } from '../src/noise/model.js';
+import { compileNoise } from '../src/noise/compile.js';
 import { densityProbabilitiesGpu, densityShape } from '../src/noise/density-gpu.js';
-import { trajectoryProbabilitiesGpu } from '../src/noise/trajectories-gpu.js';
+import { chooseTrajectoryPath, trajectoryProbabilitiesGpu } from '../src/noise/trajectories-gpu.js';
 import { sig, si, table } from './table.js';
 
 const LAYERS = 4;
@@ -19,8 +20,9 @@ export interface NoiseSizes {
   density: [number, number][];
 }
 
-export const NOISE_FULL: NoiseSizes = { trajectories: { n: [2, 8, 12], T: 100, B: 1000 }, density: [[2, 1000], [4, 1000], [6, 1000], [8, 100], [10, 4]] };
-export const NOISE_QUICK: NoiseSizes = { trajectories: { n: [2, 4], T: 10, B: 16 }, density: [[2, 16], [4, 8]] };
+export const NOISE_FULL: NoiseSizes = { trajectories: { n: [2, 8, 12, 16, 20], T: 100, B: 1000 }, density: [[2, 1000], [4, 1000], [6, 1000], [8, 100], [10, 100]] };
+// n = 14 trajectories and n = 10 density matrices: the global-memory paths (beyond SwiftShader's 32 KiB of workgroup memory).
+export const NOISE_QUICK: NoiseSizes = { trajectories: { n: [2, 4, 14], T: 10, B: 16 }, density: [[2, 16], [4, 8], [10, 2]] };
 
 export interface NoiseRow {
   what: 'trajectories' | 'density';
@@ -67,19 +69,22 @@ export async function benchNoise(gpu: GpuContext, sizes: NoiseSizes, log: (s: st
     log(`gpu  noise trajectories n=${n} T=${T} B=${B} ...`);
     const schedule = noiseSchedule(routerCircuit(n, LAYERS), { p: P });
     const input = batch(n, B);
-    rows.push(await measure({ what: 'trajectories', n, B, T }, B * T, () => trajectoryProbabilitiesGpu(gpu, schedule, input, { trajectories: T, seed: 1 })));
+    let path = '-';
+    try {
+      path = chooseTrajectoryPath(gpu, n, compileNoise(schedule, 'threshold', true).real);
+    } catch {
+      // measure() reports the limit
+    }
+    rows.push(await measure({ what: 'trajectories', n, B, T, path }, B * T, () => trajectoryProbabilitiesGpu(gpu, schedule, input, { trajectories: T, seed: 1 })));
   }
   for (const [n, b] of sizes.density) {
-    log(`gpu  noise density matrix n=${n} B=${b} ...`);
     const schedule = noiseSchedule(routerCircuit(n, LAYERS), { p: P });
     const input = batch(n, b);
-    let path = '';
-    try {
-      path = densityShape(gpu, n).fused ? 'fused' : 'global';
-    } catch {
-      path = '-';
+    // Beyond workgroup memory both global paths: one workgroup per sample (the old one) and spread over many ('auto').
+    for (const path of densityShape(gpu, n).fused ? (['fused'] as const) : (['global', 'spread'] as const)) {
+      log(`gpu  noise density matrix n=${n} B=${b} path=${path} ...`);
+      rows.push(await measure({ what: 'density', n, B: b, path }, b, () => densityProbabilitiesGpu(gpu, schedule, input, { path })));
     }
-    rows.push(await measure({ what: 'density', n, B: b, path }, b, () => densityProbabilitiesGpu(gpu, schedule, input)));
   }
 }
 
@@ -92,6 +97,7 @@ export function noiseTable(rows: NoiseRow[]): string {
 
 export const NOISE_TEXT =
   `\n4. Noise: routerCircuit(n, ${LAYERS}) with depolarizing p = ${P} after every gate. trajectories: B samples x T trajectories` +
-  ' (state vectors with Paulis from the counter-based RNG), per s = trajectories per second; density: the exact density matrix of' +
-  ' each sample (fused in workgroup memory while 4^n fits, else global), per s = samples per second. One call = upload, kernels and' +
+  ' (state vectors with Paulis from the counter-based RNG; path workgroup while a state fits workgroup memory, else global), per s =' +
+  ' trajectories per second; density: the exact density matrix of each sample (fused in workgroup memory while 4^n fits; beyond, global' +
+  ' = one workgroup per sample, spread = each op one dispatch over many workgroups, what auto takes), per s = samples per second. One call = upload, kernels and' +
   ' readback, median of 3 after a warm-up.';

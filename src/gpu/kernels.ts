@@ -169,6 +169,51 @@ export const KERNELS = {
       OpIndex: uniformStruct('OpIndex', { index: u32('the op whose partials are summed') }),
     },
   },
+  global_pauli: {
+    flags: ['REAL', 'BACKWARD'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        rows: u32('trajectory states in this dispatch'),
+        first_row: u32('batch row (sample x T + trajectory) of state 0 of this dispatch'),
+        trajectories: u32('T'),
+        seed: u32('seed of the Pauli draws'),
+        step: u32('step counter of the Pauli draws'),
+        first_sample: u32("index of the batch's sample 0 in the whole data set"),
+        groups_x: GROUPS_X,
+      }),
+      OpIndex: uniformStruct('OpIndex', { index: u32('the channel this dispatch applies') }),
+    },
+  },
+  global_traj_mean: {
+    flags: ['REAL'],
+    structs: {
+      Meta: uniformStruct('Meta', {
+        rows: u32('trajectory states in this chunk'),
+        first_row: u32('batch row (sample x T + trajectory) of state 0 of the chunk'),
+        trajectories: u32('T'),
+        groups_x: GROUPS_X,
+      }),
+    },
+  },
+  global_readout: {
+    flags: [],
+    structs: {
+      Meta: uniformStruct('Meta', { rows: u32('probability rows'), bit: u32('the qubit\'s bit'), readout: f32('bit-flip probability'), groups_x: GROUPS_X }),
+    },
+  },
+  global_density: {
+    flags: [],
+    // Density matrices are always complex.
+    fixed: { REAL: false },
+    structs: {
+      Meta: uniformStruct('Meta', { rows: u32('density matrices in this dispatch'), features: u32('row width F of the trig table'), groups_x: GROUPS_X }),
+      OpIndex: uniformStruct('OpIndex', { index: u32('the op this dispatch applies') }),
+    },
+  },
+  global_density_diag: {
+    flags: [],
+    structs: { Meta: uniformStruct('Meta', { count: u32('rows * 2^n'), groups_x: GROUPS_X }) },
+  },
   reduce_rows: {
     flags: [],
     structs: { Meta: uniformStruct('Meta', { rows: u32('rows of the matrix'), cols: u32('columns of the matrix'), groups_y: u32('workgroups along y of the 2D grid of row blocks (y, z)') }) },

@@ -6,12 +6,12 @@ import type { BatchInput } from '../sim/backend.js';
 import { validateInput } from '../sim/input.js';
 import { maxBindingBytes } from '../sim/statevector-gpu.js';
 import { compileNoise } from './compile.js';
+import { DENSITY_GPU_MAX_QUBITS, GlobalDensityRunner } from './density-global.js';
 import { checkDensityQubits } from './density-cpu.js';
 import type { NoiseSchedule } from './model.js';
 import { DEFAULT_MAX_CHUNK_BYTES, type NoiseGpuOptions, NoiseProbabilityRunner, type ProbabilityParts, checkNoiseGpuInput, noiseThreads, probabilitiesOnce, probabilityParts } from './runner-gpu.js';
 
-/** Most qubits of the exact path on the GPU: 4^11 complex f32 = 32 MiB per sample in global memory. */
-export const DENSITY_GPU_MAX_QUBITS = 11;
+export { DENSITY_GPU_MAX_QUBITS };
 
 /**
  * Shape of the density kernel: fused (rho of SAMPLES_PER_GROUP samples in workgroup memory; complex
@@ -33,6 +33,20 @@ export function densityShape(gpu: GpuContext, qubits: number, path: NoiseGpuOpti
     return { fused: true, groupSize, samplesPerGroup };
   }
   return { fused: false, groupSize: max, samplesPerGroup: 1 };
+}
+
+/** Where a density matrix lives: workgroup memory, global memory with one workgroup per sample, or global memory spread over many workgroups. */
+export type DensityPath = 'fused' | 'global' | 'spread';
+
+/**
+ * The density-matrix path of an n-qubit circuit: 'auto' takes the fused kernel while rho fits in
+ * workgroup memory, else 'spread' (src/noise/density-global.ts, one dispatch per op over many
+ * workgroups); 'global' is shaders/density.wgsl with one workgroup per sample.
+ */
+export function chooseDensityPath(gpu: GpuContext, qubits: number, path: NoiseGpuOptions['path'] = 'auto'): DensityPath {
+  if (path !== 'auto' && path !== 'fused' && path !== 'global' && path !== 'spread') throw new QmoeInputError('path', path, "must be 'auto', 'fused', 'global' or 'spread'");
+  if (path === 'global' || path === 'spread') return path;
+  return densityShape(gpu, qubits, path).fused ? 'fused' : 'spread';
 }
 
 /**
@@ -92,13 +106,18 @@ export class DensityRunner extends NoiseProbabilityRunner {
 }
 
 /**
- * Exact noisy probabilities on the GPU (f32 density matrices; see shaders/density.wgsl), rows x 2^n.
+ * Exact noisy probabilities on the GPU (f32 density matrices), rows x 2^n, on the path
+ * chooseDensityPath picks: shaders/density.wgsl, or density-global.ts beyond workgroup memory.
  * Serves n <= DENSITY_GPU_MAX_QUBITS and what the adapter's storage binding holds.
  */
 export async function densityProbabilitiesGpu(gpu: GpuContext, schedule: NoiseSchedule, input: BatchInput, options: NoiseGpuOptions = {}): Promise<Float32Array> {
   validateInput(schedule.circuit, input);
   checkNoiseGpuInput(schedule.circuit, input);
   checkDevice(gpu);
+  if (chooseDensityPath(gpu, schedule.circuit.qubits, options.path) === 'spread') {
+    const rows = Math.min(input.rows, GlobalDensityRunner.chunkRows(gpu, schedule, options));
+    return probabilitiesOnce(gpu, rows, (capacity) => GlobalDensityRunner.create(gpu, schedule, capacity, options), input, 'the noisy probabilities (density matrices)');
+  }
   const rows = Math.min(input.rows, DensityRunner.chunkRows(gpu, schedule, options));
   return probabilitiesOnce(gpu, rows, (capacity) => DensityRunner.create(gpu, schedule, capacity, options), input, 'the noisy probabilities (density matrices)');
 }

@@ -54,6 +54,7 @@ export function checkNoisyGradient(schedule: NoiseSchedule, input: BatchInput, o
  * the adjoint-method gradient of each trajectory's circuit (its Paulis fixed gates). An unbiased
  * estimate of the exact (density-matrix) gradient; the same draws as trajectoryProbabilitiesCpu.
  * `perTrajectory` (tests) receives each trajectory's parameter gradient, summed over rows.
+ * `withFeatures`: also dL/dfeatures per row (rows x features, the trajectory mean).
  */
 export function noisyGradientCpu(
   schedule: NoiseSchedule,
@@ -62,13 +63,15 @@ export function noisyGradientCpu(
   dLdOut: ArrayLike<number>,
   options: TrajectoryOptions,
   perTrajectory?: (t: number, params: Float64Array) => void,
-): { params: Float64Array } {
+  withFeatures = false,
+): { params: Float64Array; features?: Float64Array } {
   const { circuit } = schedule;
   const { o, outputs } = checkNoisyGradient(schedule, input, output, dLdOut, options);
   const scratch = adjointScratch(circuit.qubits);
   const total = new Float64Array(circuit.params);
   const perT = Array.from({ length: perTrajectory ? o.trajectories : 0 }, () => new Float64Array(circuit.params));
   const one = new Float64Array(circuit.params);
+  const features = withFeatures ? new Float64Array(input.rows * circuit.features) : undefined;
   for (let r = 0; r < input.rows; r++) {
     probabilityGradient(circuit.qubits, output, dLdOut, r * outputs, scratch.w);
     // Readout error is a symmetric stochastic map R on the probabilities: dL/dp = R dL/dp'.
@@ -76,12 +79,13 @@ export function noisyGradientCpu(
     for (let t = 0; t < o.trajectories; t++) {
       const c = trajectoryCircuit(schedule, trajectoryPrefix(o.seed, o.step, o.firstSample + r, t));
       one.fill(0);
-      adjointRow(c, input, r, scratch, one);
+      adjointRow(c, input, r, scratch, one, features, r * circuit.features);
       for (let i = 0; i < one.length; i++) total[i] += one[i];
       if (perTrajectory) for (let i = 0; i < one.length; i++) perT[t][i] += one[i];
     }
   }
   for (let i = 0; i < total.length; i++) total[i] /= o.trajectories;
+  if (features) for (let i = 0; i < features.length; i++) features[i] /= o.trajectories;
   if (perTrajectory) perT.forEach((g, t) => perTrajectory(t, g));
-  return { params: total };
+  return features ? { params: total, features } : { params: total };
 }

@@ -13,6 +13,8 @@ import { maxBindingBytes } from '../sim/statevector-gpu.js';
 import { type CompiledNoise, compileNoise, noiseMatrixTable } from './compile.js';
 import type { NoiseSchedule } from './model.js';
 import { checkNoisyGradient } from './gradient-cpu.js';
+import { noisyGradientGlobal } from './gradient-global.js';
+import { type AdjointPath, checkGlobalAdjointFits } from '../sim/adjoint-global.js';
 import { DEFAULT_MAX_CHUNK_BYTES, NoiseTables, TrajectoryDraws, checkNoiseGpuInput } from './runner-gpu.js';
 import type { TrajectoryOptions } from './trajectories-cpu.js';
 
@@ -21,6 +23,31 @@ export interface NoisyGradientGpuOptions extends TrajectoryOptions {
   maxChunkBytes?: number;
   /** 'auto' runs real-only kernels when every gate is real; 'never' keeps complex ones. */
   real?: 'auto' | 'never';
+  /** 'auto': the workgroup kernel while two states fit workgroup memory, else global memory (gradient-global.ts). */
+  path?: 'auto' | AdjointPath;
+}
+
+/**
+ * The noise-aware adjoint's path for an n-qubit circuit: 'auto' takes shaders/noisy_adjoint.wgsl
+ * while its states fit workgroup memory, else the global-memory runner. A path that cannot hold
+ * the circuit throws the QmoeInputError naming the limit.
+ */
+export function chooseNoisyGradientPath(gpu: GpuContext, qubits: number, real: boolean, path: 'auto' | AdjointPath = 'auto'): AdjointPath {
+  if (path !== 'auto' && path !== 'workgroup' && path !== 'global') throw new QmoeInputError('path', path, "must be 'auto', 'workgroup' or 'global'");
+  if (path === 'workgroup') {
+    noisyAdjointShape(gpu, qubits, real);
+    return 'workgroup';
+  }
+  if (path === 'auto') {
+    try {
+      noisyAdjointShape(gpu, qubits, real);
+      return 'workgroup';
+    } catch (e) {
+      if (!(e instanceof QmoeInputError)) throw e;
+    }
+  }
+  checkGlobalAdjointFits(gpu, qubits, real);
+  return 'global';
 }
 
 /** Workgroup shape of shaders/noisy_adjoint.wgsl: one (sample, trajectory) pair per workgroup. */
@@ -211,7 +238,8 @@ export async function noisyGradientInChunks(gpu: GpuContext, runner: NoisyGradie
  * included), the adjoint gradient of each (row, trajectory) pair with its drawn Paulis as fixed
  * gates, summed over rows on the GPU and averaged over the T trajectories. The same draws, and
  * (within f32) the same result, as noisyGradientCpu for the same counters. Parameter gradients
- * only (circuit.params long).
+ * only (circuit.params long). Circuits whose states do not fit workgroup memory run on the
+ * global-memory path (chooseNoisyGradientPath, noisyGradientGlobal).
  */
 export async function noisyGradientGpu(
   gpu: GpuContext,
@@ -229,7 +257,10 @@ export async function noisyGradientGpu(
   checkNoiseGpuInput(circuit, input, dLdOut);
   checkDevice(gpu);
   if (circuit.params === 0) return { params: new Float64Array(0) };
-  noisyAdjointShape(gpu, circuit.qubits, compileNoise(schedule, 'threshold', options.real !== 'never').real);
+  const real = compileNoise(schedule, 'threshold', options.real !== 'never').real;
+  if (chooseNoisyGradientPath(gpu, circuit.qubits, real, options.path) === 'global') {
+    return { params: (await noisyGradientGlobal(gpu, schedule, input, output, dLdOut, { ...o, real: options.real })).params };
+  }
   const rows = Math.min(input.rows, noisyGradientChunkRows(gpu, schedule, output, o.trajectories, options.maxChunkBytes));
   const { value: runner } = await allocateSplitting(rows, (capacity) => NoisyGradientRunner.create(gpu, schedule, output, capacity, o.trajectories, options));
   try {

@@ -1,18 +1,23 @@
 import type { GpuContext } from '../gpu/context.js';
 import { allocateSplitting } from '../gpu/split.js';
 import type { BatchInput, CircuitOutput } from '../sim/backend.js';
-import { DensityRunner } from './density-gpu.js';
-import { NoisyGradientRunner, noisyGradientChunkRows, noisyGradientInChunks } from './gradient-gpu.js';
+import { DensityRunner, chooseDensityPath } from './density-gpu.js';
+import { GlobalDensityRunner } from './density-global.js';
+import { NoisyGradientRunner, chooseNoisyGradientPath, noisyGradientChunkRows, noisyGradientInChunks } from './gradient-gpu.js';
+import { GlobalNoisyGradientRunner, globalNoisyGradientInChunks, globalNoisyGradientRows } from './gradient-global.js';
+import { compileNoise } from './compile.js';
 import type { NoiseSchedule } from './model.js';
 import { checkNoiseGpuInput, probabilitiesInChunks } from './runner-gpu.js';
-import { TrajectoryRunner } from './trajectories-gpu.js';
+import { TrajectoryRunner, chooseTrajectoryPath } from './trajectories-gpu.js';
+import { GlobalTrajectoryRunner, globalTrajectoryRows } from './trajectories-global.js';
 import type { TrajectoryOptions } from './trajectories-cpu.js';
 
 /**
  * The prepared GPU runners of one noisy circuit, kept across calls so that repeated calls
  * (training steps, validation) allocate nothing: one per kind (density matrices, trajectories of
  * T, the gradient of an output kind), each reserving `reserve` rows (or what a larger call needs,
- * within the adapter's chunk budget). A call for another circuit frees the old ones.
+ * within the adapter's chunk budget). A call for another circuit frees the old ones. Trajectories
+ * and the gradient run in workgroup memory while a state fits, else in global memory.
  */
 export class GpuNoiseRunners {
   private schedule: NoiseSchedule | null = null;
@@ -46,7 +51,10 @@ export class GpuNoiseRunners {
   async density(schedule: NoiseSchedule, input: BatchInput): Promise<Float32Array> {
     this.forSchedule(schedule);
     checkNoiseGpuInput(schedule.circuit, input);
-    const runner = await this.get('density', input.rows, DensityRunner.chunkRows(this.gpu, schedule), (c) => DensityRunner.create(this.gpu, schedule, c));
+    const runner =
+      chooseDensityPath(this.gpu, schedule.circuit.qubits) === 'spread'
+        ? await this.get('spread density', input.rows, GlobalDensityRunner.chunkRows(this.gpu, schedule), (c) => GlobalDensityRunner.create(this.gpu, schedule, c))
+        : await this.get('density', input.rows, DensityRunner.chunkRows(this.gpu, schedule), (c) => DensityRunner.create(this.gpu, schedule, c));
     return probabilitiesInChunks(this.gpu, runner, input, 'the noisy probabilities (density matrices)');
   }
 
@@ -55,7 +63,11 @@ export class GpuNoiseRunners {
     this.forSchedule(schedule);
     checkNoiseGpuInput(schedule.circuit, input);
     const T = draws.trajectories;
-    const runner = await this.get(`trajectories ${T}`, input.rows, TrajectoryRunner.chunkRows(this.gpu, schedule), (c) => TrajectoryRunner.create(this.gpu, schedule, c, T));
+    const real = compileNoise(schedule, 'threshold', true).real;
+    const runner =
+      chooseTrajectoryPath(this.gpu, schedule.circuit.qubits, real) === 'global'
+        ? await this.get(`global trajectories ${T}`, input.rows, globalTrajectoryRows(this.gpu, schedule, T), (c) => GlobalTrajectoryRunner.create(this.gpu, schedule, c, T))
+        : await this.get(`trajectories ${T}`, input.rows, TrajectoryRunner.chunkRows(this.gpu, schedule), (c) => TrajectoryRunner.create(this.gpu, schedule, c, T));
     runner.draws.set(draws);
     return probabilitiesInChunks(this.gpu, runner, input, 'the noisy probabilities (trajectories)');
   }
@@ -66,6 +78,12 @@ export class GpuNoiseRunners {
     checkNoiseGpuInput(schedule.circuit, input, dLdOut);
     if (schedule.circuit.params === 0) return { params: new Float64Array(0) };
     const T = draws.trajectories;
+    if (chooseNoisyGradientPath(this.gpu, schedule.circuit.qubits, compileNoise(schedule, 'threshold', true).real) === 'global') {
+      const max = globalNoisyGradientRows(this.gpu, schedule, output, T);
+      const runner = await this.get(`global gradient ${T} ${JSON.stringify(output)}`, input.rows, max, (c) => GlobalNoisyGradientRunner.create(this.gpu, schedule, output, c, T));
+      runner.draws.set(draws);
+      return { params: (await globalNoisyGradientInChunks(this.gpu, runner, input, dLdOut)).params };
+    }
     const key = `gradient ${T} ${JSON.stringify(output)}`;
     const max = noisyGradientChunkRows(this.gpu, schedule, output, T);
     const runner = await this.get(key, input.rows, max, (c) => NoisyGradientRunner.create(this.gpu, schedule, output, c, T));

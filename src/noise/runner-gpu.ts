@@ -13,8 +13,13 @@ import { type TrajectoryOptions, validateTrajectoryOptions } from './trajectorie
 export interface NoiseGpuOptions {
   /** Largest GPU memory one chunk of a batch may use (default 256 MiB); larger batches are split. */
   maxChunkBytes?: number;
-  /** Density kernel path: 'auto' (fused when rho fits in workgroup memory), 'fused' or 'global'. */
-  path?: 'auto' | 'fused' | 'global';
+  /**
+   * Density matrices and trajectories: 'auto' (the fused kernel while rho, or one trajectory
+   * state, fits in workgroup memory), 'fused' (workgroup memory) or 'global' (storage buffers);
+   * density matrices also 'spread' (storage buffers, each op one dispatch over many workgroups:
+   * what 'auto' takes beyond workgroup memory; 'global' is one workgroup per sample).
+   */
+  path?: 'auto' | 'fused' | 'global' | 'spread';
   /** Trajectories: 'auto' runs real-only kernels when every gate is real; 'never' keeps complex ones. */
   real?: 'auto' | 'never';
 }

@@ -9,6 +9,7 @@ import { compileNoise } from './compile.js';
 import type { NoiseSchedule } from './model.js';
 import { DEFAULT_MAX_CHUNK_BYTES, type NoiseGpuOptions, NoiseProbabilityRunner, type ProbabilityParts, TrajectoryDraws, checkNoiseGpuInput, noiseThreads, probabilitiesOnce, probabilityParts } from './runner-gpu.js';
 import { type TrajectoryOptions, validateTrajectoryOptions } from './trajectories-cpu.js';
+import { checkGlobalTrajectoryFits, trajectoryProbabilitiesGlobal } from './trajectories-global.js';
 
 /** Slots (trajectories in flight) per workgroup of the trajectories kernel; throws when one state does not fit. */
 export function trajectoryShape(gpu: GpuContext, qubits: number, real: boolean, trajectories = Infinity): { groupSize: number; slots: number } {
@@ -26,6 +27,24 @@ export function trajectoryShape(gpu: GpuContext, qubits: number, real: boolean, 
   const slots = Math.max(1, Math.min(Math.floor(max / pairs), Math.floor(storage / (dim * amp)), wanted));
   const groupSize = Math.min(max, Math.max(32, slots * pairs));
   return { groupSize, slots };
+}
+
+/** Where trajectory states live: workgroup memory (shaders/trajectories.wgsl) or storage buffers (trajectories-global.ts). */
+export type TrajectoryPath = 'workgroup' | 'global';
+
+/**
+ * The trajectories path of an n-qubit noisy circuit: 'auto' takes the workgroup kernel while one
+ * state fits workgroup memory, else the global one; 'fused' forces the workgroup kernel. A path
+ * that cannot hold the circuit throws the QmoeInputError naming the limit.
+ */
+export function chooseTrajectoryPath(gpu: GpuContext, qubits: number, real: boolean, path: NoiseGpuOptions['path'] = 'auto'): TrajectoryPath {
+  if (path !== 'auto' && path !== 'fused' && path !== 'global') throw new QmoeInputError('path', path, "must be 'auto', 'fused' (workgroup memory) or 'global'");
+  if (path === 'fused' || (path === 'auto' && 2 ** qubits * (real ? 4 : 8) <= gpu.limits.maxComputeWorkgroupStorageSize)) {
+    trajectoryShape(gpu, qubits, real);
+    return 'workgroup';
+  }
+  checkGlobalTrajectoryFits(gpu, qubits, real);
+  return 'global';
 }
 
 /**
@@ -77,8 +96,10 @@ export class TrajectoryRunner extends NoiseProbabilityRunner {
 }
 
 /**
- * Noisy probabilities by Monte-Carlo trajectories on the GPU (see shaders/trajectories.wgsl),
- * rows x 2^n: the same Pauli draws as trajectoryProbabilitiesCpu for the same counters.
+ * Noisy probabilities by Monte-Carlo trajectories on the GPU, rows x 2^n: the same Pauli draws as
+ * trajectoryProbabilitiesCpu for the same counters. The path (options.path) as chooseTrajectoryPath:
+ * shaders/trajectories.wgsl while a state fits workgroup memory, else global memory
+ * (trajectoryProbabilitiesGlobal).
  */
 export async function trajectoryProbabilitiesGpu(
   gpu: GpuContext,
@@ -91,8 +112,8 @@ export async function trajectoryProbabilitiesGpu(
   const t = validateTrajectoryOptions(trajectories);
   checkNoiseGpuInput(schedule.circuit, input);
   checkDevice(gpu);
-  // The shape check first: a state too large for workgroup memory is the error to report.
-  trajectoryShape(gpu, schedule.circuit.qubits, compileNoise(schedule, 'threshold', options.real !== 'never').real, t.trajectories);
+  const real = compileNoise(schedule, 'threshold', options.real !== 'never').real;
+  if (chooseTrajectoryPath(gpu, schedule.circuit.qubits, real, options.path) === 'global') return trajectoryProbabilitiesGlobal(gpu, schedule, input, t, options);
   const rows = Math.min(input.rows, TrajectoryRunner.chunkRows(gpu, schedule, options));
   const make = async (capacity: number) => {
     const runner = await TrajectoryRunner.create(gpu, schedule, capacity, t.trajectories, options);

@@ -107,6 +107,23 @@ export interface GlobalGradientOptions {
   fuse?: boolean | GlobalFusion;
   /** Tile bits of the tile passes (default: the most the adapter's workgroup memory holds). */
   tileBits?: number;
+  /** Extra passes between the ops (the Paulis of noise trajectories: src/noise/pauli-global.ts). */
+  extras?: SweepExtras;
+}
+
+/**
+ * A hook for passes between the ops of the global adjoint's sweep, on the runner's own states:
+ * encoded after op g in the forward pass (g = -1: right after |0>) and again, as its inverse,
+ * before op g is undone in the backward sweep. An op with extras ends its pass (never fused into a
+ * diagonal run; the last op of a tile pass).
+ */
+export interface SweepExtras {
+  /** Whether op g (-1: the start) has extra passes. */
+  has(g: number): boolean;
+  /** Called once, with the runner's buffers and the psi and lambda buffers its `chunks` chunks share. */
+  build(buffers: BufferSet, states: { psi: GPUBuffer; lam: GPUBuffer }, chunks: number): Promise<void>;
+  /** Encodes the passes after op g for the chunk `index` of `rows` rows from batch row `first`. */
+  encode(pass: GPUComputePassEncoder, g: number, chunk: { index: number; first: number; rows: number }, backward: boolean): void;
 }
 
 /** The fusion a GlobalGradientOptions.fuse asks for on this adapter. */
@@ -217,6 +234,7 @@ export class GlobalGradientRunner extends CircuitInputs {
   /** With tile fusion: the tile passes each way. */
   readonly tileSweep: TileSweep | null = null;
   private tileGroups: { forward: (GPUBindGroup | null)[]; backward: (GPUBindGroup | null)[]; sum: (GPUBindGroup | null)[] } | null = null;
+  private readonly extras: SweepExtras | null;
 
   private constructor(
     gpu: GpuContext,
@@ -230,6 +248,7 @@ export class GlobalGradientRunner extends CircuitInputs {
     readonly reduction: StageOneReduction,
     fusion: GlobalFusion,
     requestedTileBits: number | undefined,
+    extras?: SweepExtras,
   ) {
     super(gpu, capacity, circuit.features, buffers, { label: 'matrices and derivatives', bytes: matrixAndDerivativeTable(compiled, undefined).byteLength });
     this.chunkRows = Math.min(capacity, globalAdjointChunkRows(gpu, circuit.qubits, compiled.real, budgetBytes));
@@ -247,7 +266,8 @@ export class GlobalGradientRunner extends CircuitInputs {
       return kind === OP_KIND.FEATURE_ROTATION && withFeatures;
     });
     this.fusion = fusion;
-    this.segments = sweepSegments(circuit, this.hasGrad, fusion === 'diagonal');
+    this.extras = extras ?? null;
+    this.segments = sweepSegments(circuit, extras ? this.hasGrad.map((h, g) => h || extras.has(g)) : this.hasGrad, fusion === 'diagonal');
     if (fusion === 'tiles') this.tileSweep = this.planTiles(requestedTileBits);
   }
 
@@ -260,9 +280,12 @@ export class GlobalGradientRunner extends CircuitInputs {
     const backwardBits = tileBits(gpu, n, compiled.real, 'backward', wg, requested);
     const blocks = 2 ** (n - backwardBits) * (wg ? 1 : tileGroupSize(gpu, backwardBits, true));
     const maxGrads = Math.max(1, Math.floor(2 ** (n - 1) / blocks));
-    const backward = fuseTiles(compiled, backwardBits, { hasGrad: this.hasGrad, maxGrads });
+    // A pass ends at an op with extra passes after it (noise), which run between the passes.
+    const extras = this.extras;
+    const endsPass = extras ? (g: number) => extras.has(g) : undefined;
+    const backward = fuseTiles(compiled, backwardBits, { hasGrad: this.hasGrad, maxGrads, endsPass });
     const columns = Math.max(0, ...backward.map((p) => (p.kind === 'tile' ? p.grads : 0)));
-    return { forwardBits, backwardBits, forward: fuseTiles(compiled, forwardBits), backward, blocks, columns };
+    return { forwardBits, backwardBits, forward: fuseTiles(compiled, forwardBits, { endsPass }), backward, blocks, columns };
   }
 
   /**
@@ -285,7 +308,7 @@ export class GlobalGradientRunner extends CircuitInputs {
         const reduction = options.reduction ?? defaultReduction(gpu);
         if (reduction !== 'workgroup' && reduction !== 'invocation') throw new QmoeInputError('reduction', reduction, "must be 'workgroup' or 'invocation'");
         const fusion = resolveFusion(gpu, options.fuse);
-        runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction, fusion, options.tileBits);
+        runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction, fusion, options.tileBits, options.extras);
         await runner.build();
         return runner;
       },
@@ -352,6 +375,7 @@ export class GlobalGradientRunner extends CircuitInputs {
         diagBackward: kernelStep(buffers, diagBackward, { ...tables, psi, lam }),
       });
     }
+    await this.extras?.build(buffers, { psi, lam }, this.chunks.length);
     if (circuit.params > 0) this.reducer = await ColumnReducer.create(gpu, this.capacity, circuit.params);
   }
 
@@ -398,22 +422,26 @@ export class GlobalGradientRunner extends CircuitInputs {
     if (this.featureGrad && circuit.features > 0) encoder.clearBuffer(this.featureGrad, 0, rows * circuit.features * 4);
     const pass = encoder.beginComputePass({ label: 'global adjoint gradient' });
     this.angles.encode(pass, rows * circuit.features);
-    for (const chunk of this.chunks) {
-      if (chunk.first >= rows) break;
-      this.encodeChunk(pass, chunk, Math.min(this.chunkRows, rows - chunk.first));
-    }
+    this.chunks.forEach((chunk, index) => {
+      if (chunk.first < rows) this.encodeChunk(pass, chunk, Math.min(this.chunkRows, rows - chunk.first), index);
+    });
     this.reducer?.encode(pass, this.perSampleParamGrad, rows, this.paramGrad);
     pass.end();
   }
 
-  private encodeChunk(pass: GPUComputePassEncoder, c: ChunkSteps, rows: number): void {
+  private encodeChunk(pass: GPUComputePassEncoder, c: ChunkSteps, rows: number, index: number): void {
     const { gpu, circuit, compiled } = this;
     const n = circuit.qubits;
     const dim = 2 ** n;
     const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
     c.init.encode(pass, Math.ceil((rows * dim) / 256), { count: rows * dim, dim });
+    const where = { index, first: c.first, rows };
+    const extras = (g: number, backward: boolean) => {
+      if (this.extras?.has(g)) this.extras.encode(pass, g, where, backward);
+    };
+    extras(-1, false);
     if (c.tiles) {
-      this.encodeTileChunk(pass, c, c.tiles, rows);
+      this.encodeTileChunk(pass, c, c.tiles, rows, extras);
       return;
     }
     const pairs = grid(Math.ceil((rows * dim) / 2 / GROUP_SIZE), maxDim);
@@ -432,6 +460,7 @@ export class GlobalGradientRunner extends CircuitInputs {
       if ('op' in segment) {
         pass.setBindGroup(1, this.opGroups.forward[segment.op]);
         c.forward.encodeGrid(pass, pairs, once('forward', gateMeta));
+        extras(segment.op, false);
       } else {
         pass.setBindGroup(1, this.opGroups.diagForward[run++]);
         c.diagForward.encodeGrid(pass, amps, once('diagForward', diagMeta));
@@ -455,6 +484,7 @@ export class GlobalGradientRunner extends CircuitInputs {
         continue;
       }
       const g = segment.op;
+      extras(g, true);
       pass.setBindGroup(1, this.opGroups.backward[g]);
       c.backward.encodeGrid(pass, pairs, once('backward', gateMeta));
       if (!this.hasGrad[g]) continue;
@@ -468,7 +498,7 @@ export class GlobalGradientRunner extends CircuitInputs {
    * each way (and one stage-2 sum per backward pass with gradient columns), each single-op pass
    * the per-op kernels.
    */
-  private encodeTileChunk(pass: GPUComputePassEncoder, c: ChunkSteps, t: TileSteps, rows: number): void {
+  private encodeTileChunk(pass: GPUComputePassEncoder, c: ChunkSteps, t: TileSteps, rows: number, extras: (g: number, backward: boolean) => void): void {
     const { gpu, circuit, compiled } = this;
     const sweep = this.tileSweep!;
     const groups = this.tileGroups!;
@@ -486,6 +516,8 @@ export class GlobalGradientRunner extends CircuitInputs {
     // Each step's Meta is written by its first dispatch of this encode.
     const written = new Set<string>();
     const once = <T>(key: string, meta: T): T | null => (written.has(key) ? null : (written.add(key), meta));
+    // The extra passes (noise) of a pass's last op: the fuser ends a pass at every op that has them.
+    const lastOp = (p: FusedPass) => (p.kind === 'tile' ? p.ops[p.ops.length - 1] : p.op);
     sweep.forward.forEach((p, i) => {
       if (p.kind === 'tile') {
         pass.setBindGroup(1, groups.forward[i]!);
@@ -494,10 +526,12 @@ export class GlobalGradientRunner extends CircuitInputs {
         pass.setBindGroup(1, this.opGroups.forward[p.op]);
         c.forward.encodeGrid(pass, pairs, once('forward', gateMeta));
       }
+      extras(lastOp(p), false);
     });
     c.lambda.encode(pass, Math.ceil((rows * dim) / 256), { count: rows * dim, outputs: this.outputsPerRow, first_row: c.first });
     for (let i = sweep.backward.length - 1; i >= 0; i--) {
       const p = sweep.backward[i];
+      extras(lastOp(p), true);
       if (p.kind === 'tile') {
         pass.setBindGroup(1, groups.backward[i]!);
         t.backward.encodeGrid(pass, backwardGrid, once('tile backward', tileMeta(backwardGrid)));

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GATES } from '../../src/circuit/gates.js';
-import type { Circuit, GateName } from '../../src/circuit/types.js';
 import type { GpuContext } from '../../src/gpu/context.js';
 import { noisyGradientCpu } from '../../src/noise/gradient-cpu.js';
 import { noisyGradientGpu } from '../../src/noise/gradient-gpu.js';
@@ -10,9 +8,7 @@ import type { CircuitOutput } from '../../src/sim/backend.js';
 import { outputCount } from '../../src/sim/experts.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
-import { randomBatch } from './helpers.js';
-
-const REAL_GATES = (Object.keys(GATES) as GateName[]).filter((g) => GATES[g].real);
+import { paramCircuit, randomBatch } from './helpers.js';
 
 /** Largest |a - b| relative to the largest |b| (at least 1). */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -25,16 +21,6 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 const TOL = 1e-4;
-
-/** A random circuit where most parametric gates read a trainable parameter (every param used). */
-function paramCircuit(rng: () => number, qubits: number, gates: number, real: boolean): Circuit {
-  const base = randomCircuit(rng, { qubits, gates, features: qubits, params: 4, gateSet: real ? REAL_GATES : undefined });
-  let k = 0;
-  const ops = base.ops.map((op, g) => (op.angle && g % 3 !== 2 ? { ...op, angle: { kind: 'param' as const, index: k++ % 4 } } : op));
-  // A final layer of trainable rotations, so every parameter has a gradient.
-  for (let q = 0; q < qubits; q++) ops.push({ gate: real ? 'ry' : (['rx', 'ry', 'rz'] as const)[q % 3], wires: [q], angle: { kind: 'param', index: (k++ + q) % 4 } });
-  return { ...base, ops };
-}
 
 describe.skipIf(skipGpu)('noise-aware adjoint gradient on WebGPU against noisyGradientCpu', () => {
   let gpu: GpuContext;
@@ -121,6 +107,6 @@ describe.skipIf(skipGpu)('noise-aware adjoint gradient on WebGPU against noisyGr
     await expect(noisyGradientGpu(gpu, schedule, input, { kind: 'expectZ' }, [1], { trajectories: 2 })).rejects.toThrow(/dLdOut/);
     await expect(noisyGradientGpu(gpu, schedule, input, { kind: 'expectZ' }, [1, 2], { trajectories: 0 })).rejects.toThrow(/trajectories/);
     const big = randomCircuit(mulberry32(2), { qubits: 14, gates: 3, params: 1 });
-    await expect(noisyGradientGpu(gpu, noiseSchedule(big, { p: 0.1 }), input, { kind: 'expectZ' }, new Array(14).fill(1), { trajectories: 2 })).rejects.toThrow(/workgroup memory.*at most \d+ qubits/);
+    await expect(noisyGradientGpu(gpu, noiseSchedule(big, { p: 0.1 }), input, { kind: 'expectZ' }, new Array(14).fill(1), { trajectories: 2, path: 'workgroup' })).rejects.toThrow(/workgroup memory.*at most \d+ qubits/);
   });
 });

@@ -1,4 +1,5 @@
-import type { Circuit } from '../../src/circuit/types.js';
+import { GATES } from '../../src/circuit/gates.js';
+import type { Circuit, GateName } from '../../src/circuit/types.js';
 import type { NoiseModel } from '../../src/noise/model.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
 
@@ -35,4 +36,26 @@ export function randomNoisyCase(seed: number, qubits: number, gates: number, row
     model = { p, p2: 0.3 * rng(), placement: { kind: 'points', points }, readout: 0.05 };
   }
   return { circuit, input, model, rng };
+}
+
+const REAL_GATES = (Object.keys(GATES) as GateName[]).filter((g) => GATES[g].real);
+
+/** A random circuit where most parametric gates read a trainable parameter (every param used). */
+export function paramCircuit(rng: () => number, qubits: number, gates: number, real: boolean): Circuit {
+  const base = randomCircuit(rng, { qubits, gates, features: qubits, params: 4, gateSet: real ? REAL_GATES : undefined });
+  let k = 0;
+  const ops = base.ops.map((op, g) => (op.angle && g % 3 !== 2 ? { ...op, angle: { kind: 'param' as const, index: k++ % 4 } } : op));
+  // A final layer of trainable rotations, so every parameter has a gradient.
+  for (let q = 0; q < qubits; q++) ops.push({ gate: real ? 'ry' : (['rx', 'ry', 'rz'] as const)[q % 3], wires: [q], angle: { kind: 'param', index: (k++ + q) % 4 } });
+  return { ...base, ops };
+}
+
+/** Channels at chosen points (before op 0, on all wires after op `at`, a pair after op at + 3) with readout error: the code placement. */
+export function pointsModel(n: number, at: number, readout: number): NoiseModel {
+  return {
+    p: 0.3,
+    p2: 0.4,
+    readout,
+    placement: { kind: 'points', points: [{ after: -1, wires: [0, n - 1] }, { after: at, wires: Array.from({ length: n }, (_, q) => q) }, { after: at + 3, wires: [1, n - 2], pair: true }] },
+  };
 }

@@ -107,7 +107,10 @@ describe.skipIf(skipGpu)('noise kernels on WebGPU against the float64 CPU refere
     const big: Circuit = { qubits: 12, features: 0, params: 0, ops: [{ gate: 'h', wires: [0] }] };
     await expect(densityProbabilitiesGpu(gpu, noiseSchedule(big, { p: 0.1 }), { rows: 1 })).rejects.toThrow(/density-matrix path \(WebGPU\).*at most 11 qubits; use trajectories/);
     const huge: Circuit = { qubits: 20, features: 0, params: 0, ops: [{ gate: 'h', wires: [0] }] };
-    await expect(trajectoryProbabilitiesGpu(gpu, noiseSchedule(huge, { p: 0.1 }), { rows: 1 }, { trajectories: 2 })).rejects.toThrow(/trajectories keep one .* state in workgroup memory/);
+    await expect(trajectoryProbabilitiesGpu(gpu, noiseSchedule(huge, { p: 0.1 }), { rows: 1 }, { trajectories: 2 }, { path: 'fused' })).rejects.toThrow(/trajectories keep one .* state in workgroup memory/);
+    // 'auto' runs such a circuit in global memory; beyond one storage binding it names that limit.
+    const beyond: Circuit = { qubits: 30, features: 0, params: 0, ops: [{ gate: 'h', wires: [0] }] };
+    await expect(trajectoryProbabilitiesGpu(gpu, noiseSchedule(beyond, { p: 0.1 }), { rows: 1 }, { trajectories: 2 })).rejects.toThrow(/trajectories in global memory .* at most \d+ qubits/);
     await expect(densityProbabilitiesGpu(gpu, noiseSchedule(big, { p: 0.1 }), { rows: 1 }, { path: 'fused' })).rejects.toThrow(/qubits/);
   });
 });
