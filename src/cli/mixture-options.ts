@@ -31,8 +31,8 @@ export const MIXTURE_HELP = `  --experts-kind K   linear (W x + b per expert; th
   --balance W        load-balancing loss W * experts * sum_e f_e * Pbar_e (Switch Transformer; f_e
                      the fraction routed to expert e, Pbar_e its mean probability), any router
                      (default 0). --top-k, --route-shots and --balance run on every engine;
-                     --experts-kind quantum on the CPU engines only (auto picks cpu; --backend
-                     webgpu exits 2)
+                     --experts-kind quantum: auto picks cpu; --backend webgpu runs the
+                     circuits on the GPU, the head on the CPU
 `;
 
 /** The mixture options given, as makeSpec's options. */

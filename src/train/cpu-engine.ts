@@ -20,6 +20,9 @@ export interface CpuEngineOptions extends AdamOptions {
   ownCircuitBackend?: boolean;
   /** Seed of the routing draws of --route-shots (default 0). */
   routeSeed?: number;
+  /** Where the engine says it runs: 'webgpu' with a WebGPU circuitBackend (default 'cpu'), and its label. */
+  kind?: 'cpu' | 'webgpu';
+  label?: string;
 }
 
 const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
@@ -49,7 +52,8 @@ export function checkTrainingData(spec: ModelSpec, split: Split, data: TrainingD
  * first waits for the queued steps. An error in a step surfaces at the next await.
  */
 class CpuEngine implements TrainingEngine {
-  readonly kind = 'cpu' as const;
+  readonly kind: 'cpu' | 'webgpu';
+  readonly label?: string;
   readonly spec: ModelSpec;
   private readonly model: CpuModel;
   private readonly adam: Adam;
@@ -64,6 +68,8 @@ class CpuEngine implements TrainingEngine {
 
   constructor(spec: ModelSpec, options: CpuEngineOptions) {
     this.spec = spec;
+    this.kind = options.kind ?? 'cpu';
+    this.label = options.label;
     this.model = new CpuModel(spec, options.circuitBackend ?? new CpuBackend(), options.ownCircuitBackend === true, { routeSeed: options.routeSeed });
     const total = paramLayout(spec).total;
     this.adam = new Adam(total, options);

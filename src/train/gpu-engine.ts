@@ -145,7 +145,7 @@ class GpuEngine implements TrainingEngine {
     options: GpuEngineOptions,
   ) {
     const cpuOnly = cpuOnlyOption(spec);
-    if (cpuOnly) throw new QmoeInputError(cpuOnly.option, cpuOnly.value, 'runs on the CPU engines only (the WebGPU engine\'s experts are linear): use --backend cpu or cpu64');
+    if (cpuOnly) throw new QmoeInputError(cpuOnly.option, cpuOnly.value, 'is not in the WebGPU engine (its head\'s experts are linear): --backend cpu or cpu64, or --backend webgpu (createEngine), which runs the circuits on the WebGPU backend with the float64 head');
     if (spec.routeShots !== undefined && spec.routeShots > MAX_GPU_ROUTE_SHOTS) {
       throw new QmoeInputError('--route-shots', spec.routeShots, `must be at most ${MAX_GPU_ROUTE_SHOTS} on the WebGPU engine (use --backend cpu for more)`);
     }

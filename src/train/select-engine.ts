@@ -35,7 +35,7 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
   if (!ENGINE_CHOICES.includes(choice)) throw new QmoeInputError('--backend', choice, `must be one of ${ENGINE_CHOICES.join(', ')}`);
   if (choice === 'cpu64') return { engine: createCpuEngine(spec, options) };
   const cpuOnly = cpuOnlyOption(spec);
-  if (choice === 'auto' && cpuOnly) return { engine: await fastEngine(spec, options), note: `${cpuOnly.option} runs on the CPU engines only: training on the CPU` };
+  if (choice === 'auto' && cpuOnly) return { engine: await fastEngine(spec, options), note: `${cpuOnly.option} ${String(cpuOnly.value)}: training on the fast CPU engine (--backend webgpu runs the circuits on the GPU, the head on the CPU)` };
   if (choice !== 'cpu') {
     const { acquireForBackend } = await import('../gpu/acquire.js');
     const gpu = await acquireForBackend(choice);
@@ -48,6 +48,9 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
       return { engine: await fastEngine(spec, options), note: 'only a software WebGPU adapter (SwiftShader): training on the CPU engine (use --backend webgpu to force it)' };
     }
     try {
+      // Quantum experts: the float64 engine with every circuit (router and experts, one batch) on
+      // the WebGPU backend; the WebGPU engine's own head has linear experts only.
+      if (cpuOnly) return { engine: owning(gpuCircuitsEngine(gpu, spec, options, await import('../sim/backend-gpu.js')), gpu) };
       return { engine: owning(await createWebGpuEngine(gpu, spec, options), gpu) };
     } catch (e) {
       gpu.destroy();
@@ -58,10 +61,22 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
   return { engine: await fastEngine(spec, options) };
 }
 
+/** The float64 CPU engine whose circuits run on a WebGPU backend of `gpu` (the engine owns the backend, not the device). */
+function gpuCircuitsEngine(gpu: GpuContext, spec: ModelSpec, options: EngineOptions, m: typeof import('../sim/backend-gpu.js')): TrainingEngine {
+  return createCpuEngine(spec, {
+    ...options,
+    circuitBackend: new m.WebGpuBackend(gpu),
+    ownCircuitBackend: true,
+    kind: 'webgpu',
+    label: 'WebGPU circuits (router and quantum experts), float64 head and Adam on the CPU',
+  });
+}
+
 /** The engine with a dispose() that also destroys the GPU device acquired for it. */
 function owning(engine: TrainingEngine, gpu: GpuContext): TrainingEngine {
   return {
     kind: engine.kind,
+    label: engine.label,
     spec: engine.spec,
     load: (split, data) => engine.load(split, data),
     setParams: (p) => engine.setParams(p),

@@ -40,11 +40,14 @@ describe.skipIf(skipGpu)('qmoe train --backend webgpu with top-k, route shots an
     expect(Math.abs(gpu.testLoss - cpu.testLoss)).toBeLessThan(1e-3);
   });
 
-  it('--experts-kind quantum still exits 2 on --backend webgpu, naming it', async () => {
-    const r = await qmoe('train', '--router', 'linear', '--experts-kind', 'quantum', '--samples', '60', '--epochs', '1', '--backend', 'webgpu', '--out', join(dir, 'quantum'));
-    expect(r.code, why(r)).toBe(2);
-    expect(r.stderr).toMatch(/--experts-kind.*quantum.*CPU engines only.*--backend cpu/);
-    // No stack trace of ours (Dawn's own Vulkan probe prints one line of its C++ source).
-    expect(r.stderr.replace(/^.*VulkanError\.cpp.*$/gm, '')).not.toMatch(/^\s+at .*[(:]\d+/m);
+  it('--experts-kind quantum on --backend webgpu: circuits on the GPU, the float64 head; as the float64 engine', async () => {
+    const args = ['--router', 'quantum', '--experts-kind', 'quantum', '--expert-layers', '1', '--top-k', '2'];
+    const gpu = await train('quantum-webgpu', 'webgpu', args);
+    expect(gpu.backend).toBe('webgpu');
+    expect(gpu.engine).toMatch(/WebGPU circuits \(router and quantum experts\), float64 head/);
+    const cpu = await train('quantum-cpu64', 'cpu64', args);
+    // f32 circuits against float64 over 3 epochs.
+    expect(Math.abs(gpu.testLoss - cpu.testLoss)).toBeLessThan(1e-3);
+    for (let e = 0; e < cpu.experts.mass.length; e++) expect(Math.abs(gpu.experts.mass[e] - cpu.experts.mass[e])).toBeLessThan(1e-3);
   });
 });
