@@ -389,6 +389,10 @@ class GpuEngine implements TrainingEngine {
     checkDevice(this.gpu);
     const split = this.data.get('train');
     if (!split) throw new Error('step: load the train split first');
+    if (rows.length > this.capacity && rows.length <= 1 << 26) {
+      // The capacity comes from the adapter's memory (at 24 qubits a few states fill it): name the option.
+      throw new QmoeInputError('--batch', rows.length, `the WebGPU engine holds at most ${this.capacity} rows per batch for this model (${this.spec.router === 'quantum' ? `${this.spec.qubits}-qubit states` : 'its buffers'}) on this adapter: use --batch ${this.capacity} or fewer`);
+    }
     checkInt('batch rows', rows.length, 1, this.capacity);
     const F = this.spec.features;
     const x = new Float32Array(rows.length * F);

@@ -89,6 +89,8 @@ describe.skipIf(skipGpu)('WebGPU engine: steps recorded into shared command buff
     try {
       await engine.load('train', { x: new Float64Array(4), y: new Int32Array(2), rows: 2, features: 2, classes: 2 });
       expect(() => engine.step(Int32Array.from([0, 2]))).toThrow(/row indices must be from 0 to 1/);
+      // A batch over the engine's capacity (at 24 qubits a few rows fill the adapter) names --batch.
+      expect(() => engine.step(new Int32Array(9))).toThrow(/--batch: 9 is invalid; the WebGPU engine holds at most 8 rows per batch for this model \(2-qubit states\).*use --batch 8 or fewer/);
     } finally {
       engine.dispose();
     }
