@@ -11,7 +11,7 @@ import { modelJson } from '../train/checkpoint.js';
 import { prepareData, type DatasetSettings, type PreparedData } from '../train/dataset.js';
 import type { TrainingEngine } from '../train/engine.js';
 import { efficiency } from '../train/metrics.js';
-import { savedModel } from '../train/model-file.js';
+import { type SavedModel, savedModel } from '../train/model-file.js';
 import { openResultDir } from '../train/result-set.js';
 import { scoreSplit } from '../train/score.js';
 import { createEngine, type EngineChoice } from '../train/select-engine.js';
@@ -217,7 +217,11 @@ async function trainMetrics(req: TrainRequest, spec: ModelSpec, data: PreparedDa
 
 /** Run: trains on the engine with progress on stderr, then scores the kept parameters. */
 async function runTraining(req: TrainRequest, spec: ModelSpec, data: PreparedData, engine: TrainingEngine, noise: GateNoiseRecord | null): Promise<TrainOutcome> {
-  await engine.setParams(initParams(spec, { seed: req.seed, init: req.budget.init }));
+  const init = initParams(spec, { seed: req.seed, init: req.budget.init });
+  // The model file's checks run now on the initial parameters: a record they refuse must not
+  // cost a whole training (a 24-qubit run once lost 34 minutes so).
+  modelJson(modelRecord(req, spec, data, engine, { params: init, epochsRun: 0, bestEpoch: 0, stoppedEarly: false }, { gateNoise: noise }));
+  await engine.setParams(init);
   const bar = trainProgress(req.budget.epochs, `${req.router}/${req.preset}`);
   const t0 = performance.now();
   let result: TrainResult;
@@ -240,11 +244,16 @@ async function runTraining(req: TrainRequest, spec: ModelSpec, data: PreparedDat
   return { result, metrics };
 }
 
+/** What model.json holds for these parameters and metrics. */
+function modelRecord(req: TrainRequest, spec: ModelSpec, data: PreparedData, engine: TrainingEngine, result: Parameters<typeof savedModel>[0]['result'], metrics: Record<string, unknown>): SavedModel {
+  const b = req.budget;
+  return savedModel({ spec, result, data, training: { backend: engine.kind, lr: b.lr, epochs: b.epochs, batch: b.batch, seed: req.seed, patience: b.patience, init: b.init }, metrics });
+}
+
 /** Write, part 1: the result set's files (the pictures need the engine's predictions). */
 async function trainFiles(req: TrainRequest, spec: ModelSpec, data: PreparedData, engine: TrainingEngine, run: TrainOutcome): Promise<[string, string | Uint8Array][]> {
   const { result, metrics } = run;
-  const b = req.budget;
-  const model = savedModel({ spec, result, data, training: { backend: engine.kind, lr: b.lr, epochs: b.epochs, batch: b.batch, seed: req.seed, patience: b.patience, init: b.init }, metrics });
+  const model = modelRecord(req, spec, data, engine, result, metrics);
   const files: [string, string | Uint8Array][] = [['metrics.json', JSON.stringify({ ...metrics, history: result.history }, null, 2) + '\n']];
   // The plotting stack (vega, resvg) loads only when a picture is drawn.
   const { boundaryPicture, lineChartSvg, svgToPng } = await import('../plot/boundary.js');

