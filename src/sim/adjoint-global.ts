@@ -6,6 +6,7 @@ import { AnglesStep } from '../gpu/angles.js';
 import { BufferSet } from '../gpu/buffer-set.js';
 import { checkDevice, formatBytes } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
+import { isSoftwareAdapter } from '../gpu/software-adapter.js';
 import { type Kernel, type KernelStep, bindGroup, getKernel, grid, kernelStep, submitEncoded } from '../gpu/kernel.js';
 import { KERNELS } from '../gpu/kernels.js';
 import { NO_INDEX, OP_KIND, OP_KIND_BITS, OUTPUT_KIND } from '../gpu/op-codes.js';
@@ -45,7 +46,7 @@ function blocksPerSample(qubits: number, reduction: StageOneReduction): number {
 /** The stage-1 reduction on this adapter: per invocation on SwiftShader (a CPU), per workgroup on a GPU. */
 export function defaultReduction(gpu: GpuContext): StageOneReduction {
   // A CPU implementation of WebGPU, however it was found (VK_ICD_FILENAMES makes SwiftShader 'vulkan-system').
-  return gpu.source === 'swiftshader' || /swiftshader|llvmpipe|lavapipe/i.test(gpu.adapterName) ? 'invocation' : 'workgroup';
+  return isSoftwareAdapter(gpu) ? 'invocation' : 'workgroup';
 }
 
 /** Largest state the global adjoint holds on this adapter: one storage binding, one allocation. */

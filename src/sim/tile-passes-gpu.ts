@@ -1,6 +1,7 @@
 import { checkInt } from '../errors.js';
 import type { BufferSet } from '../gpu/buffer-set.js';
 import type { GpuContext } from '../gpu/context.js';
+import { isSoftwareAdapter } from '../gpu/software-adapter.js';
 import { type Kernel, bindGroup } from '../gpu/kernel.js';
 import { KERNELS } from '../gpu/kernels.js';
 import { packUniform } from '../gpu/uniforms.js';
@@ -20,7 +21,7 @@ export type GlobalFusion = 'tiles' | 'diagonal' | 'none';
  * of WebGPU (SwiftShader runs kernels with barriers many times slower: bench/RESULTS.md).
  */
 export function defaultFusion(gpu: GpuContext): GlobalFusion {
-  return gpu.source === 'swiftshader' || /swiftshader|llvmpipe|lavapipe/i.test(gpu.adapterName) ? 'diagonal' : 'tiles';
+  return isSoftwareAdapter(gpu) ? 'diagonal' : 'tiles';
 }
 
 /**
