@@ -6,6 +6,7 @@ import type { ModelSpec } from '../moe/spec.js';
 import { createCpuEngine } from './cpu-engine.js';
 import type { TrainingEngine } from './engine.js';
 import { createWebGpuEngine } from './gpu-engine.js';
+import { WebGpuBackend } from '../sim/backend-gpu.js';
 
 export { isSoftwareAdapter };
 
@@ -50,7 +51,7 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
     try {
       // Quantum experts: the float64 engine with every circuit (router and experts, one batch) on
       // the WebGPU backend; the WebGPU engine's own head has linear experts only.
-      if (cpuOnly) return { engine: owning(gpuCircuitsEngine(gpu, spec, options, await import('../sim/backend-gpu.js')), gpu) };
+      if (cpuOnly) return { engine: owning(gpuCircuitsEngine(gpu, spec, options), gpu) };
       return { engine: owning(await createWebGpuEngine(gpu, spec, options), gpu) };
     } catch (e) {
       gpu.destroy();
@@ -62,10 +63,10 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
 }
 
 /** The float64 CPU engine whose circuits run on a WebGPU backend of `gpu` (the engine owns the backend, not the device). */
-function gpuCircuitsEngine(gpu: GpuContext, spec: ModelSpec, options: EngineOptions, m: typeof import('../sim/backend-gpu.js')): TrainingEngine {
+function gpuCircuitsEngine(gpu: GpuContext, spec: ModelSpec, options: EngineOptions): TrainingEngine {
   return createCpuEngine(spec, {
     ...options,
-    circuitBackend: new m.WebGpuBackend(gpu),
+    circuitBackend: new WebGpuBackend(gpu),
     ownCircuitBackend: true,
     kind: 'webgpu',
     label: 'WebGPU circuits (router and quantum experts), float64 head and Adam on the CPU',
