@@ -167,17 +167,27 @@ export function playgroundTests(app: { url: () => string; timings: Record<string
       const { page, errors } = await open('?qubits=10&layers=12&epochs=20&patience=0');
       await startRun(page);
       await page.waitForFunction(() => Number(document.getElementById('status')!.dataset.batch) >= 2, undefined, { timeout: 60_000 });
-      const t0 = performance.now();
+      // The "stopped" state can last only milliseconds before scoring ends, so the page records
+      // every status it shows (with the page's clock) rather than the test polling for it.
+      await page.evaluate(() => {
+        const el = document.getElementById('status')!;
+        const seen: { state: string; text: string; at: number }[] = [];
+        (window as unknown as { statusSeen: typeof seen }).statusSeen = seen;
+        new MutationObserver(() => seen.push({ state: el.dataset.state ?? '', text: el.textContent ?? '', at: performance.now() })).observe(el, { attributes: true, childList: true, characterData: true, subtree: true });
+      });
       const epochs = await page.getAttribute('#status', 'data-epoch');
+      const clickedAt = await page.evaluate(() => performance.now());
       await page.click('#stop');
       // Training ends within a batch ("stopped"), then the kept parameters are scored ("done").
       await page.waitForSelector('#status[data-state="stopped"], ' + ENDED, { timeout: 10_000 });
-      const ms = performance.now() - t0;
+      const seen = await page.evaluate(() => (window as unknown as { statusSeen: { state: string; text: string; at: number }[] }).statusSeen);
+      const stopped = seen.find((s) => s.state === 'stopped');
+      expect(stopped?.text, JSON.stringify(seen)).toMatch(/Stopped after/);
+      const ms = stopped!.at - clickedAt;
       timings['stop'] = ms;
-      expect(await page.textContent('#status')).toMatch(/Stopped after/);
       expect(ms).toBeLessThan(2000);
       await page.waitForSelector(ENDED, { timeout: 10_000 });
-      timings['stop to scored'] = performance.now() - t0;
+      timings['stop to scored'] = (await page.evaluate(() => performance.now())) - clickedAt;
       expect(await page.getAttribute('#status', 'data-state')).toBe('done');
       expect(await page.textContent('#status')).toMatch(/Done \(stopped\)/);
       expect(await page.getAttribute('#status', 'data-epoch')).toBe(epochs); // mid-epoch: no further epoch
