@@ -4,8 +4,7 @@ import { formatBytes } from '../gpu/check.js';
 import { LIMIT_NAMES, type AcquireStep, type GpuContext, type GpuLimits } from '../gpu/context.js';
 import { SUBGROUP_MAX_REGS } from '../gpu/op-codes.js';
 import { defineCommand, flag } from './args.js';
-
-export const DOCTOR_USAGE = 'usage: qmoe doctor [--json]';
+import { DOCTOR_USAGE } from './usages.js';
 
 export const DOCTOR_HELP = `${DOCTOR_USAGE}
 

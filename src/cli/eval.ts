@@ -8,8 +8,7 @@ import { createEngine } from '../train/select-engine.js';
 import { choice, flag, defineCommand, int, text } from './args.js';
 import { MAX_SEED } from '../data/rng.js';
 import { DATA_OPTIONS, ENGINE_OPTION, datasetFrom, required } from './common-options.js';
-
-export const EVAL_USAGE = 'usage: qmoe eval --model FILE [--dataset moons] [--samples N] [--noise X] [--data-seed N] [--split test|validation|train] [--route-seed N] [--backend cpu|cpu64|webgpu|auto] [--json]';
+import { EVAL_USAGE } from './usages.js';
 
 export const EVAL_HELP = `${EVAL_USAGE}
 

@@ -1,6 +1,5 @@
 import type { ExecutionChoice } from '../jobs/execution-choice.js';
-import { DEFAULT_REDIS_TIMEOUT } from '../jobs/redis.js';
-import { PASSWORD_ENV, parseRedisUrl, redactArgs } from '../jobs/redis-url.js';
+import { DEFAULT_REDIS_TIMEOUT, PASSWORD_ENV, parseRedisUrl, redactArgs } from '../jobs/redis-url.js';
 import { UsageError, num, parseDecimal, text } from './args.js';
 
 /** The most local worker processes --workers starts. */

@@ -9,8 +9,7 @@ import { choice, flag, defineCommand, text } from './args.js';
 import { required } from './common-options.js';
 import { namingFile, readQasmProgramOption, readTextOption } from './read-file.js';
 import { fmt } from './state-output.js';
-
-export const GRAD_USAGE = 'usage: qmoe grad --qasm FILE --weights W.json [--backend cpu|cpu64|webgpu|auto] [--json]';
+import { GRAD_USAGE } from './usages.js';
 
 export const GRAD_HELP = `${GRAD_USAGE}
 
@@ -60,7 +59,6 @@ function parameterLabel(program: QasmProgram, p: QasmParameter, many: boolean): 
   };
   return `${p.gate} ${p.qubits.map(name).join(', ')}${many ? ` ${p.name}` : ''}`;
 }
-
 
 export const GRAD = defineCommand({
   usage: GRAD_USAGE, help: GRAD_HELP, options: GRAD_OPTIONS,

@@ -9,10 +9,9 @@ import { ABLATION_STUDY } from './ablation.js';
 import { NOISE_SWEEP_STUDY } from './noise-sweep.js';
 import type { StudyCommand } from './study-command.js';
 import { SWEEP_STUDY } from './sweep.js';
+import { JOBS_USAGE } from './usages.js';
 
 const STUDY_COMMANDS: Record<string, StudyCommand> = { ablation: ABLATION_STUDY, sweep: SWEEP_STUDY, 'noise-sweep': NOISE_SWEEP_STUDY };
-
-export const JOBS_USAGE = 'usage: qmoe jobs list COMMAND [options of COMMAND] | qmoe jobs run --index I COMMAND [options of COMMAND]  (COMMAND: ablation, sweep, noise-sweep)';
 
 export const JOBS_HELP = `${JOBS_USAGE}
 

@@ -1,18 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { QmoeGpuError, QmoeInputError, QmoeJobsError, QmoeNumericError } from '../errors.js';
 import { UsageError, runCommand, type Command } from './args.js';
-import { DOCTOR, DOCTOR_USAGE } from './doctor.js';
-import { GRAD, GRAD_USAGE } from './grad.js';
-import { SIMULATE, SIMULATE_USAGE } from './simulate.js';
-import { TRAIN } from './train.js';
-import { EVAL, EVAL_USAGE } from './eval.js';
-import { ABLATION } from './ablation.js';
-import { QUANTUM_KERNEL } from './quantum-kernel.js';
-import { SWEEP } from './sweep.js';
-import { REPORT } from './report.js';
-import { NOISE_SWEEP } from './noise-sweep.js';
-import { JOBS_HELP, JOBS_USAGE, runJobs } from './jobs.js';
-import { WORKER, WORKER_USAGE } from './worker.js';
+import { DOCTOR_USAGE, EVAL_USAGE, GRAD_USAGE, JOBS_USAGE, SIMULATE_USAGE, WORKER_USAGE } from './usages.js';
 
 export const USAGE = `usage: qmoe <command> [options]
 
@@ -59,19 +48,22 @@ unreachable, internal error), 2 bad command line or input
 
 const HINT = "Run 'qmoe help' for usage.";
 
-const COMMANDS: Record<string, Command> = {
-  doctor: DOCTOR,
-  simulate: SIMULATE,
-  train: TRAIN,
-  eval: EVAL,
-  grad: GRAD,
-  ablation: ABLATION,
-  sweep: SWEEP,
-  report: REPORT,
-  'quantum-kernel': QUANTUM_KERNEL,
-  'noise-sweep': NOISE_SWEEP,
-  worker: WORKER,
+/** Each command's module loads when it runs (or prints its help): a command starts without the others'. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  doctor: async () => (await import('./doctor.js')).DOCTOR,
+  simulate: async () => (await import('./simulate.js')).SIMULATE,
+  train: async () => (await import('./train.js')).TRAIN,
+  eval: async () => (await import('./eval.js')).EVAL,
+  grad: async () => (await import('./grad.js')).GRAD,
+  ablation: async () => (await import('./ablation.js')).ABLATION,
+  sweep: async () => (await import('./sweep.js')).SWEEP,
+  report: async () => (await import('./report.js')).REPORT,
+  'quantum-kernel': async () => (await import('./quantum-kernel.js')).QUANTUM_KERNEL,
+  'noise-sweep': async () => (await import('./noise-sweep.js')).NOISE_SWEEP,
+  worker: async () => (await import('./worker.js')).WORKER,
 };
+
+const commandOf = (name: string) => (Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -95,12 +87,12 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (rest[0] === 'jobs' && rest.length === 1) {
-      process.stdout.write(JOBS_HELP);
+      process.stdout.write((await import('./jobs.js')).JOBS_HELP);
       return 0;
     }
-    const cmd = COMMANDS[rest[0]];
-    if (!cmd || rest.length > 1) throw new UsageError(`qmoe help: unknown command '${rest.join(' ')}'`);
-    process.stdout.write(cmd.help);
+    const load = commandOf(rest[0]);
+    if (!load || rest.length > 1) throw new UsageError(`qmoe help: unknown command '${rest.join(' ')}'`);
+    process.stdout.write((await load()).help);
     return 0;
   }
   if (first === '--version') {
@@ -109,10 +101,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first.startsWith('-')) throw new UsageError(`qmoe: unknown option '${first}' (options go after the command)`);
-  if (first === 'jobs') return runJobs(rest);
-  const cmd = Object.prototype.hasOwnProperty.call(COMMANDS, first) ? COMMANDS[first] : undefined;
-  if (!cmd) throw new UsageError(`qmoe: unknown command '${first}' (commands: ${Object.keys(COMMANDS).join(', ')}, jobs, help)`);
-  return runCommand(first, cmd, rest);
+  if (first === 'jobs') return (await import('./jobs.js')).runJobs(rest);
+  const load = commandOf(first);
+  if (!load) throw new UsageError(`qmoe: unknown command '${first}' (commands: ${Object.keys(COMMANDS).join(', ')}, jobs, help)`);
+  return runCommand(first, await load(), rest);
 }
 
 /** Maps an error to its message and exit code: 2 for bad input, 1 for everything else. */

@@ -11,8 +11,7 @@ import { NOISE_HELP, NOISE_OPTIONS, parseNoiseOptions, simulateNoisy } from './n
 import { simulateProgram } from './program-shots.js';
 import { namingFile, readQasmProgramOption } from './read-file.js';
 import { TABLE_TOP, fmt, writeJsonRecord, writeStateTable } from './state-output.js';
-
-export const SIMULATE_USAGE = 'usage: qmoe simulate --qasm FILE [--backend cpu|cpu64|webgpu|auto] [--experts N] [--noise P [--p2 P] [--readout R] [--trajectories T] [--seed N]] [--shots S] [--json] [--all]';
+import { SIMULATE_USAGE } from './usages.js';
 
 export const SIMULATE_HELP = `${SIMULATE_USAGE}
 
@@ -41,7 +40,6 @@ const SIMULATE_OPTIONS = {
   all: flag(),
   ...NOISE_OPTIONS, // noise and shots: src/cli/noise-simulate.ts
 } as const;
-
 
 export const SIMULATE = defineCommand({
   usage: SIMULATE_USAGE, help: SIMULATE_HELP, options: SIMULATE_OPTIONS,

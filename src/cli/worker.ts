@@ -1,10 +1,7 @@
-import { DEFAULT_REDIS_TIMEOUT } from '../jobs/redis.js';
-import { PASSWORD_ENV, parseRedisUrl } from '../jobs/redis-url.js';
-import { runWorker } from '../jobs/worker.js';
+import { DEFAULT_REDIS_TIMEOUT, PASSWORD_ENV, parseRedisUrl } from '../jobs/redis-url.js';
 import { defineCommand, flag, int, num, text } from './args.js';
 import { required } from './common-options.js';
-
-export const WORKER_USAGE = 'usage: qmoe worker --queue URL [--concurrency N] [--stall-seconds S] [--redis-timeout S] [--quiet]';
+import { WORKER_USAGE } from './usages.js';
 
 export const WORKER_HELP = `${WORKER_USAGE}
 
@@ -36,6 +33,8 @@ export const WORKER = defineCommand({
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
+      // BullMQ and ioredis load only here: every other command starts without them.
+      const { runWorker } = await import('../jobs/worker.js');
       return await runWorker({
         target,
         concurrency: values.concurrency ?? 1,

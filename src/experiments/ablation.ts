@@ -218,6 +218,7 @@ export function planAblation(o: AblationOptions): StudyPlan<RunRecord, AblationR
     name: 'ablation',
     specs,
     done: (run) => `test accuracy ${(100 * run.test.accuracy).toFixed(2)}%`,
+    prepare: () => import('../plot/boundary.js'),
     finish: async (runs) => {
       const perModel = grid.map((list) => list.map((s) => runs.get(s.id)!));
       const result = summarize(o, data, models, dataSeeds, perModel);
@@ -476,8 +477,14 @@ function describeSpec(s: ModelSpec): string {
 }
 
 async function outputFiles(o: AblationOptions, data: PreparedData, r: AblationResult, models: AblationModel[], perModel: RunRecord[][]): Promise<[string, string | Uint8Array][]> {
-  const { boundaryPicture, lineChartSvg, svgToPng } = await import('../plot/boundary.js');
-  const files: [string, string | Uint8Array][] = [];
+  const { boundaryPicture, lineChartSvg, svgToPngAsync } = await import('../plot/boundary.js');
+  // Each figure's PNG rasterizes on resvg's threads while the next figure is drawn here.
+  const figures: Promise<[string, string | Uint8Array][]>[] = [];
+  const figure = (name: string, svg: string) => {
+    const files = svgToPngAsync(svg).then((png): [string, string | Uint8Array][] => [[`${name}.svg`, svg], [`${name}.png`, png]]);
+    files.catch(() => {}); // awaited below; a failure before then must not count as unhandled
+    figures.push(files);
+  };
   const lossSeries: LineSeries[] = [];
   const accSeries: LineSeries[] = [];
   let longest = 1;
@@ -492,9 +499,8 @@ async function outputFiles(o: AblationOptions, data: PreparedData, r: AblationRe
   });
   accSeries.push({ name: '90%', x: [1, longest], y: [0.9, 0.9] });
   const seedsNote = r.runs > 1 ? `, mean of ${r.runs} runs` : '';
-  const loss = await lineChartSvg({ series: lossSeries, xLabel: 'epoch', yLabel: 'cross-entropy loss', title: `Training dynamics (${data.settings.name}, ${o.preset}): loss${seedsNote}` });
-  const acc = await lineChartSvg({ series: accSeries, xLabel: 'epoch', yLabel: 'validation accuracy', title: `Training dynamics (${data.settings.name}, ${o.preset}): validation accuracy${seedsNote}` });
-  files.push(['dynamics-loss.svg', loss], ['dynamics-loss.png', svgToPng(loss)], ['dynamics-accuracy.svg', acc], ['dynamics-accuracy.png', svgToPng(acc)]);
+  figure('dynamics-loss', await lineChartSvg({ series: lossSeries, xLabel: 'epoch', yLabel: 'cross-entropy loss', title: `Training dynamics (${data.settings.name}, ${o.preset}): loss${seedsNote}` }));
+  figure('dynamics-accuracy', await lineChartSvg({ series: accSeries, xLabel: 'epoch', yLabel: 'validation accuracy', title: `Training dynamics (${data.settings.name}, ${o.preset}): validation accuracy${seedsNote}` }));
   if (data.features === 2 && data.classes === 2) {
     for (const [k, m] of models.entries()) {
       // The first run on the first data seed (the data drawn in the picture).
@@ -503,12 +509,13 @@ async function outputFiles(o: AblationOptions, data: PreparedData, r: AblationRe
       try {
         await engine.setParams(Float64Array.from(run.finalParams));
         const svg = await boundaryPicture(engine, data, `${m.label}: ${m.name} (seed ${run.seed}), test accuracy ${pct(run.test.accuracy)}%`);
-        if (svg) files.push([`${boundaryName(m)}.svg`, svg], [`${boundaryName(m)}.png`, svgToPng(svg)]);
+        if (svg) figure(boundaryName(m), svg);
       } finally {
         engine.dispose();
       }
     }
   }
+  const files = (await Promise.all(figures)).flat();
   files.push(['ablation.json', JSON.stringify(r, null, 2) + '\n'], ['ablation.md', ablationMarkdown(r)]);
   return files;
 }

@@ -224,6 +224,7 @@ export function planNoiseSweep(o: NoiseSweepOptions): StudyPlan<NoiseRunRecord, 
     name: 'noise-sweep',
     specs,
     done: (run) => `test accuracy ${(100 * run.test.accuracy).toFixed(2)}%, train ${(100 * run.train.accuracy).toFixed(2)}%`,
+    prepare: () => import('../plot/render.js'),
     finish: async (runs, log) => {
       const result = await summarizeNoiseSweep(o, { seeds, rates, trajectories, underNoise, placement, convention, data, baselineSpec, quantumSpec, specs, runs, log });
       const svg = await noiseSvg(result);

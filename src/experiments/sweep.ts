@@ -94,6 +94,7 @@ export function planSweep(o: SweepOptions): StudyPlan<RunRecord, SweepResult> {
     name: 'sweep',
     specs: specs.map((s) => s.spec),
     done: (run) => `${run.params.router} router params, test accuracy ${(100 * run.test.accuracy).toFixed(2)}%`,
+    prepare: () => import('../plot/render.js'),
     finish: async (runs) => {
       const rule = collapseRule(data.settings.name);
       const points: SweepPoint[] = grid.map((g) => {

@@ -1,5 +1,5 @@
 import { canonical, trainRun, type RunRecord, type TrainHooks } from '../experiments/runner.js';
-import { trainNoiseRun, type NoiseRunConfig } from '../experiments/noise-run.js';
+import type { NoiseRunConfig } from '../experiments/noise-run.js';
 import { prepareData, type PreparedData } from '../train/dataset.js';
 import type { RunSpec } from './spec.js';
 import { jobTestHook } from './test-hook.js';
@@ -33,9 +33,10 @@ export async function executeRun(spec: RunSpec, hooks: TrainHooks, cache: DataCa
   await jobTestHook(spec.id);
   const data = cache.get(spec);
   const { spec: model, budget } = spec.config;
+  // The noise modules load for the noise sweep's runs only: the other studies' workers start faster.
   const run =
     spec.study === 'noise-sweep'
-      ? await trainNoiseRun(spec.id, model, data, budget, spec.seed, (spec.config as NoiseRunConfig).noise, hooks, spec.backend)
+      ? await (await import('../experiments/noise-run.js')).trainNoiseRun(spec.id, model, data, budget, spec.seed, (spec.config as NoiseRunConfig).noise, hooks, spec.backend)
       : await trainRun(spec.id, model, data, budget, spec.seed, spec.backend, hooks);
   return JSON.parse(JSON.stringify(run)) as RunRecord;
 }

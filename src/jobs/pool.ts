@@ -84,6 +84,11 @@ export class WorkerPool {
     }
   }
 
+  /** Starts every worker process now (they load their modules while the caller prepares its runs). */
+  start(): void {
+    if (!this.closed) for (const slot of this.slots) this.childOf(slot);
+  }
+
   /** Stops every worker process (a run in progress is lost). */
   async close(): Promise<void> {
     this.closed = true;
@@ -173,6 +178,8 @@ export const ATTEMPTS = 3;
  */
 export function poolExecutor(size: number, env: NodeJS.ProcessEnv = process.env): Executor {
   const pool = new WorkerPool(size, workerEnv(size, env));
+  // The caller makes this executor only for runs to train: every process will be needed.
+  pool.start();
   let running = 0;
   return {
     description: `${size} worker processes`,

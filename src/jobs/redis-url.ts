@@ -65,3 +65,6 @@ export function parseRedisUrl(url: string, argument = '--queue', env: NodeJS.Pro
   const auth = username || password ? `${username ?? ''}${password ? ':***' : ''}@` : '';
   return { tls: scheme === 'rediss', host, port, db, username, password, display: `${scheme}://${auth}${hostPart}:${port}/${db}` };
 }
+
+/** Default of --redis-timeout: how long Redis may not answer, at the start or later, before qmoe gives up. */
+export const DEFAULT_REDIS_TIMEOUT = 30;

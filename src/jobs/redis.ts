@@ -2,9 +2,6 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { QmoeJobsError } from '../errors.js';
 import { redactUrls, type RedisTarget } from './redis-url.js';
 
-/** Default of --redis-timeout: how long Redis may not answer, at the start or later, before qmoe gives up. */
-export const DEFAULT_REDIS_TIMEOUT = 30;
-
 /** Errors that waiting does not mend: a wrong password or user, a database that does not exist, a TLS certificate refused. */
 const DEFINITIVE = /WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username|DB index is out of range|invalid DB index|certificate|CERT_|SSL routines|wrong version number/i;
 

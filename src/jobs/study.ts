@@ -18,6 +18,11 @@ export interface StudyPlan<R extends RunRecord = RunRecord, T = unknown> {
   specs: RunSpec[];
   /** Describes a finished run for the progress ("test accuracy 93.33%"). */
   done: (run: R) => string;
+  /**
+   * Starts what `finish` will need (loading the plotting modules) while other processes train,
+   * so that it does not wait for it after the last run (called once, after the first run came back).
+   */
+  prepare?: () => Promise<unknown>;
   /** The result and its files from every run's record (by id), committed as one result set. */
   finish: (runs: Map<string, R>, log: ProgressSink) => Promise<{ result: T; files: [string, string | Uint8Array][]; setNames?: string[] }>;
 }
@@ -98,6 +103,7 @@ async function trainMissing<R extends RunRecord>(
   const number = new Map(plan.specs.map((s, i) => [s.id, i + 1]));
   const head = (spec: RunSpec) => `${plan.name} ${number.get(spec.id)}/${total}: ${spec.label}`;
   const failures: { spec: RunSpec; failure: RunFailure }[] = [];
+  let prepared = false;
   const events: RunEvents = {
     started(spec) {
       if (started.has(spec.id)) return;
@@ -130,6 +136,10 @@ async function trainMissing<R extends RunRecord>(
       }
       saveRun(runsDir, run);
       runs.set(spec.id, run as R);
+      // This process only waits for the other processes' runs: once they are under way (not while
+      // they start), it loads what the tables need. A failure shows again in finish, reported there.
+      if (!prepared && !executor.inProcess) plan.prepare?.().catch(() => {});
+      prepared = true;
       // Epochs not reported, or not run (early stopping), leave the estimate.
       const s = started.get(spec.id)!;
       remaining.set(spec.kind, (remaining.get(spec.kind) ?? 0) - (spec.config.budget.epochs - s.epoch));

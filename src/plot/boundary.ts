@@ -3,7 +3,7 @@ import { QmoeInputError, checkInt } from '../errors.js';
 import { BASE_CONFIG, vegaLiteToSvg } from './render.js';
 import { encodePngRgb, toBase64 } from './png.js';
 
-export { svgToPng, vegaLiteToSvg, type PngOptions } from './render.js';
+export { svgToPng, svgToPngAsync, vegaLiteToSvg, type PngOptions } from './render.js';
 export { lineChartSvg, type LineChartOptions, type LineSeries } from './line.js';
 
 /**

@@ -5,8 +5,6 @@ import { cpuOnlyOption } from '../moe/mixture-spec.js';
 import type { ModelSpec } from '../moe/spec.js';
 import { createCpuEngine } from './cpu-engine.js';
 import type { TrainingEngine } from './engine.js';
-import { createWebGpuEngine } from './gpu-engine.js';
-import { WebGpuBackend } from '../sim/backend-gpu.js';
 
 export { isSoftwareAdapter };
 
@@ -51,7 +49,9 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
     try {
       // Quantum experts: the float64 engine with every circuit (router and experts, one batch) on
       // the WebGPU backend; the WebGPU engine's own head has linear experts only.
-      if (cpuOnly) return { engine: owning(gpuCircuitsEngine(gpu, spec, options), gpu) };
+      if (cpuOnly) return { engine: owning(await gpuCircuitsEngine(gpu, spec, options), gpu) };
+      // The GPU modules load only here, so that CPU runs (local worker processes) start without them.
+      const { createWebGpuEngine } = await import('./gpu-engine.js');
       return { engine: owning(await createWebGpuEngine(gpu, spec, options), gpu) };
     } catch (e) {
       gpu.destroy();
@@ -63,7 +63,8 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
 }
 
 /** The float64 CPU engine whose circuits run on a WebGPU backend of `gpu` (the engine owns the backend, not the device). */
-function gpuCircuitsEngine(gpu: GpuContext, spec: ModelSpec, options: EngineOptions): TrainingEngine {
+async function gpuCircuitsEngine(gpu: GpuContext, spec: ModelSpec, options: EngineOptions): Promise<TrainingEngine> {
+  const { WebGpuBackend } = await import('../sim/backend-gpu.js');
   return createCpuEngine(spec, {
     ...options,
     circuitBackend: new WebGpuBackend(gpu),

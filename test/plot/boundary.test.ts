@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inflateSync } from 'node:zlib';
 import { QmoeInputError } from '../../src/errors.js';
 import { makeMoons } from '../../src/data/moons.js';
-import { boundarySvg, gridAround, gridPoints, lineChartSvg, svgToPng } from '../../src/plot/boundary.js';
+import { boundarySvg, gridAround, gridPoints, lineChartSvg, svgToPng, svgToPngAsync } from '../../src/plot/boundary.js';
 import { encodePngRgb } from '../../src/plot/png.js';
 
 /** Width and height from a PNG's IHDR chunk, after checking the 8-byte signature. */
@@ -119,6 +119,14 @@ describe('svgToPng', () => {
   it('rejects what is not SVG', () => {
     expect(() => svgToPng('hello')).toThrow(QmoeInputError);
     expect(() => svgToPng(text('x'), { width: 0 })).toThrow(/options.width/);
+  });
+
+  it('svgToPngAsync gives the same bytes on resvg threads, and rejects the same input', async () => {
+    const svgs = [text('qmoe'), text('Hello'), text('')];
+    const async = await Promise.all(svgs.map((s) => svgToPngAsync(s, { width: 300 })));
+    svgs.forEach((s, k) => expect(Buffer.from(async[k]).equals(Buffer.from(svgToPng(s, { width: 300 })))).toBe(true));
+    await expect(svgToPngAsync('hello')).rejects.toThrow(QmoeInputError);
+    await expect(svgToPngAsync(text('x'), { width: 0 })).rejects.toThrow(/options.width/);
   });
 });
 
