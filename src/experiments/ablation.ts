@@ -214,15 +214,20 @@ export function planAblation(o: AblationOptions): StudyPlan<RunRecord, AblationR
       });
     }
   }
+  const pictures = new BoundaryPictures(o, data);
   return {
     name: 'ablation',
     specs,
     done: (run) => `test accuracy ${(100 * run.test.accuracy).toFixed(2)}%`,
     prepare: () => import('../plot/boundary.js'),
+    early: (run) => {
+      const k = grid.findIndex((list) => list[0].id === run.id);
+      if (k >= 0) pictures.of(models[k], run);
+    },
     finish: async (runs) => {
       const perModel = grid.map((list) => list.map((s) => runs.get(s.id)!));
       const result = summarize(o, data, models, dataSeeds, perModel);
-      return { result, files: await outputFiles(o, data, result, models, perModel), setNames: ablationFiles(models) };
+      return { result, files: await outputFiles(o, data, result, models, perModel, pictures), setNames: ablationFiles(models) };
     },
   };
 }
@@ -476,8 +481,8 @@ function describeSpec(s: ModelSpec): string {
   return ` (${s.experts} experts)`;
 }
 
-async function outputFiles(o: AblationOptions, data: PreparedData, r: AblationResult, models: AblationModel[], perModel: RunRecord[][]): Promise<[string, string | Uint8Array][]> {
-  const { boundaryPicture, lineChartSvg, svgToPngAsync } = await import('../plot/boundary.js');
+async function outputFiles(o: AblationOptions, data: PreparedData, r: AblationResult, models: AblationModel[], perModel: RunRecord[][], pictures: BoundaryPictures): Promise<[string, string | Uint8Array][]> {
+  const { lineChartSvg, svgToPngAsync } = await import('../plot/boundary.js');
   // Each figure's PNG rasterizes on resvg's threads while the next figure is drawn here.
   const figures: Promise<[string, string | Uint8Array][]>[] = [];
   const figure = (name: string, svg: string) => {
@@ -501,21 +506,47 @@ async function outputFiles(o: AblationOptions, data: PreparedData, r: AblationRe
   const seedsNote = r.runs > 1 ? `, mean of ${r.runs} runs` : '';
   figure('dynamics-loss', await lineChartSvg({ series: lossSeries, xLabel: 'epoch', yLabel: 'cross-entropy loss', title: `Training dynamics (${data.settings.name}, ${o.preset}): loss${seedsNote}` }));
   figure('dynamics-accuracy', await lineChartSvg({ series: accSeries, xLabel: 'epoch', yLabel: 'validation accuracy', title: `Training dynamics (${data.settings.name}, ${o.preset}): validation accuracy${seedsNote}` }));
-  if (data.features === 2 && data.classes === 2) {
-    for (const [k, m] of models.entries()) {
-      // The first run on the first data seed (the data drawn in the picture).
-      const run = perModel[k][0];
-      const engine = createCpuEngine(run.config.spec, { lr: o.budget.lr });
-      try {
-        await engine.setParams(Float64Array.from(run.finalParams));
-        const svg = await boundaryPicture(engine, data, `${m.label}: ${m.name} (seed ${run.seed}), test accuracy ${pct(run.test.accuracy)}%`);
-        if (svg) figure(boundaryName(m), svg);
-      } finally {
-        engine.dispose();
-      }
-    }
-  }
+  // The first run on the first data seed of each model (the data drawn in the picture).
+  models.forEach((m, k) => figures.push(pictures.of(m, perModel[k][0])));
   const files = (await Promise.all(figures)).flat();
   files.push(['ablation.json', JSON.stringify(r, null, 2) + '\n'], ['ablation.md', ablationMarkdown(r)]);
   return files;
+}
+
+/**
+ * The decision-boundary figures (SVG and PNG) of two-feature, two-class data, one per model and
+ * run, each made once: the study starts one as its run comes back from a worker process (while
+ * the others train), and finish takes it or makes it then.
+ */
+class BoundaryPictures {
+  private readonly made = new Map<string, Promise<[string, string | Uint8Array][]>>();
+
+  constructor(
+    private readonly o: AblationOptions,
+    private readonly data: PreparedData,
+  ) {}
+
+  of(m: AblationModel, run: RunRecord): Promise<[string, string | Uint8Array][]> {
+    let files = this.made.get(run.id);
+    if (!files) {
+      files = this.draw(m, run);
+      files.catch(() => {}); // awaited by finish; a failure before then must not count as unhandled
+      this.made.set(run.id, files);
+    }
+    return files;
+  }
+
+  private async draw(m: AblationModel, run: RunRecord): Promise<[string, string | Uint8Array][]> {
+    if (this.data.features !== 2 || this.data.classes !== 2) return [];
+    const { boundaryPicture, svgToPngAsync } = await import('../plot/boundary.js');
+    const engine = createCpuEngine(run.config.spec, { lr: this.o.budget.lr });
+    let svg: string | undefined;
+    try {
+      await engine.setParams(Float64Array.from(run.finalParams));
+      svg = await boundaryPicture(engine, this.data, `${m.label}: ${m.name} (seed ${run.seed}), test accuracy ${pct(run.test.accuracy)}%`);
+    } finally {
+      engine.dispose();
+    }
+    return svg ? [[`${boundaryName(m)}.svg`, svg], [`${boundaryName(m)}.png`, await svgToPngAsync(svg)]] : [];
+  }
 }

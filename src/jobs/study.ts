@@ -23,6 +23,11 @@ export interface StudyPlan<R extends RunRecord = RunRecord, T = unknown> {
    * so that it does not wait for it after the last run (called once, after the first run came back).
    */
   prepare?: () => Promise<unknown>;
+  /**
+   * Called with each run that another process trained, as it is saved, while the rest train:
+   * starts work on that run that finish will need (its figure), so that finish waits less.
+   */
+  early?: (run: R) => void;
   /** The result and its files from every run's record (by id), committed as one result set. */
   finish: (runs: Map<string, R>, log: ProgressSink) => Promise<{ result: T; files: [string, string | Uint8Array][]; setNames?: string[] }>;
 }
@@ -140,6 +145,7 @@ async function trainMissing<R extends RunRecord>(
       // they start), it loads what the tables need. A failure shows again in finish, reported there.
       if (!prepared && !executor.inProcess) plan.prepare?.().catch(() => {});
       prepared = true;
+      if (!executor.inProcess) plan.early?.(run as R);
       // Epochs not reported, or not run (early stopping), leave the estimate.
       const s = started.get(spec.id)!;
       remaining.set(spec.kind, (remaining.get(spec.kind) ?? 0) - (spec.config.budget.epochs - s.epoch));
