@@ -482,14 +482,10 @@ function describeSpec(s: ModelSpec): string {
 }
 
 async function outputFiles(o: AblationOptions, data: PreparedData, r: AblationResult, models: AblationModel[], perModel: RunRecord[][], pictures: BoundaryPictures): Promise<[string, string | Uint8Array][]> {
-  const { lineChartSvg, svgToPngAsync } = await import('../plot/boundary.js');
+  const { lineChartSvg } = await import('../plot/boundary.js');
   // Each figure's PNG rasterizes on resvg's threads while the next figure is drawn here.
-  const figures: Promise<[string, string | Uint8Array][]>[] = [];
-  const figure = (name: string, svg: string) => {
-    const files = svgToPngAsync(svg).then((png): [string, string | Uint8Array][] => [[`${name}.svg`, svg], [`${name}.png`, png]]);
-    files.catch(() => {}); // awaited below; a failure before then must not count as unhandled
-    figures.push(files);
-  };
+  const figures: Promise<FigureFiles>[] = [];
+  const figure = (name: string, svg: string) => figures.push(settledLater(figureFiles(name, svg)));
   const lossSeries: LineSeries[] = [];
   const accSeries: LineSeries[] = [];
   let longest = 1;
@@ -513,32 +509,45 @@ async function outputFiles(o: AblationOptions, data: PreparedData, r: AblationRe
   return files;
 }
 
+type FigureFiles = [string, string | Uint8Array][];
+
+/** A promise awaited later: a failure before then must not count as an unhandled rejection. */
+function settledLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+/** A figure's files: NAME.svg and NAME.png, the PNG rasterized on resvg's threads. */
+async function figureFiles(name: string, svg: string): Promise<FigureFiles> {
+  const { svgToPngAsync } = await import('../plot/boundary.js');
+  return [[`${name}.svg`, svg], [`${name}.png`, await svgToPngAsync(svg)]];
+}
+
 /**
  * The decision-boundary figures (SVG and PNG) of two-feature, two-class data, one per model and
  * run, each made once: the study starts one as its run comes back from a worker process (while
  * the others train), and finish takes it or makes it then.
  */
 class BoundaryPictures {
-  private readonly made = new Map<string, Promise<[string, string | Uint8Array][]>>();
+  private readonly made = new Map<string, Promise<FigureFiles>>();
 
   constructor(
     private readonly o: AblationOptions,
     private readonly data: PreparedData,
   ) {}
 
-  of(m: AblationModel, run: RunRecord): Promise<[string, string | Uint8Array][]> {
+  of(m: AblationModel, run: RunRecord): Promise<FigureFiles> {
     let files = this.made.get(run.id);
     if (!files) {
-      files = this.draw(m, run);
-      files.catch(() => {}); // awaited by finish; a failure before then must not count as unhandled
+      files = settledLater(this.draw(m, run));
       this.made.set(run.id, files);
     }
     return files;
   }
 
-  private async draw(m: AblationModel, run: RunRecord): Promise<[string, string | Uint8Array][]> {
+  private async draw(m: AblationModel, run: RunRecord): Promise<FigureFiles> {
     if (this.data.features !== 2 || this.data.classes !== 2) return [];
-    const { boundaryPicture, svgToPngAsync } = await import('../plot/boundary.js');
+    const { boundaryPicture } = await import('../plot/boundary.js');
     const engine = createCpuEngine(run.config.spec, { lr: this.o.budget.lr });
     let svg: string | undefined;
     try {
@@ -547,6 +556,6 @@ class BoundaryPictures {
     } finally {
       engine.dispose();
     }
-    return svg ? [[`${boundaryName(m)}.svg`, svg], [`${boundaryName(m)}.png`, await svgToPngAsync(svg)]] : [];
+    return svg ? figureFiles(boundaryName(m), svg) : [];
   }
 }

@@ -28,10 +28,35 @@ export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
   const compiled = compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return renumberIds(await view.toSVG());
   } finally {
     view.finalize();
   }
+}
+
+/** The first number vega gives each kind of id in a fresh process (clip1, gradient_0). */
+const ID_BASE: Record<string, number> = { clip: 1, gradient_: 0, pattern_: 0 };
+
+/**
+ * vega numbers clip paths and gradients with counters global to the process, so the same chart
+ * drawn after others got other ids; renumbered per document, in order of appearance, a figure's
+ * SVG is the same bytes whatever was drawn before it (in one process or in worker processes).
+ */
+function renumberIds(svg: string): string {
+  const next = new Map<string, number>();
+  const map = new Map<string, string>();
+  for (const m of svg.matchAll(/\bid="(clip|gradient_|pattern_)(\d+)"/g)) {
+    const old = m[1] + m[2];
+    if (map.has(old)) continue;
+    const k = next.get(m[1]) ?? ID_BASE[m[1]];
+    next.set(m[1], k + 1);
+    map.set(old, m[1] + k);
+  }
+  if (map.size === 0) return svg;
+  return svg.replace(/(\bid="|url\(#|href="#)(clip|gradient_|pattern_)(\d+)(?=[")])/g, (all, head: string, kind: string, n: string) => {
+    const to = map.get(kind + n);
+    return to === undefined ? all : head + to;
+  });
 }
 
 export interface PngOptions {

@@ -72,6 +72,22 @@ describe('qmoe ablation', () => {
     }
   });
 
+  it('two local worker processes write the same files as this process, figures included, byte for byte', async () => {
+    const one = join(dir, 'one-process');
+    const two = join(dir, 'two-workers');
+    await runAblation(small(one, 2));
+    // The boundary figures are drawn here as the worker processes send their runs back (and after
+    // other figures than in one process): the same bytes all the same.
+    await runAblation({ ...small(two, 2), execution: { kind: 'workers', workers: 2 } });
+    const files = readdirSync(one).filter((f) => f !== 'runs' && !f.startsWith('.')).sort();
+    expect(files.filter((f) => /\.(svg|png)$/.test(f))).toHaveLength(10);
+    expect(readdirSync(two).filter((f) => f !== 'runs' && !f.startsWith('.')).sort()).toEqual(files);
+    for (const f of files) {
+      if (f === 'ablation.json' || f === 'ablation.md') continue; // they name the run's engine threads and seconds
+      expect(readFileSync(join(two, f)).equals(readFileSync(join(one, f))), f).toBe(true);
+    }
+  });
+
   it('resumes: only missing runs are trained again and the table comes out the same', async () => {
     const out = join(dir, 'resume');
     const trained: string[] = [];

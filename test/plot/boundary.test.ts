@@ -148,6 +148,17 @@ describe('lineChartSvg', () => {
       QmoeInputError,
     );
   });
+
+  it('gives the same SVG bytes for the same chart whatever was drawn before it (ids numbered per document)', async () => {
+    const grid = gridAround([0, 0, 1, 1], { nx: 4, ny: 4 });
+    const chart = (title: string) => boundarySvg({ grid: { ...grid, values: new Float64Array(16).fill(0.5) }, points: { x: [0, 0, 1, 1], y: [0, 1] }, title });
+    const first = await chart('a');
+    const ids = [...first.matchAll(/id="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids.length).toBeGreaterThan(1); // a clip path and the legend's gradient: the test checks something
+    for (const id of ids) expect(first).toContain(`url(#${id})`);
+    await chart('another chart, drawn in between');
+    expect(await chart('a')).toBe(first);
+  });
 });
 
 describe('encodePngRgb', () => {
