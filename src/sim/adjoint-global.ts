@@ -1,22 +1,21 @@
 import type { Circuit } from '../circuit/types.js';
 import { GATES } from '../circuit/gates.js';
 import { validateCircuit } from '../circuit/validate.js';
-import { QmoeInputError, checkInt } from '../errors.js';
+import { QmoeInputError } from '../errors.js';
 import { AnglesStep } from '../gpu/angles.js';
-import { BufferSet } from '../gpu/buffer-set.js';
-import { checkDevice, formatBytes } from '../gpu/check.js';
+import type { BufferSet } from '../gpu/buffer-set.js';
+import { formatBytes } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import { isSoftwareAdapter } from '../gpu/software-adapter.js';
-import { type Kernel, type KernelStep, bindGroup, getKernel, grid, kernelStep, submitEncoded } from '../gpu/kernel.js';
+import { type Kernel, type KernelStep, bindGroup, getKernel, grid, kernelStep } from '../gpu/kernel.js';
 import { KERNELS } from '../gpu/kernels.js';
 import { NO_INDEX, OP_KIND, OP_KIND_BITS, OUTPUT_KIND } from '../gpu/op-codes.js';
 import { ColumnReducer } from '../gpu/reduce.js';
 import { packUniform } from '../gpu/uniforms.js';
 import { GradientRunner, type GradientRunnerOptions, adjointShape, checkAdjointFits, upstreamBuffer } from './adjoint-gpu.js';
 import type { CircuitOutput } from './backend.js';
-import { CircuitInputs } from './circuit-inputs-gpu.js';
-import { type CompiledCircuit, compileCircuit, derivativeOffset, matrixAndDerivativeTable, paramOfMatrix } from './compile.js';
-import { outputCount, validateOutput } from './experts.js';
+import { GradientRunnerBase } from './gradient-runner-base.js';
+import { type CompiledCircuit, compileCircuit, derivativeOffset, paramOfMatrix } from './compile.js';
 import { maxBindingBytes } from './statevector-gpu.js';
 import { type FusedPass, fuseTiles } from './fuse.js';
 import { type GlobalFusion, TilePlan, defaultFusion, tileBits, tileGroupSize } from './tile-passes-gpu.js';
@@ -213,23 +212,15 @@ interface ChunkSteps {
  * into its slot (global_grad_sum.wgsl, stage 2); no intermediate state is stored. The per-row
  * gradients are then summed over the batch (ColumnReducer).
  */
-export class GlobalGradientRunner extends CircuitInputs {
-  readonly outputsPerRow: number;
-  readonly paramGrad: GPUBuffer;
-  readonly perSampleParamGrad: GPUBuffer;
-  readonly featureGrad: GPUBuffer | null;
+export class GlobalGradientRunner extends GradientRunnerBase {
   /** Rows of one chunk (psi and lambda buffers hold this many states). */
   readonly chunkRows: number;
-  private readonly ownUpstream: GPUBuffer;
-  private upstream: GPUBuffer;
-  private angles!: AnglesStep;
   private chunks: ChunkSteps[] = [];
   private opGroups!: { forward: GPUBindGroup[]; backward: GPUBindGroup[]; sum: GPUBindGroup[]; diagForward: GPUBindGroup[]; diagBackward: GPUBindGroup[] };
   /** The passes each way (sweepSegments); diagonal runs are numbered in order for their bind groups. */
   readonly segments: SweepSegment[];
   /** Per op: whether the backward sweep has a gradient slot for it. */
   private readonly hasGrad: boolean[];
-  private reducer: ColumnReducer | null = null;
   /** The fusion in use (resolveFusion of the options). */
   readonly fusion: GlobalFusion;
   /** With tile fusion: the tile passes each way. */
@@ -239,11 +230,11 @@ export class GlobalGradientRunner extends CircuitInputs {
 
   private constructor(
     gpu: GpuContext,
-    readonly circuit: Circuit,
+    circuit: Circuit,
     capacity: number,
-    readonly output: CircuitOutput,
-    readonly withFeatures: boolean,
-    readonly compiled: CompiledCircuit,
+    output: CircuitOutput,
+    withFeatures: boolean,
+    compiled: CompiledCircuit,
     buffers: BufferSet,
     budgetBytes: number,
     readonly reduction: StageOneReduction,
@@ -251,15 +242,8 @@ export class GlobalGradientRunner extends CircuitInputs {
     requestedTileBits: number | undefined,
     extras?: SweepExtras,
   ) {
-    super(gpu, capacity, circuit.features, buffers, { label: 'matrices and derivatives', bytes: matrixAndDerivativeTable(compiled, undefined).byteLength });
+    super(gpu, circuit, capacity, output, withFeatures, compiled, buffers);
     this.chunkRows = Math.min(capacity, globalAdjointChunkRows(gpu, circuit.qubits, compiled.real, budgetBytes));
-    this.outputsPerRow = outputCount(circuit.qubits, output);
-    const set = buffers;
-    this.ownUpstream = set.storage('dL/dout', capacity * this.outputsPerRow * 4);
-    this.upstream = this.ownUpstream;
-    this.perSampleParamGrad = set.storage('per-sample dL/dparams', capacity * circuit.params * 4);
-    this.paramGrad = set.storage('dL/dparams', circuit.params * 4);
-    this.featureGrad = withFeatures ? set.storage('dL/dfeatures', capacity * circuit.features * 4) : null;
     const paramOf = paramOfMatrix(compiled);
     this.hasGrad = Array.from({ length: compiled.ops.length / 4 }, (_, g) => {
       const kind = compiled.ops[4 * g] & (2 ** OP_KIND_BITS - 1);
@@ -295,33 +279,19 @@ export class GlobalGradientRunner extends CircuitInputs {
    * allocated.
    */
   static async create(gpu: GpuContext, circuit: Circuit, capacity: number, output: CircuitOutput, options: GlobalGradientOptions = {}): Promise<GlobalGradientRunner> {
-    validateCircuit(circuit);
-    validateOutput(circuit.qubits, output);
-    checkInt('capacity', capacity, 1, 2 ** 26);
-    checkDevice(gpu);
+    const buffers = GradientRunnerBase.checkedBuffers(gpu, circuit, capacity, output, 'the global-memory gradient runner');
     const compiled = compileCircuit(circuit, options.forceComplex === true);
     checkGlobalAdjointFits(gpu, circuit.qubits, compiled.real);
     const budget = options.budgetBytes ?? defaultGlobalBudget(gpu);
-    const buffers = new BufferSet(gpu, `the global-memory gradient runner (${circuit.qubits} qubits, ${capacity} row${capacity === 1 ? '' : 's'})`);
-    let runner: GlobalGradientRunner | undefined;
-    return buffers.settle(
-      async () => {
-        const reduction = options.reduction ?? defaultReduction(gpu);
-        if (reduction !== 'workgroup' && reduction !== 'invocation') throw new QmoeInputError('reduction', reduction, "must be 'workgroup' or 'invocation'");
-        const fusion = resolveFusion(gpu, options.fuse);
-        runner = new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction, fusion, options.tileBits, options.extras);
-        await runner.build();
-        return runner;
-      },
-      () => runner?.destroy(),
-    );
+    return GradientRunnerBase.settle(buffers, () => {
+      const reduction = options.reduction ?? defaultReduction(gpu);
+      if (reduction !== 'workgroup' && reduction !== 'invocation') throw new QmoeInputError('reduction', reduction, "must be 'workgroup' or 'invocation'");
+      const fusion = resolveFusion(gpu, options.fuse);
+      return new GlobalGradientRunner(gpu, circuit, capacity, output, options.features === true, compiled, buffers, budget, reduction, fusion, options.tileBits, options.extras);
+    });
   }
 
-  protected table(params: ArrayLike<number> | undefined): Float32Array {
-    return matrixAndDerivativeTable(this.compiled, params);
-  }
-
-  private async build(): Promise<void> {
+  protected async build(): Promise<void> {
     const { gpu, compiled, circuit, buffers, chunkRows } = this;
     const n = circuit.qubits;
     const real = compiled.real;
@@ -559,15 +529,6 @@ export class GlobalGradientRunner extends CircuitInputs {
     return { forward: this.segments.length, backward: this.segments.length, sums: this.hasGrad.filter(Boolean).length };
   }
 
-  dispatch(): void {
-    submitEncoded(this.gpu, (encoder) => this.encode(encoder));
-  }
-
-  destroy(): void {
-    this.buffers.destroy();
-    this.reducer?.destroy();
-    this.reducer = null;
-  }
 }
 
 /** Which adjoint kernel computes a gradient: two states per sample in workgroup memory, or in storage buffers. */

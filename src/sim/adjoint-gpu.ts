@@ -1,16 +1,13 @@
 import type { Circuit } from '../circuit/types.js';
-import { validateCircuit } from '../circuit/validate.js';
-import { QmoeInputError, checkInt } from '../errors.js';
+import { QmoeInputError } from '../errors.js';
 import { AnglesStep } from '../gpu/angles.js';
-import { BufferSet } from '../gpu/buffer-set.js';
-import { checkDevice } from '../gpu/check.js';
+import type { BufferSet } from '../gpu/buffer-set.js';
 import type { GpuContext } from '../gpu/context.js';
-import { type KernelStep, getKernel, kernelStep, submitEncoded } from '../gpu/kernel.js';
+import { type KernelStep, getKernel, kernelStep } from '../gpu/kernel.js';
 import { OUTPUT_KIND } from '../gpu/op-codes.js';
 import type { CircuitOutput } from './backend.js';
-import { CircuitInputs } from './circuit-inputs-gpu.js';
-import { type CompiledCircuit, compileCircuit, derivativeOffset, matrixAndDerivativeTable, paramOfMatrix } from './compile.js';
-import { outputCount, validateOutput } from './experts.js';
+import { GradientRunnerBase } from './gradient-runner-base.js';
+import { type CompiledCircuit, compileCircuit, derivativeOffset, paramOfMatrix } from './compile.js';
 import { ColumnReducer } from '../gpu/reduce.js';
 import { subgroupShape, type SubgroupShape, type SubgroupTuning } from './subgroup-gpu.js';
 
@@ -95,36 +92,16 @@ export interface GradientRunnerOptions {
  * ones in `perSampleParamGrad` (rows x params) and, when asked, dL/dfeatures in `featureGrad`
  * (rows x features). Nothing is read back. The caller destroys the runner.
  */
-export class GradientRunner extends CircuitInputs {
+export class GradientRunner extends GradientRunnerBase {
   /** Which adjoint kernel runs: 'subgroup' (states in registers) or 'fused' (states in workgroup memory). */
   readonly path: 'subgroup' | 'fused';
   readonly shape: AdjointShape;
   /** The subgroup kernel's shape when path is 'subgroup'. */
   readonly subgroup: SubgroupShape | null;
-  readonly outputsPerRow: number;
-  /** dL/dparams summed over the rows of the last encode: circuit.params f32. */
-  readonly paramGrad: GPUBuffer;
-  /** dL/dparams per row: rows x circuit.params f32. */
-  readonly perSampleParamGrad: GPUBuffer;
-  /** dL/dfeatures per row (rows x circuit.features f32), when the runner was made with `features`. */
-  readonly featureGrad: GPUBuffer | null;
-  private readonly ownUpstream: GPUBuffer;
-  private upstream: GPUBuffer;
-  private angles!: AnglesStep;
   private adjoint!: KernelStep<'adjoint' | 'subgroup_adjoint'>;
-  private reducer: ColumnReducer | null = null;
 
-  private constructor(
-    gpu: GpuContext,
-    readonly circuit: Circuit,
-    capacity: number,
-    readonly output: CircuitOutput,
-    readonly withFeatures: boolean,
-    readonly compiled: CompiledCircuit,
-    buffers: BufferSet,
-    options: GradientRunnerOptions,
-  ) {
-    super(gpu, capacity, circuit.features, buffers, { label: 'matrices and derivatives', bytes: matrixAndDerivativeTable(compiled, undefined).byteLength });
+  private constructor(gpu: GpuContext, circuit: Circuit, capacity: number, output: CircuitOutput, withFeatures: boolean, compiled: CompiledCircuit, buffers: BufferSet, options: GradientRunnerOptions) {
+    super(gpu, circuit, capacity, output, withFeatures, compiled, buffers);
     this.shape = checkAdjointFits(gpu, circuit.qubits, this.compiled.real);
     const path = options.path ?? 'auto';
     this.subgroup = path === 'fused' ? null : subgroupShape(gpu, circuit.qubits, options.subgroup);
@@ -132,15 +109,6 @@ export class GradientRunner extends CircuitInputs {
       throw new QmoeInputError('circuit.qubits', circuit.qubits, gpu.subgroups ? "a state over the registers of the adapter's smallest subgroup does not fit the subgroup adjoint kernel" : 'the subgroup adjoint kernel needs the subgroups feature, which this adapter lacks');
     }
     this.path = this.subgroup ? 'subgroup' : 'fused';
-    this.outputsPerRow = outputCount(circuit.qubits, output);
-    const F = circuit.features;
-    const P = circuit.params;
-    const set = buffers;
-    this.ownUpstream = set.storage('dL/dout', capacity * this.outputsPerRow * 4);
-    this.upstream = this.ownUpstream;
-    this.perSampleParamGrad = set.storage('per-sample dL/dparams', capacity * P * 4);
-    this.paramGrad = set.storage('dL/dparams', P * 4);
-    this.featureGrad = withFeatures ? set.storage('dL/dfeatures', capacity * F * 4) : null;
   }
 
   /**
@@ -149,27 +117,11 @@ export class GradientRunner extends CircuitInputs {
    * when a buffer cannot be allocated.
    */
   static async create(gpu: GpuContext, circuit: Circuit, capacity: number, output: CircuitOutput, options: GradientRunnerOptions = {}): Promise<GradientRunner> {
-    validateCircuit(circuit);
-    validateOutput(circuit.qubits, output);
-    checkInt('capacity', capacity, 1, 2 ** 26);
-    checkDevice(gpu);
-    const buffers = new BufferSet(gpu, `the gradient runner (${circuit.qubits} qubits, ${capacity} row${capacity === 1 ? '' : 's'})`);
-    let runner: GradientRunner | undefined;
-    return buffers.settle(
-      async () => {
-        runner = new GradientRunner(gpu, circuit, capacity, output, options.features === true, compileCircuit(circuit, options.forceComplex === true), buffers, options);
-        await runner.build();
-        return runner;
-      },
-      () => runner?.destroy(),
-    );
+    const buffers = GradientRunnerBase.checkedBuffers(gpu, circuit, capacity, output, 'the gradient runner');
+    return GradientRunnerBase.settle(buffers, () => new GradientRunner(gpu, circuit, capacity, output, options.features === true, compileCircuit(circuit, options.forceComplex === true), buffers, options));
   }
 
-  protected table(params: ArrayLike<number> | undefined): Float32Array {
-    return matrixAndDerivativeTable(this.compiled, params);
-  }
-
-  private async build(): Promise<void> {
+  protected async build(): Promise<void> {
     const { gpu, compiled, circuit, buffers } = this;
     this.angles = await AnglesStep.create(buffers, this.featuresBuf, this.capacity * circuit.features);
     const sub = this.subgroup;
@@ -224,16 +176,5 @@ export class GradientRunner extends CircuitInputs {
     });
     this.reducer?.encode(pass, this.perSampleParamGrad, rows, this.paramGrad);
     pass.end();
-  }
-
-  /** Runs encode in its own command buffer (submits; does not wait). */
-  dispatch(): void {
-    submitEncoded(this.gpu, (encoder) => this.encode(encoder));
-  }
-
-  destroy(): void {
-    this.buffers.destroy();
-    this.reducer?.destroy();
-    this.reducer = null;
   }
 }
