@@ -25,6 +25,7 @@ override GROUP_SIZE: u32 = 256u;
 override SEG: u32 = 256u;
 
 #include "lib/gates.wgsl"
+#include "lib/global-pair.wgsl"
 
 @group(0) @binding(3) var<storage, read_write> psi: array<Amp>;
 @group(0) @binding(7) var<uniform> meta_: Meta;
@@ -51,24 +52,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let inside = p < meta_.rows * half_dim;
   var partial = 0.0;
   if (inside) {
-    let s = p >> (QUBITS - 1u);
-    let base = s << QUBITS;
-    let i0 = pair_first(p & (half_dim - 1u), op.y);
-    if (kind == OP_SWAP) {
-      // A swap is its own inverse: undo it on both states (partner i0 itself: a no-op).
-      let a = base + i0;
-      let j = base + swap_partner(i0, op.y, op.z);
-      let t = psi[j];
-      psi[j] = psi[a];
+    let pair = op_pair(p, op);
+    let a = pair.x;
+    let b = pair.y;
+    if (pair.z == PAIR_SWAP) {
+      // A swap is its own inverse: undo it on both states.
+      let t = psi[b];
+      psi[b] = psi[a];
       psi[a] = t;
-      let u = lam[j];
-      lam[j] = lam[a];
+      let u = lam[b];
+      lam[b] = lam[a];
       lam[a] = u;
-    } else if ((i0 & op.z) == op.z) {
-      let trig_row = (meta_.first_row + s) * meta_.features;
+    } else if (pair.z == PAIR_GATE) {
+      let trig_row = (meta_.first_row + (p >> (QUBITS - 1u))) * meta_.features;
       let m = matrix(op, trig_row);
-      let a = base + i0;
-      let b = a + op.y;
       let x = apply2_adjoint(m, psi[a], psi[b]);
       psi[a] = x[0];
       psi[b] = x[1];
@@ -96,22 +93,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let half_dim = 1u << (QUBITS - 1u);
   if (p >= meta_.rows * half_dim) { return; }
   let op = ops[op_index.index];
-  let s = p >> (QUBITS - 1u);
-  let base = s << QUBITS;
-  let i0 = pair_first(p & (half_dim - 1u), op.y);
-  if (op_kind(op) == OP_SWAP) {
-    let a = base + i0;
-    let j = base + swap_partner(i0, op.y, op.z);
-    let t = psi[j];
-    psi[j] = psi[a];
+  let pair = op_pair(p, op);
+  let a = pair.x;
+  let b = pair.y;
+  if (pair.z == PAIR_SWAP) {
+    let t = psi[b];
+    psi[b] = psi[a];
     psi[a] = t;
-    return;
+  } else if (pair.z == PAIR_GATE) {
+    let r = apply2(matrix(op, (meta_.first_row + (p >> (QUBITS - 1u))) * meta_.features), psi[a], psi[b]);
+    psi[a] = r[0];
+    psi[b] = r[1];
   }
-  if ((i0 & op.z) != op.z) { return; }
-  let a = base + i0;
-  let b = a + op.y;
-  let r = apply2(matrix(op, (meta_.first_row + s) * meta_.features), psi[a], psi[b]);
-  psi[a] = r[0];
-  psi[b] = r[1];
 }
 #endif

@@ -169,6 +169,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 }
 #else
 #struct OpIndex
+#include "lib/global-pair.wgsl"
 
 @group(0) @binding(3) var<storage, read_write> state: array<Amp>;
 @group(1) @binding(0) var<uniform> op_index: OpIndex;
@@ -181,20 +182,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let half_dim = 1u << (QUBITS - 1u);
   if (p >= meta_.rows * half_dim) { return; }
   let op = ops[op_index.index];
-  let s = p >> (QUBITS - 1u);
-  let base = s << QUBITS;
-  let i0 = pair_first(p & (half_dim - 1u), op.y);
-  if (op_kind(op) == OP_SWAP) {
-    // Partner i0 itself (the z bit clear): the exchange below is a no-op.
-    let j = base + swap_partner(i0, op.y, op.z);
-    let t = state[j];
-    state[j] = state[base + i0];
-    state[base + i0] = t;
-    return;
+  let pair = op_pair(p, op);
+  let a = pair.x;
+  let b = pair.y;
+  if (pair.z == PAIR_SWAP) {
+    let t = state[b];
+    state[b] = state[a];
+    state[a] = t;
+  } else if (pair.z == PAIR_GATE) {
+    let r = apply2(matrix(op, (p >> (QUBITS - 1u)) * meta_.features), state[a], state[b]);
+    state[a] = r[0];
+    state[b] = r[1];
   }
-  if ((i0 & op.z) != op.z) { return; }
-  let r = apply2(matrix(op, s * meta_.features), state[base + i0], state[base + i0 + op.y]);
-  state[base + i0] = r[0];
-  state[base + i0 + op.y] = r[1];
 }
 #endif
