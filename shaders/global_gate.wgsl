@@ -31,6 +31,13 @@ override SEG: u32 = 256u;
 @group(0) @binding(7) var<uniform> meta_: Meta;
 @group(1) @binding(0) var<uniform> op_index: OpIndex;
 
+// A swap gate on one pair of psi.
+fn swap_psi(a: u32, b: u32) {
+  let t = psi[b];
+  psi[b] = psi[a];
+  psi[a] = t;
+}
+
 #if ${BACKWARD}
 #if ${WG_REDUCE}
 #include "lib/reduce.wgsl"
@@ -39,6 +46,12 @@ override SEG: u32 = 256u;
 @group(0) @binding(4) var<storage, read_write> lam: array<Amp>;
 @group(0) @binding(5) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(6) var<storage, read> param_of: array<u32>;   // per matrix: param index or NO_INDEX
+
+fn swap_lam(a: u32, b: u32) {
+  let t = lam[b];
+  lam[b] = lam[a];
+  lam[a] = t;
+}
 
 @compute @workgroup_size(GROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -57,12 +70,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let b = pair.y;
     if (pair.z == PAIR_SWAP) {
       // A swap is its own inverse: undo it on both states.
-      let t = psi[b];
-      psi[b] = psi[a];
-      psi[a] = t;
-      let u = lam[b];
-      lam[b] = lam[a];
-      lam[a] = u;
+      swap_psi(a, b);
+      swap_lam(a, b);
     } else if (pair.z == PAIR_GATE) {
       let trig_row = (meta_.first_row + (p >> (QUBITS - 1u))) * meta_.features;
       let m = matrix(op, trig_row);
@@ -97,9 +106,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let a = pair.x;
   let b = pair.y;
   if (pair.z == PAIR_SWAP) {
-    let t = psi[b];
-    psi[b] = psi[a];
-    psi[a] = t;
+    swap_psi(a, b);
   } else if (pair.z == PAIR_GATE) {
     let r = apply2(matrix(op, (meta_.first_row + (p >> (QUBITS - 1u))) * meta_.features), psi[a], psi[b]);
     psi[a] = r[0];
