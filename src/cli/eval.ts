@@ -16,6 +16,10 @@ Reloads a model written by qmoe train (DIR/model.json), regenerates its data set
 stored in the model (each of --dataset, --samples, --noise, --data-seed overrides one), applies the
 saved feature scaler and prints the accuracy and F1 on the test split (--split to choose another).
 
+  --data-file F.csv  a model trained on a CSV file reads that file as qmoe train was given it
+                  (relative to where it ran), or F.csv: the model's label column (unless
+                  --label-column is given) and class names, which F.csv must have
+
   --route-seed N  a model trained with --route-shots routes each row by measurement shots drawn
                   at random: the seed of those draws (default 0). Its accuracy varies with the
                   draws, so it need not equal the one qmoe train printed.
@@ -46,9 +50,11 @@ export const EVAL = defineCommand({
         `the model was trained on ${model.dataset.name} (${model.spec.features} features); ${picked.name} has ${featureCount(picked)}: evaluate it on --dataset ${model.dataset.name}`,
       );
     }
-    // Image data sets keep their stored source, sizes and PCA settings (when the name is unchanged).
-    const dataset = picked.name === model.dataset.name ? { ...model.dataset, ...picked } : picked;
-    const data = prepareData(dataset, model.spec.preset, model.scaler);
+    // Image data sets keep their stored source, sizes and PCA settings (when the name is unchanged);
+    // a CSV model read from another --data-file keeps its label column (unless one is given) and
+    // its class names, which the file must have (else a class would silently take another's index).
+    const dataset = picked.name === model.dataset.name ? { ...model.dataset, ...picked, ...csvOf(model.dataset, picked) } : picked;
+    const data = readData(dataset, model, values['data-file'] !== undefined);
     if (data.features !== model.spec.features || data.classes !== model.spec.classes) {
       throw new QmoeInputError('--dataset', dataset.name, `has ${data.features} features and ${data.classes} classes; the model (trained on ${model.dataset.name}) takes ${model.spec.features} and ${model.spec.classes}`);
     }
@@ -67,7 +73,7 @@ export const EVAL = defineCommand({
       } else {
         process.stdout.write(
           `model     ${path} (${model.spec.router} router, ${model.spec.preset} preset)\n` +
-            `data      ${dataset.name}, ${dataset.samples} samples, noise ${dataset.noise}, seed ${dataset.seed}; ${split} split ${score.rows} rows\n` +
+            `data      ${data.source}; ${split} split ${score.rows} rows\n` +
             (shots !== undefined ? `routing   ${shots} measurement shots per row, drawn with --route-seed ${routeSeed} (other seeds draw others)\n` : '') +
             `accuracy  ${(100 * score.accuracy).toFixed(2)}%\nF1        ${score.f1.toFixed(4)}\nloss      ${stats.loss.toFixed(4)}\n`,
         );
@@ -78,3 +84,24 @@ export const EVAL = defineCommand({
     }
   },
 });
+
+/**
+ * The evaluation data. A model trained on a CSV file names that file as qmoe train was given it
+ * (relative to where it ran): one that cannot be read from here asks for --data-file.
+ */
+function readData(dataset: DatasetSettings, model: ReturnType<typeof loadModel>, fileGiven: boolean) {
+  try {
+    return prepareData(dataset, model.spec.preset, model.scaler);
+  } catch (e) {
+    const file = dataset.csv?.file;
+    if (fileGiven || !file || !(e instanceof QmoeInputError) || e.argument !== '--data-file' || !/cannot be read/.test(e.limit)) throw e;
+    throw new QmoeInputError('--data-file', file, `${e.limit}: the model was trained on this file as qmoe train was given it (relative to where it ran); pass --data-file PATH to say where it is now`);
+  }
+}
+
+/** The csv settings of a CSV model evaluated on `picked`: the model's, with the file (and label column) given. */
+function csvOf(stored: DatasetSettings, picked: DatasetSettings): Pick<DatasetSettings, 'csv'> {
+  if (!stored.csv || !picked.csv) return {};
+  const labelColumn = picked.csv.labelColumn ?? stored.csv.labelColumn;
+  return { csv: { ...stored.csv, file: picked.csv.file, ...(labelColumn !== undefined ? { labelColumn } : {}) } };
+}

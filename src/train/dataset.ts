@@ -107,7 +107,7 @@ export function prepareData(settings: DatasetSettings, preset: Preset, scaler?: 
     if (!c || typeof c.file !== 'string') throw new QmoeInputError('--data-file', c?.file, 'is required for a CSV data set');
     const t = readCsvFile(c.file, { labelColumn: c.labelColumn });
     if (c.classNames && JSON.stringify(c.classNames) !== JSON.stringify(t.classNames)) {
-      throw new QmoeInputError('--data-file', c.file, `now has the classes ${JSON.stringify(t.classNames)}; the model was trained on ${JSON.stringify(c.classNames)}`);
+      throw new QmoeInputError('--data-file', c.file, `has the classes ${JSON.stringify(t.classNames)}; the model was trained on ${JSON.stringify(c.classNames)}`);
     }
     const stored: DatasetSettings = { ...settings, samples: t.rows, noise: 0, csv: { file: c.file, labelColumn: t.labelColumn, classNames: t.classNames } };
     const source = `${c.file}: ${t.rows} rows, features ${t.features.join(', ')}, label column ${JSON.stringify(t.labelColumn)}`;

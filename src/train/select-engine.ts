@@ -34,17 +34,17 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
   if (!ENGINE_CHOICES.includes(choice)) throw new QmoeInputError('--backend', choice, `must be one of ${ENGINE_CHOICES.join(', ')}`);
   if (choice === 'cpu64') return { engine: createCpuEngine(spec, options) };
   const cpuOnly = cpuOnlyOption(spec);
-  if (choice === 'auto' && cpuOnly) return { engine: await fastEngine(spec, options), note: `${cpuOnly.option} ${String(cpuOnly.value)}: training on the fast CPU engine (--backend webgpu runs the circuits on the GPU, the head on the CPU)` };
+  if (choice === 'auto' && cpuOnly) return { engine: await fastEngine(spec, options), note: `${cpuOnly.option} ${String(cpuOnly.value)}: the fast CPU engine (--backend webgpu runs the circuits on the GPU, the head on the CPU)` };
   if (choice !== 'cpu') {
     const { acquireForBackend } = await import('../gpu/acquire.js');
     const gpu = await acquireForBackend(choice);
     if (!gpu) {
-      return { engine: await fastEngine(spec, options), note: 'no WebGPU adapter: training on the CPU' };
+      return { engine: await fastEngine(spec, options), note: 'no WebGPU adapter: the fast CPU engine instead' };
     }
     if (choice === 'auto' && isSoftwareAdapter(gpu)) {
       // A software rasterizer on the CPU is slower than the CPU engine for these models.
       gpu.destroy();
-      return { engine: await fastEngine(spec, options), note: 'only a software WebGPU adapter (SwiftShader): training on the CPU engine (use --backend webgpu to force it)' };
+      return { engine: await fastEngine(spec, options), note: 'only a software WebGPU adapter (SwiftShader): the fast CPU engine instead (use --backend webgpu to force it)' };
     }
     try {
       // Quantum experts: the float64 engine with every circuit (router and experts, one batch) on
@@ -56,7 +56,7 @@ export async function createEngine(spec: ModelSpec, choice: EngineChoice, option
     } catch (e) {
       gpu.destroy();
       if (choice === 'webgpu' || e instanceof QmoeInputError) throw e;
-      return { engine: await fastEngine(spec, options), note: `WebGPU engine unavailable (${(e as Error).message}): training on the CPU` };
+      return { engine: await fastEngine(spec, options), note: `WebGPU engine unavailable (${(e as Error).message}): the fast CPU engine instead` };
     }
   }
   return { engine: await fastEngine(spec, options) };

@@ -41,6 +41,25 @@ describe('qmoe train: data options', () => {
     const e = await qmoe('eval', '--model', join(out, 'model.json'), '--backend', 'cpu', '--json');
     expect(e.code, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout).accuracy).toBe(m.accuracy);
+    const text = await qmoe('eval', '--model', join(out, 'model.json'), '--backend', 'cpu');
+    expect(text.stdout).toMatch(/data {6}.*blobs\.csv: 150 rows, features a, b, label column "kind"; test split \d+ rows/);
+    // The file moved: eval names it and asks for --data-file, which then reads the new place.
+    const moved = join(dir, 'blobs-moved.csv');
+    writeFileSync(moved, readFileSync(file));
+    rmSync(file);
+    const lost = await qmoe('eval', '--model', join(out, 'model.json'), '--backend', 'cpu', '--json');
+    expect(lost.code).toBe(2);
+    expect(lost.stderr).toMatch(/--data-file: ".*blobs\.csv" is invalid; cannot be read .*pass --data-file PATH/);
+    // The model's label column and class names come along: only the file is given.
+    const found = await qmoe('eval', '--model', join(out, 'model.json'), '--backend', 'cpu', '--json', '--data-file', moved);
+    expect(found.code, found.stderr).toBe(0);
+    expect(JSON.parse(found.stdout).accuracy).toBe(m.accuracy);
+    // A file whose classes differ would give some class another's index: refused, naming both lists.
+    const renamed = join(dir, 'blobs-renamed.csv');
+    writeFileSync(renamed, readFileSync(moved, 'utf8').replace(/^blue,/gm, 'zblue,'));
+    const other = await qmoe('eval', '--model', join(out, 'model.json'), '--backend', 'cpu', '--data-file', renamed);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('has the classes ["green","red","zblue"]; the model was trained on ["blue","green","red"]');
   });
 
   it('a bad row exits 2 naming the file, the line and the column, and writes nothing', async () => {

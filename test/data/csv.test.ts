@@ -94,6 +94,6 @@ describe('parseCsv', () => {
     expect(Math.min(...col)).toBeCloseTo(0, 12);
     expect(Math.max(...col)).toBeCloseTo(Math.PI, 12);
     // A model's stored classes must still be the file's.
-    expect(() => prepareData({ ...d.settings, csv: { file: good, classNames: ['x', 'y'] } }, 'paper')).toThrow(/now has the classes/);
+    expect(() => prepareData({ ...d.settings, csv: { file: good, classNames: ['x', 'y'] } }, 'paper')).toThrow(/has the classes/);
   });
 });
