@@ -33,7 +33,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let s = wg.x + wg.y * meta_.groups_x;
   var acc = 0.0;
   if (s < meta_.rows) {
-    for (var b = lid; b < meta_.blocks; b += GROUP_SIZE) { acc += partials[s * meta_.blocks + b]; }
+    acc = partials_sum(s * meta_.blocks, lid, meta_.blocks, GROUP_SIZE);
   }
   let sum = segment_sum(lid, acc);
   if (lid == 0u && s < meta_.rows) { add_op_sum(s, ops[op_index.index], sum); }
@@ -43,8 +43,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let s = (wg.x + wg.y * meta_.groups_x) * 64u + lid;
   if (s >= meta_.rows) { return; }
-  var acc = 0.0;
-  for (var b = 0u; b < meta_.blocks; b++) { acc += partials[s * meta_.blocks + b]; }
-  add_op_sum(s, ops[op_index.index], acc);
+  add_op_sum(s, ops[op_index.index], partials_sum(s * meta_.blocks, 0u, meta_.blocks, 1u));
 }
 #endif

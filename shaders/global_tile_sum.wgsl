@@ -53,8 +53,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let r = tile_ops[pass_index.first + k];
     if (r.w == NO_INDEX) { continue; }
     let at = column_start(r, s);
-    var acc = 0.0;
-    for (var b = start; b < meta_.blocks; b += step) { acc += partials[at + b]; }
+    let acc = partials_sum(at, start, meta_.blocks, step);
 #if ${WG_REDUCE}
     let sum = segment_sum(lid, acc);
     if (lid == 0u) { add_op_sum(s, ops[r.x], sum); }

@@ -14,6 +14,12 @@
 
 override EXPECT_Z: bool = false;
 
+// A sum over many terms (up to 2^n at n qubits) is taken in blocks of SUM_BLOCK terms, each
+// block's sum then added to the total: the f32 rounding grows with SUM_BLOCK + terms / SUM_BLOCK
+// instead of with the number of terms (one plain running sum lost 3e-4 of the probability mass
+// of a 20-qubit state's 4 expert blocks).
+const SUM_BLOCK: u32 = 1024u;
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let t = (wg.x + wg.y * meta_.groups_x) * 256u + lid;
@@ -25,17 +31,21 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   out[t] = prob(state[base + o]);
 #else
   var acc = 0.0;
+  var part = 0.0;
   if (EXPECT_Z) {
     let shift = meta_.outputs - 1u - o;
     for (var k = 0u; k < meta_.dim; k++) {
       let p = prob(state[base + k]);
-      acc += select(p, -p, ((k >> shift) & 1u) == 1u);
+      part += select(p, -p, ((k >> shift) & 1u) == 1u);
+      if ((k & (SUM_BLOCK - 1u)) == SUM_BLOCK - 1u) { acc += part; part = 0.0; }
     }
   } else {
-    for (var k = bounds[o]; k < bounds[o + 1u]; k++) {
-      acc += prob(state[base + k]);
+    let first = bounds[o];
+    for (var k = first; k < bounds[o + 1u]; k++) {
+      part += prob(state[base + k]);
+      if (((k - first) & (SUM_BLOCK - 1u)) == SUM_BLOCK - 1u) { acc += part; part = 0.0; }
     }
   }
-  out[t] = acc;
+  out[t] = acc + part;
 #endif
 }

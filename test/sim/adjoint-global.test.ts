@@ -120,6 +120,33 @@ describe.skipIf(skipGpu)('global-memory adjoint against the float64 CPU adjoint'
     expectClose(got.features.subarray(0, circuit.features), fdFeatures, GRAD_TOL, 'row 0 features against finite differences');
   });
 
+  it('n = 18: outputs and gradients that sum 2^16 to 2^18 terms per sample stay within 1e-5 of float64 (sums in blocks)', async () => {
+    // One plain running f32 sum over a block of 2^16 probabilities, or a sample's 2^17 partial
+    // gradient terms (SwiftShader's per-invocation stage 1), was off by 5e-5 to 2.5e-4 here.
+    const n = 18;
+    const ops: Circuit['ops'] = [];
+    for (let q = 0; q < n; q++) ops.push({ gate: 'ry', wires: [q], angle: { kind: 'feature', index: q % 2 } });
+    let params = 0;
+    for (let l = 0; l < 2; l++) {
+      for (let q = 0; q < n; q++) ops.push({ gate: 'ry', wires: [q], angle: { kind: 'param', index: params++ } });
+      for (let q = 0; q + 1 < n; q++) ops.push({ gate: 'cz', wires: [q, q + 1] });
+    }
+    const circuit: Circuit = { qubits: n, features: 2, params, ops };
+    const input: BatchInput = { rows: 2, features: Float64Array.from([0.3, 1.1, -0.7, 2.0]), params: Float64Array.from({ length: params }, (_, i) => 0.4 + 0.9 * Math.sin(2.3 * i)) };
+    const gpuBackend = new WebGpuBackend(gpu);
+    for (const output of [{ kind: 'experts', experts: 4 }, { kind: 'expectZ' }] as CircuitOutput[]) {
+      const want = await cpu.evaluate(circuit, input, output);
+      const got = await gpuBackend.evaluate(circuit, input, output);
+      const upstream = Float64Array.from({ length: want.length }, (_, i) => Math.cos(i));
+      const gWant = await cpu.gradient(circuit, input, output, upstream, { features: true });
+      const gGot = await gpuBackend.gradient(circuit, input, output, upstream, { features: true });
+      // Absolute 1e-5 (floor 1 on the scale): outputs and gradients here are at most about 1.4.
+      expectClose(got, want, 1e-5, `${output.kind} outputs`, 1);
+      expectClose(gGot.params, gWant.params, 1e-5, `${output.kind} parameter gradient`, 1);
+      expectClose(gGot.features!, gWant.features!, 1e-5, `${output.kind} feature gradient`, 1);
+    }
+  }, 120_000);
+
   it('a small memory budget runs the batch in chunks with the same result', async () => {
     const rng = mulberry32(14);
     const spec = makeSpec({ router: 'quantum', preset: 'paper', features: 13, qubits: 13, layers: 2, experts: 4 });
