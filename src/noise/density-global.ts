@@ -1,9 +1,9 @@
 import { QmoeInputError } from '../errors.js';
 import { checkDevice, formatBytes } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
-import { type KernelStep, bindGroup, getKernel, grid, kernelStep } from '../gpu/kernel.js';
+import { type KernelStep, getKernel, grid, kernelStep } from '../gpu/kernel.js';
 import { KERNELS } from '../gpu/kernels.js';
-import { packUniform } from '../gpu/uniforms.js';
+import { UniformTable } from '../gpu/uniform-table.js';
 import { OP_KIND, OP_KIND_BITS } from '../gpu/op-codes.js';
 import { maxBindingBytes } from '../sim/statevector-gpu.js';
 import { compileNoise } from './compile.js';
@@ -74,12 +74,7 @@ export class GlobalDensityRunner extends NoiseProbabilityRunner {
       ]);
       const rho = buffers.storage('density matrices', capacity * 4 ** n * 8);
       const count = compiled.ops.length / 4;
-      const align = gpu.limits.minUniformBufferOffsetAlignment;
-      const OpIndex = KERNELS.global_density.structs.OpIndex;
-      const table = new Uint8Array(Math.max(1, count) * align);
-      for (let i = 0; i < count; i++) table.set(new Uint8Array(packUniform(OpIndex, { index: i })), i * align);
-      const indices = buffers.uniformBytes('density op indices', table.byteLength, table);
-      const groups = Array.from({ length: count }, (_, i) => bindGroup(gpu, op, { op_index: { buffer: indices, offset: i * align, size: OpIndex.bytes } }, 1));
+      const groups = new UniformTable(gpu, buffers, 'density op indices', KERNELS.global_density.structs.OpIndex, Array.from({ length: count }, (_, i) => ({ index: i }))).groups(op);
       const kinds = Array.from({ length: count }, (_, i) => compiled.ops[4 * i] & (2 ** OP_KIND_BITS - 1));
       const readoutSteps = compiled.readout > 0 ? Array.from({ length: n }, () => kernelStep(buffers, readout, { out: parts.out })) : [];
       return new GlobalDensityRunner(

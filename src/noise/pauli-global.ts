@@ -1,7 +1,7 @@
 import type { BufferSet } from '../gpu/buffer-set.js';
-import { type Kernel, type KernelStep, bindGroup, getKernel, grid, kernelStep } from '../gpu/kernel.js';
+import { type KernelStep, getKernel, grid, kernelStep } from '../gpu/kernel.js';
 import { KERNELS } from '../gpu/kernels.js';
-import { packUniform } from '../gpu/uniforms.js';
+import { UniformTable } from '../gpu/uniform-table.js';
 import type { SweepExtras } from '../sim/adjoint-global.js';
 import type { CompiledNoise } from './compile.js';
 import type { NoiseSchedule } from './model.js';
@@ -66,14 +66,9 @@ export class GlobalPaulis implements SweepExtras {
     const forward = await make(false);
     const backward = this.withBackward ? await make(true) : null;
     const channels = buffers.storageOf('noise channels', this.records);
-    const align = gpu.limits.minUniformBufferOffsetAlignment;
-    const OpIndex = KERNELS.global_pauli.structs.OpIndex;
     const count = this.records.length / 4;
-    const table = new Uint8Array(count * align);
-    for (let c = 0; c < count; c++) table.set(new Uint8Array(packUniform(OpIndex, { index: c })), c * align);
-    const indices = buffers.uniformBytes('channel indices', table.byteLength, table);
-    const groups = (kernel: Kernel) => Array.from({ length: count }, (_, c) => bindGroup(gpu, kernel, { op_index: { buffer: indices, offset: c * align, size: OpIndex.bytes } }, 1));
-    this.groups = { forward: groups(forward), backward: backward ? groups(backward) : [] };
+    const indices = new UniformTable(gpu, buffers, 'channel indices', KERNELS.global_pauli.structs.OpIndex, Array.from({ length: count }, (_, c) => ({ index: c })));
+    this.groups = { forward: indices.groups(forward), backward: backward ? indices.groups(backward) : [] };
     if (backward && !states.lam) throw new Error('GlobalPaulis.build: the backward passes need lambda');
     for (let i = 0; i < chunks; i++) {
       this.steps.push({

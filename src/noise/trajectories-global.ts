@@ -1,9 +1,9 @@
 import { QmoeInputError } from '../errors.js';
 import { checkDevice, formatBytes } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
-import { type KernelStep, bindGroup, getKernel, grid, kernelStep } from '../gpu/kernel.js';
+import { type KernelStep, getKernel, grid, kernelStep } from '../gpu/kernel.js';
 import { KERNELS } from '../gpu/kernels.js';
-import { packUniform } from '../gpu/uniforms.js';
+import { UniformTable } from '../gpu/uniform-table.js';
 import { defaultGlobalBudget, maxGlobalAdjointQubits, stateBytes } from '../sim/adjoint-global.js';
 import type { BatchInput } from '../sim/backend.js';
 import { validateInput } from '../sim/input.js';
@@ -123,12 +123,8 @@ export class GlobalTrajectoryRunner implements ProbabilityRunner {
         getKernel(gpu, 'global_readout', {}, { QUBITS: n }),
       ]);
       const steps = schedule.steps;
-      const align = gpu.limits.minUniformBufferOffsetAlignment;
-      const OpIndex = KERNELS.global_gate.structs.OpIndex;
-      const table = new Uint8Array(Math.max(1, steps.length) * align);
-      steps.forEach((_, i) => table.set(new Uint8Array(packUniform(OpIndex, { index: i })), i * align));
-      const indices = buffers.uniformBytes('step indices', table.byteLength, table);
-      const gateGroups = steps.map((s, i) => (s.kind === 'gate' ? bindGroup(gpu, gate, { op_index: { buffer: indices, offset: i * align, size: OpIndex.bytes } }, 1) : null));
+      const indices = new UniformTable(gpu, buffers, 'step indices', KERNELS.global_gate.structs.OpIndex, steps.map((_, i) => ({ index: i })));
+      const gateGroups = steps.map((s, i) => (s.kind === 'gate' ? indices.group(gate, i) : null));
       const chunks: ChunkSteps[] = [];
       for (let first = 0; first < states; first += chunkRows) {
         chunks.push({

@@ -7,11 +7,11 @@ import type { BufferSet } from '../gpu/buffer-set.js';
 import { formatBytes } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
 import { isSoftwareAdapter } from '../gpu/software-adapter.js';
-import { type Kernel, type KernelStep, bindGroup, getKernel, grid, kernelStep } from '../gpu/kernel.js';
+import { type KernelStep, getKernel, grid, kernelStep } from '../gpu/kernel.js';
 import { KERNELS } from '../gpu/kernels.js';
+import { UniformTable } from '../gpu/uniform-table.js';
 import { NO_INDEX, OP_KIND, OP_KIND_BITS, OUTPUT_KIND } from '../gpu/op-codes.js';
 import { ColumnReducer } from '../gpu/reduce.js';
-import { packUniform } from '../gpu/uniforms.js';
 import { GradientRunner, type GradientRunnerOptions, adjointShape, checkAdjointFits, upstreamBuffer } from './adjoint-gpu.js';
 import type { CircuitOutput } from './backend.js';
 import { GradientRunnerBase } from './gradient-runner-base.js';
@@ -314,21 +314,11 @@ export class GlobalGradientRunner extends GradientRunnerBase {
       getKernel(gpu, 'global_lambda', { REAL: real }, { QUBITS: n, OUTPUT_KIND: OUTPUT_KIND[this.output.kind] }),
       getKernel(gpu, 'global_grad_sum', { WG_REDUCE: this.reduction === 'workgroup' }, { GROUP_SIZE, SEG: GROUP_SIZE }),
     ]);
-    // One OpIndex per op at the device's offset alignment: group 1 of the per-op dispatches.
-    const align = gpu.limits.minUniformBufferOffsetAlignment;
-    const OpIndex = KERNELS.global_gate.structs.OpIndex;
-    const table = new Uint8Array(Math.max(1, numOps) * align);
-    for (let g = 0; g < numOps; g++) table.set(new Uint8Array(packUniform(OpIndex, { index: g })), g * align);
-    const indices = buffers.uniformBytes('op indices', table.byteLength, table);
-    const groups = (kernel: Kernel) => Array.from({ length: numOps }, (_, g) => bindGroup(gpu, kernel, { op_index: { buffer: indices, offset: g * align, size: OpIndex.bytes } }, 1));
-    // One (first, count) per diagonal run, likewise.
+    // One OpIndex per op: group 1 of the per-op dispatches; one (first, count) per diagonal run, likewise.
+    const indices = new UniformTable(gpu, buffers, 'op indices', KERNELS.global_gate.structs.OpIndex, Array.from({ length: numOps }, (_, g) => ({ index: g })));
     const runs = this.segments.filter((s): s is { first: number; count: number } => 'first' in s);
-    const RunIndex = KERNELS.global_diagonal.structs.OpIndex;
-    const runTable = new Uint8Array(Math.max(1, runs.length) * align);
-    runs.forEach((r, i) => runTable.set(new Uint8Array(packUniform(RunIndex, { index: r.first, count: r.count })), i * align));
-    const runIndices = buffers.uniformBytes('diagonal runs', runTable.byteLength, runTable);
-    const runGroups = (kernel: Kernel) => runs.map((_, i) => bindGroup(gpu, kernel, { op_index: { buffer: runIndices, offset: i * align, size: RunIndex.bytes } }, 1));
-    this.opGroups = { forward: groups(forward), backward: groups(backward), sum: groups(sum), diagForward: runGroups(diagForward), diagBackward: runGroups(diagBackward) };
+    const runIndices = new UniformTable(gpu, buffers, 'diagonal runs', KERNELS.global_diagonal.structs.OpIndex, runs.map((r) => ({ index: r.first, count: r.count })));
+    this.opGroups = { forward: indices.groups(forward), backward: indices.groups(backward), sum: indices.groups(sum), diagForward: runIndices.groups(diagForward), diagBackward: runIndices.groups(diagBackward) };
     const tables = { ops, mats: this.matsBuf, trig: this.angles.trig };
     const noFeatures = this.featureGrad ?? buffers.storage('no dL/dfeatures', 16);
     const noParams = circuit.params > 0 ? this.perSampleParamGrad : buffers.storage('no dL/dparams', 16);

@@ -3,9 +3,9 @@ import { AnglesStep } from '../gpu/angles.js';
 import { BufferSet } from '../gpu/buffer-set.js';
 import { checkDevice } from '../gpu/check.js';
 import type { GpuContext } from '../gpu/context.js';
-import { bindGroup, getKernel, grid, kernelStep, submitEncoded } from '../gpu/kernel.js';
+import { getKernel, grid, kernelStep, submitEncoded } from '../gpu/kernel.js';
 import { KERNELS } from '../gpu/kernels.js';
-import { packUniform } from '../gpu/uniforms.js';
+import { UniformTable } from '../gpu/uniform-table.js';
 import { CircuitInputs } from './circuit-inputs-gpu.js';
 import { type CompiledCircuit, matrixTable } from './compile.js';
 import { expertBounds } from './experts.js';
@@ -190,13 +190,8 @@ export class CircuitRunner extends CircuitInputs {
     if (numOps > 0) {
       const kernel = await getKernel(gpu, 'statevector', { REAL: real, FUSED: false }, { QUBITS: compiled.qubits });
       const apply = kernelStep(buffers, kernel, { ...tables, state });
-      // One OpIndex per op, each at the device's offset alignment, so a single pass holds every dispatch.
-      const align = gpu.limits.minUniformBufferOffsetAlignment;
-      const OpIndex = KERNELS.statevector.structs.OpIndex;
-      const table = new Uint8Array(numOps * align);
-      for (let g = 0; g < numOps; g++) table.set(new Uint8Array(packUniform(OpIndex, { index: g })), g * align);
-      const indices = buffers.uniformBytes('op indices', table.byteLength, table);
-      const opGroups = Array.from({ length: numOps }, (_, g) => bindGroup(gpu, kernel, { op_index: { buffer: indices, offset: g * align, size: OpIndex.bytes } }, 1));
+      // One OpIndex per op, so a single pass holds every dispatch.
+      const opGroups = new UniformTable(gpu, buffers, 'op indices', KERNELS.statevector.structs.OpIndex, Array.from({ length: numOps }, (_, g) => ({ index: g }))).groups(kernel);
       const fusion = this.tuning.globalFusion ?? defaultFusion(gpu);
       const bits = tileBits(gpu, compiled.qubits, real, 'forward', false, this.tuning.tileBits);
       this.passes = fusion === 'tiles' ? fuseTiles(compiled, bits) : opGroups.map((_, op) => ({ kind: 'op' as const, op }));

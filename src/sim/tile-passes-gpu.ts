@@ -2,9 +2,9 @@ import { checkInt } from '../errors.js';
 import type { BufferSet } from '../gpu/buffer-set.js';
 import type { GpuContext } from '../gpu/context.js';
 import { isSoftwareAdapter } from '../gpu/software-adapter.js';
-import { type Kernel, bindGroup } from '../gpu/kernel.js';
+import type { Kernel } from '../gpu/kernel.js';
 import { KERNELS } from '../gpu/kernels.js';
-import { packUniform } from '../gpu/uniforms.js';
+import { UniformTable } from '../gpu/uniform-table.js';
 import type { CompiledCircuit } from './compile.js';
 import { type FusedPass, tileOpTable } from './fuse.js';
 
@@ -55,11 +55,12 @@ export function tileBits(gpu: GpuContext, qubits: number, real: boolean, kind: '
  */
 export class TilePlan {
   readonly records: GPUBuffer;
-  private readonly indices: GPUBuffer;
-  private readonly offsets: (number | null)[];
+  private readonly indices: UniformTable<'first' | 'count' | 'mask'>;
+  /** Per pass: its entry in `indices` (null for single-op passes). */
+  private readonly entries: (number | null)[];
 
   constructor(
-    private readonly gpu: GpuContext,
+    gpu: GpuContext,
     buffers: BufferSet,
     compiled: CompiledCircuit,
     readonly passes: readonly FusedPass[],
@@ -68,22 +69,13 @@ export class TilePlan {
   ) {
     const { records, first } = tileOpTable(compiled, passes, hasGrad);
     this.records = buffers.storageOf(`${label} op records`, records);
-    const align = gpu.limits.minUniformBufferOffsetAlignment;
-    const PassIndex = KERNELS.global_tile.structs.PassIndex;
-    const tiles = passes.flatMap((p, i) => (p.kind === 'tile' ? [{ p, i }] : []));
-    const table = new Uint8Array(Math.max(1, tiles.length) * align);
-    this.offsets = passes.map(() => null);
-    tiles.forEach(({ p, i }, k) => {
-      if (p.kind !== 'tile') return;
-      table.set(new Uint8Array(packUniform(PassIndex, { first: first[i], count: p.ops.length, mask: p.mask })), k * align);
-      this.offsets[i] = k * align;
-    });
-    this.indices = buffers.uniformBytes(`${label} passes`, table.byteLength, table);
+    const values: { first: number; count: number; mask: number }[] = [];
+    this.entries = passes.map((p, i) => (p.kind === 'tile' ? values.push({ first: first[i], count: p.ops.length, mask: p.mask }) - 1 : null));
+    this.indices = new UniformTable(gpu, buffers, `${label} passes`, KERNELS.global_tile.structs.PassIndex, values);
   }
 
   /** Group 1 of `kernel` for each pass (null for single-op passes). */
   groups(kernel: Kernel): (GPUBindGroup | null)[] {
-    const bytes = KERNELS.global_tile.structs.PassIndex.bytes;
-    return this.offsets.map((offset) => (offset === null ? null : bindGroup(this.gpu, kernel, { pass_index: { buffer: this.indices, offset, size: bytes } }, 1)));
+    return this.entries.map((k) => (k === null ? null : this.indices.group(kernel, k, 'pass_index')));
   }
 }
