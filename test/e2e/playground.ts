@@ -411,6 +411,10 @@ export function playgroundTests(app: { url: () => string; timings: Record<string
         ta.dispatchEvent(new Event('input', { bubbles: true }));
       });
       await page.waitForFunction(() => /100000 rows, 3 classes/.test(document.getElementById('csv-info')!.textContent ?? ''), undefined, { timeout: 30_000 });
+      // The box keeps only a preview of a text this large, read-only: typing into 100k rows is what was slow.
+      const box = await page.$eval('#csv-text', (el) => ({ length: (el as HTMLTextAreaElement).value.length, readOnly: (el as HTMLTextAreaElement).readOnly }));
+      expect(box.readOnly).toBe(true);
+      expect(box.length).toBeLessThan(10_000);
       /** From a key's keydown to the next frame after its handlers. */
       const keystroke = async (selector: string) => {
         await page.focus(selector);
@@ -426,10 +430,17 @@ export function playgroundTests(app: { url: () => string; timings: Record<string
         await page.keyboard.press('5');
         return page.evaluate(() => (window as unknown as { keyMs: Promise<number> }).keyMs);
       };
-      const inBox = await keystroke('#csv-text');
-      const inForm = await keystroke('input[name="epochs"]');
-      timings['keystroke after 100k paste (box)'] = inBox;
-      timings['keystroke after 100k paste (form)'] = inForm;
+      // The median of 5 keystrokes: one alone can wait 200 ms for a core when other suites run
+      // beside this one (208 ms once in CI, 10 ms on an idle machine); a slow page is slow on each.
+      const median = async (selector: string) => {
+        const ms: number[] = [];
+        for (let i = 0; i < 5; i++) ms.push(await keystroke(selector));
+        return ms.sort((x, y) => x - y)[2];
+      };
+      const inBox = await median('#csv-text');
+      const inForm = await median('input[name="epochs"]');
+      timings['keystroke after 100k paste (box, median of 5)'] = inBox;
+      timings['keystroke after 100k paste (form, median of 5)'] = inForm;
       expect(inBox).toBeLessThan(200);
       expect(inForm).toBeLessThan(200);
       expect(errors).toEqual([]);
