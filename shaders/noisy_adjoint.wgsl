@@ -7,10 +7,12 @@
 //      R the readout-error map (symmetric, so dL/dp = R dL/dp'),
 //   3. sweeps the ops backwards: psi <- U^dagger psi and lambda <- U^dagger lambda (a drawn Pauli
 //      P is undone by P itself: P^2 = +-1, the same sign on psi and lambda, so no gradient
-//      changes); for a gate with a trainable parameter dL/dtheta += Re <lambda| dU/dtheta |psi>
+//      changes); for a gate with a gradient slot dL/dtheta += Re <lambda| dU/dtheta |psi>
 //      (a tree reduction in workgroup memory),
-// into grad[(sample * T + t) * params + k]; the host sums the rows on the GPU (ColumnReducer) and
-// divides by T. Invocation 0 owns the pair's gradient row, so no atomics are needed.
+// into the pair's slots (lib/grad-slots.wgsl, row = sample * T + t): grad_params[row * params + k]
+// for trainable parameter k, and when asked grad_features[row * features + i] for feature column
+// i. The host sums the rows (parameters on the GPU by ColumnReducer) and divides by T.
+// Invocation 0 owns the pair's slots, so no atomics are needed.
 //
 // REAL: states and matrices are real (every gate real; Y is applied as XZ, a global phase off).
 // Ops as in shaders/trajectories.wgsl (gates and channels; shaders/lib/gates.wgsl); mats holds
@@ -30,12 +32,11 @@ override SLOTS: u32 = DIM;   // one (sample, trajectory) pair per workgroup
 #include "lib/pauli.wgsl"
 #include "lib/readout.wgsl"
 #include "lib/upstream.wgsl"
+#include "lib/grad-slots.wgsl"
 #include "lib/reduce.wgsl"
 #include "lib/adjoint.wgsl"
 
-@group(0) @binding(4) var<storage, read> param_of: array<u32>;   // per matrix: param index or NO_INDEX
-@group(0) @binding(5) var<storage, read_write> grad: array<f32>;
-@group(0) @binding(6) var<uniform> meta_: Meta;
+@group(0) @binding(7) var<uniform> meta_: Meta;
 
 var<workgroup> wts: array<f32, DIM>;
 
@@ -49,10 +50,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let half_dim = DIM >> 1u;
   let trig_row = sample * meta_.features;
   let prefix = pcg_hash(sample_prefix(meta_.seed, meta_.step, meta_.first_sample + sample) + t);
-  let out_row = pair_index * meta_.params;
-  if (lid == 0u) {
-    for (var k = 0u; k < meta_.params; k++) { grad[out_row + k] = 0.0; }
-  }
+  if (lid == 0u) { zero_slots(pair_index); }
   for (var i = lid; i < DIM; i += GROUP_SIZE) { psi[i] = basis_zero(i); }
   workgroupBarrier();
 
@@ -114,8 +112,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       masks = draw(op, prefix);
       if (masks.x == 0u && masks.y == 0u) { continue; }   // workgroup-uniform: no barrier skipped
     }
-    var slot = NO_INDEX;
-    if (kind == OP_MATRIX) { slot = param_of[op.w]; }
+    let slot = grad_slot(op);
     let has_grad = slot != NO_INDEX;
     var partial = 0.0;
     for (var j = lid; j < half_dim; j += GROUP_SIZE) {
@@ -138,12 +135,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       if ((i0 & op.z) != op.z) { continue; }
       let m = matrix(op, trig_row);
       var d = m;
-      if (has_grad) { d = table(meta_.dmat_offset + op.w); }   // gates with a parameter are matrix ops
+      if (has_grad) { d = derivative(op, trig_row, meta_.dmat_offset); }
       partial += backward_pair(i0, i0 + op.y, m, d, has_grad);
     }
     if (has_grad) {
       let sum = segment_sum(lid, partial);
-      if (lid == 0u) { grad[out_row + slot] += sum; }
+      if (lid == 0u) { add_to_slot(pair_index, op, slot, sum); }
     } else {
       workgroupBarrier();
     }

@@ -13,13 +13,14 @@ export const GATE_NOISE_OPTIONS = {
 
 /**
  * The noisy engine's options: undefined without --gate-noise; an error for --trajectories or
- * --shots without --gate-noise and for a router other than quantum. `note` says why --backend
- * auto trains on the CPU.
+ * --shots without --gate-noise and for a model without a quantum circuit (a quantum router or
+ * quantum experts). `note` says why --backend auto trains on the CPU.
  */
 export function gateNoiseFrom(
   cmd: string,
   values: OptionValues<typeof GATE_NOISE_OPTIONS>,
   router: string,
+  expertsKind: string | undefined,
   backend: string,
   seed: number,
   usage: string,
@@ -30,8 +31,13 @@ export function gateNoiseFrom(
     if (values.shots !== undefined) throw new UsageError(`${cmd}: --shots applies with --gate-noise only (--gate-noise 0 for shot noise alone)`, usage);
     return undefined;
   }
-  if (router !== 'quantum') throw new QmoeInputError('--gate-noise', p, `applies to the quantum router only (got --router ${router})`);
+  if (router !== 'quantum' && expertsKind !== 'quantum') {
+    throw new QmoeInputError('--gate-noise', p, `applies to quantum circuits only: the quantum router or --experts-kind quantum (got --router ${router} with ${expertsKind ?? 'linear'} experts)`);
+  }
+  const several = router === 'quantum' && expertsKind === 'quantum';
   const note =
-    backend === 'auto' ? 'noise-aware training (--gate-noise): the CPU engine with the circuit in float64 (--backend webgpu runs the noisy circuit and its gradient on the GPU)' : undefined;
+    backend === 'auto'
+      ? `noise-aware training (--gate-noise): the CPU engine with ${several ? 'the circuits' : 'the circuit'} in float64 (--backend webgpu runs the noisy ${several ? 'circuits and their gradients' : 'circuit and its gradient'} on the GPU)`
+      : undefined;
   return { options: { p, trajectories: values.trajectories, seed, shots: values.shots }, note };
 }

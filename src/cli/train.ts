@@ -71,13 +71,14 @@ ${READOUT_HELP}${MIXTURE_HELP}  --epochs N --batch N --lr X --patience N
   --backend NAME     cpu (the fast CPU engine: float32 circuits, every core), cpu64 (the float64
                      reference engine), webgpu, or auto (webgpu on a hardware adapter, else cpu;
                      the default)
-  --gate-noise P     noise-aware training of the quantum router: depolarizing channels of rate P
+  --gate-noise P     noise-aware training of the quantum circuits (the quantum router, and quantum
+                     experts with channels of their own): depolarizing channels of rate P
                      (paper: after every gate; code: on every qubit after the embedding and after
                      the last layer); losses from exact density matrices, gradients by the adjoint
                      method over --trajectories T Monte-Carlo trajectories per row (default 32).
                      (the flag is not --noise: that is the data set's gaussian noise). The model's
                      classical parts train on the CPU engine; --backend webgpu runs the noisy
-                     circuit and its gradient on the GPU (the same Pauli draws, f32).
+                     circuits and their gradients on the GPU (the same Pauli draws, f32).
   --shots S          with --gate-noise: forward outputs from S sampled measurement shots per row
                      (finite-shot noise, fresh seeded shots on every pass; --gate-noise 0 for shot
                      noise alone); gradients stay those of the exact noisy outputs
@@ -144,7 +145,6 @@ export function trainRequest(values: OptionValues<typeof TRAIN_OPTIONS>, args: s
   const seed = values.seed ?? 0;
   const dataset = pcaFor(router, values, dataFrom(cmd, values, TRAIN_USAGE));
   const sizes = { ...sizesFrom(values), ...readoutFrom(values), ...mixtureFrom(values) };
-  if (sizes.expertsKind === 'quantum' && values['gate-noise'] !== undefined) throw new UsageError(`${cmd}: --gate-noise trains a noisy quantum router; it has no gradients for --experts-kind quantum (use linear experts, or drop --gate-noise)`, TRAIN_USAGE);
   return {
     router,
     preset,
@@ -153,7 +153,7 @@ export function trainRequest(values: OptionValues<typeof TRAIN_OPTIONS>, args: s
     budget: budgetFrom(values, preset),
     seed,
     backend,
-    gateNoise: gateNoiseFrom(cmd, values, router, backend, seed, TRAIN_USAGE),
+    gateNoise: gateNoiseFrom(cmd, values, router, sizes.expertsKind, backend, seed, TRAIN_USAGE),
     out,
     json: values.json === true,
     command: ['qmoe train', ...args].join(' '),
@@ -296,9 +296,18 @@ function printSummary(req: TrainRequest, spec: ModelSpec, data: PreparedData, ru
       `test        accuracy ${pct(m.accuracy)}, F1 ${m.f1.toFixed(4)}, loss ${m.testLoss.toFixed(4)} (${m.testRows} rows)\n` +
       `params      router ${m.params.router}, experts ${m.params.experts}, total ${m.params.total}\n` +
       `experts     ${mixtureSummary(spec)}; routed ${m.experts.samples.map(pct).join(' ')}, mean P ${m.experts.mass.map(pct).join(' ')}\n` +
+      (m.gateNoise ? `gate noise  ${gateNoiseSummary(m.gateNoise)}\n` : '') +
       `efficiency  ${m.efficiency.toFixed(4)} (accuracy / ln(1 + total)); router only ${m.routerEfficiency.toFixed(4)}\n` +
       `wrote       ${req.out}/{${written.join(', ')}}\n`,
   );
+}
+
+/** One line on the training's gate noise: the rate, where the channels are, the trajectories, the forward pass. */
+function gateNoiseSummary(n: GateNoiseRecord): string {
+  const where = n.placement === 'every-gate' ? 'after every gate' : 'after the embedding and the last layer';
+  const of = (n.circuits ?? ['router']).map((c) => (c === 'router' ? 'the router' : 'the experts')).join(' and ');
+  const shots = n.shots === null ? '' : `, ${n.shots} shots per row`;
+  return `p ${n.p} ${where} of ${of}; gradients over ${n.trajectories} trajectories per row (seed ${n.seed}), forward by ${n.forward === 'density-matrix' ? 'density matrices' : 'trajectories'}${shots}, on the ${n.circuit === 'webgpu' ? 'GPU' : 'CPU'}`;
 }
 
 export const TRAIN = defineCommand({ usage: TRAIN_USAGE, help: TRAIN_HELP, options: TRAIN_OPTIONS, run: (values, { args }) => trainCommand(trainRequest(values, args)) });

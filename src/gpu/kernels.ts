@@ -266,6 +266,7 @@ export const KERNELS = {
         groups_x: GROUPS_X,
         params: u32('width of grad rows'),
         dmat_offset: u32('index of the first derivative matrix in mats'),
+        want_features: u32('1 when feature rotations have gradient slots'),
         ...DRAWS,
       }),
     },

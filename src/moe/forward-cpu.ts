@@ -67,6 +67,11 @@ export interface GradientResult extends LossResult {
 export interface CpuModelOptions {
   /** Seed of the routing draws (spec.routeShots); default 0. */
   routeSeed?: number;
+  /**
+   * Runs the quantum experts' circuit here instead of on the router's backend (a NoisyBackend with
+   * the experts' own channels under gate noise); disposed with the model when it owns its backend.
+   */
+  expertBackend?: Backend;
 }
 
 export interface GradientOptions {
@@ -91,6 +96,7 @@ export class CpuModel {
   readonly expertCircuit: Circuit | undefined;
   private readonly rng: Rng;
   private readonly backend: Backend;
+  private readonly expertBackend: Backend;
   private readonly widths: number[];
   private readonly ownBackend: boolean;
 
@@ -103,6 +109,7 @@ export class CpuModel {
     this.widths = routerWidths(spec);
     this.ownBackend = backend === undefined || ownBackend;
     this.backend = backend ?? new CpuBackend();
+    this.expertBackend = options.expertBackend ?? this.backend;
     if (spec.router === 'quantum') {
       this.circuit = modelCircuit(spec);
       this.output = routerOutput(spec);
@@ -110,7 +117,9 @@ export class CpuModel {
   }
 
   dispose(): void {
-    if (this.ownBackend) this.backend.dispose();
+    if (!this.ownBackend) return;
+    this.backend.dispose();
+    if (this.expertBackend !== this.backend) this.expertBackend.dispose();
   }
 
   private checkParams(params: ArrayLike<number>): void {
@@ -196,7 +205,7 @@ export class CpuModel {
     if (this.expertCircuit) {
       const list: number[] = [];
       for (let r = 0; r < rows; r++) for (let e = 0; e < E; e++) if (active(r, e)) list.push(r, e);
-      const q = await quantumExpertsForward(this.backend, this.expertCircuit, this.spec, params, base, x, Int32Array.from(list));
+      const q = await quantumExpertsForward(this.expertBackend, this.expertCircuit, this.spec, params, base, x, Int32Array.from(list));
       quantum = q.cache;
       for (let k = 0; k < list.length / 2; k++) expertLogits.set(q.logits.subarray(k * C, (k + 1) * C), (list[2 * k] * E + list[2 * k + 1]) * C);
     } else {
@@ -286,7 +295,7 @@ export class CpuModel {
         dGate[r * E + e] = dp;
       }
     }
-    if (quantum) await quantumExpertsBackward(this.backend, this.expertCircuit!, this.spec, params, base, quantum, dLogits!, grad);
+    if (quantum) await quantumExpertsBackward(this.expertBackend, this.expertCircuit!, this.spec, params, base, quantum, dLogits!, grad);
     const dRoute = gateBackward(this.spec, result.route, gate, dGate, rows, ce.losses);
     const balance = this.spec.balance !== undefined ? balanceLoss(this.spec.balance, result.route, gate.dispatch, rows, E, dRoute) : 0;
     await this.routerBackward(params, x, rows, result.route, cache, dRoute, grad);

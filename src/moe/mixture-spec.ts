@@ -95,3 +95,14 @@ export function cpuOnlyOption(spec: ModelSpec): { option: string; value: unknown
   if (spec.expertsKind === 'quantum') return { option: '--experts-kind', value: 'quantum' };
   return null;
 }
+
+/** A circuit of the model: the quantum router's, or the quantum experts' (one circuit for all of them). */
+export type QuantumPart = 'router' | 'experts';
+
+/** The model's quantum circuits (those --gate-noise puts channels in), router first. */
+export function quantumParts(spec: ModelSpec): QuantumPart[] {
+  const out: QuantumPart[] = [];
+  if (spec.router === 'quantum') out.push('router');
+  if (spec.expertsKind === 'quantum') out.push('experts');
+  return out;
+}

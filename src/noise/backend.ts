@@ -55,6 +55,7 @@ export interface NoisyBackendOptions {
  *   gradient of each trajectory's circuit (its Paulis fixed gates; noisyGradientCpu). It is an
  *   unbiased estimate of the gradient of the exact noisy outputs. Every call advances a step
  *   counter, so successive training steps draw fresh Paulis (reproducible from the seed).
+ *   With `features`, dL/dfeatures per row too (the same trajectories' mean).
  *   A noiseless model (every rate 0) uses the plain adjoint gradient (the same value, exactly).
  * - states: a noisy circuit has no state vector: an error.
  *
@@ -139,9 +140,7 @@ export class NoisyBackend implements Backend {
   }
 
   async gradient(circuit: Circuit, input: BatchInput, output: CircuitOutput, dLdOut: ArrayLike<number>, options: GradientOptions = {}): Promise<GradientResult> {
-    if (options?.features) {
-      throw new QmoeInputError('options.features', true, 'the noise-aware gradient gives parameter gradients only (feature gradients under noise are not built)');
-    }
+    const features = options?.features === true;
     const schedule = this.schedule(circuit);
     validateInput(circuit, input);
     validateOutput(circuit.qubits, output);
@@ -150,17 +149,18 @@ export class NoisyBackend implements Backend {
     }
     // Step counter 0 is evaluate()'s; gradient calls use 1, 2, ... (wrapping at 2^32).
     this.steps++;
-    if (isNoiseless(this.model)) return this.exact.gradient(circuit, input, output, dLdOut);
+    if (isNoiseless(this.model)) return this.exact.gradient(circuit, input, output, dLdOut, { features });
     const step = this.steps >>> 0;
     const draws = { trajectories: this.trajectories, seed: this.seed, step };
     let result: GradientResult;
     if (this.runners) {
       checkNoisyGradient(schedule, input, output, dLdOut, draws);
-      result = await this.runners.gradient(schedule, input, output, dLdOut, draws);
+      result = await this.runners.gradient(schedule, input, output, dLdOut, draws, features);
     } else {
-      result = noisyGradientCpu(schedule, input, output, dLdOut, draws);
+      result = noisyGradientCpu(schedule, input, output, dLdOut, draws, undefined, features);
     }
     checkFiniteResult('the noise-aware gradient', result.params);
+    if (result.features) checkFiniteResult('the noise-aware feature gradient', result.features);
     return result;
   }
 

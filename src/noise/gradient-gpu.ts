@@ -25,6 +25,8 @@ export interface NoisyGradientGpuOptions extends TrajectoryOptions {
   real?: 'auto' | 'never';
   /** 'auto': the workgroup kernel while two states fit workgroup memory, else global memory (gradient-global.ts). */
   path?: 'auto' | AdjointPath;
+  /** Also dL/dfeatures per row (rows x features, the trajectory mean). */
+  features?: boolean;
 }
 
 /**
@@ -94,26 +96,31 @@ function gradientTables(schedule: NoiseSchedule, compiled: CompiledNoise, params
 }
 
 /** Most rows per chunk of the noise-aware gradient with T trajectories (at least 1); throws for T beyond the adapter. */
-export function noisyGradientChunkRows(gpu: GpuContext, schedule: NoiseSchedule, output: CircuitOutput, trajectories: number, maxChunkBytes = DEFAULT_MAX_CHUNK_BYTES): number {
+export function noisyGradientChunkRows(gpu: GpuContext, schedule: NoiseSchedule, output: CircuitOutput, trajectories: number, maxChunkBytes = DEFAULT_MAX_CHUNK_BYTES, features = false): number {
   const { circuit } = schedule;
   const P = Math.max(1, circuit.params);
   const F = circuit.features;
   const T = trajectories;
+  // Bytes per row of the per-trajectory gradients: the parameters', and the features' when asked.
+  const perRow = T * (P + (features ? F : 0)) * 4;
+  const widest = T * Math.max(P, features ? F : 0) * 4;
   const outputs = outputCount(circuit.qubits, output);
   const limit = maxBindingBytes(gpu);
   const maxDim = gpu.limits.maxComputeWorkgroupsPerDimension;
-  if (T * P * 4 > limit) {
-    throw new QmoeInputError('trajectories', T, `trajectories x params x 4 = ${T * P * 4} bytes of per-trajectory gradients is over this adapter's storage binding limit of ${limit} bytes`);
+  if (widest > limit) {
+    throw new QmoeInputError('trajectories', T, `trajectories x ${features && F > P ? 'features' : 'params'} x 4 = ${widest} bytes of per-trajectory gradients is over this adapter's storage binding limit of ${limit} bytes`);
   }
   if (T > maxDim * maxDim) throw new QmoeInputError('trajectories', T, `at most ${maxDim * maxDim} trajectories per row on this adapter`);
-  const chunk = Math.floor(maxChunkBytes / (T * P * 4 + F * 12 + outputs * 4));
-  return Math.max(1, Math.min(chunk, Math.floor(limit / (T * P * 4)), F > 0 ? Math.floor(limit / (F * 8)) : chunk, Math.floor(limit / (outputs * 4)), Math.floor((maxDim * maxDim) / T)));
+  const chunk = Math.floor(maxChunkBytes / (perRow + F * 12 + outputs * 4));
+  return Math.max(1, Math.min(chunk, Math.floor(limit / widest), F > 0 ? Math.floor(limit / (F * 8)) : chunk, Math.floor(limit / (outputs * 4)), Math.floor((maxDim * maxDim) / T)));
 }
 
 /**
  * The noise-aware adjoint gradient (shaders/noisy_adjoint.wgsl) prepared for up to `capacity`
  * rows of T trajectories each: buffers, pipelines, bind groups and the batch reduction are made
- * once (NoisyBackend keeps one across training steps). Parameter gradients only.
+ * once (NoisyBackend keeps one across training steps). Parameter gradients, summed over the rows
+ * on the GPU; with `features`, also dL/dfeatures per (row, trajectory), summed over the
+ * trajectories on the host.
  */
 export class NoisyGradientRunner {
   private readonly outputs: number;
@@ -132,21 +139,30 @@ export class NoisyGradientRunner {
     private readonly sum: GPUBuffer,
     private readonly staging: GPUBuffer,
     private readonly step: KernelStep<'noisy_adjoint'>,
-    private readonly reducer: ColumnReducer,
+    private readonly reducer: ColumnReducer | null,
+    /** dL/dfeatures per (row, trajectory) and its readback, with `features`. */
+    private readonly featureGrad: { buffer: GPUBuffer; staging: GPUBuffer } | null,
   ) {
     this.outputs = outputCount(schedule.circuit.qubits, output);
     this.draws = new TrajectoryDraws(trajectories);
   }
 
-  /** Prepares `schedule` for gradients of up to `capacity` rows (at most noisyGradientChunkRows). The circuit needs parameters. */
-  static async create(gpu: GpuContext, schedule: NoiseSchedule, output: CircuitOutput, capacity: number, trajectories: number, options: { real?: 'auto' | 'never'; maxChunkBytes?: number } = {}): Promise<NoisyGradientRunner> {
+  /**
+   * Prepares `schedule` for gradients of up to `capacity` rows (at most noisyGradientChunkRows).
+   * The circuit needs parameters, or `features` (then dL/dfeatures is given too).
+   */
+  static async create(
+    gpu: GpuContext, schedule: NoiseSchedule, output: CircuitOutput, capacity: number, trajectories: number, options: { real?: 'auto' | 'never'; maxChunkBytes?: number; features?: boolean } = {},
+  ): Promise<NoisyGradientRunner> {
     checkDevice(gpu);
     const { circuit } = schedule;
     const P = circuit.params;
-    if (P === 0) throw new QmoeInputError('circuit.params', 0, 'the noise-aware gradient runner needs trainable parameters');
+    const F = circuit.features;
+    const withFeatures = options.features === true;
+    if (P === 0 && !withFeatures) throw new QmoeInputError('circuit.params', 0, 'the noise-aware gradient runner needs trainable parameters (or features: true)');
     const compiled = compileNoise(schedule, 'threshold', options.real !== 'never');
     const shape = noisyAdjointShape(gpu, circuit.qubits, compiled.real);
-    const max = noisyGradientChunkRows(gpu, schedule, output, trajectories, options.maxChunkBytes);
+    const max = noisyGradientChunkRows(gpu, schedule, output, trajectories, options.maxChunkBytes, withFeatures);
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > max) throw new QmoeInputError('capacity', capacity, `must be an integer from 1 to ${max} on this adapter`);
     const T = trajectories;
     const buffers = new BufferSet(gpu, `the noise-aware gradient runner (${circuit.qubits} qubits, ${capacity} rows x ${T} trajectories)`);
@@ -155,12 +171,21 @@ export class NoisyGradientRunner {
       const { mats, paramOf } = gradientTables(schedule, compiled, undefined);
       const tables = await NoiseTables.create(buffers, compiled, mats.byteLength, capacity);
       const upstream = buffers.storage('noisy adjoint dL/dout', capacity * outputCount(circuit.qubits, output) * 4);
-      const perTrajectory = buffers.storage('per-trajectory dL/dparams', capacity * T * P * 4);
-      const sum = buffers.storage('dL/dparams', P * 4);
+      const perTrajectory = buffers.storage('per-trajectory dL/dparams', Math.max(16, capacity * T * P * 4));
+      const sum = buffers.storage('dL/dparams', Math.max(16, P * 4));
+      const featureGrad = withFeatures && F > 0
+        ? { buffer: buffers.storage('per-trajectory dL/dfeatures', capacity * T * F * 4), staging: buffers.readback('dL/dfeatures readback', capacity * T * F * 4) }
+        : null;
       const kernel = await getKernel(gpu, 'noisy_adjoint', { REAL: compiled.real }, { QUBITS: circuit.qubits, GROUP_SIZE: shape.groupSize, SEG: shape.seg, OUTPUT_KIND: OUTPUT_KIND[output.kind] });
-      const step = kernelStep(buffers, kernel, { ...tables.bindings, upstream, param_of: buffers.storageOf('noisy adjoint param of matrix', paramOf), grad: perTrajectory });
-      reducer = await ColumnReducer.create(gpu, capacity * T, P);
-      const runner = new NoisyGradientRunner(schedule, compiled, output, capacity, T, buffers, tables, upstream, perTrajectory, sum, buffers.readback('dL/dparams readback', P * 4), step, reducer);
+      const step = kernelStep(buffers, kernel, {
+        ...tables.bindings,
+        upstream,
+        param_of: buffers.storageOf('noisy adjoint param of matrix', paramOf),
+        grad_params: perTrajectory,
+        grad_features: featureGrad?.buffer ?? buffers.storage('no dL/dfeatures', 16),
+      });
+      reducer = P > 0 ? await ColumnReducer.create(gpu, capacity * T, P) : null;
+      const runner = new NoisyGradientRunner(schedule, compiled, output, capacity, T, buffers, tables, upstream, perTrajectory, sum, buffers.readback('dL/dparams readback', Math.max(16, P * 4)), step, reducer, featureGrad);
       await buffers.ready();
       return runner;
     } catch (e) {
@@ -176,10 +201,11 @@ export class NoisyGradientRunner {
   }
 
   /**
-   * The gradient of rows [start, start + rows) (features and dL/dout of the whole batch, f32),
-   * summed over those rows and over the trajectories (the caller divides by T).
+   * The gradient of rows [start, start + rows) (features and dL/dout of the whole batch, f32):
+   * dL/dparams summed over those rows and over the trajectories, and (features) dL/dfeatures per
+   * row summed over its trajectories (the caller divides both by T).
    */
-  async run(call: GpuCall, features: Float32Array, upstream: Float32Array, start: number, rows: number): Promise<Float32Array> {
+  async run(call: GpuCall, features: Float32Array, upstream: Float32Array, start: number, rows: number): Promise<{ params: Float32Array; features?: Float32Array }> {
     if (rows < 1 || rows > this.capacity) throw new QmoeInputError('rows', rows, `must be from 1 to the runner's capacity ${this.capacity}`);
     const { device } = call.gpu;
     const { circuit } = this.schedule;
@@ -196,40 +222,60 @@ export class NoisyGradientRunner {
       outputs: this.outputs,
       params: circuit.params,
       dmat_offset: Math.max(1, this.compiled.matrixOps.length),
+      want_features: this.featureGrad ? 1 : 0,
       ...this.draws.meta(start),
       readout: this.compiled.readout,
     });
-    this.reducer.encode(pass, this.perTrajectory, rows * T, this.sum);
+    this.reducer?.encode(pass, this.perTrajectory, rows * T, this.sum);
     pass.end();
     call.submit(encoder);
-    return call.read(this.sum, circuit.params * 4, this.staging);
+    const params = this.reducer ? await call.read(this.sum, circuit.params * 4, this.staging) : new Float32Array(0);
+    if (!this.featureGrad) return { params };
+    const F = circuit.features;
+    const perTrajectory = await call.read(this.featureGrad.buffer, rows * T * F * 4, this.featureGrad.staging);
+    const summed = new Float32Array(rows * F);
+    for (let j = 0; j < rows; j++) {
+      for (let t = 0; t < T; t++) for (let i = 0; i < F; i++) summed[j * F + i] += perTrajectory[(j * T + t) * F + i];
+    }
+    return { params, features: summed };
+  }
+
+  /** Whether run() also gives dL/dfeatures. */
+  get withFeatures(): boolean {
+    return this.featureGrad !== null;
   }
 
   destroy(): void {
-    this.reducer.destroy();
+    this.reducer?.destroy();
     this.buffers.destroy();
   }
 }
 
 /**
  * The noise-aware gradient of a whole batch through `runner` in chunks of its capacity, averaged
- * over the runner's T trajectories (float64 sums of the f32 chunk sums).
+ * over the runner's T trajectories (float64 sums of the f32 chunk sums); dL/dfeatures per row
+ * when the runner was made with features.
  */
-export async function noisyGradientInChunks(gpu: GpuContext, runner: NoisyGradientRunner, input: BatchInput, dLdOut: ArrayLike<number>): Promise<{ params: Float64Array }> {
+export async function noisyGradientInChunks(gpu: GpuContext, runner: NoisyGradientRunner, input: BatchInput, dLdOut: ArrayLike<number>): Promise<{ params: Float64Array; features?: Float64Array }> {
   const call = new GpuCall(gpu, 'the noise-aware gradient');
   const P = input.params?.length ?? 0;
+  const T = runner.trajectories;
   const total = new Float64Array(P);
+  const F = input.features ? input.features.length / input.rows : 0;
+  const featureGrad = runner.withFeatures ? new Float64Array(input.rows * F) : undefined;
   const features = Float32Array.from(input.features ?? []);
   const up = Float32Array.from(dLdOut);
   runner.setParams(input.params);
   for (let start = 0; start < input.rows; start += runner.capacity) {
     const rows = Math.min(runner.capacity, input.rows - start);
     const sum = await runner.run(call, features, up, start, rows);
-    for (let i = 0; i < P; i++) total[i] += sum[i];
+    for (let i = 0; i < P; i++) total[i] += sum.params[i];
+    if (featureGrad && sum.features) for (let i = 0; i < sum.features.length; i++) featureGrad[start * F + i] = sum.features[i] / T;
   }
-  for (let i = 0; i < P; i++) total[i] /= runner.trajectories;
+  for (let i = 0; i < P; i++) total[i] /= T;
   checkFiniteResult('the noise-aware gradient', total);
-  return { params: total };
+  if (featureGrad) checkFiniteResult('the noise-aware feature gradient', featureGrad);
+  return featureGrad ? { params: total, features: featureGrad } : { params: total };
 }
 
 /**
@@ -237,9 +283,9 @@ export async function noisyGradientInChunks(gpu: GpuContext, runner: NoisyGradie
  * L = sum_{r,o} dLdOut[r, o] out[r, o] with out the trajectory-mean noisy outputs (readout error
  * included), the adjoint gradient of each (row, trajectory) pair with its drawn Paulis as fixed
  * gates, summed over rows on the GPU and averaged over the T trajectories. The same draws, and
- * (within f32) the same result, as noisyGradientCpu for the same counters. Parameter gradients
- * only (circuit.params long). Circuits whose states do not fit workgroup memory run on the
- * global-memory path (chooseNoisyGradientPath, noisyGradientGlobal).
+ * (within f32) the same result, as noisyGradientCpu for the same counters: parameter gradients
+ * (circuit.params long) and, with `features`, dL/dfeatures per row. Circuits whose states do not
+ * fit workgroup memory run on the global-memory path (chooseNoisyGradientPath, noisyGradientGlobal).
  */
 export async function noisyGradientGpu(
   gpu: GpuContext,
@@ -248,20 +294,21 @@ export async function noisyGradientGpu(
   output: CircuitOutput,
   dLdOut: ArrayLike<number>,
   options: NoisyGradientGpuOptions,
-): Promise<{ params: Float64Array }> {
+): Promise<{ params: Float64Array; features?: Float64Array }> {
   const { circuit } = schedule;
   const { o } = checkNoisyGradient(schedule, input, output, dLdOut, options);
+  const features = options.features === true;
   if (options.real !== undefined && options.real !== 'auto' && options.real !== 'never') {
     throw new QmoeInputError('options.real', options.real, "must be 'auto' or 'never'");
   }
   checkNoiseGpuInput(circuit, input, dLdOut);
   checkDevice(gpu);
-  if (circuit.params === 0) return { params: new Float64Array(0) };
+  if (circuit.params === 0 && !features) return { params: new Float64Array(0) };
   const real = compileNoise(schedule, 'threshold', options.real !== 'never').real;
   if (chooseNoisyGradientPath(gpu, circuit.qubits, real, options.path) === 'global') {
-    return { params: (await noisyGradientGlobal(gpu, schedule, input, output, dLdOut, { ...o, real: options.real })).params };
+    return noisyGradientGlobal(gpu, schedule, input, output, dLdOut, { ...o, real: options.real, features });
   }
-  const rows = Math.min(input.rows, noisyGradientChunkRows(gpu, schedule, output, o.trajectories, options.maxChunkBytes));
+  const rows = Math.min(input.rows, noisyGradientChunkRows(gpu, schedule, output, o.trajectories, options.maxChunkBytes, features));
   const { value: runner } = await allocateSplitting(rows, (capacity) => NoisyGradientRunner.create(gpu, schedule, output, capacity, o.trajectories, options));
   try {
     runner.draws.set(o);

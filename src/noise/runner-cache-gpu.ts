@@ -72,21 +72,23 @@ export class GpuNoiseRunners {
     return probabilitiesInChunks(this.gpu, runner, input, 'the noisy probabilities (trajectories)');
   }
 
-  /** The noise-aware gradient (inputs checked by the caller). */
-  async gradient(schedule: NoiseSchedule, input: BatchInput, output: CircuitOutput, dLdOut: ArrayLike<number>, draws: TrajectoryOptions): Promise<{ params: Float64Array }> {
+  /** The noise-aware gradient (inputs checked by the caller); with `features`, dL/dfeatures per row too. */
+  async gradient(
+    schedule: NoiseSchedule, input: BatchInput, output: CircuitOutput, dLdOut: ArrayLike<number>, draws: TrajectoryOptions, features = false,
+  ): Promise<{ params: Float64Array; features?: Float64Array }> {
     this.forSchedule(schedule);
     checkNoiseGpuInput(schedule.circuit, input, dLdOut);
-    if (schedule.circuit.params === 0) return { params: new Float64Array(0) };
+    if (schedule.circuit.params === 0 && !features) return { params: new Float64Array(0) };
     const T = draws.trajectories;
+    const key = `${JSON.stringify(output)}${features ? ' features' : ''}`;
     if (chooseNoisyGradientPath(this.gpu, schedule.circuit.qubits, compileNoise(schedule, 'threshold', true).real) === 'global') {
-      const max = globalNoisyGradientRows(this.gpu, schedule, output, T);
-      const runner = await this.get(`global gradient ${T} ${JSON.stringify(output)}`, input.rows, max, (c) => GlobalNoisyGradientRunner.create(this.gpu, schedule, output, c, T));
+      const max = globalNoisyGradientRows(this.gpu, schedule, output, T, { features });
+      const runner = await this.get(`global gradient ${T} ${key}`, input.rows, max, (c) => GlobalNoisyGradientRunner.create(this.gpu, schedule, output, c, T, { features }));
       runner.draws.set(draws);
-      return { params: (await globalNoisyGradientInChunks(this.gpu, runner, input, dLdOut)).params };
+      return globalNoisyGradientInChunks(this.gpu, runner, input, dLdOut);
     }
-    const key = `gradient ${T} ${JSON.stringify(output)}`;
-    const max = noisyGradientChunkRows(this.gpu, schedule, output, T);
-    const runner = await this.get(key, input.rows, max, (c) => NoisyGradientRunner.create(this.gpu, schedule, output, c, T));
+    const max = noisyGradientChunkRows(this.gpu, schedule, output, T, undefined, features);
+    const runner = await this.get(`gradient ${T} ${key}`, input.rows, max, (c) => NoisyGradientRunner.create(this.gpu, schedule, output, c, T, { features }));
     runner.draws.set(draws);
     return noisyGradientInChunks(this.gpu, runner, input, dLdOut);
   }

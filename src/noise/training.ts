@@ -1,6 +1,8 @@
 import type { GpuContext } from '../gpu/context.js';
 import { QmoeInputError, checkInt } from '../errors.js';
 import { modelCircuit, readoutOps } from '../moe/models.js';
+import { expertCircuit } from '../moe/quantum-experts.js';
+import { type QuantumPart, quantumParts } from '../moe/mixture-spec.js';
 import { GATES } from '../circuit/gates.js';
 import type { ModelSpec, Preset } from '../moe/spec.js';
 import { createCpuEngine } from '../train/cpu-engine.js';
@@ -47,7 +49,21 @@ export function routerNoise(spec: ModelSpec, rate: number, placement: RouterNois
   return model;
 }
 
-/** What metrics.json and run records say about the router's noise during training. */
+/**
+ * The noise model of the quantum experts' circuit (--experts-kind quantum) at error rate `rate`,
+ * placed as the router's: after every gate (every-gate), or on every qubit after the embedding and
+ * after the last layer (embedding-output).
+ */
+export function expertNoise(spec: ModelSpec, rate: number, placement: RouterNoisePlacement = presetPlacement(spec.preset), convention: NoiseConvention = 'pennylane'): NoiseModel {
+  if (spec.expertsKind !== 'quantum') throw new QmoeInputError('--experts-kind', spec.expertsKind ?? 'linear', 'expert noise applies to quantum experts only');
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) throw new QmoeInputError('--gate-noise', rate, 'an error rate must be a number from 0 to 1');
+  if (placement !== 'every-gate' && placement !== 'embedding-output') throw new QmoeInputError('placement', placement, "must be 'every-gate' or 'embedding-output'");
+  const { p, p2 } = conventionRates(rate, convention);
+  if (placement === 'every-gate') return everyGateNoise(p, { p2 });
+  return embeddingAndOutputNoise(expertCircuit(spec), spec.features, p);
+}
+
+/** What metrics.json and run records say about the circuits' noise during training. */
 export interface GateNoiseRecord {
   p: number;
   placement: RouterNoisePlacement;
@@ -59,6 +75,8 @@ export interface GateNoiseRecord {
   forward: 'density-matrix' | 'trajectories';
   /** Seed of the Pauli draws. */
   seed: number;
+  /** The circuits with channels, when the experts are quantum (absent: the router alone). */
+  circuits?: QuantumPart[];
   /** Where the noisy circuit ran: the CPU in float64, or the GPU (f32 kernels, the same draws). */
   circuit: 'cpu' | 'webgpu';
   /** Measurement shots per row behind every forward output (null: exact outputs). */
@@ -81,21 +99,34 @@ export interface NoisyEngineOptions {
 }
 
 /**
- * The float64 CPU engine with the quantum router's circuit run under noise: losses from the exact
- * noisy outputs, gradients by the noise-aware adjoint method over T trajectories (NoisyBackend).
- * With `gpu`, the circuit's noisy outputs and gradients run on the GPU (the classical parts of the
- * model, Adam and the trainer stay on the CPU engine).
+ * The float64 CPU engine with the model's quantum circuits run under noise (the quantum router's,
+ * and the quantum experts' with channels of their own, expertNoise): losses from the exact noisy
+ * outputs, gradients by the noise-aware adjoint method over T trajectories (NoisyBackend; the
+ * experts' angles through its feature gradients). With `gpu`, the circuits' noisy outputs and
+ * gradients run on the GPU (the classical parts of the model, Adam and the trainer stay on the
+ * CPU engine).
  */
 export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { engine: TrainingEngine; noise: GateNoiseRecord } {
   const trajectories = checkInt('--trajectories', o.trajectories ?? DEFAULT_GRADIENT_TRAJECTORIES, 1, MAX_TRAJECTORIES);
   const placement = o.placement ?? presetPlacement(spec.preset);
   const convention = o.convention ?? 'pennylane';
-  const model = routerNoise(spec, o.p, placement, convention);
+  const circuits = quantumParts(spec);
+  if (circuits.length === 0) throw new QmoeInputError('--router', spec.router, 'gate noise applies to quantum circuits only: the quantum router or --experts-kind quantum');
   const seed = o.seed ?? 0;
-  const backend = new NoisyBackend(model, { trajectories, seed, gpu: o.gpu, shots: o.shots });
-  const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: backend, ownCircuitBackend: true });
-  const forward = spec.qubits <= densityMaxQubits(o.gpu) ? 'density-matrix' : 'trajectories';
-  return { engine, noise: { p: o.p, placement, ...(convention === 'pennylane' ? {} : { convention }), trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu', shots: o.shots ?? null } };
+  const noisy = (model: NoiseModel) => new NoisyBackend(model, { trajectories, seed, gpu: o.gpu, shots: o.shots });
+  // The experts' draws take another seed stream (seed + 1): their trajectories are independent of the router's.
+  const router = spec.router === 'quantum' ? noisy(routerNoise(spec, o.p, placement, convention)) : null;
+  const experts = spec.expertsKind === 'quantum' ? new NoisyBackend(expertNoise(spec, o.p, placement, convention), { trajectories, seed: (seed + 1) >>> 0, gpu: o.gpu, shots: o.shots }) : null;
+  const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: router ?? experts!, expertCircuitBackend: experts ?? undefined, ownCircuitBackend: true });
+  const largest = Math.max(spec.router === 'quantum' ? spec.qubits : 0, spec.expertsKind === 'quantum' ? spec.expertQubits! : 0);
+  const forward = largest <= densityMaxQubits(o.gpu) ? 'density-matrix' : 'trajectories';
+  return {
+    engine,
+    noise: {
+      p: o.p, placement, ...(convention === 'pennylane' ? {} : { convention }), trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu', shots: o.shots ?? null,
+      ...(spec.expertsKind === 'quantum' ? { circuits } : {}),
+    },
+  };
 }
 
 /** The error for noise-sweep on the WebGPU engine. */

@@ -16,7 +16,9 @@ export interface CpuEngineOptions extends AdamOptions {
    * with `ownCircuitBackend`.
    */
   circuitBackend?: Backend;
-  /** dispose() also disposes `circuitBackend` (it holds GPU runners the engine made it for). */
+  /** Runs the quantum experts' circuit here instead (default: circuitBackend). */
+  expertCircuitBackend?: Backend;
+  /** dispose() also disposes `circuitBackend` and `expertCircuitBackend` (they hold GPU runners the engine made them for). */
   ownCircuitBackend?: boolean;
   /** Seed of the routing draws of --route-shots (default 0). */
   routeSeed?: number;
@@ -70,7 +72,7 @@ class CpuEngine implements TrainingEngine {
     this.spec = spec;
     this.kind = options.kind ?? 'cpu';
     this.label = options.label;
-    this.model = new CpuModel(spec, options.circuitBackend ?? new CpuBackend(), options.ownCircuitBackend === true, { routeSeed: options.routeSeed });
+    this.model = new CpuModel(spec, options.circuitBackend ?? new CpuBackend(), options.ownCircuitBackend === true, { routeSeed: options.routeSeed, expertBackend: options.expertCircuitBackend });
     const total = paramLayout(spec).total;
     this.adam = new Adam(total, options);
     this.chunk = checkInt('chunk', options.chunk ?? 4096, 1, 1 << 24);

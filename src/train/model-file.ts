@@ -7,6 +7,7 @@ import type { MinMaxScaler } from '../data/scale.js';
 import { checkLimit, checkSpecLimits, limitMax, type LimitScope } from '../moe/limits.js';
 import { paramLayout, validateSpec } from '../moe/models.js';
 import type { ModelSpec } from '../moe/spec.js';
+import { quantumParts } from '../moe/mixture-spec.js';
 import type { GateNoiseRecord } from '../noise/training.js';
 import { DATASETS, type DatasetSettings } from './dataset.js';
 
@@ -201,6 +202,14 @@ function validateGateNoise(where: string, v: unknown, spec: ModelSpec): GateNois
   finiteNumber(`${where}.p`, v.p, 0, 1);
   if (!PLACEMENTS.includes(v.placement as string)) throw new QmoeInputError(`${where}.placement`, v.placement, `must be one of ${PLACEMENTS.join(', ')}`);
   if (!Number.isInteger(v.trajectories) || (v.trajectories as number) < 1) throw new QmoeInputError(`${where}.trajectories`, v.trajectories, 'must be an integer >= 1');
-  if ((v.p as number) > 0 && spec.router !== 'quantum') throw new QmoeInputError(`${where}.p`, v.p, `gate noise applies to the quantum router only; the spec's router is ${spec.router}`);
+  if ((v.p as number) > 0 && spec.router !== 'quantum' && spec.expertsKind !== 'quantum') {
+    throw new QmoeInputError(`${where}.p`, v.p, `gate noise applies to quantum circuits only; the spec's router is ${spec.router}, its experts ${spec.expertsKind ?? 'linear'}`);
+  }
+  if (v.circuits !== undefined) {
+    const want = quantumParts(spec);
+    if (!Array.isArray(v.circuits) || v.circuits.length !== want.length || v.circuits.some((c, i) => c !== want[i])) {
+      throw new QmoeInputError(`${where}.circuits`, v.circuits, `must be ${JSON.stringify(want)}, the spec's quantum circuits`);
+    }
+  }
   return v as unknown as GateNoiseRecord;
 }

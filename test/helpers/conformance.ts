@@ -231,6 +231,7 @@ const noisyAtZero = (gpu: boolean): ConformanceBackend => ({
   expectedTol: gpu ? 5e-7 : 1e-12,
   // A noiseless model takes the plain float64 adjoint gradient: exactly the reference's.
   gradientTol: 0,
+  featureGradients: true,
 });
 
 /** Every backend of the suite. The float64 CpuBackend is the reference of all the others. */

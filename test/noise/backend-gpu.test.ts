@@ -33,6 +33,14 @@ describe.skipIf(skipGpu)('NoisyBackend on the GPU', () => {
         const got = (await onGpu.gradient(circuit, input, { kind: 'expectZ' }, up)).params;
         expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
       }
+      // With dL/dfeatures (another runner, kept beside the first): the same draws as the CPU's.
+      for (let k = 0; k < 2; k++) {
+        const want = await cpu.gradient(circuit, input, { kind: 'expectZ' }, up, { features: true });
+        const got = await onGpu.gradient(circuit, input, { kind: 'expectZ' }, up, { features: true });
+        expect(maxAbsDiff(got.params, want.params)).toBeLessThan(1e-4);
+        expect(maxAbsDiff(got.features!, want.features!)).toBeLessThan(1e-4);
+        expect(Math.max(...want.features!.map(Math.abs))).toBeGreaterThan(1e-3);
+      }
       const traj = new NoisyBackend(model, { evaluate: 'trajectories', trajectories: 40, seed: 5, gpu: device() });
       const trajCpu = new NoisyBackend(model, { evaluate: 'trajectories', trajectories: 40, seed: 5 });
       expect(maxAbsDiff(await traj.probabilities(circuit, input), await trajCpu.probabilities(circuit, input))).toBeLessThan(1e-5);

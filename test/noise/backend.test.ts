@@ -10,7 +10,8 @@ import { CpuBackend } from '../../src/sim/backend-cpu.js';
 import { outputCount } from '../../src/sim/experts.js';
 import type { Circuit } from '../../src/circuit/types.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
-import { maxAbsDiff, randomBatch } from './helpers.js';
+import { featureCircuit, maxAbsDiff, randomBatch } from './helpers.js';
+import { noisyGradientCpu } from '../../src/noise/gradient-cpu.js';
 
 type Input = { rows: number; features: number[]; params: number[] };
 
@@ -118,13 +119,31 @@ describe('NoisyBackend (CPU)', () => {
     expect(() => routerNoise(paper, 1.5)).toThrow(/from 0 to 1/);
   });
 
-  it('rejects what it cannot do: states, feature gradients, bad options', async () => {
+  it('gives dL/dfeatures with the parameter gradient: the same draws as noisyGradientCpu, and the same parameter gradient as without', async () => {
+    const rng = mulberry32(2);
+    const circuit = featureCircuit(rng, 3, false, 2);
+    const input = randomBatch(rng, circuit, 4);
+    const up = Array.from({ length: 4 * 3 }, () => rng() * 2 - 1);
+    const model = { p: 0.1, p2: 0.2, readout: 0.03 };
+    const withF = new NoisyBackend(model, { trajectories: 5, seed: 9 });
+    const without = new NoisyBackend(model, { trajectories: 5, seed: 9 });
+    const got = await withF.gradient(circuit, input, { kind: 'expectZ' }, up, { features: true });
+    const plain = await without.gradient(circuit, input, { kind: 'expectZ' }, up);
+    // gradient() call k draws with step counter k (here 1).
+    const want = noisyGradientCpu(noiseSchedule(circuit, model), input, { kind: 'expectZ' }, up, { trajectories: 5, seed: 9, step: 1 }, undefined, true);
+    expect(maxAbsDiff(got.features!, want.features!)).toBeLessThan(1e-14);
+    expect(maxAbsDiff(got.params, want.params)).toBeLessThan(1e-14);
+    expect(maxAbsDiff(plain.params, want.params)).toBeLessThan(1e-14);
+    expect(plain.features).toBeUndefined();
+    expect(Math.max(...want.features!.map(Math.abs)), 'a non-trivial feature gradient').toBeGreaterThan(1e-3);
+  });
+
+  it('rejects what it cannot do: states, bad options', async () => {
     const rng = mulberry32(1);
     const circuit = randomCircuit(rng, { qubits: 2, gates: 4, features: 2, params: 2 });
     const input = randomBatch(rng, circuit, 1);
     const b = new NoisyBackend({ p: 0.1 });
     await expect(b.states(circuit)).rejects.toThrow(/mixed state/);
-    await expect(b.gradient(circuit, input, { kind: 'expectZ' }, [1, 1], { features: true })).rejects.toThrow(/parameter gradients only/);
     await expect(b.gradient(circuit, input, { kind: 'expectZ' }, [1])).rejects.toThrow(/dLdOut/);
     expect(() => new NoisyBackend({ p: 0.1 }, { trajectories: 0 })).toThrow(/trajectories/);
     await expect(new NoisyBackend({ p: 2 }).evaluate(circuit, input, { kind: 'expectZ' })).rejects.toThrow(/from 0 to 1/);

@@ -8,7 +8,7 @@ import type { CircuitOutput } from '../../src/sim/backend.js';
 import { outputCount } from '../../src/sim/experts.js';
 import { skipGpu, testGpu } from '../helpers/gpu.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
-import { paramCircuit, randomBatch } from './helpers.js';
+import { featureCircuit, paramCircuit, randomBatch } from './helpers.js';
 
 /** Largest |a - b| relative to the largest |b| (at least 1). */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -48,13 +48,41 @@ describe.skipIf(skipGpu)('noise-aware adjoint gradient on WebGPU against noisyGr
     const up = Array.from({ length: rows * outputCount(n, output) }, () => rng() * 2 - 1);
     const schedule = noiseSchedule(circuit, model);
     const opts = { trajectories: T, seed: 13, step: 3, firstSample: 5 };
-    const want = noisyGradientCpu(schedule, input, output, up, opts).params;
-    const got = (await noisyGradientGpu(gpu, schedule, input, output, up, { ...opts, real: real ? 'auto' : 'never' })).params;
+    const want = noisyGradientCpu(schedule, input, output, up, opts, undefined, true);
+    const got = await noisyGradientGpu(gpu, schedule, input, output, up, { ...opts, real: real ? 'auto' : 'never', features: true });
     let scale = 0;
-    for (const v of want) scale = Math.max(scale, Math.abs(v));
+    for (const v of want.params) scale = Math.max(scale, Math.abs(v));
     expect(scale, 'a case with a non-trivial gradient').toBeGreaterThan(1e-3);
     // A different draw in any trajectory would move the gradient by O(1/T), far above TOL.
-    expect(relErr(got, want), `gpu ${Array.from(got)} cpu ${Array.from(want)}`).toBeLessThan(TOL);
+    expect(relErr(got.params, want.params), `gpu ${Array.from(got.params)} cpu ${Array.from(want.params)}`).toBeLessThan(TOL);
+    expect(got.features?.length).toBe(rows * circuit.features);
+    expect(relErr(got.features!, want.features!), `features: gpu ${Array.from(got.features!)} cpu ${Array.from(want.features!)}`).toBeLessThan(TOL);
+    // Without features the parameter gradient is the same.
+    const paramsOnly = await noisyGradientGpu(gpu, schedule, input, output, up, { ...opts, real: real ? 'auto' : 'never' });
+    expect(paramsOnly.features).toBeUndefined();
+    expect(relErr(paramsOnly.params, want.params)).toBeLessThan(TOL);
+  });
+
+  // The quantum experts' form: no trainable parameters, every angle an input column.
+  it.each([
+    { n: 2, real: true, path: 'workgroup' as const },
+    { n: 3, real: false, path: 'workgroup' as const },
+    { n: 3, real: true, path: 'global' as const },
+  ])('feature gradients of a circuit without parameters, n=$n real=$real on the $path path', async ({ n, real, path }) => {
+    const rng = mulberry32(8500 + n + (real ? 1 : 0));
+    const circuit = featureCircuit(rng, n, real);
+    const input = randomBatch(rng, circuit, 7);
+    const output: CircuitOutput = { kind: 'expectZ' };
+    const up = Array.from({ length: 7 * n }, () => rng() * 2 - 1);
+    const schedule = noiseSchedule(circuit, { p: 0.1, p2: 0.15, readout: 0.02 });
+    const opts = { trajectories: 6, seed: 21, step: 2 };
+    const want = noisyGradientCpu(schedule, input, output, up, opts, undefined, true);
+    const got = await noisyGradientGpu(gpu, schedule, input, output, up, { ...opts, real: real ? 'auto' : 'never', features: true, path });
+    expect(got.params.length).toBe(0);
+    let scale = 0;
+    for (const v of want.features!) scale = Math.max(scale, Math.abs(v));
+    expect(scale, 'a case with a non-trivial gradient').toBeGreaterThan(1e-3);
+    expect(relErr(got.features!, want.features!), `gpu ${Array.from(got.features!)} cpu ${Array.from(want.features!)}`).toBeLessThan(TOL);
   });
 
   // Wide states: several pairs per invocation (pairs > group size) and a full-group reduction.
@@ -94,10 +122,13 @@ describe.skipIf(skipGpu)('noise-aware adjoint gradient on WebGPU against noisyGr
     const up = Array.from({ length: 9 * 4 }, () => rng() * 2 - 1);
     const schedule = noiseSchedule(circuit, { p: 0.3, readout: 0.02 });
     const opts = { trajectories: 5, seed: 2, step: 7 };
-    const whole = (await noisyGradientGpu(gpu, schedule, input, { kind: 'probabilities' }, up, opts)).params;
-    const chunked = (await noisyGradientGpu(gpu, schedule, input, { kind: 'probabilities' }, up, { ...opts, maxChunkBytes: 64 })).params;
-    expect(relErr(chunked, whole)).toBeLessThan(1e-5);
-    expect(relErr(whole, noisyGradientCpu(schedule, input, { kind: 'probabilities' }, up, opts).params)).toBeLessThan(TOL);
+    const whole = await noisyGradientGpu(gpu, schedule, input, { kind: 'probabilities' }, up, { ...opts, features: true });
+    const chunked = await noisyGradientGpu(gpu, schedule, input, { kind: 'probabilities' }, up, { ...opts, features: true, maxChunkBytes: 64 });
+    expect(relErr(chunked.params, whole.params)).toBeLessThan(1e-5);
+    expect(relErr(chunked.features!, whole.features!)).toBeLessThan(1e-5);
+    const cpu = noisyGradientCpu(schedule, input, { kind: 'probabilities' }, up, opts, undefined, true);
+    expect(relErr(whole.params, cpu.params)).toBeLessThan(TOL);
+    expect(relErr(whole.features!, cpu.features!)).toBeLessThan(TOL);
   });
 
   it('gives clear errors', async () => {

@@ -7,7 +7,7 @@ import { noisyGradientCpu } from '../../src/noise/gradient-cpu.js';
 import { noiseSchedule, type NoiseModel } from '../../src/noise/model.js';
 import { adjointGradient } from '../../src/sim/adjoint-cpu.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
-import { randomBatch } from './helpers.js';
+import { featureCircuit, randomBatch } from './helpers.js';
 
 /** The exact noisy loss sum_{r,o} up[r,o] out[r,o] from the density matrix. */
 function exactLoss(model: NoiseModel, circuit: ReturnType<typeof randomCircuit>, input: ReturnType<typeof randomBatch>, output: CircuitOutput, up: number[]): number {
@@ -46,6 +46,34 @@ describe('noise-aware gradient (adjoint per trajectory, CPU)', () => {
       expect(Math.abs(est.params[i] - mean)).toBeLessThan(1e-12);
       expect(Math.abs(est.params[i] - fd), `param ${i}: ${est.params[i]} vs ${fd} (se ${sd / Math.sqrt(T)})`).toBeLessThanOrEqual((5 * sd) / Math.sqrt(T) + 1e-6);
     }
+  });
+
+  // dL/dfeatures: K = 12 independent estimates (seeds) of T = 400 trajectories each; their mean
+  // must lie within 5 standard errors (std over K / sqrt(K)) of the central finite difference of
+  // the exact loss in each feature of each row.
+  it.each([
+    { n: 2, output: { kind: 'expectZ' } as CircuitOutput, model: { p: 0.1, p2: 0.2, readout: 0.05 } as NoiseModel },
+    { n: 3, output: { kind: 'experts', experts: 3 } as CircuitOutput, model: { p: 0.15, placement: { kind: 'points', points: [{ after: 1, wires: [0, 1, 2] }, { after: 6, wires: [0, 2], pair: true }] } } as NoiseModel },
+  ])('n=$n output=$output.kind: dL/dfeatures matches finite differences of the exact loss within 5 sigma', ({ n, output, model }) => {
+    const rng = mulberry32(60 + n);
+    const circuit = featureCircuit(rng, n, false, 2);
+    const input = randomBatch(rng, circuit, 2);
+    const up = Array.from({ length: 2 * outputCount(n, output) }, () => rng() * 2 - 1);
+    const K = 12;
+    const runs = Array.from({ length: K }, (_, k) => noisyGradientCpu(noiseSchedule(circuit, model), input, output, up, { trajectories: 400, seed: 100 + k }, undefined, true).features!);
+    let checked = 0;
+    for (let i = 0; i < input.features.length; i++) {
+      const h = 1e-5;
+      const plus = input.features.slice(), minus = input.features.slice();
+      plus[i] += h;
+      minus[i] -= h;
+      const fd = (exactLoss(model, circuit, { ...input, features: plus }, output, up) - exactLoss(model, circuit, { ...input, features: minus }, output, up)) / (2 * h);
+      const mean = runs.reduce((a, g) => a + g[i], 0) / K;
+      const sd = Math.sqrt(runs.reduce((a, g) => a + (g[i] - mean) ** 2, 0) / (K - 1));
+      expect(Math.abs(mean - fd), `feature ${i}: ${mean} vs ${fd} (se ${sd / Math.sqrt(K)})`).toBeLessThanOrEqual((5 * sd) / Math.sqrt(K) + 1e-6);
+      if (Math.abs(fd) > 1e-3) checked++;
+    }
+    expect(checked, 'features with a non-trivial gradient').toBeGreaterThan(0);
   });
 
   it('equals the noiseless adjoint gradient at p = 0', () => {

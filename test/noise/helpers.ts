@@ -1,7 +1,7 @@
 import { GATES } from '../../src/circuit/gates.js';
-import type { Circuit, GateName } from '../../src/circuit/types.js';
+import type { Circuit, GateName, Op } from '../../src/circuit/types.js';
 import type { NoiseModel } from '../../src/noise/model.js';
-import { mulberry32, randomCircuit } from '../helpers/random.js';
+import { mulberry32, randomCircuit, randomInt } from '../helpers/random.js';
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
@@ -58,4 +58,19 @@ export function pointsModel(n: number, at: number, readout: number): NoiseModel 
     readout,
     placement: { kind: 'points', points: [{ after: -1, wires: [0, n - 1] }, { after: at, wires: Array.from({ length: n }, (_, q) => q) }, { after: at + 3, wires: [1, n - 2], pair: true }] },
   };
+}
+
+/** An expert-like circuit: every angle a feature column (RY embedding, then rotation layers with CZ and CNOT). */
+export function featureCircuit(rng: () => number, qubits: number, real: boolean, params = 0): Circuit {
+  const ops: Op[] = [];
+  let f = 0;
+  for (let q = 0; q < qubits; q++) ops.push({ gate: 'ry', wires: [q], angle: { kind: 'feature', index: f++ } });
+  for (let l = 0; l < 2; l++) {
+    for (let q = 0; q < qubits; q++) {
+      const gate = real ? 'ry' : (['rx', 'ry', 'rz'] as const)[(q + l) % 3];
+      ops.push({ gate, wires: [q], angle: params > 0 && rng() < 0.3 ? { kind: 'param', index: randomInt(rng, params) } : { kind: 'feature', index: f++ } });
+    }
+    for (let q = 0; q + 1 < qubits; q++) ops.push({ gate: l % 2 ? 'cnot' : 'cz', wires: [q, q + 1] });
+  }
+  return { qubits, features: f, params, ops };
 }

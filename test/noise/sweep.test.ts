@@ -197,7 +197,7 @@ describe('qmoe train --gate-noise', () => {
   it('explains what it cannot do', async () => {
     const out = join(dir, 'train-bad');
     const cases: [string[], RegExp][] = [
-      [['--router', 'mlp', '--gate-noise', '0.1'], /applies to the quantum router only/],
+      [['--router', 'mlp', '--gate-noise', '0.1'], /applies to quantum circuits only: the quantum router or --experts-kind quantum/],
       [['--router', 'quantum', '--gate-noise=-0.1'], /from 0 to 1/], [['--router', 'quantum', '--gate-noise', '1.5'], /from 0 to 1/],
       [['--router', 'quantum', '--gate-noise', 'x'], /--gate-noise "x": must be a number/],
       [['--router', 'quantum', '--gate-noise', '0.1', '--trajectories', '0'], /--trajectories.*from 1/],

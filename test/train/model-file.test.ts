@@ -44,6 +44,7 @@ describe('validateModel', () => {
     ['an empty range', edit((m) => (m.range = [1, 1])), /model\.range/],
     ['a split fraction above 1', edit((m) => (m.dataset.split.train = 3)), /model\.dataset\.split\.train/],
     ['a gate-noise rate above 1', edit((m) => (m.training.gateNoise = { p: 2, placement: 'every-gate', trajectories: 8 })), /model\.training\.gateNoise\.p: 2 is invalid; must be a finite number from 0 to 1/],
+    ['noisy circuits the spec does not have', edit((m) => (m.training.gateNoise = { p: 0.01, placement: 'every-gate', trajectories: 8, circuits: ['router', 'experts'] })), /model\.training\.gateNoise\.circuits: .* is invalid; must be \["router"\], the spec's quantum circuits/],
     ['an unknown engine', edit((m) => (m.training.backend = 'tpu')), /model\.training\.backend/],
     ['no training record', edit((m) => delete m.training), /model\.training/],
   ];
