@@ -24,15 +24,20 @@ export function presetPlacement(preset: Preset): RouterNoisePlacement {
   return preset === 'paper' ? 'every-gate' : 'embedding-output';
 }
 
+/** The one- and two-qubit rates of error rate `rate` read in `convention`, after checking it and the placement. */
+function checkedRates(rate: number, placement: RouterNoisePlacement, convention: NoiseConvention): { p: number; p2: number } {
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) throw new QmoeInputError('--gate-noise', rate, 'an error rate must be a number from 0 to 1');
+  if (placement !== 'every-gate' && placement !== 'embedding-output') throw new QmoeInputError('placement', placement, "must be 'every-gate' or 'embedding-output'");
+  return conventionRates(rate, convention);
+}
+
 /**
  * The noise model of a quantum router's circuit at error rate `rate`, channels placed as its
  * preset's (or `placement`), the rate read in `convention` (model.ts conventionRates).
  */
 export function routerNoise(spec: ModelSpec, rate: number, placement: RouterNoisePlacement = presetPlacement(spec.preset), convention: NoiseConvention = 'pennylane'): NoiseModel {
   if (spec.router !== 'quantum') throw new QmoeInputError('--router', spec.router, 'gate noise applies to the quantum router only');
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) throw new QmoeInputError('--gate-noise', rate, 'an error rate must be a number from 0 to 1');
-  if (placement !== 'every-gate' && placement !== 'embedding-output') throw new QmoeInputError('placement', placement, "must be 'every-gate' or 'embedding-output'");
-  const { p, p2 } = conventionRates(rate, convention);
+  const { p, p2 } = checkedRates(rate, placement, convention);
   const circuit = modelCircuit(spec);
   // The parity readout's CNOTs stand for the classical parity of measured bits: no channels on them.
   const gates = circuit.ops.length - readoutOps(spec).length;
@@ -56,9 +61,7 @@ export function routerNoise(spec: ModelSpec, rate: number, placement: RouterNois
  */
 export function expertNoise(spec: ModelSpec, rate: number, placement: RouterNoisePlacement = presetPlacement(spec.preset), convention: NoiseConvention = 'pennylane'): NoiseModel {
   if (spec.expertsKind !== 'quantum') throw new QmoeInputError('--experts-kind', spec.expertsKind ?? 'linear', 'expert noise applies to quantum experts only');
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) throw new QmoeInputError('--gate-noise', rate, 'an error rate must be a number from 0 to 1');
-  if (placement !== 'every-gate' && placement !== 'embedding-output') throw new QmoeInputError('placement', placement, "must be 'every-gate' or 'embedding-output'");
-  const { p, p2 } = conventionRates(rate, convention);
+  const { p, p2 } = checkedRates(rate, placement, convention);
   if (placement === 'every-gate') return everyGateNoise(p, { p2 });
   return embeddingAndOutputNoise(expertCircuit(spec), spec.features, p);
 }
@@ -113,10 +116,10 @@ export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { 
   const circuits = quantumParts(spec);
   if (circuits.length === 0) throw new QmoeInputError('--router', spec.router, 'gate noise applies to quantum circuits only: the quantum router or --experts-kind quantum');
   const seed = o.seed ?? 0;
-  const noisy = (model: NoiseModel) => new NoisyBackend(model, { trajectories, seed, gpu: o.gpu, shots: o.shots });
-  // The experts' draws take another seed stream (seed + 1): their trajectories are independent of the router's.
-  const router = spec.router === 'quantum' ? noisy(routerNoise(spec, o.p, placement, convention)) : null;
-  const experts = spec.expertsKind === 'quantum' ? new NoisyBackend(expertNoise(spec, o.p, placement, convention), { trajectories, seed: (seed + 1) >>> 0, gpu: o.gpu, shots: o.shots }) : null;
+  const noisy = (model: NoiseModel, drawSeed: number) => new NoisyBackend(model, { trajectories, seed: drawSeed, gpu: o.gpu, shots: o.shots });
+  // The experts draw with seed + 1: their trajectories are independent of the router's.
+  const router = spec.router === 'quantum' ? noisy(routerNoise(spec, o.p, placement, convention), seed) : null;
+  const experts = spec.expertsKind === 'quantum' ? noisy(expertNoise(spec, o.p, placement, convention), (seed + 1) >>> 0) : null;
   const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: router ?? experts!, expertCircuitBackend: experts ?? undefined, ownCircuitBackend: true });
   const largest = Math.max(spec.router === 'quantum' ? spec.qubits : 0, spec.expertsKind === 'quantum' ? spec.expertQubits! : 0);
   const forward = largest <= densityMaxQubits(o.gpu) ? 'density-matrix' : 'trajectories';
