@@ -7,8 +7,13 @@ import { scoreSplit } from '../train/score.js';
 import { createEngine } from '../train/select-engine.js';
 import { choice, flag, defineCommand, int, text } from './args.js';
 import { MAX_SEED } from '../data/rng.js';
+import { quantumParts } from '../moe/mixture-spec.js';
 import { DATA_OPTIONS, ENGINE_OPTION, datasetFrom, required } from './common-options.js';
 import { EVAL_USAGE } from './usages.js';
+import { GATE_NOISE_OPTIONS, noisePlacementSummary } from './gate-noise-options.js';
+import { type EvalNoise, evalNoise } from './eval-noise.js';
+import type { ModelSpec } from '../moe/spec.js';
+import type { TrainingEngine } from '../train/engine.js';
 
 export const EVAL_HELP = `${EVAL_USAGE}
 
@@ -23,10 +28,18 @@ saved feature scaler and prints the accuracy and F1 on the test split (--split t
   --route-seed N  a model trained with --route-shots routes each row by measurement shots drawn
                   at random: the seed of those draws (default 0). Its accuracy varies with the
                   draws, so it need not equal the one qmoe train printed.
-  --json     one JSON object: {model, dataset, split, rows, accuracy, f1, loss, backend, routeSeed}
+  --gate-noise P  score the quantum circuits under depolarizing noise of rate P, placed as the
+                  model's preset places it (as qmoe train --gate-noise). A model trained with
+                  --gate-noise is scored under that noise unless this is given (--gate-noise 0:
+                  the noiseless circuits), so eval reproduces the test accuracy train printed.
+                  Exact density matrices for small circuits, else --trajectories T (default: the
+                  model's, or 32); --shots S samples every output from S shots. On the CPU in
+                  float64 (--backend webgpu: on the GPU).
+  --json     one JSON object: {model, dataset, split, rows, accuracy, f1, loss, backend, routeSeed,
+             gateNoise: null or {p, placement, trajectories, seed, shots, asTrained, circuits, circuit}}
 `;
 
-const EVAL_OPTIONS = { model: text(), ...DATA_OPTIONS, split: choice(['test', 'validation', 'train']), 'route-seed': int(0, MAX_SEED), ...ENGINE_OPTION, json: flag() } as const;
+const EVAL_OPTIONS = { model: text(), ...DATA_OPTIONS, split: choice(['test', 'validation', 'train']), 'route-seed': int(0, MAX_SEED), ...GATE_NOISE_OPTIONS, ...ENGINE_OPTION, json: flag() } as const;
 
 /** Features a data set gives (moons: 2; image sets: their PCA components). */
 function featureCount(settings: DatasetSettings): number {
@@ -60,14 +73,18 @@ export const EVAL = defineCommand({
     }
     const shots = model.spec.routeShots;
     const routeSeed = values['route-seed'] ?? 0;
-    const { engine, note } = await createEngine(model.spec, backend, { lr: 0.01, routeSeed });
+    const noise = evalNoise(model.spec, model.training.gateNoise ?? null, values);
+    const { engine, note, forward, circuit } = noise ? await noisyEngine(model.spec, noise, backend) : { ...(await createEngine(model.spec, backend, { lr: 0.01, routeSeed })), forward: '', circuit: null };
     try {
       if (note && !values.json) process.stderr.write(`qmoe eval: ${note}\n`);
       await engine.setParams(Float64Array.from(model.params));
       await engine.load(split, data.splits[split]);
       const stats = await engine.evaluate(split);
       const score = await scoreSplit(engine, data, split);
-      const out = { model: path, dataset, split, rows: score.rows, accuracy: score.accuracy, f1: score.f1, loss: stats.loss, backend: engine.kind, ...(shots !== undefined ? { routeSeed } : {}) };
+      const out = {
+        model: path, dataset, split, rows: score.rows, accuracy: score.accuracy, f1: score.f1, loss: stats.loss, backend: engine.kind, ...(shots !== undefined ? { routeSeed } : {}),
+        gateNoise: noise ? { ...noise, circuits: quantumParts(model.spec), circuit } : null,
+      };
       if (values.json) {
         process.stdout.write(JSON.stringify(out) + '\n');
       } else {
@@ -75,6 +92,7 @@ export const EVAL = defineCommand({
           `model     ${path} (${model.spec.router} router, ${model.spec.preset} preset)\n` +
             `data      ${data.source}; ${split} split ${score.rows} rows\n` +
             (shots !== undefined ? `routing   ${shots} measurement shots per row, drawn with --route-seed ${routeSeed} (other seeds draw others)\n` : '') +
+            (noise ? `noise     ${noiseLine(model.spec, noise, forward)}\n` : model.training.gateNoise ? 'noise     none (the model was trained under gate noise; scored here with the noiseless circuits)\n' : '') +
             `accuracy  ${(100 * score.accuracy).toFixed(2)}%\nF1        ${score.f1.toFixed(4)}\nloss      ${stats.loss.toFixed(4)}\n`,
         );
       }
@@ -104,4 +122,21 @@ function csvOf(stored: DatasetSettings, picked: DatasetSettings): Pick<DatasetSe
   if (!stored.csv || !picked.csv) return {};
   const labelColumn = picked.csv.labelColumn ?? stored.csv.labelColumn;
   return { csv: { ...stored.csv, file: picked.csv.file, ...(labelColumn !== undefined ? { labelColumn } : {}) } };
+}
+
+/** The noisy float64 engine of an evaluation under gate noise; its circuits on the GPU with --backend webgpu. */
+async function noisyEngine(spec: ModelSpec, noise: EvalNoise, backend: string): Promise<{ engine: TrainingEngine; note?: string; forward: string; circuit: 'cpu' | 'webgpu' }> {
+  const gpu = backend === 'webgpu' ? await (await import('../gpu/acquire.js')).acquireForBackend('webgpu') : null;
+  const { createNoisyCpuEngine } = await import('../noise/training.js');
+  const { p, placement, convention, trajectories, seed, shots } = noise;
+  const made = createNoisyCpuEngine(spec, { lr: 0.01, p, placement, convention, trajectories, seed, ...(shots !== null ? { shots } : {}), gpu });
+  const note = backend === 'auto' ? 'scoring under gate noise: the CPU engine with the circuits in float64 (--backend webgpu runs them on the GPU)' : undefined;
+  const forward = made.noise.forward === 'density-matrix' ? 'exact density matrices' : `${trajectories} trajectories per row (seed ${seed})`;
+  return { engine: made.engine, note, forward, circuit: made.noise.circuit };
+}
+
+/** "p 0.05 after every gate of the router; exact density matrices, as trained" and how to change it. */
+function noiseLine(spec: ModelSpec, n: EvalNoise, forward: string): string {
+  const how = n.asTrained ? 'as trained (--gate-noise 0 for the noiseless circuits)' : 'as given';
+  return `${noisePlacementSummary({ ...n, circuits: quantumParts(spec) })}; ${forward}${n.shots !== null ? `, ${n.shots} shots per row` : ''}, ${how}`;
 }

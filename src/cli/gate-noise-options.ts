@@ -1,6 +1,6 @@
 import { QmoeInputError } from '../errors.js';
 import { MAX_SHOTS } from '../noise/shots.js';
-import type { NoisyEngineOptions } from '../noise/training.js';
+import type { GateNoiseRecord, NoisyEngineOptions } from '../noise/training.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
 import { UsageError, int, num, type OptionValues } from './args.js';
 
@@ -40,4 +40,17 @@ export function gateNoiseFrom(
       ? `noise-aware training (--gate-noise): the CPU engine with ${several ? 'the circuits' : 'the circuit'} in float64 (--backend webgpu runs the noisy ${several ? 'circuits and their gradients' : 'circuit and its gradient'} on the GPU)`
       : undefined;
   return { options: { p, trajectories: values.trajectories, seed, shots: values.shots }, note };
+}
+
+/** Where gate noise is: "p 0.02 after every gate of the router and the experts". */
+export function noisePlacementSummary(n: Pick<GateNoiseRecord, 'p' | 'placement' | 'circuits'>): string {
+  const where = n.placement === 'every-gate' ? 'after every gate' : 'after the embedding and the last layer';
+  const of = (n.circuits ?? ['router']).map((c) => (c === 'router' ? 'the router' : 'the experts')).join(' and ');
+  return `p ${n.p} ${where} of ${of}`;
+}
+
+/** One line on the training's gate noise: where, the trajectories of the gradient, the forward pass, where it ran. */
+export function gateNoiseSummary(n: GateNoiseRecord): string {
+  const shots = n.shots === null ? '' : `, ${n.shots} shots per row`;
+  return `${noisePlacementSummary(n)}; gradients over ${n.trajectories} trajectories per row (seed ${n.seed}), forward by ${n.forward === 'density-matrix' ? 'density matrices' : 'trajectories'}${shots}, on the ${n.circuit === 'webgpu' ? 'GPU' : 'CPU'}`;
 }

@@ -18,7 +18,7 @@ import { createEngine, type EngineChoice } from '../train/select-engine.js';
 import { shuffleSeed, train, type TrainResult } from '../train/trainer.js';
 import { UsageError, choice, defineCommand, flag, int, text, type OptionValues } from './args.js';
 import { BUDGET_OPTIONS, DATA_OPTIONS, ENGINE_OPTION, PRESET_OPTION, READOUT_HELP, READOUT_OPTIONS, SIZE_OPTIONS, budgetFrom, dataFrom, readoutFrom, required, sizesFrom } from './common-options.js';
-import { GATE_NOISE_OPTIONS, gateNoiseFrom } from './gate-noise-options.js';
+import { GATE_NOISE_OPTIONS, gateNoiseFrom, gateNoiseSummary } from './gate-noise-options.js';
 import { MIXTURE_HELP, MIXTURE_OPTIONS, mixtureFrom } from './mixture-options.js';
 import { expertUsage } from '../train/expert-usage.js';
 import { IMAGE_HELP, IMAGE_OPTIONS } from './image-options.js';
@@ -300,14 +300,6 @@ function printSummary(req: TrainRequest, spec: ModelSpec, data: PreparedData, ru
       `efficiency  ${m.efficiency.toFixed(4)} (accuracy / ln(1 + total)); router only ${m.routerEfficiency.toFixed(4)}\n` +
       `wrote       ${req.out}/{${written.join(', ')}}\n`,
   );
-}
-
-/** One line on the training's gate noise: the rate, where the channels are, the trajectories, the forward pass. */
-function gateNoiseSummary(n: GateNoiseRecord): string {
-  const where = n.placement === 'every-gate' ? 'after every gate' : 'after the embedding and the last layer';
-  const of = (n.circuits ?? ['router']).map((c) => (c === 'router' ? 'the router' : 'the experts')).join(' and ');
-  const shots = n.shots === null ? '' : `, ${n.shots} shots per row`;
-  return `p ${n.p} ${where} of ${of}; gradients over ${n.trajectories} trajectories per row (seed ${n.seed}), forward by ${n.forward === 'density-matrix' ? 'density matrices' : 'trajectories'}${shots}, on the ${n.circuit === 'webgpu' ? 'GPU' : 'CPU'}`;
 }
 
 export const TRAIN = defineCommand({ usage: TRAIN_USAGE, help: TRAIN_HELP, options: TRAIN_OPTIONS, run: (values, { args }) => trainCommand(trainRequest(values, args)) });

@@ -38,9 +38,12 @@ describe('qmoe train: quantum experts, sparse routing, load balancing', () => {
     expect(r.stdout).toMatch(/gate noise +p 0\.02 after every gate of the router and the experts; gradients over 4 trajectories per row/);
     const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(m.gateNoise).toMatchObject({ p: 0.02, placement: 'every-gate', trajectories: 4, circuits: ['router', 'experts'] });
-    // The model file keeps the record, and eval reads it back.
+    // The model file keeps the record, and eval scores under it: the test loss train printed.
     const e = await qmoe('eval', '--model', join(out, 'model.json'), '--backend', 'cpu64', '--json');
     expect(e.code, why(e)).toBe(0);
+    const scored = JSON.parse(e.stdout);
+    expect(scored.gateNoise).toMatchObject({ p: 0.02, asTrained: true, circuits: ['router', 'experts'] });
+    expect(Math.abs(scored.loss - m.testLoss)).toBeLessThan(1e-9);
     // Without a quantum circuit, gate noise has nowhere to go.
     const mlp = await qmoe('train', '--router', 'mlp', '--gate-noise', '0.02', '--samples', '80', '--epochs', '1', '--out', join(dir, 'bad-mlp'));
     expect(mlp.code, why(mlp)).toBe(2);

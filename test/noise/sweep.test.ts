@@ -183,6 +183,33 @@ describe('qmoe train --gate-noise', () => {
     expect(JSON.parse(plain.stdout).gateNoise).toBeNull();
   });
 
+  it('eval scores a noise-trained model under its training noise (the test accuracy train printed), or as told', async () => {
+    const model = join(dir, 'train', 'model.json');
+    const m = JSON.parse(readFileSync(join(dir, 'train', 'metrics.json'), 'utf8'));
+    const asTrained = await qmoe('eval', '--model', model, '--json');
+    expect(asTrained.code, asTrained.stderr).toBe(0);
+    const e = JSON.parse(asTrained.stdout);
+    expect(e.gateNoise).toMatchObject({ p: 0.05, placement: 'embedding-output', asTrained: true, circuits: ['router'], circuit: 'cpu' });
+    expect(Math.abs(e.loss - m.testLoss)).toBeLessThan(1e-9);
+    expect(e.accuracy).toBe(m.accuracy);
+    // --gate-noise 0: the noiseless circuits, another loss, and the text says so.
+    const clean = JSON.parse((await qmoe('eval', '--model', model, '--json', '--gate-noise', '0')).stdout);
+    expect(clean.gateNoise).toBeNull();
+    expect(Math.abs(clean.loss - m.testLoss)).toBeGreaterThan(1e-6);
+    const text = await qmoe('eval', '--model', model, '--gate-noise', '0');
+    expect(text.stdout).toMatch(/noise +none \(the model was trained under gate noise; scored here with the noiseless circuits\)/);
+    const shown = await qmoe('eval', '--model', model);
+    expect(shown.stdout).toMatch(/noise +p 0\.05 after the embedding and the last layer of the router; exact density matrices, as trained/);
+    // A noiseless model under --gate-noise: the noise-sweep's evaluation, here for one model.
+    const plainModel = join(dir, 'plain', 'model.json');
+    const noisy = JSON.parse((await qmoe('eval', '--model', join(dir, 'train', 'model.json'), '--json', '--gate-noise', '0.2')).stdout);
+    expect(noisy.gateNoise).toMatchObject({ p: 0.2, asTrained: false });
+    expect(noisy.loss).not.toBe(e.loss);
+    const refused = await qmoe('eval', '--model', plainModel, '--gate-noise', '0.1');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--gate-noise: 0\.1 is invalid; applies to quantum circuits only; the model has a linear router and linear experts/);
+  });
+
   it.skipIf(skipGpu)('runs the noisy circuit and its noise-aware gradient on the GPU with --backend webgpu', async () => {
     const out = join(dir, 'train-gpu');
     const r = await qmoe('train', '--router', 'quantum', '--preset', 'code', '--samples', '100', '--epochs', '1', '--gate-noise', '0.05', '--trajectories', '3', '--backend', 'webgpu', '--out', out, '--json');
