@@ -293,13 +293,15 @@ function refreshForm(): void {
   const quantum = router === 'quantum';
   for (const n of ['qubits', 'layers']) field(n).disabled = !quantum;
   field('hidden').disabled = router !== 'mlp';
-  field('noiseRate').disabled = !quantum;
+  const quantumExperts = field('expertsKind').value === 'quantum';
+  field('noiseRate').disabled = !quantum && !quantumExperts;
   const source = (form.elements.namedItem('source') as RadioNodeList).value;
   $('moons-options').hidden = source !== 'moons';
   $('csv-options').hidden = source !== 'csv';
-  $('noise-note').textContent = quantum
-    ? `depolarizing noise in the router circuit (${field('preset').value === 'paper' ? 'after every gate' : 'after the embedding and after the last layer'}); p > 0 trains noise-aware, at most ${LIMITS.noiseQubits.max} qubits`
-    : 'applies to router B (the circuit) only';
+  const noisy = [quantum ? 'the router circuit' : '', quantumExperts ? "the experts' circuits" : ''].filter((t) => t).join(' and ');
+  $('noise-note').textContent = noisy
+    ? `depolarizing noise in ${noisy} (${field('preset').value === 'paper' ? 'after every gate' : 'after the embedding and after the last layer'}); p > 0 trains noise-aware, at most ${LIMITS.noiseQubits.max} qubits`
+    : 'applies to quantum circuits only: router B, or quantum experts';
   try {
     const s = readSetup();
     const spec = specOf(s, csvClasses(s));

@@ -1,8 +1,10 @@
 import { acquireGpu } from '../../src/gpu/acquire.js';
 import type { Acquisition, GpuContext } from '../../src/gpu/context.js';
 // Backends and engines through the library's entry point (their files may move).
-import { CpuBackend, NoisyBackend, WebGpuBackend, createFastCpuEngine, createPool, createWebGpuEngine, type Backend, type ModelSpec, type TrainingEngine } from '../../src/index.js';
-import { createNoisyCpuEngine, routerNoise, type GateNoiseRecord } from '../../src/noise/training.js';
+import { CpuBackend, WebGpuBackend, createFastCpuEngine, createPool, createWebGpuEngine, type Backend, type ModelSpec, type TrainingEngine } from '../../src/index.js';
+import { createNoisyCpuEngine, noisyCircuitBackends, type GateNoiseRecord } from '../../src/noise/training.js';
+import { quantumParts } from '../../src/moe/mixture-spec.js';
+import { CpuModel } from '../../src/moe/forward-cpu.js';
 import { isSoftwareAdapter } from '../../src/train/select-engine.js';
 import type { EngineChoice, EngineInfo, GpuReport } from './protocol.js';
 
@@ -54,14 +56,27 @@ export interface MadeEngine {
   gateNoise: GateNoiseRecord | null;
   /** The circuit backend of the maps and probes: the engine's own circuit (noisy when training is). */
   circuitBackend: Backend;
+  /** The quantum experts' circuit backend of the maps and probes, when it is not circuitBackend (under noise). */
+  expertBackend?: Backend;
+}
+
+/** The float64 model the maps and probes draw with: the engine's circuits, noisy as it trains. */
+export function mapModel(spec: ModelSpec, made: MadeEngine): CpuModel {
+  return new CpuModel(spec, made.circuitBackend, false, { expertBackend: made.expertBackend });
+}
+
+/** Frees the maps' circuit backends of `made`. */
+export function disposeMapBackends(made: MadeEngine): void {
+  made.circuitBackend.dispose();
+  made.expertBackend?.dispose();
 }
 
 /**
  * The engine for a choice, as `qmoe train --backend` picks it (src/train/select-engine.ts):
  * `auto` takes the WebGPU engine on a hardware adapter and the CPU engine on a software one
  * (SwiftShader) or none; `webgpu` takes the GPU whenever there is one. A noise rate p > 0 trains
- * the quantum router noise-aware: the CPU engine with the noisy circuit (on the GPU for `webgpu`,
- * or `auto` on a hardware adapter). `info.note` says why a choice fell back.
+ * the quantum circuits (router, experts) noise-aware: the CPU engine with the noisy circuits (on
+ * the GPU for `webgpu`, or `auto` on a hardware adapter). `info.note` says why a choice fell back.
  */
 export async function makeEngine(spec: ModelSpec, choice: EngineChoice, lr: number, noise: { p: number; seed: number; trajectories?: number }): Promise<MadeEngine> {
   const a = choice === 'cpu' ? null : await contextGpu();
@@ -76,12 +91,13 @@ export async function makeEngine(spec: ModelSpec, choice: EngineChoice, lr: numb
   } else if (choice !== 'cpu' && !gpu && a) {
     note = `no WebGPU (${whyNoGpu(a)}): the CPU engine is used`;
   }
-  if (noise.p > 0 && spec.router === 'quantum') {
+  if (noise.p > 0 && quantumParts(spec).length > 0) {
     const trajectories = noise.trajectories ?? BROWSER_TRAJECTORIES;
     const made = createNoisyCpuEngine(spec, { lr, p: noise.p, trajectories, seed: noise.seed, gpu });
-    const circuitBackend = new NoisyBackend(routerNoise(spec, noise.p, made.noise.placement), { trajectories, seed: noise.seed, gpu });
-    const label = `CPU engine with the noisy circuit on the ${gpu ? 'GPU' : 'CPU'} (p = ${noise.p}, ${trajectories} trajectories per gradient)`;
-    return { engine: made.engine, info: { kind: made.engine.kind, label, note }, gpu, gateNoise: made.noise, circuitBackend };
+    const maps = noisyCircuitBackends(spec, { p: noise.p, trajectories, seed: noise.seed, gpu });
+    const several = maps.router !== null && maps.experts !== null;
+    const label = `CPU engine with the noisy ${several ? 'circuits' : 'circuit'} on the ${gpu ? 'GPU' : 'CPU'} (p = ${noise.p}, ${trajectories} trajectories per gradient)`;
+    return { engine: made.engine, info: { kind: made.engine.kind, label, note }, gpu, gateNoise: made.noise, circuitBackend: (maps.router ?? maps.experts)!, expertBackend: maps.experts ?? undefined };
   }
   if (gpu) {
     try {

@@ -9,7 +9,7 @@ import { savedModel, validateModel, type SavedModel } from '../../src/train/mode
 import { shuffleSeed, train, type BatchProgress, type EpochRecord } from '../../src/train/trainer.js';
 import { csvData, moonsData, parseCsv, type AppData, type ParsedCsv } from './data.js';
 import { gridAround, gridPoints, type PlotGrid } from './draw.js';
-import { makeEngine, StepTracker, type MadeEngine } from './engine.js';
+import { disposeMapBackends, makeEngine, mapModel, StepTracker, type MadeEngine } from './engine.js';
 import type { DataView, EngineChoice, FromWorker, Maps, Scores, Setup } from './protocol.js';
 import { checkDataSetup, checkSetup, effectiveNoise, setupFromModel, specOf } from './setup.js';
 
@@ -200,7 +200,7 @@ export class Session {
   private replaceCurrent(next: Current | null): void {
     if (this.current && this.current.made !== next?.made) {
       this.current.model.dispose();
-      this.current.made.circuitBackend.dispose();
+      disposeMapBackends(this.current.made);
     }
     this.current = next;
   }
@@ -276,7 +276,7 @@ export class Session {
 
       const view = dataView(data);
       this.post({ type: 'started', spec, engine: made.info, view, setup });
-      this.replaceCurrent({ spec, model: new CpuModel(spec, made.circuitBackend), made, params: init, grid: { ...view.grid, nx: mapCells(spec, p), ny: mapCells(spec, p) }, epoch: 0 });
+      this.replaceCurrent({ spec, model: mapModel(spec, made), made, params: init, grid: { ...view.grid, nx: mapCells(spec, p), ny: mapCells(spec, p) }, epoch: 0 });
       kept = true;
       await this.sendMaps();
 
@@ -379,7 +379,7 @@ export class Session {
       this.post({ type: 'error', message: (e as Error).message });
     } finally {
       made?.engine.dispose();
-      if (made && !kept) made.circuitBackend.dispose();
+      if (made && !kept) disposeMapBackends(made);
       this.running = false;
     }
   }
@@ -427,7 +427,7 @@ export class Session {
       const view = dataView(data);
       const p = noise?.p ?? 0;
       const grid = { ...view.grid, nx: mapCells(spec, p), ny: mapCells(spec, p) };
-      const next: Current = { spec, model: new CpuModel(spec, made.circuitBackend), made, params, grid, epoch: 0 };
+      const next: Current = { spec, model: mapModel(spec, made), made, params, grid, epoch: 0 };
       const r = await next.model.forward(params, gridPoints(grid).subarray(0, 2 * Math.min(64, grid.nx * grid.ny)), Math.min(64, grid.nx * grid.ny));
       if (!r.route.every(Number.isFinite)) throw new QmoeInputError(`${name}.params`, 'non-finite router probabilities', 'the router must give finite P(expert | x)');
       kept = true;
@@ -438,7 +438,7 @@ export class Session {
       this.post({ type: 'refused', name, message: (e as Error).message });
     } finally {
       made?.engine.dispose();
-      if (made && !kept) made.circuitBackend.dispose();
+      if (made && !kept) disposeMapBackends(made);
       this.running = false;
     }
   }

@@ -124,9 +124,9 @@ export function specOf(s: Setup, classes: number): ModelSpec {
   }
 }
 
-/** The noise rate the run trains under: only the quantum router has a circuit to make noisy. */
+/** The noise rate the run trains under: only the quantum circuits (router, experts) can be noisy. */
 export function effectiveNoise(s: Setup): number {
-  return s.router === 'quantum' ? s.noiseRate : 0;
+  return s.router === 'quantum' || s.expertsKind === 'quantum' ? s.noiseRate : 0;
 }
 
 function encode(v: unknown): string {

@@ -105,6 +105,7 @@ export function checkSpecLimits(spec: ModelSpec, noiseRate = 0, where = 'spec', 
   }
   checkLimit('noiseRate', noiseRate, 'noise rate p', scope);
   if (noiseRate > 0 && spec.router === 'quantum') checkLimit('noiseQubits', spec.qubits, `${where}.qubits (with noise rate p = ${noiseRate})`, scope);
+  if (noiseRate > 0 && spec.expertsKind === 'quantum') checkLimit('noiseQubits', spec.expertQubits ?? 0, `${where}.expertQubits (with noise rate p = ${noiseRate})`, scope);
 }
 
 /** Gate count of the router circuit of `spec` (0 for classical routers). */

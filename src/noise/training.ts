@@ -101,15 +101,20 @@ export interface NoisyEngineOptions {
   shots?: number;
 }
 
+/** The NoisyBackends of a model's quantum circuits (null for a part the model does not have). */
+export interface NoisyCircuitBackends {
+  router: NoisyBackend | null;
+  experts: NoisyBackend | null;
+  /** What a run under them records (placement, trajectories, forward pass, where, which circuits). */
+  record: GateNoiseRecord;
+}
+
 /**
- * The float64 CPU engine with the model's quantum circuits run under noise (the quantum router's,
- * and the quantum experts' with channels of their own, expertNoise): losses from the exact noisy
- * outputs, gradients by the noise-aware adjoint method over T trajectories (NoisyBackend; the
- * experts' angles through its feature gradients). With `gpu`, the circuits' noisy outputs and
- * gradients run on the GPU (the classical parts of the model, Adam and the trainer stay on the
- * CPU engine).
+ * The model's quantum circuits under noise at rate o.p: the quantum router's with routerNoise, the
+ * quantum experts' with expertNoise (their draws seeded with seed + 1, independent of the
+ * router's). A CpuModel takes `router ?? experts` as its backend and `experts` as its expert backend.
  */
-export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { engine: TrainingEngine; noise: GateNoiseRecord } {
+export function noisyCircuitBackends(spec: ModelSpec, o: Omit<NoisyEngineOptions, 'lr'>): NoisyCircuitBackends {
   const trajectories = checkInt('--trajectories', o.trajectories ?? DEFAULT_GRADIENT_TRAJECTORIES, 1, MAX_TRAJECTORIES);
   const placement = o.placement ?? presetPlacement(spec.preset);
   const convention = o.convention ?? 'pennylane';
@@ -117,19 +122,29 @@ export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { 
   if (circuits.length === 0) throw new QmoeInputError('--router', spec.router, 'gate noise applies to quantum circuits only: the quantum router or --experts-kind quantum');
   const seed = o.seed ?? 0;
   const noisy = (model: NoiseModel, drawSeed: number) => new NoisyBackend(model, { trajectories, seed: drawSeed, gpu: o.gpu, shots: o.shots });
-  // The experts draw with seed + 1: their trajectories are independent of the router's.
   const router = spec.router === 'quantum' ? noisy(routerNoise(spec, o.p, placement, convention), seed) : null;
   const experts = spec.expertsKind === 'quantum' ? noisy(expertNoise(spec, o.p, placement, convention), (seed + 1) >>> 0) : null;
-  const engine = createCpuEngine(spec, { lr: o.lr, circuitBackend: router ?? experts!, expertCircuitBackend: experts ?? undefined, ownCircuitBackend: true });
   const largest = Math.max(spec.router === 'quantum' ? spec.qubits : 0, spec.expertsKind === 'quantum' ? spec.expertQubits! : 0);
   const forward = largest <= densityMaxQubits(o.gpu) ? 'density-matrix' : 'trajectories';
-  return {
-    engine,
-    noise: {
-      p: o.p, placement, ...(convention === 'pennylane' ? {} : { convention }), trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu', shots: o.shots ?? null,
-      ...(spec.expertsKind === 'quantum' ? { circuits } : {}),
-    },
+  const record: GateNoiseRecord = {
+    p: o.p, placement, ...(convention === 'pennylane' ? {} : { convention }), trajectories, forward, seed, circuit: o.gpu ? 'webgpu' : 'cpu', shots: o.shots ?? null,
+    ...(spec.expertsKind === 'quantum' ? { circuits } : {}),
   };
+  return { router, experts, record };
+}
+
+/**
+ * The float64 CPU engine with the model's quantum circuits run under noise (noisyCircuitBackends):
+ * losses from the exact noisy outputs, gradients by the noise-aware adjoint method over T
+ * trajectories (NoisyBackend; the experts' angles through its feature gradients). With `gpu`, the
+ * circuits' noisy outputs and gradients run on the GPU (the classical parts of the model, Adam and
+ * the trainer stay on the CPU engine).
+ */
+export function createNoisyCpuEngine(spec: ModelSpec, o: NoisyEngineOptions): { engine: TrainingEngine; noise: GateNoiseRecord } {
+  const { lr, ...rest } = o;
+  const { router, experts, record } = noisyCircuitBackends(spec, rest);
+  const engine = createCpuEngine(spec, { lr, circuitBackend: router ?? experts!, expertCircuitBackend: experts ?? undefined, ownCircuitBackend: true });
+  return { engine, noise: record };
 }
 
 /** The error for noise-sweep on the WebGPU engine. */
