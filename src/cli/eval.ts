@@ -138,5 +138,6 @@ async function noisyEngine(spec: ModelSpec, noise: EvalNoise, backend: string): 
 /** "p 0.05 after every gate of the router; exact density matrices, as trained" and how to change it. */
 function noiseLine(spec: ModelSpec, n: EvalNoise, forward: string): string {
   const how = n.asTrained ? 'as trained (--gate-noise 0 for the noiseless circuits)' : 'as given';
-  return `${noisePlacementSummary({ ...n, circuits: quantumParts(spec) })}; ${forward}${n.shots !== null ? `, ${n.shots} shots per row` : ''}, ${how}`;
+  const shots = n.shots !== null ? `, ${n.shots} shots per row (drawn afresh: the accuracy need not equal the one qmoe train printed)` : '';
+  return `${noisePlacementSummary({ ...n, circuits: quantumParts(spec) })}; ${forward}${shots}, ${how}`;
 }
