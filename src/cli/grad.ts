@@ -10,6 +10,7 @@ import { required } from './common-options.js';
 import { namingFile, readQasmProgramOption, readTextOption } from './read-file.js';
 import { fmt } from './state-output.js';
 import { GRAD_USAGE } from './usages.js';
+import { GRAD_NOISE_HELP, GRAD_NOISE_OPTIONS, type NoisyFileGradient, noisyFileGradient, parseGradNoise } from './grad-noise.js';
 
 export const GRAD_HELP = `${GRAD_USAGE}
 
@@ -28,9 +29,9 @@ the basis index k.
                    adapter when the circuit fits, else cpu; the default)
   --json           one JSON object: {loss, gradient, parameters, backend, adapter}; parameters[i]
                    names gradient[i]: {gate, qubits, name, line, value}
-`;
+${GRAD_NOISE_HELP}`;
 
-const GRAD_OPTIONS = { qasm: text(), weights: text(), backend: choice(BACKEND_CHOICES), json: flag() } as const;
+const GRAD_OPTIONS = { qasm: text(), weights: text(), backend: choice(BACKEND_CHOICES), ...GRAD_NOISE_OPTIONS, json: flag() } as const;
 
 /** Reads the weights file: a JSON array of exactly `dim` finite numbers. */
 export function readWeights(path: string, dim: number, qubits: number): number[] {
@@ -71,6 +72,7 @@ export const GRAD = defineCommand({
     const dim = 2 ** parsed.qubits;
     const weights = readWeights(weightsPath, dim, parsed.qubits);
     const output = { kind: 'probabilities' as const };
+    const noise = parseGradNoise(values, GRAD_USAGE);
 
     let gpu: GpuContext | null = null;
     let backend: Backend | undefined;
@@ -98,23 +100,39 @@ export const GRAD = defineCommand({
       } else {
         backend = await cpuBackendFor(choice, 'f64', 1);
       }
-      const probs = await backend.evaluate(parsed, { rows: 1 }, output);
       let loss = 0;
-      for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
+      let gradient: Float64Array;
+      let noisy: NoisyFileGradient | null = null;
+      if (noise) {
+        noisy = await namingFile(path, () => noisyFileGradient(program, weights, noise, gpu));
+        ({ loss, gradient } = noisy);
+      } else {
+        const probs = await backend.evaluate(parsed, { rows: 1 }, output);
+        for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
+        const chosen = backend; // a const: the closure below keeps its type
+        gradient = await namingFile(path, () => fileAngleGradient(chosen, program, output, weights));
+      }
       checkFiniteResult('the loss', [loss]);
-      const chosen = backend; // a const: the closure below keeps its type
-      const gradient = await namingFile(path, () => fileAngleGradient(chosen, program, output, weights));
       if (gpu) checkDevice(gpu);
       const adapter = gpu ? gpu.adapterName : null;
+      const kind = noise ? (gpu ? 'webgpu' : 'cpu') : backend.kind;
       if (values.json) {
         const parameters = program.parameters.map((p) => ({ gate: p.gate, qubits: p.qubits, name: p.name, line: p.line, value: p.value }));
-        process.stdout.write(JSON.stringify({ loss, gradient: Array.from(gradient), parameters, backend: backend.kind, adapter }) + '\n');
+        const extra = noisy && noise
+          ? { noise: { p: noise.model.p, p2: noise.model.p2 ?? noise.model.p, readout: noise.model.readout ?? 0, placement: 'every-gate' }, method: noisy.method, trajectories: noisy.trajectories, estimates: noisy.estimates, seed: noise.seed, standardError: Array.from(noisy.standardError) }
+          : {};
+        process.stdout.write(JSON.stringify({ loss, gradient: Array.from(gradient), parameters, backend: kind, adapter, ...extra }) + '\n');
         return 0;
       }
-      const lines = [`backend  ${backend.kind} (${adapter ?? describeCpu(backend)})`, `qubits   ${parsed.qubits}`, `loss     ${fmt(loss)}`, ''];
+      const lines = [`backend  ${kind} (${adapter ?? (noise ? 'float64 reference' : describeCpu(backend))})`, `qubits   ${parsed.qubits}`];
+      if (noisy && noise) {
+        lines.push(`noise    p ${noise.model.p}, p2 ${noise.model.p2 ?? noise.model.p}, readout ${noise.model.readout ?? 0} (after every gate)`);
+        lines.push(`method   loss by ${noisy.method === 'density-matrix' ? 'the exact density matrix' : `${noisy.trajectories} trajectories`}; gradient the mean of ${noisy.estimates} estimates of ${noisy.trajectories / noisy.estimates} trajectories each (seed ${noise.seed}), +- one standard error`);
+      }
+      lines.push(`loss     ${fmt(loss)}`, '');
       const many = new Set(program.parameters.filter((p) => p.argument > 0).map((p) => p.gate));
-      const rows = program.parameters.map((p, i) => [String(i), parameterLabel(program, p, many.has(p.gate)), fmt(p.value), fmt(gradient[i])]);
-      const header = ['#', 'gate', 'angle', 'dL/dangle'];
+      const rows = program.parameters.map((p, i) => [String(i), parameterLabel(program, p, many.has(p.gate)), fmt(p.value), fmt(gradient[i]), ...(noisy ? [`+- ${fmt(noisy.standardError[i])}`] : [])]);
+      const header = ['#', 'gate', 'angle', 'dL/dangle', ...(noisy ? ['se'] : [])];
       const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)) + 2);
       for (const r of [header, ...rows]) lines.push(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join(''));
       if (rows.length === 0) lines.push('(no angle arguments)');
