@@ -140,8 +140,10 @@ export class NoisyGradientRunner {
     private readonly staging: GPUBuffer,
     private readonly step: KernelStep<'noisy_adjoint'>,
     private readonly reducer: ColumnReducer | null,
-    /** dL/dfeatures per (row, trajectory) and its readback, with `features`. */
+    /** dL/dfeatures per (row, trajectory) and its readback, with `features` (and features to differentiate). */
     private readonly featureGrad: { buffer: GPUBuffer; staging: GPUBuffer } | null,
+    /** Whether run() gives dL/dfeatures (empty for a circuit without features). */
+    readonly withFeatures: boolean,
   ) {
     this.outputs = outputCount(schedule.circuit.qubits, output);
     this.draws = new TrajectoryDraws(trajectories);
@@ -185,7 +187,7 @@ export class NoisyGradientRunner {
         grad_features: featureGrad?.buffer ?? buffers.storage('no dL/dfeatures', 16),
       });
       reducer = P > 0 ? await ColumnReducer.create(gpu, capacity * T, P) : null;
-      const runner = new NoisyGradientRunner(schedule, compiled, output, capacity, T, buffers, tables, upstream, perTrajectory, sum, buffers.readback('dL/dparams readback', Math.max(16, P * 4)), step, reducer, featureGrad);
+      const runner = new NoisyGradientRunner(schedule, compiled, output, capacity, T, buffers, tables, upstream, perTrajectory, sum, buffers.readback('dL/dparams readback', Math.max(16, P * 4)), step, reducer, featureGrad, withFeatures);
       await buffers.ready();
       return runner;
     } catch (e) {
@@ -230,7 +232,8 @@ export class NoisyGradientRunner {
     pass.end();
     call.submit(encoder);
     const params = this.reducer ? await call.read(this.sum, circuit.params * 4, this.staging) : new Float32Array(0);
-    if (!this.featureGrad) return { params };
+    if (!this.withFeatures) return { params };
+    if (!this.featureGrad) return { params, features: new Float32Array(0) };
     const F = circuit.features;
     const perTrajectory = await call.read(this.featureGrad.buffer, rows * T * F * 4, this.featureGrad.staging);
     const summed = new Float32Array(rows * F);
@@ -238,11 +241,6 @@ export class NoisyGradientRunner {
       for (let t = 0; t < T; t++) for (let i = 0; i < F; i++) summed[j * F + i] += perTrajectory[(j * T + t) * F + i];
     }
     return { params, features: summed };
-  }
-
-  /** Whether run() also gives dL/dfeatures. */
-  get withFeatures(): boolean {
-    return this.featureGrad !== null;
   }
 
   destroy(): void {
