@@ -20,6 +20,18 @@ export function constantsToParams(circuit: Circuit): { circuit: Circuit; params:
   return { circuit: { ...circuit, ops, params: params.length }, params, opParam };
 }
 
+// One conversion per program: repeated gradients of a file (the noise-aware estimates of qmoe grad
+// --noise) then pass the same circuit, so a backend's prepared runners for it are kept.
+const conversions = new WeakMap<QasmProgram, ReturnType<typeof constantsToParams>>();
+function converted(program: QasmProgram): ReturnType<typeof constantsToParams> {
+  let c = conversions.get(program);
+  if (!c) {
+    c = constantsToParams(program.circuit);
+    conversions.set(program, c);
+  }
+  return c;
+}
+
 /**
  * Gradient of L = sum_o dLdOut[o] out[o] (one row: the program run once) with respect to the
  * file's angle arguments, program.parameters, on any backend: the adjoint method gives dL/d(angle
@@ -33,7 +45,7 @@ export async function fileAngleGradient(backend: Backend, program: QasmProgram, 
     const d = program.dynamic;
     throw new QmoeInputError(`qasm line ${d.line}`, d.reason, 'gradients are of the final probabilities of a unitary circuit; this one measures, resets or branches in the middle');
   }
-  const { circuit, params, opParam } = constantsToParams(program.circuit);
+  const { circuit, params, opParam } = converted(program);
   const g = await backend.gradient(circuit, { rows: 1, params }, output, dLdOut);
   const opGradient = Float64Array.from(opParam, (k) => (k < 0 ? 0 : g.params[k]));
   const gradient = parameterGradient(program, opGradient);
