@@ -3,7 +3,7 @@
  *
  *   --quick            small sizes (default when the adapter is SwiftShader)
  *   --full             full sizes even on SwiftShader
- *   --only SECTION     one of forward|states|training|noise|data|cpu|jobs|adjoint (cpu: the CPU engines beside
+ *   --only SECTION     one of forward|states|training|noise|data|cpu|jobs|adjoint|measure (cpu: the CPU engines beside
  *                      PyTorch on the CPU, bench/cpu.ts; needs no GPU; --quick takes 3 samples
  *                      instead of 5; jobs: local worker processes and the queue, bench/jobs.ts, no GPU)
  *   --peers            the peers section only (same as --only peers): qmoe's router forward and
@@ -29,6 +29,8 @@
  *    from 12 qubits), beside the copy kernel, with the passes per layer.
  * 6. jobs (bench/jobs.ts; needs no GPU): the moons ablation on 1 and 2 local worker processes,
  *    and the queue's own overhead per job on a local redis-server.
+ * 8. measure (only with --only measure; bench/measure.ts): the measurement of states in global
+ *    memory per form of its stage 1 (one invocation per output, or chunk sums first).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -55,10 +57,11 @@ import { DATA_FULL, DATA_QUICK, DATA_SPEC_TEXT, DATA_TEXT, benchData, epochTable
 import { benchCpu, cpuMachine, cpuTables } from './cpu.js';
 import { PEERS_FULL, PEERS_QUICK, benchPeers, peersReport, type PeersSection } from './peers-section.js';
 import { ADJOINT_FULL, ADJOINT_QUICK, adjointTable, benchAdjoint } from './adjoint.js';
+import { MEASURE_FULL, MEASURE_QUICK, benchMeasure, measureTable } from './measure.js';
 import { JOBS_FULL, JOBS_QUICK, benchAblationWorkers, benchQueueOverhead, jobsJson, jobsReport, type AblationRow, type QueueRow } from './jobs.js';
 
 /** The sections `--only` picks. */
-const SECTIONS = ['forward', 'states', 'training', 'noise', 'data', 'cpu', 'jobs', 'peers', 'adjoint'] as const;
+const SECTIONS = ['forward', 'states', 'training', 'noise', 'data', 'cpu', 'jobs', 'peers', 'adjoint', 'measure'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** A bad command line: printed without a stack. */
@@ -313,6 +316,17 @@ async function main(): Promise<number> {
       const out = resolve(args.out ?? `bench/out/bench-adjoint-${date.toISOString().replace(/:/g, '-')}.json`);
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, JSON.stringify({ adapter: gpu.adapterName, node: process.version, date: date.toISOString(), argv: process.argv.slice(2), adjoint: rows }, null, 2) + '\n');
+      console.log(`JSON: ${out}`);
+      return rows.some((r) => r.status === 'error') ? 1 : 0;
+    }
+
+    if (args.only === 'measure') {
+      const rows = await benchMeasure(gpu, quick ? MEASURE_QUICK : MEASURE_FULL, sizes.timing, log);
+      console.log('\nmeasurement of states in global memory, a circuit without gates: ms of init + measurement per stage-1 form (bench/measure.ts)');
+      console.log(measureTable(rows));
+      const out = resolve(args.out ?? `bench/out/bench-measure-${date.toISOString().replace(/:/g, '-')}.json`);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, JSON.stringify({ adapter: gpu.adapterName, node: process.version, date: date.toISOString(), argv: process.argv.slice(2), measure: rows }, null, 2) + '\n');
       console.log(`JSON: ${out}`);
       return rows.some((r) => r.status === 'error') ? 1 : 0;
     }

@@ -71,6 +71,10 @@ export const KERNELS = {
     flags: ['REAL', 'FULL'],
     structs: { Meta: uniformStruct('Meta', { count: u32('rows * outputs'), outputs: u32('outputs per sample'), dim: u32('2^n'), groups_x: GROUPS_X }) },
   },
+  measure_chunks: {
+    flags: ['REAL', 'WG_REDUCE'],
+    structs: { Meta: uniformStruct('Meta', { count: u32('rows * chunks of 1024 basis states per row'), groups_x: GROUPS_X }) },
+  },
   statevector: {
     flags: ['REAL', 'FUSED'],
     structs: {

@@ -6,6 +6,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { getKernel, grid, kernelStep, submitEncoded } from '../gpu/kernel.js';
 import { KERNELS } from '../gpu/kernels.js';
 import { UniformTable } from '../gpu/uniform-table.js';
+import { isSoftwareAdapter } from '../gpu/software-adapter.js';
 import { CircuitInputs } from './circuit-inputs-gpu.js';
 import { type CompiledCircuit, matrixTable } from './compile.js';
 import { expertBounds } from './experts.js';
@@ -45,6 +46,14 @@ export interface GlobalTuning {
   globalFusion?: GlobalFusion;
   /** Tile bits (default: the most the adapter's workgroup memory holds). */
   tileBits?: number;
+  /**
+   * Stage 1 of the measurement of states over 10 qubits (shaders/measure_chunks.wgsl): a workgroup
+   * per chunk of 1024 basis states, or an invocation per chunk (no barrier); 'single': no stage 1,
+   * one invocation sums a whole output. Default: per workgroup on a GPU, per invocation on a
+   * software adapter (SwiftShader, where a barrier costs about 10x; `npm run bench -- --only
+   * measure` there, against 'single': 2.2-3.1x faster for <Z>, 0.7-1.45x for expert blocks).
+   */
+  measureReduction?: 'workgroup' | 'invocation' | 'single';
 }
 
 /** Tuning of the kernels: the fused kernel's, the subgroup kernel's and the global path's. */
@@ -95,6 +104,9 @@ export async function probeGlobalQubits(gpu: GpuContext, real: boolean, maxQubit
  * made once, so repeated runs (benchmarks, training) only upload inputs and dispatch. create()
  * fails with a QmoeGpuMemoryError when a buffer cannot be allocated.
  */
+/** log2 of the chunks of shaders/measure_chunks.wgsl (1024 basis states): states above this many qubits are measured in two stages. */
+const MEASURE_CHUNK_BITS = 10;
+
 export class CircuitRunner extends CircuitInputs {
   readonly outputsPerRow: number;
   /** The buffer the output is left in: f32 per output, or amplitudes for `states`. */
@@ -226,7 +238,19 @@ export class CircuitRunner extends CircuitInputs {
     }
     if (this.kind.kind === 'states') return;
     const full = this.kind.kind === 'probabilities';
-    const measure = kernelStep(buffers, await getKernel(gpu, 'measure', { REAL: real, FULL: full }, this.kind.kind === 'expectZ' ? { EXPECT_Z: 1 } : {}), { state, bounds, out: this.output });
+    const expectZ = this.kind.kind === 'expectZ';
+    // Large states: chunk sums first (every invocation busy), then each output adds dim / 1024 of them.
+    const reduction = this.tuning.measureReduction ?? (isSoftwareAdapter(gpu) ? 'invocation' : 'workgroup');
+    const chunked = !full && compiled.qubits > MEASURE_CHUNK_BITS && reduction !== 'single';
+    const perRow = chunked ? dim >> MEASURE_CHUNK_BITS : 0;
+    const chunks = chunked ? buffers.storage('measurement chunk sums', capacity * perRow * (expectZ ? MEASURE_CHUNK_BITS + 1 : 1) * 4) : buffers.storage('no chunk sums', 16);
+    if (chunked) {
+      const wg = reduction === 'workgroup';
+      const stage1 = kernelStep(buffers, await getKernel(gpu, 'measure_chunks', { REAL: real, WG_REDUCE: wg }, expectZ ? { EXPECT_Z: 1 } : {}), { state, chunks });
+      this.steps.push((pass, rows) => stage1.encode(pass, wg ? rows * perRow : Math.ceil((rows * perRow) / 256), { count: rows * perRow }));
+    }
+    const constants = { ...(expectZ ? { EXPECT_Z: 1 } : {}), ...(chunked ? { CHUNKED: 1 } : {}) };
+    const measure = kernelStep(buffers, await getKernel(gpu, 'measure', { REAL: real, FULL: full }, constants), { state, bounds, out: this.output, chunks });
     this.steps.push((pass, rows) => {
       const count = rows * this.outputsPerRow;
       measure.encode(pass, Math.ceil(count / 256), { count, outputs: this.outputsPerRow, dim });
