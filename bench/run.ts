@@ -309,26 +309,23 @@ async function main(): Promise<number> {
         `timing: median of ${sizes.timing.repeats} samples, each the wall time of k runs (k chosen for ~${sizes.timing.targetMs} ms) ` +
         'then one queue.onSubmittedWorkDone(), divided by k; one warm-up run first',
     );
+    // Sections that run alone: their table, their JSON, exit 1 when a size failed.
+    const alone = (name: 'adjoint' | 'measure', title: string, text: string, rows: { status: string }[]): number => {
+      console.log(`\n${title}`);
+      console.log(text);
+      const out = resolve(args.out ?? `bench/out/bench-${name}-${date.toISOString().replace(/:/g, '-')}.json`);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, JSON.stringify({ adapter: gpu.adapterName, node: process.version, date: date.toISOString(), argv: process.argv.slice(2), [name]: rows }, null, 2) + '\n');
+      console.log(`JSON: ${out}`);
+      return rows.some((r) => r.status === 'error') ? 1 : 0;
+    };
     if (args.only === 'adjoint') {
       const rows = await benchAdjoint(gpu, quick ? ADJOINT_QUICK : ADJOINT_FULL, sizes.timing, log);
-      console.log('\nforward + adjoint of routerCircuit(n, 4), real states, 4 expert blocks (bench/adjoint.ts)');
-      console.log(adjointTable(rows));
-      const out = resolve(args.out ?? `bench/out/bench-adjoint-${date.toISOString().replace(/:/g, '-')}.json`);
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, JSON.stringify({ adapter: gpu.adapterName, node: process.version, date: date.toISOString(), argv: process.argv.slice(2), adjoint: rows }, null, 2) + '\n');
-      console.log(`JSON: ${out}`);
-      return rows.some((r) => r.status === 'error') ? 1 : 0;
+      return alone('adjoint', 'forward + adjoint of routerCircuit(n, 4), real states, 4 expert blocks (bench/adjoint.ts)', adjointTable(rows), rows);
     }
-
     if (args.only === 'measure') {
       const rows = await benchMeasure(gpu, quick ? MEASURE_QUICK : MEASURE_FULL, sizes.timing, log);
-      console.log('\nmeasurement of states in global memory, a circuit without gates: ms of init + measurement per stage-1 form (bench/measure.ts)');
-      console.log(measureTable(rows));
-      const out = resolve(args.out ?? `bench/out/bench-measure-${date.toISOString().replace(/:/g, '-')}.json`);
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, JSON.stringify({ adapter: gpu.adapterName, node: process.version, date: date.toISOString(), argv: process.argv.slice(2), measure: rows }, null, 2) + '\n');
-      console.log(`JSON: ${out}`);
-      return rows.some((r) => r.status === 'error') ? 1 : 0;
+      return alone('measure', 'measurement of states in global memory, a circuit without gates: ms of init + measurement per stage-1 form (bench/measure.ts)', measureTable(rows), rows);
     }
 
     // The peers section runs only when asked for (--peers): it needs minutes of Python at full sizes.
