@@ -95,8 +95,7 @@ export async function makeEngine(spec: ModelSpec, choice: EngineChoice, lr: numb
     const trajectories = noise.trajectories ?? BROWSER_TRAJECTORIES;
     const made = createNoisyCpuEngine(spec, { lr, p: noise.p, trajectories, seed: noise.seed, gpu });
     const maps = noisyCircuitBackends(spec, { p: noise.p, trajectories, seed: noise.seed, gpu });
-    const several = maps.router !== null && maps.experts !== null;
-    const label = `CPU engine with the noisy ${several ? 'circuits' : 'circuit'} on the ${gpu ? 'GPU' : 'CPU'} (p = ${noise.p}, ${trajectories} trajectories per gradient)`;
+    const label = `CPU engine with the noisy ${quantumParts(spec).length > 1 ? 'circuits' : 'circuit'} on the ${gpu ? 'GPU' : 'CPU'} (p = ${noise.p}, ${trajectories} trajectories per gradient)`;
     return { engine: made.engine, info: { kind: made.engine.kind, label, note }, gpu, gateNoise: made.noise, circuitBackend: (maps.router ?? maps.experts)!, expertBackend: maps.experts ?? undefined };
   }
   if (gpu) {

@@ -1,7 +1,7 @@
 import { QmoeInputError } from '../../src/errors.js';
 import { checkLimit, clampLimit, type LimitKey } from '../../src/moe/limits.js';
 import { INITS, makeSpec, presetDefaults, PRESETS, ROUTERS, type InitKind } from '../../src/moe/models.js';
-import { EXPERTS_KINDS } from '../../src/moe/mixture-spec.js';
+import { EXPERTS_KINDS, quantumParts } from '../../src/moe/mixture-spec.js';
 import type { ModelSpec, Preset } from '../../src/moe/spec.js';
 import type { SavedModel } from '../../src/train/model-file.js';
 import { presetTraining } from '../../src/train/trainer.js';
@@ -126,7 +126,7 @@ export function specOf(s: Setup, classes: number): ModelSpec {
 
 /** The noise rate the run trains under: only the quantum circuits (router, experts) can be noisy. */
 export function effectiveNoise(s: Setup): number {
-  return s.router === 'quantum' || s.expertsKind === 'quantum' ? s.noiseRate : 0;
+  return quantumParts(s).length > 0 ? s.noiseRate : 0;
 }
 
 function encode(v: unknown): string {

@@ -1,19 +1,14 @@
 import { QmoeInputError } from '../errors.js';
 import { quantumParts } from '../moe/mixture-spec.js';
 import type { ModelSpec } from '../moe/spec.js';
-import { DEFAULT_GRADIENT_TRAJECTORIES } from '../noise/backend.js';
-import { type GateNoiseRecord, presetPlacement } from '../noise/training.js';
+import type { GateNoiseRecord, NoisyEngineOptions } from '../noise/training.js';
 import type { OptionValues } from './args.js';
 import type { GATE_NOISE_OPTIONS } from './gate-noise-options.js';
 
 /** The circuit noise `qmoe eval` scores a model under (null: the noiseless circuits). */
 export interface EvalNoise {
-  p: number;
-  placement: GateNoiseRecord['placement'];
-  convention?: GateNoiseRecord['convention'];
-  trajectories: number;
-  seed: number;
-  shots: number | null;
+  /** The noisy engine's options (createNoisyCpuEngine fills in the defaults: the preset's placement, 32 trajectories). */
+  options: Omit<NoisyEngineOptions, 'lr' | 'gpu'>;
   /** Whether it is the noise the model was trained under (nothing overridden). */
   asTrained: boolean;
 }
@@ -35,13 +30,16 @@ export function evalNoise(spec: ModelSpec, trained: GateNoiseRecord | null, valu
   if (quantumParts(spec).length === 0) {
     throw new QmoeInputError(given ? '--gate-noise' : 'model.training.gateNoise', p, `applies to quantum circuits only; the model has a ${spec.router} router and ${spec.expertsKind ?? 'linear'} experts`);
   }
+  const trajectories = values.trajectories ?? trained?.trajectories;
   return {
-    p,
-    placement: trained?.placement ?? presetPlacement(spec.preset),
-    ...(trained?.convention ? { convention: trained.convention } : {}),
-    trajectories: values.trajectories ?? trained?.trajectories ?? DEFAULT_GRADIENT_TRAJECTORIES,
-    seed: trained?.seed ?? 0,
-    shots,
+    options: {
+      p,
+      seed: trained?.seed ?? 0,
+      ...(trained ? { placement: trained.placement } : {}),
+      ...(trained?.convention ? { convention: trained.convention } : {}),
+      ...(trajectories !== undefined ? { trajectories } : {}),
+      ...(shots !== null ? { shots } : {}),
+    },
     asTrained: trained !== null && !given,
   };
 }

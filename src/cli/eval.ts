@@ -14,6 +14,7 @@ import { GATE_NOISE_OPTIONS, noisePlacementSummary } from './gate-noise-options.
 import { type EvalNoise, evalNoise } from './eval-noise.js';
 import type { ModelSpec } from '../moe/spec.js';
 import type { TrainingEngine } from '../train/engine.js';
+import type { GateNoiseRecord } from '../noise/training.js';
 
 export const EVAL_HELP = `${EVAL_USAGE}
 
@@ -36,7 +37,8 @@ saved feature scaler and prints the accuracy and F1 on the test split (--split t
                   model's, or 32); --shots S samples every output from S shots. On the CPU in
                   float64 (--backend webgpu: on the GPU).
   --json     one JSON object: {model, dataset, split, rows, accuracy, f1, loss, backend, routeSeed,
-             gateNoise: null or {p, placement, trajectories, seed, shots, asTrained, circuits, circuit}}
+             gateNoise: null or {p, placement, trajectories, forward, seed, circuit, shots, circuits,
+             asTrained}}
 `;
 
 const EVAL_OPTIONS = { model: text(), ...DATA_OPTIONS, split: choice(['test', 'validation', 'train']), 'route-seed': int(0, MAX_SEED), ...GATE_NOISE_OPTIONS, ...ENGINE_OPTION, json: flag() } as const;
@@ -74,7 +76,7 @@ export const EVAL = defineCommand({
     const shots = model.spec.routeShots;
     const routeSeed = values['route-seed'] ?? 0;
     const noise = evalNoise(model.spec, model.training.gateNoise ?? null, values);
-    const { engine, note, forward, circuit } = noise ? await noisyEngine(model.spec, noise, backend) : { ...(await createEngine(model.spec, backend, { lr: 0.01, routeSeed })), forward: '', circuit: null };
+    const { engine, note, record } = noise ? await noisyEngine(model.spec, noise, backend) : { ...(await createEngine(model.spec, backend, { lr: 0.01, routeSeed })), record: null };
     try {
       if (note && !values.json) process.stderr.write(`qmoe eval: ${note}\n`);
       await engine.setParams(Float64Array.from(model.params));
@@ -83,7 +85,7 @@ export const EVAL = defineCommand({
       const score = await scoreSplit(engine, data, split);
       const out = {
         model: path, dataset, split, rows: score.rows, accuracy: score.accuracy, f1: score.f1, loss: stats.loss, backend: engine.kind, ...(shots !== undefined ? { routeSeed } : {}),
-        gateNoise: noise ? { ...noise, circuits: quantumParts(model.spec), circuit } : null,
+        gateNoise: noise && record ? { ...record, circuits: quantumParts(model.spec), asTrained: noise.asTrained } : null,
       };
       if (values.json) {
         process.stdout.write(JSON.stringify(out) + '\n');
@@ -92,7 +94,7 @@ export const EVAL = defineCommand({
           `model     ${path} (${model.spec.router} router, ${model.spec.preset} preset)\n` +
             `data      ${data.source}; ${split} split ${score.rows} rows\n` +
             (shots !== undefined ? `routing   ${shots} measurement shots per row, drawn with --route-seed ${routeSeed} (other seeds draw others)\n` : '') +
-            (noise ? `noise     ${noiseLine(model.spec, noise, forward)}\n` : model.training.gateNoise ? 'noise     none (the model was trained under gate noise; scored here with the noiseless circuits)\n' : '') +
+            (noise && record ? `noise     ${noiseLine(model.spec, record, noise.asTrained)}\n` : model.training.gateNoise ? 'noise     none (the model was trained under gate noise; scored here with the noiseless circuits)\n' : '') +
             `accuracy  ${(100 * score.accuracy).toFixed(2)}%\nF1        ${score.f1.toFixed(4)}\nloss      ${stats.loss.toFixed(4)}\n`,
         );
       }
@@ -124,20 +126,19 @@ function csvOf(stored: DatasetSettings, picked: DatasetSettings): Pick<DatasetSe
   return { csv: { ...stored.csv, file: picked.csv.file, ...(labelColumn !== undefined ? { labelColumn } : {}) } };
 }
 
-/** The noisy float64 engine of an evaluation under gate noise; its circuits on the GPU with --backend webgpu. */
-async function noisyEngine(spec: ModelSpec, noise: EvalNoise, backend: string): Promise<{ engine: TrainingEngine; note?: string; forward: string; circuit: 'cpu' | 'webgpu' }> {
+/** The noisy float64 engine of an evaluation under gate noise, and its record; its circuits on the GPU with --backend webgpu. */
+async function noisyEngine(spec: ModelSpec, noise: EvalNoise, backend: string): Promise<{ engine: TrainingEngine; note?: string; record: GateNoiseRecord }> {
   const gpu = backend === 'webgpu' ? await (await import('../gpu/acquire.js')).acquireForBackend('webgpu') : null;
   const { createNoisyCpuEngine } = await import('../noise/training.js');
-  const { p, placement, convention, trajectories, seed, shots } = noise;
-  const made = createNoisyCpuEngine(spec, { lr: 0.01, p, placement, convention, trajectories, seed, ...(shots !== null ? { shots } : {}), gpu });
+  const made = createNoisyCpuEngine(spec, { lr: 0.01, ...noise.options, gpu });
   const note = backend === 'auto' ? 'scoring under gate noise: the CPU engine with the circuits in float64 (--backend webgpu runs them on the GPU)' : undefined;
-  const forward = made.noise.forward === 'density-matrix' ? 'exact density matrices' : `${trajectories} trajectories per row (seed ${seed})`;
-  return { engine: made.engine, note, forward, circuit: made.noise.circuit };
+  return { engine: made.engine, note, record: made.noise };
 }
 
 /** "p 0.05 after every gate of the router; exact density matrices, as trained" and how to change it. */
-function noiseLine(spec: ModelSpec, n: EvalNoise, forward: string): string {
-  const how = n.asTrained ? 'as trained (--gate-noise 0 for the noiseless circuits)' : 'as given';
+function noiseLine(spec: ModelSpec, n: GateNoiseRecord, asTrained: boolean): string {
+  const forward = n.forward === 'density-matrix' ? 'exact density matrices' : `${n.trajectories} trajectories per row (seed ${n.seed})`;
+  const how = asTrained ? 'as trained (--gate-noise 0 for the noiseless circuits)' : 'as given';
   const shots = n.shots !== null ? `, ${n.shots} shots per row (drawn afresh: the accuracy need not equal the one qmoe train printed)` : '';
   return `${noisePlacementSummary({ ...n, circuits: quantumParts(spec) })}; ${forward}${shots}, ${how}`;
 }

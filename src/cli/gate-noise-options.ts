@@ -1,4 +1,6 @@
 import { QmoeInputError } from '../errors.js';
+import { quantumParts } from '../moe/mixture-spec.js';
+import type { ExpertsKind, RouterKind } from '../moe/spec.js';
 import { MAX_SHOTS } from '../noise/shots.js';
 import type { GateNoiseRecord, NoisyEngineOptions } from '../noise/training.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
@@ -19,8 +21,8 @@ export const GATE_NOISE_OPTIONS = {
 export function gateNoiseFrom(
   cmd: string,
   values: OptionValues<typeof GATE_NOISE_OPTIONS>,
-  router: string,
-  expertsKind: string | undefined,
+  router: RouterKind,
+  expertsKind: ExpertsKind | undefined,
   backend: string,
   seed: number,
   usage: string,
@@ -31,10 +33,11 @@ export function gateNoiseFrom(
     if (values.shots !== undefined) throw new UsageError(`${cmd}: --shots applies with --gate-noise only (--gate-noise 0 for shot noise alone)`, usage);
     return undefined;
   }
-  if (router !== 'quantum' && expertsKind !== 'quantum') {
+  const parts = quantumParts({ router, expertsKind });
+  if (parts.length === 0) {
     throw new QmoeInputError('--gate-noise', p, `applies to quantum circuits only: the quantum router or --experts-kind quantum (got --router ${router} with ${expertsKind ?? 'linear'} experts)`);
   }
-  const several = router === 'quantum' && expertsKind === 'quantum';
+  const several = parts.length > 1;
   const note =
     backend === 'auto'
       ? `noise-aware training (--gate-noise): the CPU engine with ${several ? 'the circuits' : 'the circuit'} in float64 (--backend webgpu runs the noisy ${several ? 'circuits and their gradients' : 'circuit and its gradient'} on the GPU)`

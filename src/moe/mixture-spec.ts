@@ -100,7 +100,7 @@ export function cpuOnlyOption(spec: ModelSpec): { option: string; value: unknown
 export type QuantumPart = 'router' | 'experts';
 
 /** The model's quantum circuits (those --gate-noise puts channels in), router first. */
-export function quantumParts(spec: ModelSpec): QuantumPart[] {
+export function quantumParts(spec: Pick<ModelSpec, 'router' | 'expertsKind'>): QuantumPart[] {
   const out: QuantumPart[] = [];
   if (spec.router === 'quantum') out.push('router');
   if (spec.expertsKind === 'quantum') out.push('experts');

@@ -202,7 +202,7 @@ function validateGateNoise(where: string, v: unknown, spec: ModelSpec): GateNois
   finiteNumber(`${where}.p`, v.p, 0, 1);
   if (!PLACEMENTS.includes(v.placement as string)) throw new QmoeInputError(`${where}.placement`, v.placement, `must be one of ${PLACEMENTS.join(', ')}`);
   if (!Number.isInteger(v.trajectories) || (v.trajectories as number) < 1) throw new QmoeInputError(`${where}.trajectories`, v.trajectories, 'must be an integer >= 1');
-  if ((v.p as number) > 0 && spec.router !== 'quantum' && spec.expertsKind !== 'quantum') {
+  if ((v.p as number) > 0 && quantumParts(spec).length === 0) {
     throw new QmoeInputError(`${where}.p`, v.p, `gate noise applies to quantum circuits only; the spec's router is ${spec.router}, its experts ${spec.expertsKind ?? 'linear'}`);
   }
   if (v.circuits !== undefined) {
