@@ -5,7 +5,8 @@ import type { NoiseModel } from '../noise/model.js';
 import { densityMaxQubits, noisyProbabilities } from '../noise/simulate.js';
 import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
 import { fileAngleGradient } from '../sim/file-gradient.js';
-import { UsageError, int, num, type OptionValues } from './args.js';
+import { int, type OptionValues } from './args.js';
+import { NOISE_RATE_OPTIONS, noiseModelFrom } from './noise-rate-options.js';
 
 /** Independent estimates the noise-aware gradient is the mean of (their spread gives its standard error). */
 export const GRADIENT_ESTIMATES = 16;
@@ -14,11 +15,8 @@ export const DEFAULT_GRAD_TRAJECTORIES = 1024;
 
 /** The noise options of `qmoe grad`. */
 export const GRAD_NOISE_OPTIONS = {
-  noise: num(0, 1, { what: 'an error rate' }),
-  p2: num(0, 1, { what: 'an error rate' }),
-  readout: num(0, 1, { what: 'an error rate' }),
+  ...NOISE_RATE_OPTIONS,
   trajectories: int(GRADIENT_ESTIMATES, MAX_TRAJECTORIES),
-  seed: int(0, 0xffffffff),
 } as const;
 
 export const GRAD_NOISE_HELP = `
@@ -44,17 +42,8 @@ export interface GradNoise {
 
 /** The noise options given, or null without --noise (the exact noiseless gradient). */
 export function parseGradNoise(values: OptionValues<typeof GRAD_NOISE_OPTIONS>, usage: string): GradNoise | null {
-  const { noise: p, p2, readout } = values;
-  if (p === undefined) {
-    for (const k of ['p2', 'readout', 'trajectories', 'seed'] as const) {
-      if (values[k] !== undefined) throw new UsageError(`qmoe grad: --${k} needs --noise P (use --noise 0 for readout error alone)`, usage);
-    }
-    return null;
-  }
-  const model: NoiseModel = { p };
-  if (p2 !== undefined) model.p2 = p2;
-  if (readout !== undefined) model.readout = readout;
-  return { model, trajectories: values.trajectories ?? DEFAULT_GRAD_TRAJECTORIES, seed: values.seed ?? 0 };
+  const model = noiseModelFrom('qmoe grad', values, ['p2', 'readout', 'trajectories', 'seed'], usage);
+  return model && { model, trajectories: values.trajectories ?? DEFAULT_GRAD_TRAJECTORIES, seed: values.seed ?? 0 };
 }
 
 export interface NoisyFileGradient {

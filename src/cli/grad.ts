@@ -11,6 +11,7 @@ import { namingFile, readQasmProgramOption, readTextOption } from './read-file.j
 import { fmt } from './state-output.js';
 import { GRAD_USAGE } from './usages.js';
 import { GRAD_NOISE_HELP, GRAD_NOISE_OPTIONS, type NoisyFileGradient, noisyFileGradient, parseGradNoise } from './grad-noise.js';
+import { noiseModelJson, noiseModelLine } from './noise-rate-options.js';
 
 export const GRAD_HELP = `${GRAD_USAGE}
 
@@ -92,14 +93,8 @@ export const GRAD = defineCommand({
           }
         }
       }
-      if (gpu) {
-        // The GPU computes in float32: name the weights file's entry rather than dLdOut.
-        checkFloat32Range(weights, (k) => `--weights ${weightsPath}: entry ${k}`);
-        const { WebGpuBackend } = await import('../sim/backend-gpu.js');
-        backend = new WebGpuBackend(gpu);
-      } else {
-        backend = await cpuBackendFor(choice, 'f64', 1);
-      }
+      // The GPU computes in float32: name the weights file's entry rather than dLdOut.
+      if (gpu) checkFloat32Range(weights, (k) => `--weights ${weightsPath}: entry ${k}`);
       let loss = 0;
       let gradient: Float64Array;
       let noisy: NoisyFileGradient | null = null;
@@ -107,6 +102,7 @@ export const GRAD = defineCommand({
         noisy = await namingFile(path, () => noisyFileGradient(program, weights, noise, gpu));
         ({ loss, gradient } = noisy);
       } else {
+        backend = gpu ? new (await import('../sim/backend-gpu.js')).WebGpuBackend(gpu) : await cpuBackendFor(choice, 'f64', 1);
         const probs = await backend.evaluate(parsed, { rows: 1 }, output);
         for (let k = 0; k < dim; k++) loss += weights[k] * probs[k];
         const chosen = backend; // a const: the closure below keeps its type
@@ -115,18 +111,18 @@ export const GRAD = defineCommand({
       checkFiniteResult('the loss', [loss]);
       if (gpu) checkDevice(gpu);
       const adapter = gpu ? gpu.adapterName : null;
-      const kind = noise ? (gpu ? 'webgpu' : 'cpu') : backend.kind;
+      const kind = backend?.kind ?? (gpu ? 'webgpu' : 'cpu');
       if (values.json) {
         const parameters = program.parameters.map((p) => ({ gate: p.gate, qubits: p.qubits, name: p.name, line: p.line, value: p.value }));
         const extra = noisy && noise
-          ? { noise: { p: noise.model.p, p2: noise.model.p2 ?? noise.model.p, readout: noise.model.readout ?? 0, placement: 'every-gate' }, method: noisy.method, trajectories: noisy.trajectories, estimates: noisy.estimates, seed: noise.seed, standardError: Array.from(noisy.standardError) }
+          ? { noise: noiseModelJson(noise.model), method: noisy.method, trajectories: noisy.trajectories, estimates: noisy.estimates, seed: noise.seed, standardError: Array.from(noisy.standardError) }
           : {};
         process.stdout.write(JSON.stringify({ loss, gradient: Array.from(gradient), parameters, backend: kind, adapter, ...extra }) + '\n');
         return 0;
       }
-      const lines = [`backend  ${kind} (${adapter ?? (noise ? 'float64 reference' : describeCpu(backend))})`, `qubits   ${parsed.qubits}`];
+      const lines = [`backend  ${kind} (${adapter ?? (backend ? describeCpu(backend) : 'float64 reference')})`, `qubits   ${parsed.qubits}`];
       if (noisy && noise) {
-        lines.push(`noise    p ${noise.model.p}, p2 ${noise.model.p2 ?? noise.model.p}, readout ${noise.model.readout ?? 0} (after every gate)`);
+        lines.push(noiseModelLine(noise.model));
         lines.push(`method   loss by ${noisy.method === 'density-matrix' ? 'the exact density matrix' : `${noisy.trajectories} trajectories`}; gradient the mean of ${noisy.estimates} estimates of ${noisy.trajectories / noisy.estimates} trajectories each (seed ${noise.seed}), +- one standard error`);
       }
       lines.push(`loss     ${fmt(loss)}`, '');

@@ -8,17 +8,15 @@ import { MAX_TRAJECTORIES } from '../noise/trajectories-cpu.js';
 import type { RealArray } from '../sim/backend.js';
 import { CpuBackend } from '../sim/backend-cpu.js';
 import { foldExperts } from '../sim/experts.js';
-import { UsageError, int, num, type OptionValues } from './args.js';
+import { int, type OptionValues } from './args.js';
+import { NOISE_RATE_OPTIONS, noiseModelFrom, noiseModelJson, noiseModelLine } from './noise-rate-options.js';
 import { fmt, writeJsonRecord, writeStateTable } from './state-output.js';
 
 /** The noise options of `qmoe simulate` (parsed with simulate's, interpreted here). */
 export const NOISE_OPTIONS = {
-  noise: num(0, 1, { what: 'an error rate' }),
-  p2: num(0, 1, { what: 'an error rate' }),
-  readout: num(0, 1, { what: 'an error rate' }),
+  ...NOISE_RATE_OPTIONS,
   trajectories: int(1, MAX_TRAJECTORIES),
   shots: int(1, MAX_SHOTS),
-  seed: int(0, 0xffffffff),
 } as const;
 
 export const NOISE_HELP = `
@@ -44,18 +42,10 @@ export interface NoiseCli {
 
 /** The noise options given, or null when none was (the plain simulate path). */
 export function parseNoiseOptions(values: OptionValues<typeof NOISE_OPTIONS>, usage: string): NoiseCli | null {
-  const { noise: p, p2, readout, trajectories, shots } = values;
+  const { trajectories, shots } = values;
   const seed = values.seed ?? 0;
-  if (p === undefined) {
-    for (const k of ['p2', 'readout', 'trajectories'] as const) {
-      if (values[k] !== undefined) throw new UsageError(`qmoe simulate: --${k} needs --noise P (use --noise 0 for readout error alone)`, usage);
-    }
-    if (shots === undefined) return null;
-    return { model: null, shots, seed };
-  }
-  const model: NoiseModel = { p };
-  if (p2 !== undefined) model.p2 = p2;
-  if (readout !== undefined) model.readout = readout;
+  const model = noiseModelFrom('qmoe simulate', values, ['p2', 'readout', 'trajectories'], usage);
+  if (!model) return shots === undefined ? null : { model: null, shots, seed };
   return { model, trajectories, shots, seed };
 }
 
@@ -90,7 +80,7 @@ export async function simulateNoisy(circuit: Circuit, noise: NoiseCli, opts: { b
     const adapter = gpu ? gpu.adapterName : null;
     if (opts.json) {
       const out: Record<string, unknown> = { qubits: circuit.qubits, probabilities: probs, backend, adapter, method };
-      if (noise.model) out.noise = { p: noise.model.p, p2: noise.model.p2 ?? noise.model.p, readout: noise.model.readout ?? 0, placement: 'every-gate' };
+      if (noise.model) out.noise = noiseModelJson(noise.model);
       if (trajectories !== undefined) out.trajectories = trajectories;
       if (trajectories !== undefined || shots) out.seed = noise.seed;
       if (experts) out.experts = Array.from(experts);
@@ -104,7 +94,7 @@ export async function simulateNoisy(circuit: Circuit, noise: NoiseCli, opts: { b
     }
     const n = circuit.qubits;
     const lines = [`backend  ${backend}${adapter ? ` (${adapter})` : ' (float64 reference)'}`, `qubits   ${n}`];
-    if (noise.model) lines.push(`noise    p ${noise.model.p}, p2 ${noise.model.p2 ?? noise.model.p}, readout ${noise.model.readout ?? 0} (after every gate)`);
+    if (noise.model) lines.push(noiseModelLine(noise.model));
     lines.push(`method   ${method}${trajectories !== undefined ? ` (${trajectories} trajectories, seed ${noise.seed})` : ''}`, '');
     process.stdout.write(lines.join('\n') + '\n');
     await writeStateTable(process.stdout, probs, n, { all: opts.all, counts: shots?.counts, shots: noise.shots });
