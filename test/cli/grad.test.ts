@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { skipGpu } from '../helpers/gpu.js';
 import { runQmoe, type CliRun } from '../helpers/cli.js';
+import { centralDifference } from '../helpers/estimates.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qmoe-grad-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -115,11 +116,7 @@ describe.concurrent('qmoe grad --noise', () => {
     expect(Math.abs(out.loss - (await exactNoisyLoss(NOISY_ANGLES, w)))).toBeLessThan(1e-12);
     let nonTrivial = 0;
     for (let i = 0; i < NOISY_ANGLES.length; i++) {
-      const h = 1e-5;
-      const plus = NOISY_ANGLES.slice(), minus = NOISY_ANGLES.slice();
-      plus[i] += h;
-      minus[i] -= h;
-      const fd = ((await exactNoisyLoss(plus, w)) - (await exactNoisyLoss(minus, w))) / (2 * h);
+      const fd = await centralDifference((a) => exactNoisyLoss(a, w), NOISY_ANGLES, i);
       expect(out.standardError[i]).toBeGreaterThan(0);
       expect(Math.abs(out.gradient[i] - fd), `angle ${i}: ${out.gradient[i]} +- ${out.standardError[i]} vs ${fd}`).toBeLessThanOrEqual(5 * out.standardError[i] + 1e-6);
       if (Math.abs(fd) > 0.05) nonTrivial++;

@@ -12,6 +12,7 @@ import type { Circuit } from '../../src/circuit/types.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
 import { featureCircuit, maxAbsDiff, randomBatch } from './helpers.js';
 import { noisyGradientCpu } from '../../src/noise/gradient-cpu.js';
+import { centralDifference, meanAndStandardError } from '../helpers/estimates.js';
 
 type Input = { rows: number; features: number[]; params: number[] };
 
@@ -24,12 +25,8 @@ function exactLoss(model: NoiseModel, circuit: Circuit, input: Input, output: Ci
   return out.reduce((a, v, i) => a + v * up[i], 0);
 }
 
-function finiteDifference(model: NoiseModel, circuit: Circuit, input: Input, output: CircuitOutput, up: number[], i: number): number {
-  const h = 1e-5;
-  const plus = input.params.slice(), minus = input.params.slice();
-  plus[i] += h;
-  minus[i] -= h;
-  return (exactLoss(model, circuit, { ...input, params: plus }, output, up) - exactLoss(model, circuit, { ...input, params: minus }, output, up)) / (2 * h);
+function finiteDifference(model: NoiseModel, circuit: Circuit, input: Input, output: CircuitOutput, up: number[], i: number): Promise<number> {
+  return centralDifference((params) => exactLoss(model, circuit, { ...input, params }, output, up), input.params, i);
 }
 
 describe('NoisyBackend (CPU)', () => {
@@ -57,10 +54,9 @@ describe('NoisyBackend (CPU)', () => {
     expect(maxAbsDiff(calls[0], calls[1])).toBeGreaterThan(0);
     let nonzero = 0;
     for (let i = 0; i < circuit.params; i++) {
-      const fd = finiteDifference(model, circuit, input, output, up, i);
-      const mean = calls.reduce((a, g) => a + g[i], 0) / R;
-      const sd = Math.sqrt(calls.reduce((a, g) => a + (g[i] - mean) ** 2, 0) / (R - 1));
-      expect(Math.abs(mean - fd), `param ${i}: ${mean} vs ${fd} (se ${sd / Math.sqrt(R)})`).toBeLessThanOrEqual((5 * sd) / Math.sqrt(R) + 1e-6);
+      const fd = await finiteDifference(model, circuit, input, output, up, i);
+      const { mean, se } = meanAndStandardError(calls, i);
+      expect(Math.abs(mean - fd), `param ${i}: ${mean} vs ${fd} (se ${se})`).toBeLessThanOrEqual(5 * se + 1e-6);
       if (Math.abs(fd) > 1e-3) nonzero++;
     }
     expect(nonzero).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import { noiseSchedule, type NoiseModel } from '../../src/noise/model.js';
 import { adjointGradient } from '../../src/sim/adjoint-cpu.js';
 import { mulberry32, randomCircuit } from '../helpers/random.js';
 import { featureCircuit, randomBatch } from './helpers.js';
+import { centralDifference, meanAndStandardError } from '../helpers/estimates.js';
 
 /** The exact noisy loss sum_{r,o} up[r,o] out[r,o] from the density matrix. */
 function exactLoss(model: NoiseModel, circuit: ReturnType<typeof randomCircuit>, input: ReturnType<typeof randomBatch>, output: CircuitOutput, up: number[]): number {
@@ -27,7 +28,7 @@ describe('noise-aware gradient (adjoint per trajectory, CPU)', () => {
     { n: 3, output: { kind: 'expectZ' }, model: { p: 0.05, readout: 0.05 } },
     { n: 3, output: { kind: 'probabilities' }, model: { p: 0.2, placement: { kind: 'points', points: [{ after: 2, wires: [0, 1, 2] }, { after: 9, wires: [0, 2], pair: true }] } } },
   ];
-  it.each(cases)('n=$n output=$output.kind matches finite differences of the exact loss within 5 sigma', ({ n, output, model }) => {
+  it.each(cases)('n=$n output=$output.kind matches finite differences of the exact loss within 5 sigma', async ({ n, output, model }) => {
     const rng = mulberry32(50 + n);
     const circuit = randomCircuit(rng, { qubits: n, gates: 10, features: n, params: 4 });
     const input = randomBatch(rng, circuit, 2);
@@ -36,15 +37,10 @@ describe('noise-aware gradient (adjoint per trajectory, CPU)', () => {
     const per: Float64Array[] = [];
     const est = noisyGradientCpu(noiseSchedule(circuit, model), input, output, up, { trajectories: T, seed: 5 }, (_t, g) => per.push(g.slice()));
     for (let i = 0; i < circuit.params; i++) {
-      const h = 1e-5;
-      const plus = input.params.slice(), minus = input.params.slice();
-      plus[i] += h;
-      minus[i] -= h;
-      const fd = (exactLoss(model, circuit, { ...input, params: plus }, output, up) - exactLoss(model, circuit, { ...input, params: minus }, output, up)) / (2 * h);
-      const mean = per.reduce((a, g) => a + g[i], 0) / T;
-      const sd = Math.sqrt(per.reduce((a, g) => a + (g[i] - mean) ** 2, 0) / (T - 1));
+      const fd = await centralDifference((params) => exactLoss(model, circuit, { ...input, params }, output, up), input.params, i);
+      const { mean, se } = meanAndStandardError(per, i);
       expect(Math.abs(est.params[i] - mean)).toBeLessThan(1e-12);
-      expect(Math.abs(est.params[i] - fd), `param ${i}: ${est.params[i]} vs ${fd} (se ${sd / Math.sqrt(T)})`).toBeLessThanOrEqual((5 * sd) / Math.sqrt(T) + 1e-6);
+      expect(Math.abs(est.params[i] - fd), `param ${i}: ${est.params[i]} vs ${fd} (se ${se})`).toBeLessThanOrEqual(5 * se + 1e-6);
     }
   });
 
@@ -54,7 +50,7 @@ describe('noise-aware gradient (adjoint per trajectory, CPU)', () => {
   it.each([
     { n: 2, output: { kind: 'expectZ' } as CircuitOutput, model: { p: 0.1, p2: 0.2, readout: 0.05 } as NoiseModel },
     { n: 3, output: { kind: 'experts', experts: 3 } as CircuitOutput, model: { p: 0.15, placement: { kind: 'points', points: [{ after: 1, wires: [0, 1, 2] }, { after: 6, wires: [0, 2], pair: true }] } } as NoiseModel },
-  ])('n=$n output=$output.kind: dL/dfeatures matches finite differences of the exact loss within 5 sigma', ({ n, output, model }) => {
+  ])('n=$n output=$output.kind: dL/dfeatures matches finite differences of the exact loss within 5 sigma', async ({ n, output, model }) => {
     const rng = mulberry32(60 + n);
     const circuit = featureCircuit(rng, n, false, 2);
     const input = randomBatch(rng, circuit, 2);
@@ -63,14 +59,9 @@ describe('noise-aware gradient (adjoint per trajectory, CPU)', () => {
     const runs = Array.from({ length: K }, (_, k) => noisyGradientCpu(noiseSchedule(circuit, model), input, output, up, { trajectories: 400, seed: 100 + k }, undefined, true).features!);
     let checked = 0;
     for (let i = 0; i < input.features.length; i++) {
-      const h = 1e-5;
-      const plus = input.features.slice(), minus = input.features.slice();
-      plus[i] += h;
-      minus[i] -= h;
-      const fd = (exactLoss(model, circuit, { ...input, features: plus }, output, up) - exactLoss(model, circuit, { ...input, features: minus }, output, up)) / (2 * h);
-      const mean = runs.reduce((a, g) => a + g[i], 0) / K;
-      const sd = Math.sqrt(runs.reduce((a, g) => a + (g[i] - mean) ** 2, 0) / (K - 1));
-      expect(Math.abs(mean - fd), `feature ${i}: ${mean} vs ${fd} (se ${sd / Math.sqrt(K)})`).toBeLessThanOrEqual((5 * sd) / Math.sqrt(K) + 1e-6);
+      const fd = await centralDifference((features) => exactLoss(model, circuit, { ...input, features }, output, up), input.features, i);
+      const { mean, se } = meanAndStandardError(runs, i);
+      expect(Math.abs(mean - fd), `feature ${i}: ${mean} vs ${fd} (se ${se})`).toBeLessThanOrEqual(5 * se + 1e-6);
       if (Math.abs(fd) > 1e-3) checked++;
     }
     expect(checked, 'features with a non-trivial gradient').toBeGreaterThan(0);

@@ -9,6 +9,7 @@ import { createNoisyCpuEngine, expertNoise, routerNoise } from '../../src/noise/
 import type { TrainingData } from '../../src/train/engine.js';
 import { gpuForTests, skipGpu } from '../helpers/gpu.js';
 import { mulberry32 } from '../helpers/random.js';
+import { centralDifference, meanAndStandardError } from '../helpers/estimates.js';
 
 /** Quantum experts (2 qubits, 1 layer) behind a quantum router (paper, 1 layer) on 2 features. */
 function spec(preset: 'paper' | 'code' = 'paper', router: 'quantum' | 'linear' = 'quantum'): ModelSpec {
@@ -74,14 +75,9 @@ describe('quantum experts under gate noise (CPU, float64)', () => {
     for (let e = 0; e < s.experts; e++) for (let j = 0; j < expertAngleCount(s); j++) angles.add(layout.router + e * per + j);
     let checkedAngles = 0;
     for (let i = 0; i < params.length; i++) {
-      const h = 1e-5;
-      const plus = params.slice(), minus = params.slice();
-      plus[i] += h;
-      minus[i] -= h;
-      const fd = ((await lossAt(plus)) - (await lossAt(minus))) / (2 * h);
-      const mean = runs.reduce((a, g) => a + g[i], 0) / K;
-      const sd = Math.sqrt(runs.reduce((a, g) => a + (g[i] - mean) ** 2, 0) / (K - 1));
-      expect(Math.abs(mean - fd), `param ${i}${angles.has(i) ? ' (an expert angle)' : ''}: ${mean} vs ${fd} (se ${sd / Math.sqrt(K)})`).toBeLessThanOrEqual((5 * sd) / Math.sqrt(K) + 1e-6);
+      const fd = await centralDifference(lossAt, params, i);
+      const { mean, se } = meanAndStandardError(runs, i);
+      expect(Math.abs(mean - fd), `param ${i}${angles.has(i) ? ' (an expert angle)' : ''}: ${mean} vs ${fd} (se ${se})`).toBeLessThanOrEqual(5 * se + 1e-6);
       if (angles.has(i) && Math.abs(fd) > 1e-3) checkedAngles++;
     }
     expect(checkedAngles, 'expert angles with a non-trivial gradient').toBeGreaterThan(0);
