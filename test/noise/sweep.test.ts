@@ -208,6 +208,9 @@ describe('qmoe train --gate-noise', () => {
     const refused = await qmoe('eval', '--model', plainModel, '--gate-noise', '0.1');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/--gate-noise: 0\.1 is invalid; applies to quantum circuits only; the model has a linear router and linear experts/);
+    const stray = await qmoe('eval', '--model', plainModel, '--trajectories', '4');
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toMatch(/--trajectories: 4 is invalid; applies to an evaluation under gate noise only/);
   });
 
   it.skipIf(skipGpu)('runs the noisy circuit and its noise-aware gradient on the GPU with --backend webgpu', async () => {
