@@ -303,8 +303,10 @@ export function playgroundTests(app: { url: () => string; timings: Record<string
     }, 90_000);
 
     it('5, hover, pause and step: the form is locked during a run, results keep their run, the maps answer P(expert | x)', async () => {
-      const { page, errors } = await open('?epochs=40&patience=0&samples=3000');
-      await page.click('#train');
+      // Epochs enough that the run cannot end before the pause (40 once ended between the first
+      // batch shown and the click, in CI): the test stops it itself.
+      const { page, errors } = await open('?epochs=400&patience=0&samples=3000');
+      await startRun(page);
       await page.waitForFunction(() => Number(document.getElementById('status')!.dataset.batch) >= 1, undefined, { timeout: 30_000 });
       expect(await page.isDisabled('select[name="router"]')).toBe(true);
       await page.click('#pause');
